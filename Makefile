@@ -1,0 +1,114 @@
+# aksnet - build, test, dry run.
+#
+#   make            build/libaksnet.a, build/aksnet
+#   make test       unit + CLI tests under ASan/UBSan, valgrind, cppcheck
+#   make dry-run    the seed's example, offline
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Every target first runs scripts/install-deps.sh, which installs only the
+# Debian packages that are missing.  Library flags come from pkg-config and
+# are expanded when a recipe runs, i.e. after the packages are there.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    := build
+PKGS     := libcurl openssl libcjson
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
+OPT      ?= -O2 -g
+CFLAGS   ?=
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC  := $(wildcard src/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
+
+obj      = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+LIB_OBJ  := $(call obj,obj,$(LIB_SRC))
+CLI_OBJ  := $(call obj,obj,$(CLI_SRC))
+SLIB_OBJ := $(call obj,san,$(LIB_SRC))
+SCLI_OBJ := $(call obj,san,$(CLI_SRC))
+STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
+TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
+
+.PHONY: all deps test unit-tests memcheck lint dry-run install clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/libaksnet.a $(BUILD)/aksnet
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libaksnet.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/san/libaksnet.a: $(SLIB_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libaksnet.a
+	$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libaksnet.a $(PKG_LIBS) -lm
+
+$(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libaksnet.a
+	$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lm
+
+$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a
+	@mkdir -p $(@D)
+	$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+# ---- tests -------------------------------------------------------------------
+
+# Unit and CLI tests, every one under AddressSanitizer and UBSan.  The CLI
+# tests run build/san/aksnet; AKSNET_BIN and AKSNET_SRCDIR tell them where.
+unit-tests: $(TESTS) $(BUILD)/san/aksnet
+	@fail=0; for t in $(TESTS); do \
+	    echo "== $$t"; \
+	    AKSNET_BIN=$(BUILD)/san/aksnet AKSNET_SRCDIR=. ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; \
+	done; exit $$fail
+
+# No leak and no memory error in the release binary, on every example and on bad input.
+memcheck: $(BUILD)/aksnet
+	@scripts/memcheck.sh $(BUILD)/aksnet
+
+lint: | deps
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --std=c11 --inline-suppr -Iinclude -Isrc src tests/unit 2>&1
+	@echo "cppcheck: clean"
+
+test: all unit-tests memcheck lint
+	@echo "make test: all passed"
+
+# ---- dry run ------------------------------------------------------------------
+
+dry-run: all
+	@scripts/dry-run.sh $(BUILD)/aksnet
+
+# ---- install --------------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aksnet
+	install -m 0755 $(BUILD)/aksnet $(DESTDIR)$(PREFIX)/bin/aksnet
+	install -m 0644 $(BUILD)/libaksnet.a $(DESTDIR)$(PREFIX)/lib/libaksnet.a
+	install -m 0644 include/aksnet/*.h $(DESTDIR)$(PREFIX)/include/aksnet/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d)
+-include $(wildcard $(BUILD)/san/tests/unit/*.d)

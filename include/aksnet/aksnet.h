@@ -1,0 +1,17 @@
+/*
+ * aksnet/aksnet.h - everything libaksnet offers, in one include.
+ */
+#ifndef AKSNET_AKSNET_H
+#define AKSNET_AKSNET_H
+
+#define AKSNET_VERSION "0.1.0"
+
+#include "capacity.h"
+#include "cidr.h"
+#include "error.h"
+#include "finding.h"
+#include "plan.h"
+#include "resid.h"
+#include "validate.h"
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * aksnet/validate.h - the offline validator.
+ *
+ * Checks a plan (after overrides and defaults) against every rule of the
+ * kubenet page and of ARM's naming rules, without touching the network.
+ * Each rule has a stable code (DESIGN.md's table, plus the codes marked
+ * "aksnet" below) that scripts may match on.
+ */
+#ifndef AKSNET_VALIDATE_H
+#define AKSNET_VALIDATE_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "finding.h"
+#include "plan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A rule the validator (or the plan reader) applies, for listings and docs. */
+struct aksnet_rule {
+    const char *code;        /**< stable finding code */
+    aksnet_severity severity;/**< what its findings are */
+    const char *summary;     /**< one line: what it checks */
+};
+
+/** The table of every finding code; *count receives its length. */
+const struct aksnet_rule *aksnet_validate_rules(size_t *count);
+
+/** Kubenet's per-node pod limit, its floor, and the route-table cap on nodes. */
+#define AKSNET_KUBENET_MAX_PODS 110
+#define AKSNET_KUBENET_MIN_PODS 10
+#define AKSNET_KUBENET_MAX_NODES 400
+/** Azure's per-pool node bounds. */
+#define AKSNET_POOL_MIN_NODES 1
+#define AKSNET_POOL_MAX_NODES 1000
+
+/**
+ * Apply every rule to plan and append the findings to out.  Returns
+ * AKSNET_OK when the checks ran (whatever they found) and AKSNET_ENOMEM if
+ * findings were lost.
+ */
+aksnet_code aksnet_validate_plan(const struct aksnet_plan *plan, struct aksnet_findings *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

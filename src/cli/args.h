@@ -1,0 +1,65 @@
+/*
+ * args.h - the command line of the aksnet tool.
+ *
+ * A small table-driven parser (long options with "--x v" or "--x=v", short
+ * ones with "-x v") rather than getopt_long, whose global optind would make
+ * parsing impossible to test twice in one process.  Flags that take a secret
+ * do not exist: secrets come from the environment or files only.
+ */
+#ifndef AKSNET_CLI_ARGS_H
+#define AKSNET_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "aksnet/plan.h"
+
+/* Exit codes (DESIGN.md). */
+enum {
+    EXIT_DONE = 0,
+    EXIT_PLAN = 1,
+    EXIT_USAGE = 2,
+    EXIT_AUTH = 3,
+    EXIT_ARM = 4,
+    EXIT_TIMEOUT = 5
+};
+
+enum output_format { OUTPUT_TEXT = 0, OUTPUT_JSON };
+
+/* Everything a command may be given. */
+struct cli_args {
+    const char *plan_file;                 /* -f/--file */
+    struct aksnet_plan_overrides plan;     /* az-style overrides */
+    enum output_format output;             /* -o/--output */
+    bool verbose;                          /* --verbose */
+    bool help;                             /* -h/--help */
+    bool yes;                              /* --yes */
+    bool dry_run;                          /* --dry-run */
+    const char *arm_endpoint;              /* --arm-endpoint */
+    const char *authority_host;            /* --authority-host */
+    const char *cacert;                    /* --cacert */
+    /* aksnet capacity */
+    const char *subnet_prefix;             /* --subnet-prefix */
+    long max_surge;                        /* --max-surge, -1 when absent */
+};
+
+/* Which flags a command accepts (a bit set of the groups below). */
+enum {
+    ARGS_PLAN = 1 << 0,       /* -f and the az-style plan flags */
+    ARGS_CONNECT = 1 << 1,    /* --arm-endpoint --authority-host --cacert --verbose */
+    ARGS_CAPACITY = 1 << 2,   /* --subnet-prefix --network-plugin --max-pods --max-surge */
+    ARGS_YES = 1 << 3,        /* --yes */
+    ARGS_DRY_RUN = 1 << 4     /* --dry-run */
+};
+
+/*
+ * Parse argv (the words after the command name) into out, accepting only the
+ * flag groups in `accept` plus --output and --help.  On a bad flag, writes
+ * one line naming it to err and returns false.
+ */
+bool cli_args_parse(int argc, char **argv, unsigned accept, struct cli_args *out, FILE *err);
+
+/* Print the flags of the groups in `accept`, for --help. */
+void cli_args_usage(unsigned accept, FILE *out);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * cmd_capacity.c - `aksnet capacity`: the seed's address arithmetic for any
+ * subnet, so a user can size a subnet before writing a plan.
+ */
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "aksnet/capacity.h"
+#include "commands.h"
+#include "output.h"
+
+static void print_text(const struct aksnet_capacity_input *in, const struct aksnet_capacity *c,
+                       const char *prefix, const char *plugin, FILE *out)
+{
+    char a[THOUSANDS_STRLEN], b[THOUSANDS_STRLEN];
+    fprintf(out, "subnet %s, %s, %u pods per node\n", prefix, plugin, in->max_pods);
+    fprintf(out, "  addresses      %s (Azure keeps %d)\n", output_thousands(c->addresses, a),
+            AKSNET_SUBNET_RESERVED);
+    fprintf(out, "  usable         %s (%s per node)\n", output_thousands(c->usable, a),
+            output_thousands(c->addresses_per_node, b));
+    fprintf(out, "  most nodes     %s%s\n", output_thousands(c->max_nodes, a),
+            c->limited_by_routes ? " (kubenet's limit: one route per node, 400 routes a table)" : "");
+    fprintf(out, "  most pods      %s\n", output_thousands(c->max_pods, a));
+    fprintf(out, "keeping room for an upgrade surge of %u node%s:\n", in->surge_nodes,
+            in->surge_nodes == 1 ? "" : "s");
+    fprintf(out, "  most nodes     %s\n", output_thousands(c->max_nodes_with_surge, a));
+    fprintf(out, "  most pods      %s\n", output_thousands(c->max_pods_with_surge, a));
+    if (c->pod_cidr_len)
+        fprintf(out, "pod range: at least a /%u to give %s nodes a /24 each\n", (unsigned)c->pod_cidr_len,
+                output_thousands(c->max_nodes, a));
+}
+
+static int print_json(const struct aksnet_capacity_input *in, const struct aksnet_capacity *c,
+                      const char *prefix, const char *plugin, FILE *out, FILE *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    struct { const char *key; double value; } nums[] = {
+        {"podsPerNode", in->max_pods}, {"addresses", (double)c->addresses},
+        {"reserved", AKSNET_SUBNET_RESERVED}, {"usable", (double)c->usable},
+        {"addressesPerNode", (double)c->addresses_per_node}, {"maxNodes", (double)c->max_nodes},
+        {"maxPods", (double)c->max_pods}, {"surgeNodes", in->surge_nodes},
+        {"maxNodesWithSurge", (double)c->max_nodes_with_surge},
+        {"maxPodsWithSurge", (double)c->max_pods_with_surge},
+    };
+    bool ok = o && cJSON_AddStringToObject(o, "subnetPrefix", prefix) &&
+              cJSON_AddStringToObject(o, "networkPlugin", plugin);
+    for (size_t i = 0; ok && i < sizeof(nums) / sizeof(nums[0]); i++)
+        ok = cJSON_AddNumberToObject(o, nums[i].key, nums[i].value) != NULL;
+    ok = ok && cJSON_AddBoolToObject(o, "limitedByRoutes", c->limited_by_routes) &&
+         (c->pod_cidr_len ? cJSON_AddNumberToObject(o, "podCidrPrefixLength", c->pod_cidr_len)
+                          : cJSON_AddNullToObject(o, "podCidrPrefixLength"));
+    char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text) {
+        fprintf(err, "aksnet: out of memory\n");
+        return EXIT_USAGE;
+    }
+    fprintf(out, "%s\n", text);
+    free(text);
+    return EXIT_DONE;
+}
+
+int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err)
+{
+    struct aksnet_capacity_input in = {.surge_nodes = 1};
+    const char *plugin = args->plan.network_plugin ? args->plan.network_plugin : "kubenet";
+    if (!args->subnet_prefix) {
+        fprintf(err, "aksnet capacity: --subnet-prefix is required (e.g. 192.168.1.0/24)\n");
+        return EXIT_USAGE;
+    }
+    aksnet_cidr_status st = aksnet_cidr_parse(args->subnet_prefix, &in.subnet);
+    if (st != AKSNET_CIDR_OK) {
+        fprintf(err, "aksnet capacity: --subnet-prefix '%s': %s\n", args->subnet_prefix,
+                aksnet_cidr_parse_strerror(st));
+        return EXIT_USAGE;
+    }
+    if (!aksnet_network_plugin_parse(plugin, &in.plugin)) {
+        fprintf(err, "aksnet capacity: --network-plugin '%s' is not kubenet or azure\n", plugin);
+        return EXIT_USAGE;
+    }
+    in.max_pods = args->plan.max_pods == AKSNET_PLAN_UNSET ? aksnet_capacity_default_max_pods(in.plugin)
+                  : args->plan.max_pods > 100000 ? 100000u : (uint32_t)args->plan.max_pods;
+    if (args->max_surge >= 0)
+        in.surge_nodes = args->max_surge > 100000 ? 100000u : (uint32_t)args->max_surge;
+    struct aksnet_capacity cap;
+    struct aksnet_error e;
+    if (aksnet_capacity_compute(&in, &cap, &e) != AKSNET_OK) {
+        fprintf(err, "aksnet capacity: --max-pods: %s\n", e.message);
+        return EXIT_USAGE;
+    }
+    if (args->output == OUTPUT_JSON)
+        return print_json(&in, &cap, args->subnet_prefix, plugin, out, err);
+    print_text(&in, &cap, args->subnet_prefix, plugin, out);
+    return EXIT_DONE;
+}

@@ -1,0 +1,24 @@
+/*
+ * commands.h - one function per aksnet command; each returns its exit code.
+ */
+#ifndef AKSNET_CLI_COMMANDS_H
+#define AKSNET_CLI_COMMANDS_H
+
+#include <stdio.h>
+
+#include "aksnet/finding.h"
+#include "aksnet/plan.h"
+#include "args.h"
+
+int cmd_validate(const struct cli_args *args, FILE *out, FILE *err);
+int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err);
+
+/*
+ * Build the plan a command works on: the file (if any), then the flags, then
+ * the defaults.  *plan is NULL only when the file could not be read; the
+ * findings say why.  Returns AKSNET_ENOMEM or AKSNET_OK.
+ */
+aksnet_code cli_load_plan(const struct cli_args *args, struct aksnet_plan **plan,
+                          struct aksnet_findings *findings);
+
+#endif
