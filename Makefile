@@ -37,7 +37,7 @@ SCLI_OBJ := $(call obj,san,$(CLI_SRC))
 STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
 
-.PHONY: all deps test unit-tests memcheck lint dry-run install clean
+.PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/libaksnet.a $(BUILD)/aksnet
@@ -93,6 +93,22 @@ lint: | deps
 
 test: all unit-tests memcheck lint
 	@echo "make test: all passed"
+
+# ---- fuzzing (clang's libFuzzer; not part of `make test`) ----------------------
+
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+
+$(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c $(LIB_SRC) | deps
+	@scripts/install-deps.sh fuzz
+	@mkdir -p $(@D)
+	clang $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# Runs each target for FUZZ_SECONDS from the examples and the validator corpus.
+fuzz: $(BUILD)/fuzz/fuzz_plan
+	@mkdir -p $(BUILD)/fuzz/corpus-plan
+	@cp examples/*.json tests/data/plans/*.json $(BUILD)/fuzz/corpus-plan/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-plan
 
 # ---- dry run ------------------------------------------------------------------
 

@@ -8,11 +8,12 @@ set -eu
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev
 libmicrohttpd-dev valgrind cppcheck"
 
-# Extra groups a caller may ask for: `install-deps.sh bench` adds the load tools.
+# Extra groups a caller may ask for: `bench` adds the load tools, `fuzz` clang's libFuzzer.
 for group in "$@"; do
     case "$group" in
         bench) PACKAGES="$PACKAGES wrk hyperfine" ;;
-        *) echo "install-deps.sh: unknown group '$group' (known: bench)" >&2; exit 2 ;;
+        fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;
+        *) echo "install-deps.sh: unknown group '$group' (known: bench, fuzz)" >&2; exit 2 ;;
     esac
 done
 

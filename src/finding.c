@@ -43,6 +43,8 @@ static bool reserve_one(struct aksnet_findings *list)
 }
 
 /* vsnprintf into a fresh allocation of exactly the right size. */
+static char *format_message(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *format_message(const char *fmt, va_list ap)
 {
     va_list copy;

@@ -73,7 +73,7 @@ static void free_strv(char **v, size_t n)
 static void field_error(struct reader *r, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A plan-field finding whose message starts with the field's path. */
+/* A plan-field finding about path (the path is the finding's field, not part of its message). */
 static void field_error(struct reader *r, const char *path, const char *fmt, ...)
 {
     char msg[512];
@@ -81,8 +81,8 @@ static void field_error(struct reader *r, const char *path, const char *fmt, ...
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (aksnet_findings_add(r->findings, "plan-field", AKSNET_SEVERITY_ERROR, path, "%s: %s",
-                            *path ? path : "plan", msg) != AKSNET_OK)
+    if (aksnet_findings_add(r->findings, "plan-field", AKSNET_SEVERITY_ERROR, path, "%s", msg) !=
+        AKSNET_OK)
         r->oom = true;
 }
 
@@ -654,9 +654,9 @@ static aksnet_code adopt_subnet_id(struct aksnet_plan *plan, const char *id, con
         !aksnet_resid_is(&rid, "Microsoft.Network", "virtualNetworks", "subnets")) {
         return aksnet_findings_add(
             f, "plan-field", AKSNET_SEVERITY_ERROR, field,
-            "%s: '%s' is not a subnet id; expected /subscriptions/<id>/resourceGroups/<group>/"
+            "'%s' is not a subnet id; expected /subscriptions/<id>/resourceGroups/<group>/"
             "providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>",
-            field, id);
+            id);
     }
     if (!set_str(&plan->subnet.id, id) || !set_str(&plan->vnet.name, rid.name) ||
         !set_str(&plan->vnet.resource_group, rid.resource_group) ||
@@ -674,9 +674,9 @@ static aksnet_code adopt_identity_id(struct aksnet_plan *plan, const char *id, c
         !aksnet_resid_is(&rid, "Microsoft.ManagedIdentity", "userAssignedIdentities", NULL)) {
         return aksnet_findings_add(
             f, "plan-field", AKSNET_SEVERITY_ERROR, field,
-            "%s: '%s' is not a user-assigned identity id; expected /subscriptions/<id>/"
+            "'%s' is not a user-assigned identity id; expected /subscriptions/<id>/"
             "resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
-            field, id);
+            id);
     }
     if (!set_str(&plan->identity.id, id) || !set_str(&plan->identity.name, rid.name) ||
         !set_str(&plan->identity.type, "UserAssigned"))

@@ -128,7 +128,7 @@ static bool parse_ranges(struct ctx *c)
 
 static void missing(struct ctx *c, const char *field, const char *hint)
 {
-    ERROR(c, "plan-field", field, "%s: missing value; %s", field, hint);
+    ERROR(c, "plan-field", field, "missing value; %s", hint);
 }
 
 static void rule_required(struct ctx *c)
@@ -343,7 +343,7 @@ static void overlap_pair(struct ctx *c, const char *code, const struct range *a,
                          const char *why)
 {
     if (a->ok && b->ok && aksnet_cidr_overlaps(&a->cidr, &b->cidr))
-        ERROR(c, code, a->field, "%s (%s) overlaps %s (%s); %s", a->text, a->field, b->text, b->field, why);
+        ERROR(c, code, a->field, "%s overlaps %s (%s); %s", a->text, b->text, b->field, why);
 }
 
 static void rule_cidr_overlap(struct ctx *c)
@@ -724,8 +724,9 @@ static void rule_names(struct ctx *c)
                            "with a letter, digit or '_'";
     check_name(c, "resourceGroup", p->resource_group, &rg,
                "1..90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'");
-    check_name(c, "network.vnet.resourceGroup", p->vnet.resource_group, &rg,
-               "1..90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'");
+    if (!eq(p->vnet.resource_group, p->resource_group))
+        check_name(c, "network.vnet.resourceGroup", p->vnet.resource_group, &rg,
+                   "1..90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'");
     check_name(c, "network.vnet.name", p->vnet.name, &vnet, "2..64 characters; use only those and "
                "letters, digits, '_', '-', '.'; start with a letter or digit, end with a letter, digit or '_'");
     check_name(c, "network.subnet.name", p->subnet.name, &subnet, net_text);
