@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 
 #include "aksnet/cidr.h"
 #include "aksnet/resid.h"
+#include "aksnet/utf8.h"
 
 #define PATH_MAX_LEN 256
 /* Integers in a plan are counts and sizes; anything past this is a typo. */
@@ -185,12 +187,12 @@ static void read_long(struct reader *r, const cJSON *obj, const char *base, cons
         return;
     }
     double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d)) {
-        field_error(r, path, "expected a whole number, found a fraction");
+    if (!isfinite(d) || d > (double)PLAN_INT_LIMIT || d < -(double)PLAN_INT_LIMIT) {
+        field_error(r, path, "number out of range (at most %ld)", PLAN_INT_LIMIT);
         return;
     }
-    if (d > (double)PLAN_INT_LIMIT || d < -(double)PLAN_INT_LIMIT) {
-        field_error(r, path, "number out of range");
+    if (d != floor(d)) {
+        field_error(r, path, "expected a whole number, found a fraction");
         return;
     }
     *dst = (long)d;
@@ -466,34 +468,28 @@ static void read_plan(struct reader *r, const cJSON *root, struct aksnet_plan *p
 
 /* ---- text checks before parsing ----------------------------------------- */
 
-/* Offset of the first byte that breaks UTF-8 (or is NUL), or len if none. */
-static size_t first_bad_utf8(const unsigned char *s, size_t len)
+/* Bracket depth at offset (outside strings): tells a nesting bomb from a typo. */
+static size_t json_depth(const char *text, size_t offset)
 {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        unsigned min;
-        if (c == 0)
-            return i;
-        if (c < 0x80) { i++; continue; }
-        if ((c & 0xe0) == 0xc0) { n = 1; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { n = 2; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
-        else return i;
-        if (i + n >= len)
-            return i;
-        unsigned cp = c & (0x3fu >> n);
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
+    size_t depth = 0, max = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < offset; i++) {
+        char ch = text[i];
+        if (in_string) {
+            if (ch == '\\' && i + 1 < offset)
+                i++;
+            else if (ch == '"')
+                in_string = false;
+        } else if (ch == '"') {
+            in_string = true;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > max)
+                max = depth;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
         }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += n + 1;
     }
-    return len;
+    return max;
 }
 
 /* 1-based line and column of offset in text. */
@@ -546,7 +542,7 @@ aksnet_code aksnet_plan_load_buffer(const char *text, size_t len, const char *so
                  AKSNET_PLAN_MAX_BYTES);
         return syntax_error(findings, source, what);
     }
-    size_t bad = first_bad_utf8((const unsigned char *)text, len);
+    size_t bad = aksnet_utf8_invalid_offset(text, len);
     if (bad < len) {
         size_t line, col;
         line_col(text, bad, &line, &col);
@@ -567,12 +563,19 @@ aksnet_code aksnet_plan_load_buffer(const char *text, size_t len, const char *so
         size_t line, col;
         line_col(copy, off, &line, &col);
         snprintf(what, sizeof(what), "line %zu, column %zu: %s", line, col,
-                 len == 0 ? "empty file, expected a JSON object"
-                          : "not valid JSON here (or nested too deeply)");
+                 len == 0                       ? "empty file, expected a JSON object"
+                 : json_depth(copy, off) >= CJSON_NESTING_LIMIT ? "nested deeper than cJSON's limit"
+                 : off >= len                    ? "unexpected end of file"
+                                                 : "not valid JSON here");
         free(copy);
         return syntax_error(findings, source, what);
     }
     free(copy);
+    if (!cJSON_IsObject(root)) {
+        snprintf(what, sizeof(what), "the plan must be a JSON object, found %s", json_type_name(root));
+        cJSON_Delete(root);
+        return syntax_error(findings, source, what);
+    }
     struct aksnet_plan *plan = aksnet_plan_new(source);
     if (!plan) {
         cJSON_Delete(root);
@@ -595,6 +598,8 @@ aksnet_code aksnet_plan_load_file(const char *path, struct aksnet_plan **out,
     *out = NULL;
     char what[200];
     bool is_stdin = strcmp(path, "-") == 0;
+    if (is_stdin)
+        path = "<stdin>";
     int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         snprintf(what, sizeof(what), "cannot open: %s", strerror(errno));
@@ -829,9 +834,18 @@ static bool defaults_cluster(struct aksnet_plan *plan)
     return true;
 }
 
+const char *aksnet_plan_cloud_of_location(const char *location)
+{
+    if (location && strncasecmp(location, "china", 5) == 0)
+        return "AzureChinaCloud";
+    if (location && (strncasecmp(location, "usgov", 5) == 0 || strncasecmp(location, "usdod", 5) == 0))
+        return "AzureUSGovernment";
+    return "AzureCloud";
+}
+
 aksnet_code aksnet_plan_apply_defaults(struct aksnet_plan *plan, const char *env_subscription_id)
 {
-    bool ok = default_str(&plan->cloud, "AzureCloud") &&
+    bool ok = default_str(&plan->cloud, aksnet_plan_cloud_of_location(plan->location)) &&
               (plan->subscription_id || !env_subscription_id ||
                set_str(&plan->subscription_id, env_subscription_id)) &&
               default_str(&plan->identity.type, "UserAssigned") &&

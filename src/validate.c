@@ -271,16 +271,6 @@ static void rule_subscription(struct ctx *c)
               "'%s' is not a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)", s);
 }
 
-/* The cloud a location belongs to, by Azure's naming: china..., usgov... or usdod..., else public. */
-static const char *cloud_of_location(const char *loc)
-{
-    if (strncasecmp(loc, "china", 5) == 0)
-        return "AzureChinaCloud";
-    if (strncasecmp(loc, "usgov", 5) == 0 || strncasecmp(loc, "usdod", 5) == 0)
-        return "AzureUSGovernment";
-    return "AzureCloud";
-}
-
 static void rule_location(struct ctx *c)
 {
     const char *loc = c->plan->location;
@@ -295,11 +285,11 @@ static void rule_location(struct ctx *c)
                   "'%s' is not a location name; use its short form, lower case, e.g. chinaeast2", loc);
             return;
         }
-    const char *want = cloud_of_location(loc), *cloud = c->plan->cloud;
+    const char *want = aksnet_plan_cloud_of_location(loc), *cloud = c->plan->cloud;
     bool known = eq(cloud, "AzureCloud") || eq(cloud, "AzureChinaCloud") || eq(cloud, "AzureUSGovernment");
     if (known && !eq(cloud, want))
-        ERROR(c, "location-cloud", "location", "%s is a region of %s, not of %s; set cloud to %s", loc,
-              want, cloud, want);
+        ERROR(c, "location-cloud", "location", "%s is a region of %s, not of %s; set cloud (or --cloud) to %s",
+              loc, want, cloud, want);
 }
 
 /* ---- ranges -------------------------------------------------------------- */

@@ -166,11 +166,19 @@ aksnet_code aksnet_plan_apply_overrides(struct aksnet_plan *plan,
                                         struct aksnet_findings *findings);
 
 /**
- * Fill every value still missing with DESIGN.md's defaults.  env_subscription_id
+ * Fill every value still missing with DESIGN.md's defaults (the cloud
+ * follows the location when not given: chinaeast2 means AzureChinaCloud).  env_subscription_id
  * is the value of AZURE_SUBSCRIPTION_ID (or NULL); the caller reads the
  * environment so that this function stays pure.
  */
 aksnet_code aksnet_plan_apply_defaults(struct aksnet_plan *plan, const char *env_subscription_id);
+
+/**
+ * The cloud a region belongs to, by Azure's naming: china... is
+ * AzureChinaCloud, usgov... and usdod... AzureUSGovernment, anything else
+ * AzureCloud.  The default cloud of a plan that names only its location.
+ */
+const char *aksnet_plan_cloud_of_location(const char *location);
 
 /** True if the plan's VNet and subnet are the user's (existing). */
 bool aksnet_plan_vnet_is_existing(const struct aksnet_plan *plan);

@@ -142,7 +142,7 @@ bool cli_args_parse(int argc, char **argv, unsigned accept, struct cli_args *out
             return false;
         }
         if (row->kind != K_BOOL && !value) {
-            if (i + 1 >= argc) {
+            if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0) {
                 fprintf(err, "aksnet: --%s needs a value\n", row->name);
                 return false;
             }

@@ -75,6 +75,11 @@ int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err)
                 aksnet_cidr_parse_strerror(st));
         return EXIT_USAGE;
     }
+    if (in.subnet.len > 29) {
+        fprintf(err, "aksnet capacity: --subnet-prefix '%s': Azure's smallest subnet is a /29\n",
+                args->subnet_prefix);
+        return EXIT_USAGE;
+    }
     if (!aksnet_network_plugin_parse(plugin, &in.plugin)) {
         fprintf(err, "aksnet capacity: --network-plugin '%s' is not kubenet or azure\n", plugin);
         return EXIT_USAGE;

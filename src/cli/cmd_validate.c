@@ -3,6 +3,7 @@
  * print all findings.  Offline: nothing here opens a socket.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "aksnet/validate.h"
 #include "commands.h"
@@ -38,7 +39,7 @@ int cmd_validate(const struct cli_args *args, FILE *out, FILE *err)
         fprintf(err, "aksnet: %s\n", aksnet_strerror(AKSNET_ENOMEM));
         exit_code = EXIT_PLAN;
     } else {
-        const char *source = args->plan_file ? args->plan_file : "flags";
+        const char *source = !args->plan_file ? "flags" : strcmp(args->plan_file, "-") == 0 ? "<stdin>" : args->plan_file;
         exit_code = output_findings(&findings, source, args->output, out, err);
     }
     aksnet_plan_free(plan);

@@ -1,0 +1,131 @@
+#!/bin/sh
+# memcheck.sh BINARY - run the release aksnet under valgrind on every example
+# and on bad input; fail on any memory error or leak.
+#
+#   scripts/memcheck.sh build/aksnet        (what `make memcheck` runs)
+#
+# One line per case; the last line is "memcheck: N cases, no leaks".  Each
+# case also checks the tool's own exit code, so a crash is not mistaken for a
+# clean run.  Run from the repository root (examples/ is read from there).
+set -eu
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 BINARY" >&2
+    exit 2
+fi
+bin=$1
+case $bin in
+    */*) ;;
+    *) bin=./$bin ;;
+esac
+if [ ! -x "$bin" ]; then
+    echo "memcheck: $bin is not an executable (run make first)" >&2
+    exit 2
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "memcheck: valgrind is not installed (scripts/install-deps.sh installs it)" >&2
+    exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/aksnet-memcheck.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+cases=0
+failed=0
+
+# run NAME EXPECTED_EXIT [STDIN_FILE] -- ARGS...
+run() {
+    name=$1
+    want=$2
+    shift 2
+    input=/dev/null
+    if [ "$1" != "--" ]; then
+        input=$1
+        shift
+    fi
+    shift # --
+    cases=$((cases + 1))
+    log=$tmp/valgrind.$cases.log
+    rc=0
+    valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 -q \
+        --log-file="$log" "$bin" "$@" <"$input" >"$tmp/out" 2>"$tmp/err" || rc=$?
+    if [ "$rc" -eq 99 ] || [ -s "$log" ]; then
+        echo "FAIL $name: valgrind reports errors or leaks (exit $rc)"
+        cat "$log"
+        failed=$((failed + 1))
+    elif [ "$rc" -ne "$want" ]; then
+        echo "FAIL $name: exit $rc, expected $want"
+        sed 's/^/    stderr: /' "$tmp/err" | head -n 20
+        failed=$((failed + 1))
+    else
+        echo "ok   $name (exit $rc)"
+    fi
+}
+
+# ---- inputs ----------------------------------------------------------------
+: >"$tmp/empty.json"
+# Bytes from a fixed generator (an LCG in awk), NULs included: the same every run.
+LC_ALL=C awk 'BEGIN { x = 12345; for (i = 0; i < 4096; i++) { x = (x * 1103515245 + 12345) % 2147483648;
+     printf "%c", (i % 61 == 7) ? 0 : int(x / 65536) % 256 } }' </dev/null >"$tmp/garbage.bin"
+printf '{\n  "location": "chinaeast2",\n  "cluster": {"name": "c"' >"$tmp/truncated.json"
+# Several errors at once: max pods, pod range in the VNet, DNS IP outside the
+# service range, a Windows pool, azure network policy, a bad subnet prefix.
+cat >"$tmp/invalid.json" <<'EOF'
+{
+  "cloud": "AzureChinaCloud",
+  "subscriptionId": "00000000-0000-0000-0000-000000000000",
+  "location": "chinaeast2",
+  "resourceGroup": "myResourceGroup",
+  "network": {
+    "vnet": {"name": "myAKSVnet", "addressPrefixes": ["192.168.0.0/16"]},
+    "subnet": {"name": "myAKSSubnet", "addressPrefix": "192.168.1.5/24"}
+  },
+  "identity": {"type": "UserAssigned", "name": "myIdentity"},
+  "cluster": {
+    "name": "myAKSCluster",
+    "networkPolicy": "azure",
+    "podCidr": "192.168.128.0/17",
+    "dnsServiceIp": "10.1.0.10",
+    "nodePools": [{"name": "nodepool1", "count": 3, "mode": "System", "maxPods": 111},
+                  {"name": "win", "count": 2, "mode": "User", "osType": "Windows"}],
+    "unknownKey": true
+  }
+}
+EOF
+
+# ---- cases -------------------------------------------------------------------
+for plan in examples/*.json; do
+    run "validate $plan" 0 -- validate -f "$plan"
+    run "validate $plan -o json" 0 -- validate -f "$plan" -o json
+done
+run "validate -f - (stdin)" 0 examples/kubenet.json -- validate -f -
+run "validate invalid plan" 1 -- validate -f "$tmp/invalid.json"
+run "validate invalid plan -o json" 1 -- validate -f "$tmp/invalid.json" -o json
+run "validate empty file" 1 -- validate -f "$tmp/empty.json"
+run "validate missing file" 1 -- validate -f "$tmp/no-such-plan.json"
+run "validate missing file -o json" 1 -- validate -f "$tmp/no-such-plan.json" -o json
+run "validate garbage" 1 -- validate -f "$tmp/garbage.bin"
+run "validate truncated JSON" 1 -- validate -f "$tmp/truncated.json"
+run "validate a directory" 1 -- validate -f "$tmp"
+run "validate flags only" 0 -- validate --subscription 00000000-0000-0000-0000-000000000000 \
+    -l chinaeast2 --cloud AzureChinaCloud -g rg1 -n aks1
+run "validate flags over a file" 1 -- validate -f examples/kubenet.json --max-pods 111 \
+    --vnet-subnet-id garbage -o json
+run "capacity kubenet" 0 -- capacity --subnet-prefix 192.168.1.0/24 --network-plugin kubenet
+run "capacity kubenet -o json" 0 -- capacity --subnet-prefix 192.168.1.0/24 --network-plugin kubenet -o json
+run "capacity azure" 0 -- capacity --subnet-prefix 192.168.1.0/24 --network-plugin azure --max-pods 30
+run "capacity azure -o json" 0 -- capacity --subnet-prefix 192.168.1.0/24 --network-plugin azure \
+    --max-pods 30 -o json
+run "capacity bad prefix" 2 -- capacity --subnet-prefix 192.168.1.5/24
+run "usage: unknown flag" 2 -- validate --frobnicate
+run "usage: no command" 2 --
+run "version" 0 -- version
+
+if [ "$failed" -ne 0 ]; then
+    echo "memcheck: $failed of $cases cases failed"
+    exit 1
+fi
+echo "memcheck: $cases cases, no leaks"
