@@ -45,32 +45,42 @@ all: $(BUILD)/libaksnet.a $(BUILD)/aksnet
 deps:
 	@scripts/install-deps.sh
 
+# V=1 shows the whole command lines.
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/san/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC san  $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libaksnet.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/san/libaksnet.a: $(SLIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libaksnet.a
-	$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libaksnet.a $(PKG_LIBS) -lm
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libaksnet.a $(PKG_LIBS) -lm
 
 $(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libaksnet.a
-	$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lm
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lm
 
 $(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a
 	@mkdir -p $(@D)
-	$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 # ---- tests -------------------------------------------------------------------
 

@@ -35,8 +35,11 @@
 /* What the reader carries through the walk. */
 struct reader {
     struct aksnet_findings *findings;
+    int reported;   /* plan-field findings so far */
     bool oom;
 };
+
+#define MAX_FIELD_FINDINGS 100
 
 /* ---- small owned-string helpers ---------------------------------------- */
 
@@ -78,6 +81,14 @@ static void field_error(struct reader *r, const char *path, const char *fmt, ...
 /* A plan-field finding about path (the path is the finding's field, not part of its message). */
 static void field_error(struct reader *r, const char *path, const char *fmt, ...)
 {
+    /* A garbage file could yield one finding per key; past a page of them, say so once. */
+    if (++r->reported > MAX_FIELD_FINDINGS) {
+        if (r->reported == MAX_FIELD_FINDINGS + 1 &&
+            aksnet_findings_add(r->findings, "plan-field", AKSNET_SEVERITY_ERROR, "",
+                                "more than %d problems; stopped listing them", MAX_FIELD_FINDINGS) != AKSNET_OK)
+            r->oom = true;
+        return;
+    }
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -129,22 +140,20 @@ static bool check_object(struct reader *r, const cJSON *obj, const char *path,
         field_error(r, path, "expected an object, found %s", json_type_name(obj));
         return false;
     }
+    bool seen[32] = {false}; /* one flag per known key: duplicates found in one pass */
     for (const cJSON *m = obj->child; m; m = m->next) {
         char sub[PATH_MAX_LEN];
         path_key(sub, path, m->string);
-        bool ok = false;
-        for (size_t i = 0; known[i] && !ok; i++)
-            ok = strcmp(known[i], m->string) == 0;
-        if (!ok) {
+        size_t k = 0;
+        while (known[k] && strcmp(known[k], m->string) != 0)
+            k++;
+        if (!known[k])
             field_error(r, sub, "unknown key '%s' (check its spelling against DESIGN.md's plan file)",
                         m->string);
-            continue;
-        }
-        for (const cJSON *p = obj->child; p != m; p = p->next)
-            if (strcmp(p->string, m->string) == 0) {
-                field_error(r, sub, "key given twice");
-                break;
-            }
+        else if (k < sizeof(seen) && seen[k])
+            field_error(r, sub, "key given twice");
+        else if (k < sizeof(seen))
+            seen[k] = true;
     }
     return true;
 }
@@ -272,6 +281,15 @@ static void read_tags(struct reader *r, const cJSON *root, struct aksnet_plan *p
     for (const cJSON *t = tags->child; t; t = t->next) {
         char path[PATH_MAX_LEN];
         path_key(path, "tags", t->string);
+        bool repeated = false;
+        for (size_t i = 0; i < plan->tag_count && !repeated; i++)
+            repeated = strcmp(plan->tags[i].key, t->string) == 0;
+        if (repeated) {
+            field_error(r, path, "tag given twice");
+            continue;
+        }
+        if (cJSON_IsNull(t))
+            continue;
         if (!cJSON_IsString(t)) {
             field_error(r, path, "expected a string, found %s", json_type_name(t));
             continue;
@@ -492,6 +510,38 @@ static size_t json_depth(const char *text, size_t offset)
     return max;
 }
 
+/* Offset of a \\u0000 escape inside a JSON string, or len: C strings cannot carry it. */
+static size_t find_nul_escape(const char *text, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (!in_string) {
+            in_string = text[i] == '"';
+        } else if (text[i] == '"') {
+            in_string = false;
+        } else if (text[i] == '\\' && i + 1 < len) {
+            if (len - i >= 6 && memcmp(text + i, "\\u0000", 6) == 0)
+                return i;
+            i++;
+        }
+    }
+    return len;
+}
+
+/*
+ * cJSON reports a failed string one byte past its start; where a key was
+ * expected (after '{' or ','), step back so the column points at the culprit.
+ */
+static size_t error_offset(const char *text, size_t off)
+{
+    if (off == 0 || off > strlen(text) || strchr("\"}] \t\r\n", text[off - 1]))
+        return off;
+    size_t p = off - 1;
+    while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == '\t' || text[p - 1] == '\n' || text[p - 1] == '\r'))
+        p--;
+    return p > 0 && (text[p - 1] == '{' || text[p - 1] == ',') ? off - 1 : off;
+}
+
 /* 1-based line and column of offset in text. */
 static void line_col(const char *text, size_t offset, size_t *line, size_t *col)
 {
@@ -550,6 +600,14 @@ aksnet_code aksnet_plan_load_buffer(const char *text, size_t len, const char *so
                  col, text[bad] ? "invalid UTF-8" : "NUL byte");
         return syntax_error(findings, source, what);
     }
+    size_t nul = find_nul_escape(text, len);
+    if (nul < len) {
+        size_t line, col;
+        line_col(text, nul, &line, &col);
+        snprintf(what, sizeof(what), "line %zu, column %zu: \\u0000 (a NUL character) is not allowed in a plan",
+                 line, col);
+        return syntax_error(findings, source, what);
+    }
     /* cJSON wants the terminating NUL inside the length to refuse trailing text. */
     char *copy = malloc(len + 1);
     if (!copy)
@@ -559,7 +617,7 @@ aksnet_code aksnet_plan_load_buffer(const char *text, size_t len, const char *so
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
     if (!root) {
-        size_t off = end && end >= copy && end <= copy + len ? (size_t)(end - copy) : len;
+        size_t off = end && end >= copy && end <= copy + len ? error_offset(copy, (size_t)(end - copy)) : len;
         size_t line, col;
         line_col(copy, off, &line, &col);
         snprintf(what, sizeof(what), "line %zu, column %zu: %s", line, col,

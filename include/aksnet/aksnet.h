@@ -10,8 +10,10 @@
 #include "cidr.h"
 #include "error.h"
 #include "finding.h"
+#include "jwt.h"
 #include "plan.h"
 #include "resid.h"
+#include "utf8.h"
 #include "validate.h"
 
 #endif

@@ -145,9 +145,10 @@ struct aksnet_plan *aksnet_plan_new(const char *source);
 
 /**
  * Read a plan from a JSON file.  *out receives a plan whenever the file
- * parsed as JSON, even with plan-field findings; it is NULL when the file
- * could not be read or parsed (a plan-syntax finding says why, with line and
- * column) and the function returns AKSNET_EPLAN.  Files over
+ * parsed as a JSON object, even with plan-field findings; it is NULL when the
+ * file could not be read or parsed or is not an object (a plan-syntax
+ * finding says why, with line and column) and the function returns
+ * AKSNET_EPLAN.  Files over
  * AKSNET_PLAN_MAX_BYTES, directories and non-UTF-8 text are refused.
  */
 aksnet_code aksnet_plan_load_file(const char *path, struct aksnet_plan **out,

@@ -1,0 +1,174 @@
+/*
+ * test_resid.c - ARM resource ids.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "aksnet/resid.h"
+
+#define SUB "6d95377c-52b4-4132-9c1e-0123456789ab"
+#define SUBNET_ID                                                                          \
+    "/subscriptions/" SUB "/resourceGroups/myResourceGroup/providers/Microsoft.Network/" \
+    "virtualNetworks/myAKSVnet/subnets/myAKSSubnet"
+#define IDENTITY_ID                                                                   \
+    "/subscriptions/" SUB "/resourceGroups/idRG/providers/Microsoft.ManagedIdentity/" \
+    "userAssignedIdentities/myIdentity"
+
+static void test_subnet_id(void **state)
+{
+    (void)state;
+    struct aksnet_resid r;
+    memset(&r, 'x', sizeof(r));
+    assert_true(aksnet_resid_parse(SUBNET_ID, &r));
+    assert_string_equal(r.subscription, SUB);
+    assert_string_equal(r.resource_group, "myResourceGroup");
+    assert_string_equal(r.provider, "Microsoft.Network");
+    assert_string_equal(r.type, "virtualNetworks");
+    assert_string_equal(r.name, "myAKSVnet");
+    assert_string_equal(r.child_type, "subnets");
+    assert_string_equal(r.child_name, "myAKSSubnet");
+
+    assert_true(aksnet_resid_is(&r, "Microsoft.Network", "virtualNetworks", "subnets"));
+    assert_true(aksnet_resid_is(&r, "microsoft.network", "VIRTUALNETWORKS", "Subnets"));
+    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "virtualNetworks", NULL));
+    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "virtualNetworks", "routes"));
+    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "routeTables", "subnets"));
+    assert_false(aksnet_resid_is(&r, "Microsoft.ManagedIdentity", "virtualNetworks", "subnets"));
+}
+
+static void test_identity_id(void **state)
+{
+    (void)state;
+    struct aksnet_resid r;
+    memset(&r, 'x', sizeof(r));
+    assert_true(aksnet_resid_parse(IDENTITY_ID, &r));
+    assert_string_equal(r.subscription, SUB);
+    assert_string_equal(r.resource_group, "idRG");
+    assert_string_equal(r.provider, "Microsoft.ManagedIdentity");
+    assert_string_equal(r.type, "userAssignedIdentities");
+    assert_string_equal(r.name, "myIdentity");
+    assert_string_equal(r.child_type, "");
+    assert_string_equal(r.child_name, "");
+
+    assert_true(aksnet_resid_is(&r, "Microsoft.ManagedIdentity", "userAssignedIdentities", NULL));
+    assert_true(aksnet_resid_is(&r, "MICROSOFT.MANAGEDIDENTITY", "userassignedidentities", NULL));
+    assert_false(aksnet_resid_is(&r, "Microsoft.ManagedIdentity", "userAssignedIdentities", "subnets"));
+    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "userAssignedIdentities", NULL));
+}
+
+static void test_case_insensitive_fixed_segments(void **state)
+{
+    (void)state;
+    struct aksnet_resid r;
+    assert_true(aksnet_resid_parse("/subscriptions/" SUB "/resourcegroups/rg1/PROVIDERS/"
+                                   "Microsoft.Network/virtualNetworks/v/subnets/s",
+                                   &r));
+    assert_string_equal(r.resource_group, "rg1");
+    assert_string_equal(r.child_name, "s");
+    assert_true(aksnet_resid_parse("/SUBSCRIPTIONS/" SUB "/ResourceGroups/RG/Providers/"
+                                   "microsoft.network/routeTables/rt",
+                                   &r));
+    /* names keep their case */
+    assert_string_equal(r.resource_group, "RG");
+    assert_string_equal(r.provider, "microsoft.network");
+    assert_string_equal(r.type, "routeTables");
+    assert_string_equal(r.name, "rt");
+    assert_true(aksnet_resid_is(&r, "Microsoft.Network", "routeTables", NULL));
+}
+
+static void test_rejects(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "/",
+        /* no leading '/' */
+        "subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        /* empty segments */
+        "/subscriptions/" SUB "//resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+        "//subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+        "/subscriptions//resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+        /* trailing '/' */
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s/",
+        /* wrong segment count: 2, 4, 6, 7, 9, 11, 12 */
+        "/subscriptions/" SUB,
+        "/subscriptions/" SUB "/resourceGroups/rg",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s/x",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s/x/y",
+        /* misspelt fixed segments */
+        "/subscription/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        "/subscriptionz/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        "/subscriptions/" SUB "/resourceGroup/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        "/subscriptions/" SUB "/resourceGroups/rg/provider/Microsoft.Network/virtualNetworks/v/subnets/s",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct aksnet_resid r;
+        if (aksnet_resid_parse(bad[i], &r))
+            print_error("accepted \"%s\"\n", bad[i]);
+        assert_false(aksnet_resid_parse(bad[i], &r));
+    }
+    struct aksnet_resid r;
+    assert_false(aksnet_resid_parse(NULL, &r));
+}
+
+/* An id whose subnet name is n characters long. */
+static void id_with_name_len(char *buf, size_t size, size_t n)
+{
+    char name[400];
+    assert_true(n < sizeof(name));
+    memset(name, 'a', n);
+    name[n] = '\0';
+    int w = snprintf(buf, size,
+                     "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/"
+                     "virtualNetworks/v/subnets/%s",
+                     name);
+    assert_true(w > 0 && (size_t)w < size);
+}
+
+static void test_segment_length(void **state)
+{
+    (void)state;
+    char id[600];
+    struct aksnet_resid r;
+
+    id_with_name_len(id, sizeof(id), 300);
+    assert_false(aksnet_resid_parse(id, &r));
+
+    id_with_name_len(id, sizeof(id), AKSNET_RESID_SEGMENT_MAX); /* 261 */
+    assert_false(aksnet_resid_parse(id, &r));
+
+    id_with_name_len(id, sizeof(id), AKSNET_RESID_SEGMENT_MAX - 1); /* 260: the longest kept */
+    assert_true(aksnet_resid_parse(id, &r));
+    assert_int_equal(strlen(r.child_name), AKSNET_RESID_SEGMENT_MAX - 1);
+
+    /* a 300-character resource group */
+    char rg[301];
+    memset(rg, 'g', 300);
+    rg[300] = '\0';
+    int w = snprintf(id, sizeof(id), "/subscriptions/" SUB "/resourceGroups/%s/providers/"
+                                     "Microsoft.ManagedIdentity/userAssignedIdentities/i", rg);
+    assert_true(w > 0 && (size_t)w < sizeof(id));
+    assert_false(aksnet_resid_parse(id, &r));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_subnet_id),
+        cmocka_unit_test(test_identity_id),
+        cmocka_unit_test(test_case_insensitive_fixed_segments),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_segment_length),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
