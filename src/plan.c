@@ -325,9 +325,11 @@ static void read_routes(struct reader *r, const cJSON *rt, struct aksnet_plan *p
     for (const cJSON *e = routes->child; e; e = e->next, i++) {
         char path[PATH_MAX_LEN];
         path_index(path, base, i);
-        if (!check_object(r, e, path, known))
-            continue;
         struct aksnet_route *route = &plan->route_table.routes[i];
+        if (!check_object(r, e, path, known)) {
+            route->malformed = true;
+            continue;
+        }
         read_string(r, e, path, "name", &route->name);
         read_string(r, e, path, "addressPrefix", &route->address_prefix);
         read_string(r, e, path, "nextHopType", &route->next_hop_type);
@@ -395,8 +397,10 @@ static void read_pool(struct reader *r, const cJSON *e, const char *path, struct
     static const char *const known[] = {"name", "count", "vmSize", "maxPods", "osType", "mode",
                                         "maxSurge", "enableAutoScaling", "minCount", "maxCount",
                                         NULL};
-    if (!check_object(r, e, path, known))
+    if (!check_object(r, e, path, known)) {
+        p->malformed = true;
         return;
+    }
     read_string(r, e, path, "name", &p->name);
     read_long(r, e, path, "count", &p->count);
     read_string(r, e, path, "vmSize", &p->vm_size);
@@ -822,12 +826,20 @@ static bool default_str(char **dst, const char *value)
     return *dst || set_str(dst, value);
 }
 
-/* Set *dst to name + suffix ("aks1-rt") when still NULL and name is known. */
-static bool default_named(char **dst, const char *name, const char *suffix)
+/*
+ * Set *dst to name + suffix ("aks1-rt") when still NULL and name is known,
+ * cutting name so the result stays within max characters: a valid cluster
+ * name must not yield a VNet name ARM refuses.
+ */
+static bool default_named(char **dst, const char *name, const char *suffix, size_t max)
 {
     if (*dst || !name)
         return true;
-    return (*dst = str_concat(name, suffix)) != NULL;
+    size_t keep = strlen(name), room = max > strlen(suffix) ? max - strlen(suffix) : 0;
+    char *cut = strndup(name, keep < room ? keep : room);
+    *dst = cut ? str_concat(cut, suffix) : NULL;
+    free(cut);
+    return *dst != NULL;
 }
 
 static bool defaults_network(struct aksnet_plan *plan, bool user_assigned)
@@ -843,14 +855,14 @@ static bool defaults_network(struct aksnet_plan *plan, bool user_assigned)
             if (!set_str(&plan->subnet.address_prefix, "10.224.0.0/16"))
                 return false;
         }
-        if (!default_named(&plan->vnet.name, name, "-vnet") ||
-            !default_named(&plan->subnet.name, name, "-subnet"))
+        if (!default_named(&plan->vnet.name, name, "-vnet", 64) ||
+            !default_named(&plan->subnet.name, name, "-subnet", 80))
             return false;
     }
     if (!default_str(&plan->vnet.resource_group, plan->resource_group))
         return false;
     /* aksnet makes a route table whenever it can grant the identity rights on it first. */
-    if ((plan->route_table.given || user_assigned) && !default_named(&plan->route_table.name, name, "-rt"))
+    if ((plan->route_table.given || user_assigned) && !default_named(&plan->route_table.name, name, "-rt", 80))
         return false;
     return true;
 }
@@ -870,7 +882,8 @@ static bool defaults_cluster(struct aksnet_plan *plan)
         uint32_t ip;
         char buf[AKSNET_IP_STRLEN];
         if (aksnet_cidr_parse(p->cluster.service_cidr, &svc) == AKSNET_CIDR_OK &&
-            aksnet_cidr_nth(&svc, 10, &ip) && !set_str(&p->cluster.dns_service_ip, aksnet_ip_format(ip, buf)))
+            (aksnet_cidr_nth(&svc, 10, &ip) || aksnet_cidr_nth(&svc, aksnet_cidr_size(&svc) / 2, &ip)) &&
+            !set_str(&p->cluster.dns_service_ip, aksnet_ip_format(ip, buf)))
             return false;
     }
     if (!default_str(&p->cluster.service_cidr, "10.0.0.0/16") ||
@@ -885,7 +898,7 @@ static bool defaults_cluster(struct aksnet_plan *plan)
             !default_str(&pool->mode, i == 0 ? "System" : "User") || !default_str(&pool->max_surge, "1"))
             return false;
         if (pool->count == AKSNET_PLAN_UNSET)
-            pool->count = pool->enable_auto_scaling && pool->min_count != AKSNET_PLAN_UNSET ? pool->min_count : 3;
+            pool->count = pool->enable_auto_scaling && pool->min_count >= 0 ? pool->min_count : 3;
         if (pool->max_pods == AKSNET_PLAN_UNSET)
             pool->max_pods = 110;
     }
@@ -911,7 +924,7 @@ aksnet_code aksnet_plan_apply_defaults(struct aksnet_plan *plan, const char *env
     if (!ok)
         return AKSNET_ENOMEM;
     bool user_assigned = strcmp(plan->identity.type, "UserAssigned") == 0;
-    if (user_assigned && !plan->identity.id && !default_named(&plan->identity.name, plan->cluster.name, "-identity"))
+    if (user_assigned && !plan->identity.id && !default_named(&plan->identity.name, plan->cluster.name, "-identity", 128))
         return AKSNET_ENOMEM;
     if (plan->subnet.id && !plan->vnet.existing) {
         /* A subnet id in the file means the same as --vnet-subnet-id. */

@@ -66,9 +66,15 @@ static bool eq(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
+/* ARM compares enumerated values without regard to case ("virtualappliance" is fine). */
+static bool ieq(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
 static bool is_kubenet(const struct aksnet_plan *p)
 {
-    return eq(p->cluster.network_plugin, "kubenet");
+    return ieq(p->cluster.network_plugin, "kubenet");
 }
 
 static const char *fmt_cidr(const struct aksnet_cidr *c, char buf[AKSNET_CIDR_STRLEN])
@@ -126,8 +132,15 @@ static bool parse_ranges(struct ctx *c)
 
 /* ---- required values and enumerations (plan-field and friends) ---------- */
 
+/* A required value is absent: said once, and not again when the reader already refused it. */
 static void missing(struct ctx *c, const char *field, const char *hint)
 {
+    size_t n = strlen(field);
+    for (size_t i = 0; i < c->out->count; i++) {
+        const char *f = c->out->items[i].field;
+        if (strncmp(f, field, n) == 0 && (f[n] == '\0' || f[n] == '[' || f[n] == '.'))
+            return;
+    }
     ERROR(c, "plan-field", field, "missing value; %s", hint);
 }
 
@@ -152,7 +165,7 @@ static void rule_required(struct ctx *c)
     for (size_t i = 0; i < p->cluster.node_pool_count; i++) {
         char field[FIELD_MAX];
         snprintf(field, sizeof(field), "cluster.nodePools[%zu].name", i);
-        if (!p->cluster.node_pools[i].name)
+        if (!p->cluster.node_pools[i].name && !p->cluster.node_pools[i].malformed)
             missing(c, field, "every pool after the first needs a name");
     }
 }
@@ -164,7 +177,7 @@ static void one_of(struct ctx *c, const char *code, const char *field, const cha
     if (!value)
         return;
     for (size_t i = 0; allowed[i]; i++)
-        if (strcmp(value, allowed[i]) == 0)
+        if (strcasecmp(value, allowed[i]) == 0)
             return;
     ERROR(c, code, field, "'%s' is not one of %s", value, allowed_text);
 }
@@ -214,11 +227,11 @@ static bool is_role_definition(const char *s)
     if (head == 0)
         return true;
     char sub[64];
-    if (head >= sizeof(sub) || strncasecmp(s, "/subscriptions/", 15) != 0)
+    if (head <= 15 || head >= sizeof(sub) + 15 || strncasecmp(s, "/subscriptions/", 15) != 0)
         return false;
     memcpy(sub, s + 15, head - 15);
     sub[head - 15] = '\0';
-    return head > 15 && is_guid(sub);
+    return is_guid(sub);
 }
 
 static void rule_enums(struct ctx *c)
@@ -286,8 +299,8 @@ static void rule_location(struct ctx *c)
             return;
         }
     const char *want = aksnet_plan_cloud_of_location(loc), *cloud = c->plan->cloud;
-    bool known = eq(cloud, "AzureCloud") || eq(cloud, "AzureChinaCloud") || eq(cloud, "AzureUSGovernment");
-    if (known && !eq(cloud, want))
+    bool known = ieq(cloud, "AzureCloud") || ieq(cloud, "AzureChinaCloud") || ieq(cloud, "AzureUSGovernment");
+    if (known && !ieq(cloud, want))
         ERROR(c, "location-cloud", "location", "%s is a region of %s, not of %s; set cloud (or --cloud) to %s",
               loc, want, cloud, want);
 }
@@ -376,6 +389,9 @@ static void rule_service_cidr_size(struct ctx *c)
         ERROR(c, "service-cidr-size", "cluster.serviceCidr",
               "%s is larger than /12, the most Kubernetes allows for services; use /12 to /28, e.g. 10.0.0.0/16",
               c->svc.text);
+    else if (c->svc.ok && c->svc.cidr.len > 28)
+        ERROR(c, "service-cidr-size", "cluster.serviceCidr",
+              "%s is too small for the cluster's own services; use /12 to /28, e.g. 10.0.0.0/16", c->svc.text);
 }
 
 static void rule_dns_service_ip(struct ctx *c)
@@ -399,11 +415,11 @@ static void rule_dns_service_ip(struct ctx *c)
     if (!aksnet_cidr_contains_ip(&c->svc.cidr, ip))
         why = "is outside the service range";
     else if (ip == c->svc.cidr.addr)
-        why = "is the service range's network address";
+        why = "is the network address of the service range";
     else if (ip == c->svc.cidr.addr + 1)
-        why = "is the service range's first address, which the kubernetes service takes";
+        why = "is taken by the kubernetes service: it is the first address of the service range";
     else if (ip == aksnet_cidr_last(&c->svc.cidr))
-        why = "is the service range's broadcast address";
+        why = "is the broadcast address of the service range";
     if (why)
         ERROR(c, "dns-service-ip", field, "%s %s %s; use another address in it%s%s", text, why, c->svc.text,
               *suggest ? ", conventionally " : "", suggest);
@@ -440,9 +456,10 @@ static void rule_pool_values(struct ctx *c, size_t i, const struct aksnet_node_p
         ERROR(c, "max-pods", f, "%ld pods per node is outside kubenet's %d..%d", p->max_pods,
               AKSNET_KUBENET_MIN_PODS, AKSNET_KUBENET_MAX_PODS);
     pool_field(f, i, "count");
-    if (p->count < AKSNET_POOL_MIN_NODES || p->count > AKSNET_POOL_MAX_NODES)
-        ERROR(c, "node-count", f, "%ld nodes is outside a pool's %d..%d", p->count, AKSNET_POOL_MIN_NODES,
-              AKSNET_POOL_MAX_NODES);
+    long min = ieq(p->mode, "System") ? AKSNET_POOL_MIN_NODES : 0; /* User pools may scale to zero */
+    if (p->count < min || p->count > AKSNET_POOL_MAX_NODES)
+        ERROR(c, "node-count", f, "%ld nodes is outside a %s pool's %ld..%d", p->count,
+              min ? "System" : "User", min, AKSNET_POOL_MAX_NODES);
     pool_field(f, i, "maxSurge");
     uint64_t surge;
     if (!aksnet_capacity_surge_nodes(p->max_surge, 0, &surge))
@@ -497,10 +514,12 @@ static void rule_pools(struct ctx *c)
     bool system = false;
     for (size_t i = 0; i < p->cluster.node_pool_count; i++) {
         const struct aksnet_node_pool *pool = &p->cluster.node_pools[i];
+        if (pool->malformed)
+            continue;
         rule_pool_values(c, i, pool);
         rule_pool_autoscaler(c, i, pool);
         rule_pool_name(c, i, pool);
-        if (eq(pool->mode, "System")) {
+        if (ieq(pool->mode, "System")) {
             system = true;
             if (pool_is_windows(pool)) {
                 char f[FIELD_MAX];
@@ -592,16 +611,16 @@ static void rule_network_plugin(struct ctx *c)
 static void rule_network_policy(struct ctx *c)
 {
     const char *v = c->plan->cluster.network_policy;
-    if (!v || eq(v, "calico") || eq(v, "none") || !is_kubenet(c->plan))
+    if (!v || ieq(v, "calico") || ieq(v, "none") || !is_kubenet(c->plan))
         return;
     ERROR(c, "network-policy", "cluster.networkPolicy", "'%s' is not available with kubenet; use calico or none%s",
-          v, eq(v, "azure") ? " (Azure network policy needs Azure CNI)" : "");
+          v, ieq(v, "azure") ? " (Azure network policy needs Azure CNI)" : "");
 }
 
 static void rule_identity(struct ctx *c)
 {
     const struct aksnet_plan *p = c->plan;
-    if (!eq(p->identity.type, "SystemAssigned"))
+    if (!ieq(p->identity.type, "SystemAssigned"))
         return;
     if (p->route_table.given)
         ERROR(c, "identity-byo-route-table", "network.routeTable",
@@ -615,13 +634,24 @@ static void rule_identity(struct ctx *c)
 
 static void rule_outbound_type(struct ctx *c)
 {
-    if (eq(c->plan->cluster.outbound_type, "managedNATGateway"))
+    if (ieq(c->plan->cluster.outbound_type, "managedNATGateway"))
         ERROR(c, "outbound-type", "cluster.outboundType",
               "managedNATGateway works only in a VNet AKS creates itself; with your own VNet use "
               "loadBalancer, userDefinedRouting or userAssignedNATGateway");
 }
 
 /* ---- routes -------------------------------------------------------------- */
+
+/* A service tag ("Storage", "AzureCloud.chinaeast2"): UDRs accept them as destinations. */
+static bool is_service_tag(const char *s)
+{
+    if (!s || !isalpha((unsigned char)s[0]) || strlen(s) > 80)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '.')
+            return false;
+    return true;
+}
 
 static void rule_route(struct ctx *c, size_t i, const struct aksnet_route *r)
 {
@@ -631,22 +661,25 @@ static void rule_route(struct ctx *c, size_t i, const struct aksnet_route *r)
     struct aksnet_cidr dst;
     snprintf(f, sizeof(f), "network.routeTable.routes[%zu].addressPrefix", i);
     aksnet_cidr_status st = r->address_prefix ? aksnet_cidr_parse(r->address_prefix, &dst) : AKSNET_CIDR_EMPTY;
-    if (st != AKSNET_CIDR_OK)
-        ERROR(c, "route-invalid", f, "'%s' is not a destination prefix: %s",
+    if (st != AKSNET_CIDR_OK && !is_service_tag(r->address_prefix))
+        ERROR(c, "route-invalid", f, "'%s' is neither a destination prefix (%s) nor a service tag",
               r->address_prefix ? r->address_prefix : "", aksnet_cidr_parse_strerror(st));
     snprintf(f, sizeof(f), "network.routeTable.routes[%zu].nextHopType", i);
     one_of(c, "route-invalid", f, r->next_hop_type, hops,
            "VirtualAppliance, Internet, VnetLocal, VirtualNetworkGateway, None");
+    bool hop_known = false;
+    for (size_t k = 0; hops[k] && r->next_hop_type; k++)
+        hop_known = hop_known || ieq(r->next_hop_type, hops[k]);
     if (!r->next_hop_type)
         ERROR(c, "route-invalid", f, "missing next hop type");
     snprintf(f, sizeof(f), "network.routeTable.routes[%zu].nextHopIpAddress", i);
     uint32_t ip;
-    bool appliance = eq(r->next_hop_type, "VirtualAppliance");
+    bool appliance = ieq(r->next_hop_type, "VirtualAppliance");
     if (appliance && !r->next_hop_ip)
         ERROR(c, "route-invalid", f, "a VirtualAppliance route needs nextHopIpAddress");
     else if (appliance && !aksnet_ip_parse(r->next_hop_ip, &ip))
         ERROR(c, "route-invalid", f, "'%s' is not an IPv4 address", r->next_hop_ip);
-    else if (!appliance && r->next_hop_ip)
+    else if (!appliance && r->next_hop_ip && hop_known)
         ERROR(c, "route-invalid", f, "nextHopIpAddress is allowed only with nextHopType VirtualAppliance");
 }
 
@@ -656,12 +689,14 @@ static void rule_routes(struct ctx *c)
     bool default_route = false;
     for (size_t i = 0; i < p->route_table.route_count; i++) {
         const struct aksnet_route *r = &p->route_table.routes[i];
+        if (r->malformed)
+            continue;
         rule_route(c, i, r);
         if (eq(r->address_prefix, "0.0.0.0/0") &&
-            (eq(r->next_hop_type, "VirtualAppliance") || eq(r->next_hop_type, "VirtualNetworkGateway")))
+            (ieq(r->next_hop_type, "VirtualAppliance") || ieq(r->next_hop_type, "VirtualNetworkGateway")))
             default_route = true;
     }
-    if (eq(p->cluster.outbound_type, "userDefinedRouting") && !default_route)
+    if (ieq(p->cluster.outbound_type, "userDefinedRouting") && !default_route)
         ERROR(c, "outbound-route", "network.routeTable.routes",
               "outboundType userDefinedRouting needs a 0.0.0.0/0 route to a VirtualAppliance or "
               "VirtualNetworkGateway in the route table, or the nodes have no way out");
@@ -717,13 +752,15 @@ static void rule_names(struct ctx *c)
     if (!eq(p->vnet.resource_group, p->resource_group))
         check_name(c, "network.vnet.resourceGroup", p->vnet.resource_group, &rg,
                    "1..90 letters, digits, '_', '-', '.', '(' and ')', not ending in '.'");
-    check_name(c, "network.vnet.name", p->vnet.name, &vnet, "2..64 characters; use only those and "
-               "letters, digits, '_', '-', '.'; start with a letter or digit, end with a letter, digit or '_'");
+    check_name(c, "network.vnet.name", p->vnet.name, &vnet, "2..64 letters, digits, '_', '-' and '.', starting "
+               "with a letter or digit and ending with a letter, digit or '_'");
     check_name(c, "network.subnet.name", p->subnet.name, &subnet, net_text);
     check_name(c, "network.routeTable.name", p->route_table.name, &subnet, net_text);
     for (size_t i = 0; i < p->route_table.route_count; i++) {
         char f[FIELD_MAX];
         snprintf(f, sizeof(f), "network.routeTable.routes[%zu].name", i);
+        if (p->route_table.routes[i].malformed)
+            continue;
         if (!p->route_table.routes[i].name)
             ERROR(c, "route-invalid", f, "every route needs a name");
         check_name(c, f, p->route_table.routes[i].name, &subnet, net_text);
@@ -766,7 +803,7 @@ static const struct aksnet_rule rules[] = {
     {"subnet-outside-vnet", AKSNET_SEVERITY_ERROR, "the subnet is not inside the VNet's address space"},
     {"cidr-overlap", AKSNET_SEVERITY_ERROR, "pod, service and VNet ranges overlap each other"},
     {"avoid-overlap", AKSNET_SEVERITY_ERROR, "a range overlaps an avoidPrefixes entry"},
-    {"service-cidr-size", AKSNET_SEVERITY_ERROR, "service range larger than /12 (aksnet)"},
+    {"service-cidr-size", AKSNET_SEVERITY_ERROR, "service range larger than /12 or smaller than /28 (aksnet)"},
     {"dns-service-ip", AKSNET_SEVERITY_ERROR, "DNS IP outside the service range, or its network, .1 or broadcast"},
     {"max-pods", AKSNET_SEVERITY_ERROR, "pods per node outside 10..110 for kubenet"},
     {"node-count", AKSNET_SEVERITY_ERROR, "over 400 nodes in all, a pool outside 1..1000, or a bad autoscaler range"},

@@ -17,6 +17,7 @@
 #define AKSNET_PLAN_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -27,7 +28,7 @@ extern "C" {
 #endif
 
 /** A numeric field that was not given (or was JSON null). */
-#define AKSNET_PLAN_UNSET (-1L)
+#define AKSNET_PLAN_UNSET LONG_MIN
 
 /** Plan files larger than this are refused before parsing: a plan is a page of JSON. */
 #define AKSNET_PLAN_MAX_BYTES (1024L * 1024L)
@@ -44,6 +45,7 @@ struct aksnet_route {
     char *address_prefix;   /**< destination, a CIDR */
     char *next_hop_type;    /**< VirtualAppliance | Internet | VnetLocal | VirtualNetworkGateway | None */
     char *next_hop_ip;      /**< only with VirtualAppliance */
+    bool malformed;         /**< not an object in the file (already reported); rules skip it */
 };
 
 /** One agent pool of the cluster. */
@@ -58,6 +60,7 @@ struct aksnet_node_pool {
     bool enable_auto_scaling;
     long min_count;           /**< autoscaler minimum, or AKSNET_PLAN_UNSET */
     long max_count;           /**< autoscaler maximum, or AKSNET_PLAN_UNSET */
+    bool malformed;           /**< not an object in the file (already reported); rules skip it */
 };
 
 /** The whole plan.  Field names follow the JSON keys. */
