@@ -13,7 +13,7 @@ CC       ?= cc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    := build
-PKGS     := libcurl openssl libcjson
+PKGS     := libcurl openssl libcjson libmicrohttpd
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 OPT      ?= -O2 -g
@@ -21,11 +21,12 @@ CFLAGS   ?=
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
-ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -Iinclude -Isrc -Imocks $(PKG_CFLAGS) $(CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 LIB_SRC  := $(wildcard src/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
+MOCK_SRC := $(filter-out mocks/main.c,$(wildcard mocks/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 
@@ -34,13 +35,15 @@ LIB_OBJ  := $(call obj,obj,$(LIB_SRC))
 CLI_OBJ  := $(call obj,obj,$(CLI_SRC))
 SLIB_OBJ := $(call obj,san,$(LIB_SRC))
 SCLI_OBJ := $(call obj,san,$(CLI_SRC))
+MOCK_OBJ := $(call obj,obj,$(MOCK_SRC))
+SMOCK_OBJ := $(call obj,san,$(MOCK_SRC))
 STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
 
 .PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/libaksnet.a $(BUILD)/aksnet
+all: $(BUILD)/libaksnet.a $(BUILD)/aksnet $(BUILD)/libarmmock.a $(BUILD)/aksnet-mock
 
 deps:
 	@scripts/install-deps.sh
@@ -69,6 +72,25 @@ $(BUILD)/san/libaksnet.a: $(SLIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
+$(BUILD)/libarmmock.a: $(MOCK_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/san/libarmmock.a: $(SMOCK_OBJ)
+	@mkdir -p $(@D)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/aksnet-mock: $(BUILD)/obj/mocks/main.o $(BUILD)/libarmmock.a $(BUILD)/libaksnet.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $< $(BUILD)/libarmmock.a $(BUILD)/libaksnet.a $(PKG_LIBS) -lpthread -lm
+
+$(BUILD)/san/aksnet-mock: $(BUILD)/san/mocks/main.o $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lpthread -lm
+
 $(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libaksnet.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libaksnet.a $(PKG_LIBS) -lm
@@ -77,19 +99,21 @@ $(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libaksnet.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lm
 
-$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a
+$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libaksnet.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a \
+	    $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
 # ---- tests -------------------------------------------------------------------
 
 # Unit and CLI tests, every one under AddressSanitizer and UBSan.  The CLI
 # tests run build/san/aksnet; AKSNET_BIN and AKSNET_SRCDIR tell them where.
-unit-tests: $(TESTS) $(BUILD)/san/aksnet
+unit-tests: $(TESTS) $(BUILD)/san/aksnet $(BUILD)/san/aksnet-mock
 	@fail=0; for t in $(TESTS); do \
 	    echo "== $$t"; \
-	    AKSNET_BIN=$(BUILD)/san/aksnet AKSNET_SRCDIR=. ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; \
+	    AKSNET_BIN=$(BUILD)/san/aksnet AKSNET_MOCK_BIN=$(BUILD)/san/aksnet-mock AKSNET_SRCDIR=. \
+	        ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; \
 	done; exit $$fail
 
 # No leak and no memory error in the release binary, on every example and on bad input.
@@ -98,7 +122,7 @@ memcheck: $(BUILD)/aksnet
 
 lint: | deps
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 --inline-suppr -Iinclude -Isrc src tests/unit 2>&1
+	    --std=c11 --inline-suppr -Iinclude -Isrc -Imocks src mocks tests/unit 2>&1
 	@echo "cppcheck: clean"
 
 test: all unit-tests memcheck lint
@@ -136,5 +160,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
 -include $(wildcard $(BUILD)/san/tests/unit/*.d)

@@ -1,0 +1,48 @@
+/*
+ * arm_identity.c - Microsoft.ManagedIdentity/userAssignedIdentities.
+ * Created synchronously; each gets a principalId, clientId and tenantId on
+ * creation that updates keep.  The principal is "replicated" to the
+ * directory --principal-delay seconds after creation (arm_authz.c asks).
+ */
+#include <string.h>
+
+#include "mock.h"
+
+static const char *const identity_versions[] = {
+    "2015-08-31-preview", "2018-11-30", "2021-09-30-preview", "2022-01-31-preview", "2023-01-31",
+    "2023-07-31-preview", "2024-11-30", "2025-01-31-preview", NULL};
+
+static bool prepare(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
+                    const struct mock_resource *old, cJSON *body, struct mock_response *rs)
+{
+    (void)m;
+    (void)t;
+    (void)rs;
+    cJSON *props = mock_json_obj(body, "properties");
+    const cJSON *old_props = old ? cJSON_GetObjectItemCaseSensitive(old->body, "properties") : NULL;
+    static const char *const keys[] = {"principalId", "clientId", "tenantId"};
+    char tenant[64];
+    mock_caller_tenant(rq, tenant);
+    for (size_t i = 0; i < 3; i++) {
+        const char *kept = mock_json_str(old_props, keys[i]);
+        char fresh[37];
+        mock_uuid(fresh);
+        mock_json_set_str(props, keys[i], kept ? kept : (i == 2 ? tenant : fresh));
+    }
+    /* Identities have no provisioningState in ARM's answers; the generic code adds one, harmlessly. */
+    return true;
+}
+
+static const struct mock_tracked_ops ops = {.lro = false, .prepare = prepare};
+
+static void handle(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
+                   struct mock_response *rs)
+{
+    mock_tracked_handle(m, rq, t, rs, &ops);
+}
+
+const struct mock_type mock_type_identity = {
+    .provider = "Microsoft.ManagedIdentity", .type = "userAssignedIdentities",
+    .arm_type = "Microsoft.ManagedIdentity/userAssignedIdentities", .api_versions = identity_versions,
+    .handle = handle,
+};

@@ -1,0 +1,78 @@
+/*
+ * armmock.h - a stand-in for the parts of Azure Resource Manager and
+ * Microsoft Entra ID that a kubenet deployment touches.
+ *
+ * The server runs on loopback only, over HTTP or HTTPS, keeps resources in
+ * memory (optionally in a state file), answers as ARM does (long-running
+ * operations, error envelope, throttling headers, replication delays) and
+ * journals every request as a JSON line.  `aksnet provision --dry-run`
+ * links it in-process; `aksnet-mock` is the same library behind flags.
+ */
+#ifndef ARMMOCK_H
+#define ARMMOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A registered credential: a client id and its secret, certificate file or federated token. */
+struct armmock_credential {
+    const char *client_id;
+    const char *value;
+};
+
+/** Everything the server can be told.  Zero means the default for each field. */
+struct armmock_options {
+    const char *listen;            /**< "127.0.0.1:0" (default), "[::1]:8443"; loopback only */
+    const char *tls_cert_file;     /**< PEM certificate; with tls_key_file, serve HTTPS */
+    const char *tls_key_file;      /**< PEM private key */
+    double lro_seconds;            /**< how long a long-running operation runs (default 0.05) */
+    double principal_delay;        /**< seconds before a new identity's principal is visible (default 0) */
+    double token_lifetime;         /**< seconds an issued token is valid (default 3600) */
+    const char *journal_path;      /**< one JSON line per request, or NULL */
+    const char *state_path;        /**< load on start, save on change, or NULL */
+    const char *const *faults;     /**< METHOD:PATH-GLOB:ACTION[:COUNT] rules */
+    size_t fault_count;
+    const struct armmock_credential *secrets;       /**< client secrets */
+    size_t secret_count;
+    const struct armmock_credential *certificates;  /**< client id -> certificate PEM file */
+    size_t certificate_count;
+    const struct armmock_credential *federated;     /**< client id -> federated token */
+    size_t federated_count;
+    const char *const *subscriptions; /**< listed by GET /subscriptions (default one) */
+    size_t subscription_count;
+    bool accept_any_client;        /**< with no registered credential, issue tokens to any client (dry runs) */
+    /** The clock (seconds since the epoch); NULL = the real one.  Tests move time with it. */
+    double (*clock)(void *ctx);
+    void *clock_ctx;
+};
+
+/** A running server. */
+struct armmock;
+
+/**
+ * Start a server.  On failure returns NULL and writes why into errbuf.
+ * The server answers from its own threads until armmock_stop.
+ */
+struct armmock *armmock_start(const struct armmock_options *options, char *errbuf, size_t errlen);
+
+/** The port it listens on (the real one when 0 was asked for). */
+uint16_t armmock_port(const struct armmock *mock);
+
+/** Its base URL, "http://127.0.0.1:PORT" or "https://...". */
+const char *armmock_url(const struct armmock *mock);
+
+/** How many requests it has answered. */
+uint64_t armmock_request_count(const struct armmock *mock);
+
+/** Stop serving, save the state, flush the journal and free everything.  NULL is allowed. */
+void armmock_stop(struct armmock *mock);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,146 @@
+/*
+ * faults.c - --fault METHOD:PATH-GLOB:ACTION[:COUNT]: make the mock answer
+ * as a struggling ARM does, a counted number of times, so that retry paths
+ * are tested against the wire and not only against a seam.
+ */
+#define _GNU_SOURCE /* FNM_CASEFOLD: ARM paths match without case */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mock.h"
+
+/* A whole number in [lo, hi], plainly written. */
+static bool parse_num(const char *s, long lo, long hi, long *out)
+{
+    char *end = NULL;
+    if (!*s || *s == '+' || *s == '-')
+        return false;
+    long v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_action(const char *a, struct mock_fault *f)
+{
+    long v;
+    f->retry_after = 1;
+    if (strcmp(a, "reset") == 0) {
+        f->action = FAULT_RESET;
+        return true;
+    }
+    if (strcmp(a, "fail") == 0) {
+        f->action = FAULT_FAIL;
+        return true;
+    }
+    if (strncmp(a, "delay=", 6) == 0 && parse_num(a + 6, 0, 600000, &v)) {
+        f->action = FAULT_DELAY;
+        f->delay_ms = v;
+        return true;
+    }
+    /* 429, 500, 503, optionally "=SECONDS" for Retry-After. */
+    char code[4] = {0};
+    if (strlen(a) < 3)
+        return false;
+    memcpy(code, a, 3);
+    if (strcmp(code, "429") != 0 && strcmp(code, "500") != 0 && strcmp(code, "503") != 0)
+        return false;
+    f->action = FAULT_STATUS;
+    f->status = (int)strtol(code, NULL, 10);
+    if (a[3] == '\0')
+        return true;
+    if (a[3] == '=' && parse_num(a + 4, 0, 3600, &v)) {
+        f->retry_after = (int)v;
+        return true;
+    }
+    return false;
+}
+
+bool mock_fault_parse(const char *rule, struct mock_fault *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    char *copy = strdup(rule ? rule : "");
+    char *parts[5] = {0};
+    size_t n = 0;
+    char *save = NULL;
+    for (char *p = copy ? strtok_r(copy, ":", &save) : NULL; p && n < 5; p = strtok_r(NULL, ":", &save))
+        parts[n++] = p;
+    bool ok = (n == 3 || n == 4) && strlen(parts[0]) < sizeof(out->method) && parse_action(parts[2], out);
+    long count = 1;
+    if (ok && n == 4)
+        ok = parse_num(parts[3], 1, 1000000, &count);
+    if (ok) {
+        snprintf(out->method, sizeof(out->method), "%s", parts[0]);
+        out->glob = strdup(parts[1]);
+        out->remaining = count;
+        ok = out->glob != NULL;
+    }
+    free(copy);
+    if (!ok)
+        snprintf(err, errlen,
+                 "--fault '%s': expected METHOD:PATH-GLOB:ACTION[:COUNT] with ACTION 429, 500, 503 "
+                 "(optionally =RETRY-AFTER-SECONDS), reset, delay=MS or fail",
+                 rule ? rule : "");
+    return ok;
+}
+
+static bool matches(const struct mock_fault *f, const char *method, const char *path)
+{
+    return f->remaining > 0 && (strcmp(f->method, "*") == 0 || strcasecmp(f->method, method) == 0) &&
+           fnmatch(f->glob, path, FNM_CASEFOLD) == 0;
+}
+
+struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const char *path)
+{
+    for (size_t i = 0; i < m->fault_count; i++) {
+        struct mock_fault *f = &m->faults[i];
+        if (f->action != FAULT_FAIL && matches(f, method, path)) {
+            f->remaining--;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+bool mock_fault_take_fail(struct armmock *m, const char *method, const char *path)
+{
+    for (size_t i = 0; i < m->fault_count; i++) {
+        struct mock_fault *f = &m->faults[i];
+        if (f->action == FAULT_FAIL && matches(f, method, path)) {
+            f->remaining--;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
+                       long *delay_ms)
+{
+    *delay_ms = 0;
+    struct mock_fault *f = mock_fault_match(m, rq->method, rq->path);
+    if (!f)
+        return false;
+    switch (f->action) {
+    case FAULT_RESET:
+        rs->drop = true;
+        return true;
+    case FAULT_DELAY:
+        *delay_ms = f->delay_ms;
+        return false;
+    case FAULT_STATUS:
+        mock_reply_error(rs, f->status,
+                         f->status == 429 ? "TooManyRequests"
+                                          : f->status == 503 ? "ServiceUnavailable" : "InternalServerError",
+                         f->status == 429 ? "The request is being throttled (injected by aksnet-mock)."
+                                          : "The server had an error (injected by aksnet-mock).");
+        mock_add_header(rs, "Retry-After", "%d", f->retry_after);
+        return true;
+    case FAULT_FAIL:
+        break;
+    }
+    return false;
+}

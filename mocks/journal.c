@@ -1,0 +1,142 @@
+/*
+ * journal.c - one JSON line per request, written when its answer is sent:
+ * ts, method, path, query, status, requestHeaders, requestBody,
+ * responseBody, durationMs.  Scripts and tests read it, so nothing secret
+ * goes in: Authorization is cut to its scheme, form secrets and issued
+ * tokens become "***".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "mock.h"
+
+/* Headers whose values are secrets. */
+static bool secret_header(const char *name)
+{
+    return strcasecmp(name, "X-IDENTITY-HEADER") == 0 || strcasecmp(name, "Cookie") == 0 ||
+           strcasecmp(name, "Proxy-Authorization") == 0;
+}
+
+static cJSON *headers_json(const struct mock_request *rq)
+{
+    cJSON *h = cJSON_CreateObject();
+    for (size_t i = 0; h && i < rq->header_count; i++) {
+        const char *name = rq->headers[i].name, *value = rq->headers[i].value;
+        if (strcasecmp(name, "Authorization") == 0) {
+            char scheme[32];
+            size_t n = strcspn(value, " ");
+            snprintf(scheme, sizeof(scheme), "%.*s", (int)(n < 31 ? n : 31), value);
+            cJSON_AddStringToObject(h, name, scheme);
+        } else {
+            cJSON_AddStringToObject(h, name, secret_header(name) ? "***" : value);
+        }
+    }
+    return h;
+}
+
+/* A form body (the token endpoint's) with the values of secret fields masked. */
+static cJSON *redacted_form(const char *body)
+{
+    static const char *const secret_keys[] = {"client_secret", "client_assertion", "assertion",
+                                              "refresh_token", "password", "code", NULL};
+    size_t n = strlen(body);
+    char *out = malloc(n + 1), *w = out;
+    if (!out)
+        return NULL;
+    const char *p = body;
+    while (*p) {
+        const char *amp = strchr(p, '&'), *end = amp ? amp : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        bool secret = false;
+        for (size_t k = 0; eq && secret_keys[k]; k++)
+            secret = secret || ((size_t)(eq - p) == strlen(secret_keys[k]) &&
+                                strncmp(p, secret_keys[k], (size_t)(eq - p)) == 0);
+        size_t keep = secret ? (size_t)(eq - p) + 1 : (size_t)(end - p);
+        memcpy(w, p, keep);
+        w += keep;
+        if (secret) {
+            memcpy(w, "***", 3);
+            w += 3;
+        }
+        if (amp)
+            *w++ = '&';
+        p = amp ? amp + 1 : end;
+    }
+    *w = '\0';
+    cJSON *s = cJSON_CreateString(out);
+    free(out);
+    return s;
+}
+
+static cJSON *request_body_json(const struct mock_request *rq)
+{
+    if (rq->json)
+        return cJSON_Duplicate(rq->json, 1);
+    if (rq->body_len == 0)
+        return cJSON_CreateNull();
+    const char *ct = mock_header(rq, "Content-Type");
+    if ((ct && strstr(ct, "x-www-form-urlencoded")) || strstr(rq->body, "client_id="))
+        return redacted_form(rq->body);
+    return cJSON_CreateString(rq->body_not_json ? "(not JSON)" : rq->body);
+}
+
+/* Replace the values of token members anywhere in a response copy. */
+static void redact_tokens(cJSON *v)
+{
+    static const char *const keys[] = {"access_token", "refresh_token", "id_token", "accessToken", NULL};
+    for (cJSON *c = v ? v->child : NULL; c; c = c->next) {
+        bool secret = false;
+        for (size_t k = 0; c->string && keys[k]; k++)
+            secret = secret || strcmp(c->string, keys[k]) == 0;
+        if (secret && cJSON_IsString(c))
+            cJSON_SetValuestring(c, "***");
+        else
+            redact_tokens(c);
+    }
+}
+
+static void timestamp(double t, char out[40])
+{
+    time_t secs = (time_t)t;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    int ms = (int)((t - (double)secs) * 1000.0);
+    char date[24];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 40, "%s.%03dZ", date, ms < 0 || ms > 999 ? 0 : ms);
+}
+
+void mock_journal_write(struct armmock *m, const struct mock_request *rq, const struct mock_response *rs,
+                        double started, double finished)
+{
+    cJSON *line = cJSON_CreateObject();
+    char ts[40];
+    timestamp(finished, ts);
+    cJSON_AddStringToObject(line, "ts", ts);
+    cJSON_AddStringToObject(line, "method", rq->method);
+    cJSON_AddStringToObject(line, "path", rq->path ? rq->path : "");
+    cJSON_AddStringToObject(line, "query", rq->query ? rq->query : "");
+    if (rs->drop)
+        cJSON_AddNullToObject(line, "status");
+    else
+        cJSON_AddNumberToObject(line, "status", rs->status);
+    cJSON_AddItemToObject(line, "requestHeaders", headers_json(rq));
+    cJSON_AddItemToObject(line, "requestBody", request_body_json(rq));
+    cJSON *resp = rs->json ? cJSON_Duplicate(rs->json, 1)
+                           : (rs->text ? cJSON_CreateString(rs->text) : cJSON_CreateNull());
+    redact_tokens(resp);
+    cJSON_AddItemToObject(line, "responseBody", resp);
+    cJSON_AddNumberToObject(line, "durationMs", (double)(long)((finished - started) * 1e6) / 1000.0);
+    char *text = cJSON_PrintUnformatted(line);
+    cJSON_Delete(line);
+    if (!text)
+        return;
+    pthread_mutex_lock(&m->journal_lock);
+    fputs(text, m->journal);
+    fputc('\n', m->journal);
+    fflush(m->journal);
+    pthread_mutex_unlock(&m->journal_lock);
+    free(text);
+}

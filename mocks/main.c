@@ -1,0 +1,174 @@
+/*
+ * main.c - aksnet-mock, the program: flags to armmock_options, start,
+ * print the URL, wait for SIGTERM or SIGINT, stop cleanly.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "armmock.h"
+
+#define MAX_LIST 64
+
+struct lists {
+    const char *faults[MAX_LIST];
+    struct armmock_credential secrets[MAX_LIST], certs[MAX_LIST], federated[MAX_LIST];
+    const char *subscriptions[MAX_LIST];
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: aksnet-mock [--listen 127.0.0.1:0] [--port-file FILE] [--tls-cert PEM --tls-key PEM]\n"
+            "                   [--lro-seconds S] [--principal-delay S] [--token-lifetime S]\n"
+            "                   [--journal FILE] [--state FILE] [--fault RULE]... [--client-secret ID=SECRET]...\n"
+            "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN]... [--subscription ID]...\n"
+            "                   [--accept-any-client]\n"
+            "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 429|500|503[=RETRY-AFTER]|reset|delay=MS|fail\n");
+}
+
+/* A duration in seconds, fractions allowed, 0..86400. */
+static bool parse_seconds(const char *flag, const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0 && v <= 86400)) {
+        fprintf(stderr, "aksnet-mock: %s '%s': expected seconds from 0 to 86400 (fractions allowed)\n", flag, s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* "ID=VALUE" into a credential; the value stays in argv (a test secret, never a real one). */
+static bool parse_credential(const char *flag, const char *s, struct armmock_credential *list, size_t *n)
+{
+    const char *eq = strchr(s, '=');
+    if (!eq || eq == s || !eq[1] || *n == MAX_LIST) {
+        fprintf(stderr, "aksnet-mock: %s '%s': expected CLIENT-ID=VALUE\n", flag, s);
+        return false;
+    }
+    char *id = strndup(s, (size_t)(eq - s));
+    if (!id)
+        return false;
+    list[*n].client_id = id;
+    list[*n].value = eq + 1;
+    (*n)++;
+    return true;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static bool parse_args(int argc, char **argv, struct armmock_options *o, struct lists *l, const char **port_file)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = strcmp(a, "--accept-any-client") != 0 && strcmp(a, "--help") != 0 && strcmp(a, "-h") != 0;
+        if (takes && !v) {
+            fprintf(stderr, "aksnet-mock: %s needs a value\n", a);
+            return false;
+        }
+        bool ok = true;
+        if (strcmp(a, "--listen") == 0) o->listen = v;
+        else if (strcmp(a, "--port-file") == 0) *port_file = v;
+        else if (strcmp(a, "--tls-cert") == 0) o->tls_cert_file = v;
+        else if (strcmp(a, "--tls-key") == 0) o->tls_key_file = v;
+        else if (strcmp(a, "--lro-seconds") == 0) ok = parse_seconds(a, v, &o->lro_seconds);
+        else if (strcmp(a, "--principal-delay") == 0) ok = parse_seconds(a, v, &o->principal_delay);
+        else if (strcmp(a, "--token-lifetime") == 0) ok = parse_seconds(a, v, &o->token_lifetime);
+        else if (strcmp(a, "--journal") == 0) o->journal_path = v;
+        else if (strcmp(a, "--state") == 0) o->state_path = v;
+        else if (strcmp(a, "--fault") == 0 && o->fault_count < MAX_LIST) l->faults[o->fault_count++] = v;
+        else if (strcmp(a, "--client-secret") == 0) ok = parse_credential(a, v, l->secrets, &o->secret_count);
+        else if (strcmp(a, "--client-cert") == 0) ok = parse_credential(a, v, l->certs, &o->certificate_count);
+        else if (strcmp(a, "--federated-token") == 0) ok = parse_credential(a, v, l->federated, &o->federated_count);
+        else if (strcmp(a, "--subscription") == 0 && o->subscription_count < MAX_LIST)
+            l->subscriptions[o->subscription_count++] = v;
+        else if (strcmp(a, "--accept-any-client") == 0) o->accept_any_client = true;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        } else {
+            fprintf(stderr, "aksnet-mock: unknown option '%s'\n", a);
+            usage(stderr);
+            return false;
+        }
+        if (!ok)
+            return false;
+        i += takes;
+    }
+    o->faults = l->faults;
+    o->secrets = l->secrets;
+    o->certificates = l->certs;
+    o->federated = l->federated;
+    o->subscriptions = l->subscriptions;
+    return true;
+}
+
+static void free_lists(struct lists *l, const struct armmock_options *o)
+{
+    for (size_t i = 0; i < o->secret_count; i++)
+        free((char *)l->secrets[i].client_id);
+    for (size_t i = 0; i < o->certificate_count; i++)
+        free((char *)l->certs[i].client_id);
+    for (size_t i = 0; i < o->federated_count; i++)
+        free((char *)l->federated[i].client_id);
+}
+
+int main(int argc, char **argv)
+{
+    struct armmock_options o = {0};
+    struct lists l;
+    const char *port_file = NULL;
+    memset(&l, 0, sizeof(l));
+    if (!parse_args(argc, argv, &o, &l, &port_file)) {
+        free_lists(&l, &o);
+        return 2;
+    }
+    char err[512];
+    struct armmock *m = armmock_start(&o, err, sizeof(err));
+    if (!m) {
+        fprintf(stderr, "aksnet-mock: %s\n", err);
+        free_lists(&l, &o);
+        return 1;
+    }
+    printf("aksnet-mock listening on %s\n", armmock_url(m));
+    fflush(stdout);
+    if (port_file) {
+        FILE *f = fopen(port_file, "w");
+        if (!f || fprintf(f, "%u\n", (unsigned)armmock_port(m)) < 0 || fclose(f) != 0) {
+            fprintf(stderr, "aksnet-mock: --port-file %s: %s\n", port_file, strerror(errno));
+            armmock_stop(m);
+            free_lists(&l, &o);
+            return 1;
+        }
+    }
+    /* Block the signals, then wait with them unblocked: none can slip in between check and wait. */
+    sigset_t block, waitmask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &waitmask);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGINT);
+    while (!stop_requested)
+        sigsuspend(&waitmask);
+    armmock_stop(m);
+    free_lists(&l, &o);
+    return 0;
+}

@@ -1,0 +1,559 @@
+/*
+ * server.c - armmock on libmicrohttpd: start and stop, read a request
+ * (headers, query, body up to MOCK_MAX_BODY), hand it to dispatch under
+ * the lock, send the answer with ARM's bookkeeping headers, journal it.
+ *
+ * One thread per connection: a fault may delay an answer, and a delayed
+ * connection must not hold up the others.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "aksnet/jwt.h"
+#include "aksnet/utf8.h"
+#include "mock.h"
+
+#define RATE_READS 12000L
+#define RATE_WRITES 1200L
+
+/* Per-connection state, from the raw URI to the end of the body. */
+struct conn {
+    char *uri;           /* raw request target, for the query string */
+    char *body;
+    size_t len;
+    bool too_large;
+    bool headers_seen;   /* the first call (headers only) is done */
+    double started;
+};
+
+double mock_now(const struct armmock *m)
+{
+    if (m->opt.clock)
+        return m->opt.clock(m->opt.clock_ctx);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- reading the request ---------------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)c;
+    struct conn *cn = calloc(1, sizeof(*cn));
+    if (cn) {
+        cn->uri = strdup(uri ? uri : "");
+        cn->started = mock_now(cls);
+    }
+    return cn;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct conn *cn = *con_cls;
+    if (cn) {
+        free(cn->uri);
+        free(cn->body);
+        free(cn);
+    }
+    *con_cls = NULL;
+}
+
+struct kv_list {
+    struct mock_kv *items;
+    size_t count, cap;
+};
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct kv_list *l = cls;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct mock_kv *items = realloc(l->items, cap * sizeof(*items));
+        if (!items)
+            return MHD_NO;
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->count].name = strdup(key ? key : "");
+    l->items[l->count].value = strdup(value ? value : "");
+    l->count++;
+    return MHD_YES;
+}
+
+static void kv_free(struct mock_kv *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].name);
+        free(items[i].value);
+    }
+    free(items);
+}
+
+/* Split a copy of the path on '/', folding repeated slashes as ARM does. */
+static void split_path(struct mock_request *rq)
+{
+    char *save = NULL;
+    for (char *s = strtok_r(rq->seg_buf, "/", &save); s && rq->nsegs < MOCK_MAX_SEGMENTS;
+         s = strtok_r(NULL, "/", &save))
+        rq->segs[rq->nsegs++] = s;
+}
+
+static bool build_request(struct MHD_Connection *c, const char *method, const char *url, struct conn *cn,
+                          struct mock_request *rq)
+{
+    memset(rq, 0, sizeof(*rq));
+    rq->method = method;
+    const char *q = cn->uri ? strchr(cn->uri, '?') : NULL;
+    rq->query = strdup(q ? q + 1 : "");
+    rq->path = strdup(url);
+    rq->seg_buf = strdup(url);
+    struct kv_list args = {0}, headers = {0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &args);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect, &headers);
+    rq->args = args.items;
+    rq->arg_count = args.count;
+    rq->headers = headers.items;
+    rq->header_count = headers.count;
+    rq->body = cn->body ? cn->body : strdup("");
+    rq->body_len = cn->len;
+    cn->body = NULL;
+    return rq->query && rq->path && rq->seg_buf && rq->body;
+}
+
+static void free_request(struct mock_request *rq)
+{
+    free(rq->query);
+    free(rq->path);
+    free(rq->seg_buf);
+    free(rq->body);
+    kv_free(rq->args, rq->arg_count);
+    kv_free(rq->headers, rq->header_count);
+    cJSON_Delete(rq->json);
+}
+
+/* ---- answering --------------------------------------------------------------- */
+
+/* ARM's bookkeeping headers on every answer under /subscriptions, /providers, /tenants. */
+static void add_arm_headers(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
+                            const char *path)
+{
+    if (strncasecmp(path, "/subscriptions", 14) != 0 && strncasecmp(path, "/providers", 10) != 0 &&
+        strncasecmp(path, "/tenants", 8) != 0)
+        return;
+    double now = mock_now(m);
+    if (now - m->window_start >= 3600.0) {
+        m->window_start = now;
+        m->reads_left = RATE_READS;
+        m->writes_left = RATE_WRITES;
+    }
+    bool read = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
+    long *left = read ? &m->reads_left : &m->writes_left;
+    if (*left > 0)
+        (*left)--;
+    mock_add_header(rs, "x-ms-ratelimit-remaining-subscription-reads", "%ld", m->reads_left);
+    mock_add_header(rs, "x-ms-ratelimit-remaining-subscription-writes", "%ld", m->writes_left);
+    char id[37];
+    mock_uuid(id);
+    mock_add_header(rs, "x-ms-request-id", "%s", id);
+    const char *corr = mock_header(rq, "x-ms-correlation-request-id");
+    mock_add_header(rs, "x-ms-correlation-request-id", "%s", corr ? corr : id);
+    const char *client = mock_header(rq, "x-ms-client-request-id");
+    if (client)
+        mock_add_header(rs, "x-ms-client-request-id", "%s", client);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, const struct mock_response *rs, char *body)
+{
+    size_t len = body ? strlen(body) : 0;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body ? body : (void *)"",
+                                                             body ? MHD_RESPMEM_MUST_FREE
+                                                                  : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    if (body)
+        MHD_add_response_header(r, "Content-Type",
+                                rs->json ? "application/json; charset=utf-8"
+                                         : (rs->content_type ? rs->content_type : "text/plain"));
+    for (size_t i = 0; i < rs->header_count; i++)
+        MHD_add_response_header(r, rs->headers[i].name, rs->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)rs->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Parse the body as JSON when there is one; remember when it is not JSON. */
+static void parse_body(struct mock_request *rq)
+{
+    if (rq->body_len == 0)
+        return;
+    if (aksnet_utf8_invalid_offset(rq->body, rq->body_len) < rq->body_len) {
+        rq->body_not_json = true;
+        return;
+    }
+    rq->json = cJSON_ParseWithLength(rq->body, rq->body_len);
+    rq->body_not_json = rq->json == NULL;
+}
+
+static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const char *url,
+                              const char *method, struct conn *cn)
+{
+    struct mock_request rq;
+    struct mock_response rs = {0};
+    if (!build_request(c, method, url, cn, &rq)) {
+        free_request(&rq);
+        return MHD_NO;
+    }
+    if (cn->too_large) {
+        mock_reply_error(&rs, 413, "RequestEntityTooLarge", "The request body is larger than %u bytes.",
+                         MOCK_MAX_BODY);
+    } else {
+        parse_body(&rq);
+        split_path(&rq);
+        pthread_mutex_lock(&m->lock);
+        long delay_ms = 0;
+        bool answered = mock_faults_apply(m, &rq, &rs, &delay_ms);
+        if (delay_ms > 0) {
+            /* A slow answer must not hold up the other connections. */
+            pthread_mutex_unlock(&m->lock);
+            struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ;
+            pthread_mutex_lock(&m->lock);
+        }
+        rq.now = mock_now(m);
+        if (!answered)
+            mock_dispatch(m, &rq, &rs);
+        if (!rs.drop) {
+            add_arm_headers(m, &rq, &rs, rq.path);
+            if (rs.changed && m->state_path)
+                mock_state_save(m);
+        }
+        m->requests++;
+        pthread_mutex_unlock(&m->lock);
+    }
+    enum MHD_Result ret = MHD_NO;
+    if (!rs.drop) {
+        char *body = rs.json ? cJSON_PrintUnformatted(rs.json) : (rs.text ? strdup(rs.text) : NULL);
+        ret = send_response(c, &rs, body);
+    }
+    if (m->journal)
+        mock_journal_write(m, &rq, &rs, cn->started, mock_now(m));
+    free_request(&rq);
+    mock_response_free(&rs);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct armmock *m = cls;
+    struct conn *cn = *con_cls;
+    if (!cn)
+        return MHD_NO;
+    if (!cn->headers_seen) {
+        /* First call: headers only.  Refuse a declared oversize body up front. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > MOCK_MAX_BODY)
+            cn->too_large = true;
+        cn->headers_seen = true;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!cn->too_large && cn->len + *upload_size <= MOCK_MAX_BODY) {
+            char *b = realloc(cn->body, cn->len + *upload_size + 1);
+            if (!b)
+                return MHD_NO;
+            memcpy(b + cn->len, upload_data, *upload_size);
+            cn->body = b;
+            cn->len += *upload_size;
+            cn->body[cn->len] = '\0';
+        } else {
+            cn->too_large = true;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return handle(m, c, url, method, cn);
+}
+
+/* ---- start and stop ------------------------------------------------------------ */
+
+/* "127.0.0.1:0", "localhost:8080", "[::1]:0" -> a loopback socket address. */
+static bool parse_listen(const char *spec, struct sockaddr_storage *ss, bool *v6, char *err, size_t errlen)
+{
+    char host[64];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof(host)) {
+        snprintf(err, errlen, "--listen '%s': expected HOST:PORT", spec);
+        return false;
+    }
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    char *end = NULL;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || !*(colon + 1) || *end || port > 65535) {
+        snprintf(err, errlen, "--listen '%s': the port is not 0..65535", spec);
+        return false;
+    }
+    memset(ss, 0, sizeof(*ss));
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    size_t hl = strlen(host);
+    if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        if ((ntohl(a4->sin_addr.s_addr) >> 24) != 127) {
+            snprintf(err, errlen, "--listen '%s': aksnet-mock listens on loopback only (127.0.0.0/8 or ::1)",
+                     spec);
+            return false;
+        }
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *v6 = false;
+        return true;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        if (!IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)) {
+            snprintf(err, errlen, "--listen '%s': aksnet-mock listens on loopback only (127.0.0.0/8 or ::1)",
+                     spec);
+            return false;
+        }
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *v6 = true;
+        return true;
+    }
+    snprintf(err, errlen, "--listen '%s': '%s' is not a loopback address", spec, host);
+    return false;
+}
+
+/* Read a whole small file (certificates, keys) into a string. */
+static char *read_small_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(1024 * 1024 + 1);
+    size_t n = buf ? fread(buf, 1, 1024 * 1024, f) : 0;
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool copy_credentials(struct armmock_credential **dst, size_t *dst_n, const struct armmock_credential *src,
+                             size_t n)
+{
+    *dst = calloc(n ? n : 1, sizeof(**dst));
+    if (!*dst)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        (*dst)[i].client_id = strdup(src[i].client_id ? src[i].client_id : "");
+        (*dst)[i].value = strdup(src[i].value ? src[i].value : "");
+        *dst_n = i + 1;
+        if (!(*dst)[i].client_id || !(*dst)[i].value)
+            return false;
+    }
+    return true;
+}
+
+static void free_credentials(struct armmock_credential *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) {
+        free((char *)c[i].client_id);
+        if (c[i].value)
+            OPENSSL_cleanse((char *)c[i].value, strlen(c[i].value));
+        free((char *)c[i].value);
+    }
+    free(c);
+}
+
+/* Copy options that are strings or lists, so the caller's may go away. */
+static bool copy_options(struct armmock *m, const struct armmock_options *o, char *err, size_t errlen)
+{
+    m->opt = *o;
+    m->opt.lro_seconds = o->lro_seconds > 0 ? o->lro_seconds : 0.05;
+    m->opt.token_lifetime = o->token_lifetime > 0 ? o->token_lifetime : 3600;
+    m->listen = strdup(o->listen ? o->listen : "127.0.0.1:0");
+    m->journal_path = o->journal_path ? strdup(o->journal_path) : NULL;
+    m->state_path = o->state_path ? strdup(o->state_path) : NULL;
+    if (!m->listen || !copy_credentials(&m->secrets, &m->secret_count, o->secrets, o->secret_count) ||
+        !copy_credentials(&m->certificates, &m->certificate_count, o->certificates, o->certificate_count) ||
+        !copy_credentials(&m->federated, &m->federated_count, o->federated, o->federated_count)) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    m->fault_count = 0;
+    m->faults = calloc(o->fault_count ? o->fault_count : 1, sizeof(*m->faults));
+    for (size_t i = 0; m->faults && i < o->fault_count; i++) {
+        if (!mock_fault_parse(o->faults[i], &m->faults[i], err, errlen))
+            return false;
+        m->fault_count++;
+    }
+    static const char *const default_sub[] = {"00000000-0000-0000-0000-000000000000"};
+    const char *const *subs = o->subscription_count ? o->subscriptions : default_sub;
+    size_t nsubs = o->subscription_count ? o->subscription_count : 1;
+    m->subscriptions = calloc(nsubs, sizeof(char *));
+    for (size_t i = 0; m->subscriptions && i < nsubs; i++)
+        if ((m->subscriptions[i] = strdup(subs[i])))
+            m->subscription_count++;
+    if (o->tls_cert_file || o->tls_key_file) {
+        if (!o->tls_cert_file || !o->tls_key_file) {
+            snprintf(err, errlen, "--tls-cert and --tls-key go together");
+            return false;
+        }
+        if (!(m->tls_cert = read_small_file(o->tls_cert_file, err, errlen)) ||
+            !(m->tls_key = read_small_file(o->tls_key_file, err, errlen)))
+            return false;
+        m->tls = true;
+    }
+    return m->faults && m->subscriptions;
+}
+
+static bool start_daemon(struct armmock *m, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    if (!parse_listen(m->listen, &ss, &v6, err, errlen))
+        return false;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                     (v6 ? MHD_USE_IPv6 : 0) | (m->tls ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, m->tls_key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, m->tls_cert},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                 MHD_OPTION_URI_LOG_CALLBACK, on_uri, m,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+                                 MHD_OPTION_ARRAY, m->tls ? tls_opts : &tls_opts[2],
+                                 MHD_OPTION_END);
+    if (!m->daemon) {
+        snprintf(err, errlen, "cannot listen on %s%s", m->listen,
+                 m->tls ? " (or the TLS certificate/key is unusable)" : "");
+        return false;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    m->port = info ? info->port : 0;
+    snprintf(m->url, sizeof(m->url), "%s://%s:%u", m->tls ? "https" : "http", v6 ? "[::1]" : "127.0.0.1",
+             (unsigned)m->port);
+    return true;
+}
+
+struct armmock *armmock_start(const struct armmock_options *options, char *err, size_t errlen)
+{
+    struct armmock_options none = {0};
+    struct armmock *m = calloc(1, sizeof(*m));
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_mutex_init(&m->journal_lock, NULL);
+    m->reads_left = RATE_READS;
+    m->writes_left = RATE_WRITES;
+    bool ok = copy_options(m, options ? options : &none, err, errlen);
+    m->window_start = mock_now(m);
+    if (ok && m->journal_path && !(m->journal = fopen(m->journal_path, "a"))) {
+        snprintf(err, errlen, "--journal %s: %s", m->journal_path, strerror(errno));
+        ok = false;
+    }
+    ok = ok && mock_state_load(m, err, errlen);
+    if (ok && !m->signing_key) {
+        struct aksnet_error e;
+        if (aksnet_jwt_new_rsa_key(2048, &m->signing_key, &e) != AKSNET_OK) {
+            snprintf(err, errlen, "cannot make a signing key: %s", e.message);
+            ok = false;
+        }
+    }
+    if (ok)
+        snprintf(m->signing_kid, sizeof(m->signing_kid), "armmock");
+    if (!ok || !start_daemon(m, err, errlen)) {
+        armmock_stop(m);
+        return NULL;
+    }
+    return m;
+}
+
+uint16_t armmock_port(const struct armmock *m)
+{
+    return m->port;
+}
+
+const char *armmock_url(const struct armmock *m)
+{
+    return m->url;
+}
+
+uint64_t armmock_request_count(const struct armmock *m)
+{
+    pthread_mutex_t *lock = (pthread_mutex_t *)&m->lock;
+    pthread_mutex_lock(lock);
+    uint64_t n = m->requests;
+    pthread_mutex_unlock(lock);
+    return n;
+}
+
+void armmock_stop(struct armmock *m)
+{
+    if (!m)
+        return;
+    if (m->daemon)
+        MHD_stop_daemon(m->daemon);
+    if (m->state_path && m->signing_key)
+        mock_state_save(m);
+    if (m->journal)
+        fclose(m->journal);
+    mock_store_free(&m->store);
+    mock_ops_free(&m->ops);
+    for (size_t i = 0; i < m->fault_count; i++)
+        free(m->faults[i].glob);
+    free(m->faults);
+    free_credentials(m->secrets, m->secret_count);
+    free_credentials(m->certificates, m->certificate_count);
+    free_credentials(m->federated, m->federated_count);
+    for (size_t i = 0; i < m->subscription_count; i++)
+        free(m->subscriptions[i]);
+    free(m->subscriptions);
+    EVP_PKEY_free(m->signing_key);
+    free(m->token_cache.token);
+    if (m->tls_key)
+        OPENSSL_cleanse(m->tls_key, strlen(m->tls_key));
+    free(m->tls_key);
+    free(m->tls_cert);
+    free(m->listen);
+    free(m->journal_path);
+    free(m->state_path);
+    pthread_mutex_destroy(&m->lock);
+    pthread_mutex_destroy(&m->journal_lock);
+    free(m);
+}

@@ -1,0 +1,123 @@
+/*
+ * token.c - the access tokens the mock issues and ARM's check of them.
+ *
+ * Tokens are real JWTs (RS256, signed with the mock's own key) so that a
+ * client which inspects its token (expiry, tenant) sees what Entra ID gives.
+ * ARM's answers for a missing, foreign or expired token are reproduced with
+ * their codes.  The last token that verified is cached: every request of a
+ * run carries the same token, and an RSA verification per GET would cost
+ * more than the rest of the request.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aksnet/jwt.h"
+#include "mock.h"
+
+char *mock_token_issue(struct armmock *m, const char *subject, const char *tenant, const char *audience,
+                       double now)
+{
+    char iss[160], oid[37];
+    snprintf(iss, sizeof(iss), "https://sts.windows.net/%s/", tenant);
+    mock_uuid(oid);
+    cJSON *claims = cJSON_CreateObject();
+    cJSON *header = cJSON_CreateObject();
+    cJSON_AddStringToObject(header, "kid", m->signing_kid);
+    cJSON_AddStringToObject(claims, "aud", audience);
+    cJSON_AddStringToObject(claims, "iss", iss);
+    cJSON_AddNumberToObject(claims, "iat", (double)(long long)now);
+    cJSON_AddNumberToObject(claims, "nbf", (double)(long long)now);
+    cJSON_AddNumberToObject(claims, "exp", (double)(long long)(now + m->opt.token_lifetime));
+    cJSON_AddStringToObject(claims, "appid", subject);
+    cJSON_AddStringToObject(claims, "sub", subject);
+    cJSON_AddStringToObject(claims, "oid", oid);
+    cJSON_AddStringToObject(claims, "tid", tenant);
+    cJSON_AddStringToObject(claims, "ver", "1.0");
+    char *token = NULL;
+    struct aksnet_error err;
+    if (aksnet_jwt_sign(m->signing_key, AKSNET_JWT_RS256, header, claims, &token, &err) != AKSNET_OK)
+        token = NULL;
+    cJSON_Delete(claims);
+    cJSON_Delete(header);
+    return token;
+}
+
+static bool unauthorized(struct mock_response *rs, const char *code, const char *message, const char *why)
+{
+    mock_reply_error(rs, 401, code, "%s", message);
+    mock_add_header(rs, "WWW-Authenticate",
+                    "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\", "
+                    "error_description=\"%s\"", why);
+    return false;
+}
+
+/* Verify signature and read exp; false when the token is not one of ours. */
+static bool verify(struct armmock *m, const char *token, double *exp)
+{
+    struct aksnet_jwt *jwt = NULL;
+    struct aksnet_error err;
+    bool ok = aksnet_jwt_parse(token, &jwt, &err) == AKSNET_OK &&
+              aksnet_jwt_verify(jwt, m->signing_key, &err) == AKSNET_OK;
+    const cJSON *e = ok ? cJSON_GetObjectItemCaseSensitive(aksnet_jwt_claims(jwt), "exp") : NULL;
+    ok = ok && cJSON_IsNumber(e);
+    if (ok)
+        *exp = e->valuedouble;
+    aksnet_jwt_free(jwt);
+    return ok;
+}
+
+bool mock_token_check(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
+{
+    const char *auth = mock_header(rq, "Authorization");
+    if (!auth || !*auth)
+        return unauthorized(rs, "AuthenticationFailed",
+                            "Authentication failed. The 'Authorization' header is missing.",
+                            "The Authorization header is missing.");
+    if (strncasecmp(auth, "Bearer ", 7) != 0 || !auth[7])
+        return unauthorized(rs, "AuthenticationFailed",
+                            "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+                            "The Authorization header is not a bearer token.");
+    const char *token = auth + 7;
+    double exp = 0;
+    struct mock_token_cache *c = &m->token_cache;
+    if (c->token && strcmp(c->token, token) == 0) {
+        exp = c->exp;
+    } else if (verify(m, token, &exp)) {
+        free(c->token);
+        c->token = strdup(token);
+        c->exp = exp;
+    } else {
+        return unauthorized(rs, "InvalidAuthenticationToken",
+                            "The access token is invalid: it was not issued by this authority.",
+                            "The access token is invalid.");
+    }
+    if (rq->now >= exp) {
+        char when[40], now[40];
+        mock_time_string(exp, when);
+        mock_time_string(rq->now, now);
+        mock_reply_error(rs, 401, "ExpiredAuthenticationToken",
+                         "The access token expiry UTC time '%s' is earlier than current UTC time '%s'.", when, now);
+        mock_add_header(rs, "WWW-Authenticate",
+                        "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", "
+                        "error=\"invalid_token\", error_description=\"The access token is expired.\"");
+        return false;
+    }
+    return true;
+}
+
+/* The tenant of the caller's token (its "tid"), so listings match the login. */
+void mock_caller_tenant(const struct mock_request *rq, char out[64])
+{
+    snprintf(out, 64, "%s", MOCK_DEFAULT_TENANT);
+    const char *auth = mock_header(rq, "Authorization");
+    struct aksnet_jwt *jwt = NULL;
+    struct aksnet_error e;
+    if (auth && strlen(auth) > 7 && aksnet_jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
+        const char *tid = mock_json_str(aksnet_jwt_claims(jwt), "tid");
+        if (tid)
+            snprintf(out, 64, "%s", tid);
+    }
+    aksnet_jwt_free(jwt);
+}
+

@@ -1,0 +1,168 @@
+/*
+ * util.c - small pieces every handler uses: building answers in ARM's
+ * shapes, request lookups, JSON helpers, ids and times.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "mock.h"
+
+const char *mock_header(const struct mock_request *rq, const char *name)
+{
+    for (size_t i = 0; i < rq->header_count; i++)
+        if (strcasecmp(rq->headers[i].name, name) == 0)
+            return rq->headers[i].value;
+    return NULL;
+}
+
+const char *mock_arg(const struct mock_request *rq, const char *name)
+{
+    for (size_t i = 0; i < rq->arg_count; i++)
+        if (strcasecmp(rq->args[i].name, name) == 0)
+            return rq->args[i].value;
+    return NULL;
+}
+
+void mock_reply(struct mock_response *rs, int status, cJSON *body)
+{
+    cJSON_Delete(rs->json);
+    rs->status = status;
+    rs->json = body;
+}
+
+void mock_reply_error(struct mock_response *rs, int status, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(err, "code", code);
+    cJSON_AddStringToObject(err, "message", msg);
+    cJSON_AddArrayToObject(err, "details");
+    mock_reply(rs, status, root);
+}
+
+void mock_add_header(struct mock_response *rs, const char *name, const char *fmt, ...)
+{
+    if (rs->header_count == MOCK_MAX_HEADERS)
+        return;
+    char value[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    struct mock_kv *kv = &rs->headers[rs->header_count];
+    kv->name = strdup(name);
+    kv->value = strdup(value);
+    if (kv->name && kv->value) {
+        rs->header_count++;
+    } else {
+        free(kv->name);
+        free(kv->value);
+    }
+}
+
+void mock_response_free(struct mock_response *rs)
+{
+    cJSON_Delete(rs->json);
+    free(rs->text);
+    for (size_t i = 0; i < rs->header_count; i++) {
+        free(rs->headers[i].name);
+        free(rs->headers[i].value);
+    }
+    memset(rs, 0, sizeof(*rs));
+}
+
+char *mock_lower(const char *s)
+{
+    char *out = strdup(s);
+    for (char *p = out; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return out;
+}
+
+void mock_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        memset(b, 0x5a, sizeof(b)); /* never reached with a working OpenSSL */
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+void mock_time_string(double t, char out[40])
+{
+    time_t secs = (time_t)t;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    long frac = (long)((t - (double)secs) * 1e7);
+    if (frac < 0 || frac > 9999999)
+        frac = 0;
+    char date[24];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 40, "%s.%07ldZ", date, frac);
+}
+
+const char *mock_json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+cJSON *mock_json_obj(cJSON *obj, const char *key)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (cJSON_IsObject(v))
+        return v;
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+    return cJSON_AddObjectToObject(obj, key);
+}
+
+void mock_json_set(cJSON *obj, const char *key, cJSON *value)
+{
+    if (!obj || !value) {
+        cJSON_Delete(value);
+        return;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value);
+    else
+        cJSON_AddItemToObject(obj, key, value);
+}
+
+void mock_json_set_str(cJSON *obj, const char *key, const char *value)
+{
+    mock_json_set(obj, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
+}
+
+bool mock_check_api_version(const struct mock_request *rq, const char *const *versions, const char *what,
+                            struct mock_response *rs)
+{
+    const char *v = mock_arg(rq, "api-version");
+    if (!v || !*v) {
+        mock_reply_error(rs, 400, "MissingApiVersionParameter",
+                         "The api-version query parameter (?api-version=) is required for all requests.");
+        return false;
+    }
+    for (size_t i = 0; versions[i]; i++)
+        if (strcasecmp(versions[i], v) == 0)
+            return true;
+    char list[2048] = "";
+    size_t used = 0;
+    for (size_t i = 0; versions[i] && used + 16 < sizeof(list); i++)
+        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", versions[i]);
+    mock_reply_error(rs, 400, "InvalidApiVersionParameter",
+                     "The api-version '%s' is invalid. The supported versions for %s are '%s'.", v, what, list);
+    return false;
+}
