@@ -46,6 +46,8 @@ struct armmock_options {
     const char *const *subscriptions; /**< listed by GET /subscriptions (default one) */
     size_t subscription_count;
     bool accept_any_client;        /**< with no registered credential, issue tokens to any client (dry runs) */
+    const char *identity_header;   /**< the secret X-IDENTITY-HEADER of the App Service form of managed
+                                        identity (IDENTITY_ENDPOINT=<url>/msi/token); NULL = that form is off */
     /** The clock (seconds since the epoch); NULL = the real one.  Tests move time with it. */
     double (*clock)(void *ctx);
     void *clock_ctx;

@@ -26,7 +26,7 @@ static void usage(FILE *out)
             "                   [--lro-seconds S] [--principal-delay S] [--token-lifetime S]\n"
             "                   [--journal FILE] [--state FILE] [--fault RULE]... [--client-secret ID=SECRET]...\n"
             "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN]... [--subscription ID]...\n"
-            "                   [--accept-any-client]\n"
+            "                   [--accept-any-client] [--identity-header SECRET]\n"
             "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 429|500|503[=RETRY-AFTER]|reset|delay=MS|fail\n");
 }
 
@@ -95,6 +95,7 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
         else if (strcmp(a, "--subscription") == 0 && o->subscription_count < MAX_LIST)
             l->subscriptions[o->subscription_count++] = v;
         else if (strcmp(a, "--accept-any-client") == 0) o->accept_any_client = true;
+        else if (strcmp(a, "--identity-header") == 0) o->identity_header = v;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             exit(0);

@@ -303,7 +303,7 @@ struct mock_token_cache {
 
 struct armmock {
     struct armmock_options opt;   /* strings below are copies owned here */
-    char *listen, *journal_path, *state_path;
+    char *listen, *journal_path, *state_path, *identity_header;
     char url[64];
     uint16_t port;
     bool tls;

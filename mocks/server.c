@@ -401,8 +401,11 @@ static bool copy_options(struct armmock *m, const struct armmock_options *o, cha
     m->opt.lro_seconds = o->lro_seconds > 0 ? o->lro_seconds : 0.05;
     m->opt.token_lifetime = o->token_lifetime > 0 ? o->token_lifetime : 3600;
     m->listen = strdup(o->listen ? o->listen : "127.0.0.1:0");
+    m->opt.listen = m->opt.journal_path = m->opt.state_path = NULL; /* only the copies below are used */
     m->journal_path = o->journal_path ? strdup(o->journal_path) : NULL;
     m->state_path = o->state_path ? strdup(o->state_path) : NULL;
+    m->identity_header = o->identity_header ? strdup(o->identity_header) : NULL;
+    m->opt.identity_header = m->identity_header;
     if (!m->listen || !copy_credentials(&m->secrets, &m->secret_count, o->secrets, o->secret_count) ||
         !copy_credentials(&m->certificates, &m->certificate_count, o->certificates, o->certificate_count) ||
         !copy_credentials(&m->federated, &m->federated_count, o->federated, o->federated_count)) {
@@ -553,6 +556,9 @@ void armmock_stop(struct armmock *m)
     free(m->listen);
     free(m->journal_path);
     free(m->state_path);
+    if (m->identity_header)
+        OPENSSL_cleanse(m->identity_header, strlen(m->identity_header));
+    free(m->identity_header);
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->journal_lock);
     free(m);
