@@ -1,0 +1,1281 @@
+/*
+ * test_http.c - the HTTP pipeline: messages, the URL rule, each policy alone
+ * against a fake transport and a fake clock (no wall time, no socket), the
+ * redaction of logs, and the libcurl transport for real against aksnet-mock
+ * on loopback, over HTTP and HTTPS.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "aksnet/aksnet.h"
+#include "mock_support.h"
+
+/* ---- fakes ------------------------------------------------------------------------- */
+
+/* Time stands still except when slept through (or when a fake request "takes" time). */
+struct fake_clock {
+    double now;
+    double waits[16];
+    size_t nwaits;
+    struct aksnet_clock clock;
+};
+
+static double fake_now(void *ctx)
+{
+    return ((struct fake_clock *)ctx)->now;
+}
+
+static void fake_sleep(void *ctx, double seconds)
+{
+    struct fake_clock *c = ctx;
+    assert_true(c->nwaits < 16);
+    c->waits[c->nwaits++] = seconds;
+    c->now += seconds;
+}
+
+static void fake_clock_init(struct fake_clock *c, double now)
+{
+    memset(c, 0, sizeof(*c));
+    c->now = now;
+    c->clock.now = fake_now;
+    c->clock.sleep = fake_sleep;
+    c->clock.ctx = c;
+}
+
+/* A canned answer: a status with headers and body, or a transport error. */
+struct canned {
+    aksnet_code error;
+    long status;
+    const char *body;
+    const char *headers[4][2];
+};
+
+/* What a request looked like when it reached the transport. */
+struct sent {
+    char method[8];
+    char *url;
+    char *body;
+    size_t body_len;
+    char *auth;
+    char *request_id;
+    char *user_agent;
+    char *accept;
+};
+
+struct fake_transport {
+    const struct canned *replies;
+    size_t nreplies;
+    size_t next;
+    struct sent sent[16];
+    size_t nsent;
+    struct fake_clock *clock; /* advanced by latency per request when set */
+    double latency;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, struct aksnet_http_response *rs,
+                             struct aksnet_error *err)
+{
+    struct fake_transport *f = ctx;
+    assert_true(f->nsent < 16);
+    assert_int_equal(rs->status, 0); /* every try starts from a clean response */
+    assert_null(rs->body);
+    struct sent *s = &f->sent[f->nsent++];
+    memcpy(s->method, rq->method, sizeof(s->method));
+    s->url = strdup(rq->url);
+    s->body = NULL;
+    if (rq->body) {
+        s->body = malloc(rq->body_len + 1);
+        memcpy(s->body, rq->body, rq->body_len + 1);
+    }
+    s->body_len = rq->body_len;
+    s->auth = dup_or_null(aksnet_http_request_header(rq, "Authorization"));
+    s->request_id = dup_or_null(aksnet_http_request_header(rq, "x-ms-client-request-id"));
+    s->user_agent = dup_or_null(aksnet_http_request_header(rq, "User-Agent"));
+    s->accept = dup_or_null(aksnet_http_request_header(rq, "Accept"));
+    if (f->clock)
+        f->clock->now += f->latency;
+    static const struct canned ok = {AKSNET_OK, 200, "{}", {{NULL, NULL}}};
+    const struct canned *c = f->next < f->nreplies ? &f->replies[f->next++] : &ok;
+    if (c->error != AKSNET_OK)
+        return aksnet_error_set(err, c->error, "fake transport: connection reset (try %zu)", f->nsent);
+    rs->status = c->status;
+    for (size_t i = 0; i < 4; i++)
+        if (c->headers[i][0] && c->headers[i][1])
+            assert_int_equal(aksnet_http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
+    if (c->body) {
+        rs->body = strdup(c->body);
+        rs->body_len = strlen(c->body);
+    }
+    return AKSNET_OK;
+}
+
+static void fake_init(struct fake_transport *f, const struct canned *replies, size_t n)
+{
+    memset(f, 0, sizeof(*f));
+    f->replies = replies;
+    f->nreplies = n;
+}
+
+static void fake_free(struct fake_transport *f)
+{
+    for (size_t i = 0; i < f->nsent; i++) {
+        free(f->sent[i].url);
+        free(f->sent[i].body);
+        free(f->sent[i].auth);
+        free(f->sent[i].request_id);
+        free(f->sent[i].user_agent);
+        free(f->sent[i].accept);
+    }
+    f->nsent = 0;
+}
+
+static double fixed_random(void *ctx)
+{
+    return *(const double *)ctx;
+}
+
+/* Retry options on a fake clock with a fixed "random" factor. */
+static void retry_opts(struct aksnet_retry_options *o, struct fake_clock *clock, double *factor)
+{
+    aksnet_retry_defaults(o);
+    o->clock = &clock->clock;
+    o->random = fixed_random;
+    o->random_ctx = factor;
+}
+
+static aksnet_code send_get(const struct aksnet_http_policy *chain, const char *url, struct aksnet_http_response *rs,
+                            struct aksnet_error *err)
+{
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "GET", url, err), AKSNET_OK);
+    aksnet_code rc = chain->process(chain, &rq, rs, err);
+    aksnet_http_request_free(&rq);
+    return rc;
+}
+
+#define ARM "https://management.azure.com/subscriptions?api-version=2020-01-01"
+#define NCANNED(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- messages ------------------------------------------------------------------------- */
+
+static void test_messages(void **state)
+{
+    (void)state;
+    struct aksnet_error err;
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "get", ARM, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet_http_request_init(&rq, "TOOLONGMETHOD", ARM, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet_http_request_init(&rq, "PUT", NULL, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet_http_request_init(&rq, "PUT", ARM, &err), AKSNET_OK);
+    assert_string_equal(rq.method, "PUT");
+    assert_int_equal(aksnet_http_request_set_header(&rq, "X-A", "1"), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "x-a", "2"), AKSNET_OK);
+    assert_int_equal(rq.header_count, 1);
+    assert_string_equal(aksnet_http_request_header(&rq, "X-A"), "2");
+    assert_null(aksnet_http_request_header(&rq, "X-B"));
+    assert_int_equal(aksnet_http_request_set_header(&rq, "X-Evil", "a\r\nInjected: yes"), AKSNET_EINVAL);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "X:Evil", "a"), AKSNET_EINVAL);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "", "a"), AKSNET_EINVAL);
+    const char body[] = {'{', '}', '\0', 'x'};
+    assert_int_equal(aksnet_http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
+    assert_int_equal(rq.body_len, 4);
+    assert_memory_equal(rq.body, body, 4);
+    assert_int_equal(rq.body[4], '\0');
+    assert_string_equal(aksnet_http_request_header(&rq, "content-type"), "application/json");
+    assert_int_equal(aksnet_http_request_set_body(&rq, "", 0, NULL), AKSNET_OK);
+    assert_int_equal(rq.body_len, 0);
+    aksnet_http_request_free(&rq);
+    assert_null(rq.url);
+
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(aksnet_http_response_add_header(&rs, "Retry-After", "5"), AKSNET_OK);
+    assert_string_equal(aksnet_http_response_header(&rs, "retry-after"), "5");
+    assert_null(aksnet_http_response_header(&rs, "Location"));
+    aksnet_http_response_free(&rs);
+    assert_int_equal(rs.header_count, 0);
+    aksnet_http_response_free(&rs); /* twice is harmless */
+}
+
+static void test_system_clock(void **state)
+{
+    (void)state;
+    const struct aksnet_clock *c = aksnet_clock_system();
+    assert_ptr_equal(c, aksnet_clock_system());
+    double now = c->now(c->ctx);
+    assert_true(now > 1.7e9);
+    assert_true(now - (double)time(NULL) < 2 && (double)time(NULL) - now < 2);
+    c->sleep(c->ctx, 0);  /* returns at once: no sleeping in tests */
+    c->sleep(c->ctx, -1);
+}
+
+/* ---- the URL rule --------------------------------------------------------------------- */
+
+static void test_check_url(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "https://management.azure.com/subscriptions?api-version=2020-01-01",
+        "https://login.chinacloudapi.cn/tenant/oauth2/v2.0/token",
+        "https://10.0.0.1/",
+        "HTTPS://Management.Azure.com",
+        "http://127.0.0.1:8080/x",
+        "http://127.8.9.10/",
+        "http://127.1/",
+        "http://localhost:3000/",
+        "http://LOCALHOST/",
+        "http://[::1]:8443/metadata",
+    };
+    static const char *const bad[] = {
+        "http://10.0.0.1/",
+        "http://management.azure.com/",
+        "http://169.254.169.254/metadata/identity/oauth2/token",
+        "http://128.0.0.1/",
+        "http://localhost.example.com/",
+        "http://127.0.0.1.nip.io/",
+        "http://[::2]/",
+        "http://[::ffff:10.0.0.1]/",
+        "ftp://127.0.0.1/",
+        "file:///etc/passwd",
+        "management.azure.com/subscriptions",
+        "//management.azure.com/",
+        "https://",
+        "",
+        "gopher://localhost/",
+        "https://exa mple.com/",
+    };
+    struct aksnet_error err;
+    for (size_t i = 0; i < NCANNED(good); i++) {
+        if (aksnet_http_check_url(good[i], &err) != AKSNET_OK)
+            fail_msg("refused %s: %s", good[i], err.message);
+    }
+    for (size_t i = 0; i < NCANNED(bad); i++) {
+        aksnet_error_clear(&err);
+        if (aksnet_http_check_url(bad[i], &err) != AKSNET_EINVAL)
+            fail_msg("accepted %s", bad[i]);
+        assert_int_equal(err.code, AKSNET_EINVAL);
+        assert_true(strlen(err.message) > 10);
+    }
+    assert_int_equal(aksnet_http_check_url(NULL, NULL), AKSNET_EINVAL);
+    aksnet_http_check_url("http://10.0.0.1/x", &err);
+    assert_non_null(strstr(err.message, "10.0.0.1"));
+    assert_non_null(strstr(err.message, "https://"));
+    aksnet_http_check_url("ftp://example.com/x", &err);
+    assert_non_null(strstr(err.message, "ftp"));
+}
+
+/* ---- retry ------------------------------------------------------------------------------ */
+
+static void test_retry_each_retryable_status(void **state)
+{
+    (void)state;
+    static const long codes[] = {408, 429, 500, 502, 503, 504};
+    for (size_t i = 0; i < NCANNED(codes); i++) {
+        const struct canned replies[] = {{AKSNET_OK, codes[i], "{\"error\":{}}", {{NULL, NULL}}},
+                                         {AKSNET_OK, 200, "{\"ok\":true}", {{NULL, NULL}}}};
+        struct fake_transport f;
+        fake_init(&f, replies, 2);
+        struct fake_clock clock;
+        fake_clock_init(&clock, 1000);
+        double factor = 0.5;
+        struct aksnet_retry_options o;
+        retry_opts(&o, &clock, &factor);
+        struct aksnet_http_transport tr = {fake_send, &f};
+        struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+        struct aksnet_http_response rs = {0};
+        struct aksnet_error err;
+        assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
+        assert_int_equal(rs.status, 200);
+        assert_string_equal(rs.body, "{\"ok\":true}");
+        assert_int_equal(f.nsent, 2);
+        assert_int_equal(clock.nwaits, 1);
+        assert_true(clock.waits[0] == 0.4); /* 0.8 * 2^0 * 0.5 */
+        aksnet_http_response_free(&rs);
+        fake_free(&f);
+    }
+}
+
+static void test_retry_transport_error(void **state)
+{
+    (void)state;
+    const struct canned replies[] = {{AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                     {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, replies, NCANNED(replies));
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    double factor = 0.25;
+    struct aksnet_retry_options o;
+    retry_opts(&o, &clock, &factor);
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(err.code, AKSNET_OK); /* no stale message from the failed tries */
+    assert_string_equal(err.message, "");
+    assert_int_equal(f.nsent, 3);
+    assert_int_equal(clock.nwaits, 2);
+    assert_true(clock.waits[0] == 0.2);
+    assert_true(clock.waits[1] == 0.4);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+}
+
+static void test_no_retry_on_client_errors(void **state)
+{
+    (void)state;
+    static const long codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 409, 412, 501};
+    for (size_t i = 0; i < NCANNED(codes); i++) {
+        const struct canned replies[] = {{AKSNET_OK, codes[i], "{}", {{"Retry-After", "1"}}}};
+        struct fake_transport f;
+        fake_init(&f, replies, 1);
+        struct fake_clock clock;
+        fake_clock_init(&clock, 1000);
+        double factor = 0.5;
+        struct aksnet_retry_options o;
+        retry_opts(&o, &clock, &factor);
+        struct aksnet_http_transport tr = {fake_send, &f};
+        struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+        struct aksnet_http_response rs = {0};
+        assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
+        assert_int_equal(rs.status, codes[i]);
+        assert_int_equal(f.nsent, 1);
+        assert_int_equal(clock.nwaits, 0);
+        aksnet_http_response_free(&rs);
+        fake_free(&f);
+    }
+    /* nor on an error that is not the connection's */
+    const struct canned einval[] = {{AKSNET_EINVAL, 0, NULL, {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, einval, 1);
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    double factor = 0.5;
+    struct aksnet_retry_options o;
+    retry_opts(&o, &clock, &factor);
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_EINVAL);
+    assert_int_equal(f.nsent, 1);
+    fake_free(&f);
+}
+
+/* One retryable answer with the given headers, then 200: the single wait taken. */
+static double wait_for(const char *h1, const char *v1, const char *h2, const char *v2, double now)
+{
+    const struct canned replies[] = {{AKSNET_OK, 429, "{}", {{h1, v1}, {h2, v2}, {NULL, NULL}}},
+                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, replies, 2);
+    struct fake_clock clock;
+    fake_clock_init(&clock, now);
+    double factor = 0.5;
+    struct aksnet_retry_options o;
+    retry_opts(&o, &clock, &factor);
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(clock.nwaits, 1);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+    return clock.waits[0];
+}
+
+static void test_retry_after(void **state)
+{
+    (void)state;
+    /* delta-seconds, waited exactly */
+    assert_true(wait_for("Retry-After", "7", NULL, NULL, 1000) == 7.0);
+    assert_true(wait_for("retry-after", " 3 ", NULL, NULL, 1000) == 3.0);
+    assert_true(wait_for("Retry-After", "0", NULL, NULL, 1000) == 0.0);
+    /* longer than max_delay (60): still waited in full */
+    assert_true(wait_for("Retry-After", "120", NULL, NULL, 1000) == 120.0);
+    /* HTTP-date (IMF-fixdate), relative to the clock: Wed, 21 Oct 2015 07:28:00 GMT = 1445412480 */
+    assert_true(wait_for("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT", NULL, NULL, 1445412470.0) == 10.0);
+    assert_true(wait_for("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT", NULL, NULL, 1445412479.5) == 0.5);
+    /* a date already past: no wait */
+    assert_true(wait_for("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT", NULL, NULL, 1445412490.0) == 0.0);
+    /* the obsolete forms RFC 9110 makes recipients accept */
+    assert_true(wait_for("Retry-After", "Wednesday, 21-Oct-15 07:28:00 GMT", NULL, NULL, 1445412470.0) == 10.0);
+    assert_true(wait_for("Retry-After", "Wed Oct 21 07:28:00 2015", NULL, NULL, 1445412470.0) == 10.0);
+    /* Azure's millisecond headers, before Retry-After */
+    assert_true(wait_for("x-ms-retry-after-ms", "1500", NULL, NULL, 1000) == 1.5);
+    assert_true(wait_for("Retry-After", "9", "x-ms-retry-after-ms", "250", 1000) == 0.25);
+    assert_true(wait_for("Retry-After-Ms", "40", "x-ms-retry-after-ms", "250", 1000) == 0.04);
+    /* malformed: backoff instead (0.8 * 0.5) */
+    assert_true(wait_for("Retry-After", "soon", NULL, NULL, 1000) == 0.4);
+    assert_true(wait_for("Retry-After", "-5", NULL, NULL, 1000) == 0.4);
+    assert_true(wait_for("Retry-After", "1.5", NULL, NULL, 1000) == 0.4);
+    assert_true(wait_for("x-ms-retry-after-ms", "x", NULL, NULL, 1000) == 0.4);
+}
+
+static void test_parse_retry_after(void **state)
+{
+    (void)state;
+    double s = -1;
+    assert_true(aksnet_http_parse_retry_after("120", 0, &s));
+    assert_true(s == 120);
+    assert_true(aksnet_http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111777.0 - 30, &s));
+    assert_true(s == 30);
+    assert_false(aksnet_http_parse_retry_after(NULL, 0, &s));
+    assert_false(aksnet_http_parse_retry_after("", 0, &s));
+    assert_false(aksnet_http_parse_retry_after("garbage", 0, &s));
+    assert_false(aksnet_http_parse_retry_after("+5", 0, &s));
+    assert_false(aksnet_http_parse_retry_after("12345678901234567890", 0, &s));
+}
+
+static void test_backoff_capped_and_jittered(void **state)
+{
+    (void)state;
+    struct aksnet_retry_options o;
+    struct fake_clock clock;
+    fake_clock_init(&clock, 0);
+    double factor = 0.5;
+    retry_opts(&o, &clock, &factor);
+    o.max_delay = 3;
+    /* 0.8, 1.6, 3.2 -> 3 (cap), 6.4 -> 3, ... each times the factor */
+    assert_true(aksnet_retry_delay(&o, 1, NULL, 0) == 0.4);
+    assert_true(aksnet_retry_delay(&o, 2, NULL, 0) == 0.8);
+    assert_true(aksnet_retry_delay(&o, 3, NULL, 0) == 1.5);
+    assert_true(aksnet_retry_delay(&o, 4, NULL, 0) == 1.5);
+    assert_true(aksnet_retry_delay(&o, 1000, NULL, 0) == 1.5);
+    factor = 0;
+    assert_true(aksnet_retry_delay(&o, 3, NULL, 0) == 0);
+    factor = 0.999999;
+    double d = aksnet_retry_delay(&o, 10, NULL, 0);
+    assert_true(d < 3 && d > 2.99);
+    factor = 7; /* a broken random source cannot exceed the cap */
+    assert_true(aksnet_retry_delay(&o, 10, NULL, 0) < 3);
+    /* OpenSSL's randomness: within [0, cap), and not always the same */
+    o.random = NULL;
+    double first = aksnet_retry_delay(&o, 5, NULL, 0);
+    bool differs = false;
+    for (int i = 0; i < 20; i++) {
+        d = aksnet_retry_delay(&o, 5, NULL, 0);
+        assert_true(d >= 0 && d < 3);
+        differs = differs || d != first;
+    }
+    assert_true(differs);
+
+    /* through the policy: five retries, waits capped */
+    const struct canned replies[] = {
+        {AKSNET_OK, 503, NULL, {{NULL, NULL}}}, {AKSNET_OK, 503, NULL, {{NULL, NULL}}},
+        {AKSNET_OK, 503, NULL, {{NULL, NULL}}}, {AKSNET_OK, 503, NULL, {{NULL, NULL}}},
+        {AKSNET_OK, 503, NULL, {{NULL, NULL}}}, {AKSNET_OK, 200, NULL, {{NULL, NULL}}},
+    };
+    struct fake_transport f;
+    fake_init(&f, replies, NCANNED(replies));
+    factor = 0.5;
+    retry_opts(&o, &clock, &factor);
+    o.max_retries = 5;
+    o.max_delay = 3;
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(clock.nwaits, 5);
+    const double want[] = {0.4, 0.8, 1.5, 1.5, 1.5};
+    for (size_t i = 0; i < 5; i++)
+        assert_true(clock.waits[i] == want[i]);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+
+    /* the defaults are the Azure SDKs' */
+    aksnet_retry_defaults(&o);
+    assert_int_equal(o.max_retries, 3);
+    assert_true(o.base_delay == 0.8);
+    assert_true(o.max_delay == 60);
+}
+
+struct retry_log {
+    int attempts[8];
+    long statuses[8];
+    double delays[8];
+    char why[8][128];
+    int n;
+};
+
+static void on_retry(void *ctx, int attempt, double delay, long status, const char *why)
+{
+    struct retry_log *l = ctx;
+    assert_true(l->n < 8);
+    l->attempts[l->n] = attempt;
+    l->statuses[l->n] = status;
+    l->delays[l->n] = delay;
+    snprintf(l->why[l->n], sizeof(l->why[0]), "%s", why);
+    l->n++;
+}
+
+static void test_retries_exhausted(void **state)
+{
+    (void)state;
+    const struct canned replies[] = {
+        {AKSNET_OK, 503, "one", {{NULL, NULL}}},  {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+        {AKSNET_OK, 429, "three", {{NULL, NULL}}}, {AKSNET_OK, 500, "four", {{"x-ms-request-id", "r4"}}},
+        {AKSNET_OK, 200, "never", {{NULL, NULL}}},
+    };
+    struct fake_transport f;
+    fake_init(&f, replies, NCANNED(replies));
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    double factor = 0.5;
+    struct aksnet_retry_options o;
+    retry_opts(&o, &clock, &factor);
+    struct retry_log log = {0};
+    o.on_retry = on_retry;
+    o.on_retry_ctx = &log;
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    struct aksnet_error err;
+    /* the last response is returned as it is */
+    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 500);
+    assert_string_equal(rs.body, "four");
+    assert_string_equal(aksnet_http_response_header(&rs, "x-ms-request-id"), "r4");
+    assert_int_equal(f.nsent, 4);
+    assert_int_equal(log.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(log.attempts[i], i + 1);
+    assert_int_equal(log.statuses[0], 503);
+    assert_string_equal(log.why[0], "HTTP 503");
+    assert_int_equal(log.statuses[1], 0);
+    assert_non_null(strstr(log.why[1], "connection reset"));
+    assert_true(log.delays[2] == clock.waits[2]);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+
+    /* the last transport error is returned as it is */
+    const struct canned resets[] = {
+        {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+        {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+    };
+    fake_init(&f, resets, NCANNED(resets));
+    o.max_retries = 1;
+    o.on_retry = NULL;
+    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_ETRANSPORT);
+    assert_int_equal(rs.status, 0);
+    assert_non_null(strstr(err.message, "(try 2)"));
+    fake_free(&f);
+
+    /* max_retries 0: one try */
+    fake_init(&f, resets, NCANNED(resets));
+    o.max_retries = 0;
+    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_ETRANSPORT);
+    assert_int_equal(f.nsent, 1);
+    fake_free(&f);
+}
+
+static void test_retry_resends_body_intact(void **state)
+{
+    (void)state;
+    const struct canned replies[] = {{AKSNET_OK, 503, NULL, {{NULL, NULL}}},
+                                     {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                     {AKSNET_OK, 201, "{}", {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, replies, NCANNED(replies));
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    double factor = 0.5;
+    struct aksnet_retry_options o;
+    retry_opts(&o, &clock, &factor);
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    char body[3000];
+    for (size_t i = 0; i < sizeof(body); i++)
+        body[i] = (char)('a' + i % 26);
+    body[100] = '\0'; /* even with a NUL inside */
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "PUT", ARM, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(retry.process(&retry, &rq, &rs, NULL), AKSNET_OK);
+    assert_int_equal(rs.status, 201);
+    assert_int_equal(f.nsent, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(f.sent[i].method, "PUT");
+        assert_int_equal(f.sent[i].body_len, sizeof(body));
+        assert_memory_equal(f.sent[i].body, body, sizeof(body));
+    }
+    aksnet_http_request_free(&rq);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+}
+
+/* ---- bearer --------------------------------------------------------------------------------- */
+
+struct tokens {
+    int calls;
+    int forced;
+    aksnet_code fail;
+};
+
+static aksnet_code get_token(void *ctx, bool force_refresh, char **token, struct aksnet_error *err)
+{
+    struct tokens *t = ctx;
+    t->calls++;
+    if (t->fail != AKSNET_OK)
+        return aksnet_error_set(err, t->fail, "no credential");
+    if (force_refresh)
+        t->forced++;
+    char buf[32];
+    snprintf(buf, sizeof(buf), "tok%d", t->forced + 1);
+    *token = strdup(buf);
+    return AKSNET_OK;
+}
+
+#define EXPIRED_BODY "{\"error\":{\"code\":\"ExpiredAuthenticationToken\",\"message\":\"The access token expiry...\"}}"
+#define INVALID_BODY "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"invalid\"}}"
+
+static void test_bearer_adds_header(void **state)
+{
+    (void)state;
+    struct fake_transport f;
+    fake_init(&f, NULL, 0);
+    struct tokens tk = {0};
+    struct aksnet_bearer_options bo = {get_token, &tk};
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(f.nsent, 1);
+    assert_string_equal(f.sent[0].auth, "Bearer tok1");
+    assert_int_equal(tk.calls, 1);
+    assert_int_equal(tk.forced, 0);
+    aksnet_http_response_free(&rs);
+    /* loopback http is fine */
+    assert_int_equal(send_get(&bearer, "http://127.0.0.1:9/x", &rs, NULL), AKSNET_OK);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+    /* a credential failure is passed on, nothing sent */
+    tk.fail = AKSNET_EAUTH;
+    struct aksnet_error err;
+    assert_int_equal(send_get(&bearer, ARM, &rs, &err), AKSNET_EAUTH);
+    assert_string_equal(err.message, "no credential");
+    assert_int_equal(f.nsent, 0);
+}
+
+static void test_bearer_refuses_plain_http(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {"http://10.0.0.1/subscriptions", "http://management.azure.com/",
+                                       "ftp://127.0.0.1/"};
+    for (size_t i = 0; i < NCANNED(urls); i++) {
+        struct fake_transport f;
+        fake_init(&f, NULL, 0);
+        struct tokens tk = {0};
+        struct aksnet_bearer_options bo = {get_token, &tk};
+        struct aksnet_http_transport tr = {fake_send, &f};
+        struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
+        struct aksnet_http_response rs = {0};
+        struct aksnet_error err;
+        assert_int_equal(send_get(&bearer, urls[i], &rs, &err), AKSNET_EINVAL);
+        assert_int_equal(f.nsent, 0);
+        assert_int_equal(tk.calls, 0); /* not even asked for */
+        assert_non_null(strstr(err.message, "token"));
+    }
+}
+
+static void bearer_refresh_case(const char *body, const char *www_auth, bool expect_refresh)
+{
+    const struct canned replies[] = {{AKSNET_OK, 401, body, {{"WWW-Authenticate", www_auth}, {NULL, NULL}}},
+                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, replies, 2);
+    struct tokens tk = {0};
+    struct aksnet_bearer_options bo = {get_token, &tk};
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
+    if (expect_refresh) {
+        assert_int_equal(rs.status, 200);
+        assert_int_equal(f.nsent, 2);
+        assert_string_equal(f.sent[0].auth, "Bearer tok1");
+        assert_string_equal(f.sent[1].auth, "Bearer tok2");
+        assert_int_equal(tk.forced, 1);
+    } else {
+        assert_int_equal(rs.status, 401);
+        assert_int_equal(f.nsent, 1);
+        assert_int_equal(tk.forced, 0);
+    }
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+}
+
+static void test_bearer_refreshes_once(void **state)
+{
+    (void)state;
+    bearer_refresh_case(EXPIRED_BODY, NULL, true);
+    bearer_refresh_case(INVALID_BODY, NULL, true);
+    bearer_refresh_case("not json",
+                        "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", "
+                        "error=\"invalid_token\", error_description=\"The access token is expired.\"",
+                        true);
+    /* a 401 that is not about the token's age: no refresh */
+    bearer_refresh_case("{\"error\":{\"code\":\"AuthenticationFailed\"}}", "Bearer error_description=\"x\"", false);
+    bearer_refresh_case("{\"error\":{\"code\":\"AuthenticationFailed\"}}", "Bearer error=\"insufficient_scope\"",
+                        false);
+    bearer_refresh_case(NULL, NULL, false);
+
+    /* two expired answers in a row: one refresh, the second 401 returned */
+    const struct canned replies[] = {{AKSNET_OK, 401, EXPIRED_BODY, {{NULL, NULL}}},
+                                     {AKSNET_OK, 401, EXPIRED_BODY, {{NULL, NULL}}},
+                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, replies, NCANNED(replies));
+    struct tokens tk = {0};
+    struct aksnet_bearer_options bo = {get_token, &tk};
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(rs.status, 401);
+    assert_int_equal(f.nsent, 2);
+    assert_int_equal(tk.calls, 2);
+    assert_int_equal(tk.forced, 1);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+}
+
+/* ---- request id -------------------------------------------------------------------------------- */
+
+static bool is_uuid4(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+            return false;
+    }
+    return s[14] == '4' && strchr("89ab", s[19]);
+}
+
+static void test_request_id(void **state)
+{
+    (void)state;
+    const struct canned replies[] = {{AKSNET_OK, 503, NULL, {{NULL, NULL}}},
+                                     {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct fake_transport f;
+    fake_init(&f, replies, NCANNED(replies));
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    double factor = 0.5;
+    struct aksnet_retry_options ro;
+    retry_opts(&ro, &clock, &factor);
+    struct aksnet_request_id_options io = {"aksnet/" AKSNET_VERSION};
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &ro, NULL, &tr};
+    struct aksnet_http_policy reqid = {aksnet_policy_request_id, &io, &retry, NULL};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&reqid, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(f.nsent, 3);
+    assert_true(is_uuid4(f.sent[0].request_id));
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(f.sent[i].request_id, f.sent[0].request_id); /* stable across retries */
+        assert_string_equal(f.sent[i].user_agent, "aksnet/" AKSNET_VERSION);
+        assert_string_equal(f.sent[i].accept, "application/json");
+    }
+    aksnet_http_response_free(&rs);
+    /* the next request gets a new one */
+    assert_int_equal(send_get(&reqid, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(f.nsent, 4);
+    assert_true(is_uuid4(f.sent[3].request_id));
+    assert_string_not_equal(f.sent[3].request_id, f.sent[0].request_id);
+    aksnet_http_response_free(&rs);
+
+    /* the policy placed inside the retry: still one id for all tries */
+    const struct canned again[] = {{AKSNET_OK, 429, NULL, {{NULL, NULL}}}, {AKSNET_OK, 200, NULL, {{NULL, NULL}}}};
+    fake_free(&f);
+    fake_init(&f, again, 2);
+    struct aksnet_http_policy inner = {aksnet_policy_request_id, NULL, NULL, &tr};
+    struct aksnet_http_policy outer = {aksnet_policy_retry, &ro, &inner, NULL};
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "Accept", "text/plain"), AKSNET_OK);
+    assert_int_equal(outer.process(&outer, &rq, &rs, NULL), AKSNET_OK);
+    assert_int_equal(f.nsent, 2);
+    assert_string_equal(f.sent[0].request_id, f.sent[1].request_id);
+    assert_string_equal(f.sent[0].accept, "text/plain"); /* kept */
+    assert_string_equal(f.sent[0].user_agent, "aksnet/" AKSNET_VERSION);
+    aksnet_http_request_free(&rq);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+}
+
+/* ---- logging and redaction ------------------------------------------------------------------------ */
+
+#define CANARY "CANARY-9f3a1c"
+
+static char *log_one(const struct canned *reply, struct aksnet_http_request *rq, aksnet_code want)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    struct fake_transport f;
+    fake_init(&f, reply, 1);
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    f.clock = &clock;
+    f.latency = 0.25;
+    struct aksnet_log_options lo = {out, &clock.clock};
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy log = {aksnet_policy_log, &lo, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(log.process(&log, rq, &rs, &err), want);
+    assert_int_equal(f.nsent, 1);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+    fclose(out);
+    return text;
+}
+
+static void test_log_hides_secrets(void **state)
+{
+    (void)state;
+    const struct canned reply = {
+        AKSNET_OK,
+        200,
+        "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"" CANARY "\","
+        "\"nested\":[{\"deeper\":{\"Refresh_Token\":\"" CANARY "\",\"keep\":\"visible-value\"}}]}",
+        {{"Set-Cookie", "session=" CANARY}, {"x-ms-request-id", "req-42"}, {NULL, NULL}},
+    };
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "POST", "https://login.example/t/oauth2/v2.0/token", NULL),
+                     AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "Authorization", "Bearer " CANARY), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "X-IDENTITY-HEADER", CANARY), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "x-client-secret", CANARY), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "Cookie", "a=" CANARY), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "x-ms-client-request-id", "rid-1"), AKSNET_OK);
+    const char *form = "grant_type=client_credentials&client_id=abc&client_secret=" CANARY "&scope=x";
+    assert_int_equal(aksnet_http_request_set_body(&rq, form, strlen(form), "application/x-www-form-urlencoded"),
+                     AKSNET_OK);
+    char *text = log_one(&reply, &rq, AKSNET_OK);
+    assert_null(strstr(text, CANARY));
+    assert_non_null(strstr(text, "> POST https://login.example/t/oauth2/v2.0/token\n"));
+    assert_non_null(strstr(text, "> Authorization: Bearer ***\n"));
+    assert_non_null(strstr(text, "> X-IDENTITY-HEADER: ***\n"));
+    assert_non_null(strstr(text, "> x-ms-client-request-id: rid-1\n"));
+    assert_non_null(strstr(text, "> Content-Type: application/x-www-form-urlencoded\n"));
+    assert_non_null(strstr(text, "> grant_type=client_credentials&client_id=abc&client_secret=***&scope=x\n"));
+    assert_non_null(strstr(text, "< 200 (250 ms)\n"));
+    assert_non_null(strstr(text, "< Set-Cookie: ***\n"));
+    assert_non_null(strstr(text, "< x-ms-request-id: req-42\n"));
+    assert_non_null(strstr(text, "\"access_token\":\"***\""));
+    assert_non_null(strstr(text, "\"token_type\":\"Bearer\""));
+    assert_non_null(strstr(text, "visible-value"));
+    free(text);
+
+    /* a sensitive body is not shown at all, whatever its form */
+    rq.sensitive_body = true;
+    assert_int_equal(aksnet_http_request_set_body(&rq, "opaque " CANARY, strlen("opaque " CANARY), "text/plain"),
+                     AKSNET_OK);
+    text = log_one(&reply, &rq, AKSNET_OK);
+    assert_null(strstr(text, CANARY));
+    assert_non_null(strstr(text, "> (body not shown: it holds a secret)\n"));
+    free(text);
+    aksnet_http_request_free(&rq);
+
+    /* a failure is logged with its reason */
+    const struct canned reset = {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}};
+    assert_int_equal(aksnet_http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
+    text = log_one(&reset, &rq, AKSNET_ETRANSPORT);
+    assert_non_null(strstr(text, "> GET " ARM "\n"));
+    assert_non_null(strstr(text, "< failed (250 ms): fake transport: connection reset"));
+    free(text);
+    aksnet_http_request_free(&rq);
+
+    /* out NULL: silent, and still passes the request on */
+    struct fake_transport f;
+    fake_init(&f, NULL, 0);
+    struct aksnet_log_options quiet = {NULL, NULL};
+    struct aksnet_http_transport tr = {fake_send, &f};
+    struct aksnet_http_policy log = {aksnet_policy_log, &quiet, NULL, &tr};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&log, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(f.nsent, 1);
+    aksnet_http_response_free(&rs);
+    fake_free(&f);
+}
+
+static void expect_redacted(const char *in, const char *want)
+{
+    char *out = aksnet_http_redact_body(in, strlen(in));
+    assert_non_null(out);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_redact_body(void **state)
+{
+    (void)state;
+    expect_redacted("{\"a\":1,\"b\":{\"c\":[{\"client_secret\":\"s\",\"x\":\"y\"},{\"PASSWORD\":{\"v\":1}}]},"
+                    "\"id_token\":\"t\",\"key\":\"k\",\"keyData\":\"ssh-rsa AAA\",\"token\":5,"
+                    "\"accessToken\":\"at\",\"client_assertion\":\"eyJ\",\"secret\":null,\"refresh_token\":\"r\"}",
+                    "{\"a\":1,\"b\":{\"c\":[{\"client_secret\":\"***\",\"x\":\"y\"},{\"PASSWORD\":\"***\"}]},"
+                    "\"id_token\":\"***\",\"key\":\"***\",\"keyData\":\"ssh-rsa AAA\",\"token\":\"***\","
+                    "\"accessToken\":\"***\",\"client_assertion\":\"***\",\"secret\":\"***\","
+                    "\"refresh_token\":\"***\"}");
+    /* ARM shapes: a Windows admin password, a service principal's secret; names stay visible */
+    expect_redacted("{\"properties\":{\"windowsProfile\":{\"adminUsername\":\"u\",\"adminPassword\":\"p\"},"
+                    "\"servicePrincipalProfile\":{\"clientId\":\"c\",\"secret\":\"s\"}}}",
+                    "{\"properties\":{\"windowsProfile\":{\"adminUsername\":\"u\",\"adminPassword\":\"***\"},"
+                    "\"servicePrincipalProfile\":{\"clientId\":\"c\",\"secret\":\"***\"}}}");
+    expect_redacted("[{\"Access_Token\":\"x\"},[{\"token\":\"y\"}]]",
+                    "[{\"Access_Token\":\"***\"},[{\"token\":\"***\"}]]");
+    expect_redacted("  {\"name\": \"rg1\"}  ", "{\"name\":\"rg1\"}");
+    expect_redacted("\"just a string\"", "\"just a string\"");
+    /* forms */
+    expect_redacted("client_id=a&client_secret=b%2Bc&scope=s", "client_id=a&client_secret=***&scope=s");
+    expect_redacted("client_assertion_type=urn%3Aietf%3Ajwt-bearer&client_assertion=eyJ.x.y&grant_type=cc",
+                    "client_assertion_type=urn%3Aietf%3Ajwt-bearer&client_assertion=***&grant_type=cc");
+    expect_redacted("refresh_token=r&password=p&x=1&", "refresh_token=***&password=***&x=1&");
+    expect_redacted("client%5Fsecret=s&a=b", "client%5Fsecret=***&a=b");
+    expect_redacted("PASSWORD=&token=", "PASSWORD=***&token=***");
+    /* other text kept, control characters defused */
+    expect_redacted("plain text, no secrets here", "plain text, no secrets here");
+    expect_redacted("bell\x07 esc\x1b[31m\nline2", "bell. esc.[31m\nline2");
+    /* and cut at 4 KiB */
+    char *big = malloc(10001);
+    memset(big, 'x', 10000);
+    big[0] = '<';
+    big[10000] = '\0';
+    char *out = aksnet_http_redact_body(big, 10000);
+    assert_non_null(out);
+    assert_memory_equal(out, big, AKSNET_HTTP_LOG_TEXT_MAX);
+    assert_string_equal(out + AKSNET_HTTP_LOG_TEXT_MAX, "... (5904 more bytes)");
+    free(out);
+    free(big);
+    /* empty */
+    out = aksnet_http_redact_body(NULL, 0);
+    assert_string_equal(out, "");
+    free(out);
+    /* a NUL inside a body does not end it early or reach the log */
+    out = aksnet_http_redact_body("a\0b", 3);
+    assert_string_equal(out, "a.b");
+    free(out);
+}
+
+/* ---- the libcurl transport against aksnet-mock ---------------------------------------------- */
+
+#define SUBS "/subscriptions?api-version=2020-01-01"
+
+struct mock_token {
+    const char *token;
+};
+
+static aksnet_code mock_get_token(void *ctx, bool force_refresh, char **token, struct aksnet_error *err)
+{
+    (void)force_refresh;
+    (void)err;
+    *token = strdup(((struct mock_token *)ctx)->token);
+    return AKSNET_OK;
+}
+
+/* GET url with t's token through bearer -> transport; returns the code, rs filled. */
+static aksnet_code curl_get(struct mt_mock *t, const struct aksnet_curl_options *co, const char *url,
+                            struct aksnet_http_response *rs, struct aksnet_error *err)
+{
+    struct aksnet_http_transport tr;
+    assert_int_equal(aksnet_curl_transport_new(co, &tr, err), AKSNET_OK);
+    struct mock_token mt = {t->token};
+    struct aksnet_bearer_options bo = {mock_get_token, &mt};
+    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
+    aksnet_code rc = send_get(&bearer, url, rs, err);
+    aksnet_curl_transport_free(&tr);
+    return rc;
+}
+
+static void test_curl_http(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    assert_true(mt_start(&t, NULL, false));
+    assert_non_null(t.token);
+    char url[256];
+    snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
+    struct aksnet_http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(curl_get(&t, NULL, url, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_non_null(rs.body);
+    assert_int_equal(strlen(rs.body), rs.body_len);
+    assert_non_null(strstr(rs.body, MT_SUB));
+    assert_non_null(aksnet_http_response_header(&rs, "x-ms-request-id"));
+    assert_non_null(strstr(aksnet_http_response_header(&rs, "content-type"), "application/json"));
+    aksnet_http_response_free(&rs);
+
+    /* without a token: ARM's 401 comes back as a response */
+    struct aksnet_http_transport tr;
+    assert_int_equal(aksnet_curl_transport_new(NULL, &tr, &err), AKSNET_OK);
+    struct aksnet_http_policy bare = {NULL, NULL, NULL, &tr};
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 401);
+    assert_non_null(aksnet_http_response_header(&rs, "WWW-Authenticate"));
+    aksnet_http_request_free(&rq);
+    aksnet_http_response_free(&rs);
+
+    /* a POST with a form body (the token endpoint), on the same handle */
+    char turl[256];
+    snprintf(turl, sizeof(turl), "%s/%s/oauth2/v2.0/token", t.url, MT_TENANT);
+    assert_int_equal(aksnet_http_request_init(&rq, "POST", turl, NULL), AKSNET_OK);
+    const char *form = "grant_type=client_credentials&client_id=" MT_CLIENT "&client_secret=" MT_SECRET
+                       "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default";
+    assert_int_equal(aksnet_http_request_set_body(&rq, form, strlen(form), "application/x-www-form-urlencoded"),
+                     AKSNET_OK);
+    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_non_null(strstr(rs.body, "access_token"));
+    aksnet_http_request_free(&rq);
+    aksnet_http_response_free(&rs);
+
+    /* a PUT with a JSON body, and a DELETE without one */
+    char rg[256];
+    snprintf(rg, sizeof(rg), "%s/subscriptions/%s/resourcegroups/rg1?api-version=2021-04-01", t.url, MT_SUB);
+    char authz[4096];
+    snprintf(authz, sizeof(authz), "Bearer %s", t.token);
+    assert_int_equal(aksnet_http_request_init(&rq, "PUT", rg, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "Authorization", authz), AKSNET_OK);
+    const char *json = "{\"location\":\"chinaeast2\"}";
+    assert_int_equal(aksnet_http_request_set_body(&rq, json, strlen(json), "application/json"), AKSNET_OK);
+    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 201);
+    assert_non_null(strstr(rs.body, "chinaeast2"));
+    aksnet_http_request_free(&rq);
+    aksnet_http_response_free(&rs);
+    assert_int_equal(aksnet_http_request_init(&rq, "DELETE", rg, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_request_set_header(&rq, "Authorization", authz), AKSNET_OK);
+    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 202);
+    assert_non_null(aksnet_http_response_header(&rs, "Location"));
+    aksnet_http_request_free(&rq);
+    aksnet_http_response_free(&rs);
+
+    /* the transport itself refuses plain http off loopback, before any connection */
+    assert_int_equal(aksnet_http_request_init(&rq, "GET", "http://10.0.0.1/x", NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_EINVAL);
+    assert_int_equal(rs.status, 0);
+    aksnet_http_request_free(&rq);
+    aksnet_curl_transport_free(&tr);
+    aksnet_curl_transport_free(&tr); /* twice is harmless */
+
+    /* the journal saw our requests, never the token itself */
+    size_t n = 0;
+    cJSON **lines = mt_journal(&t, &n);
+    assert_true(n >= 5);
+    for (size_t i = 0; i < n; i++) {
+        char *line = cJSON_PrintUnformatted(lines[i]);
+        assert_non_null(line);
+        assert_null(strstr(line, t.token));
+        free(line);
+    }
+    mt_journal_free(lines, n);
+    mt_stop(&t);
+}
+
+static void test_curl_https(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    assert_true(mt_start(&t, NULL, true));
+    assert_non_null(t.token);
+    assert_int_equal(strncmp(t.url, "https://", 8), 0);
+    char url[256];
+    snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
+    struct aksnet_curl_options co = {.cacert = t.cacert};
+    struct aksnet_http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_non_null(strstr(rs.body, MT_SUB));
+    aksnet_http_response_free(&rs);
+
+    /* without the CA: the server's certificate is not trusted, so no request is made */
+    uint64_t before = armmock_request_count(t.mock);
+    assert_int_equal(curl_get(&t, NULL, url, &rs, &err), AKSNET_ETRANSPORT);
+    assert_int_equal(rs.status, 0);
+    assert_non_null(strstr(err.message, "TLS"));
+    assert_non_null(strstr(err.message, "certificate"));
+    assert_int_equal(armmock_request_count(t.mock), before);
+
+    /* by name: the certificate lists DNS:localhost, so host verification passes too */
+    char lurl[256];
+    snprintf(lurl, sizeof(lurl), "https://localhost:%u%s", (unsigned)armmock_port(t.mock), SUBS);
+    assert_int_equal(curl_get(&t, &co, lurl, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    aksnet_http_response_free(&rs);
+    mt_stop(&t);
+}
+
+static void test_curl_limits_and_errors(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    assert_true(mt_start(&t, NULL, false));
+    char url[256];
+    snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
+    struct aksnet_curl_options co = {.max_response_bytes = 10};
+    struct aksnet_http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_EINVAL);
+    assert_non_null(strstr(err.message, "larger than 10 bytes"));
+    assert_int_equal(rs.status, 0);
+    assert_null(rs.body);
+    co.max_response_bytes = 1 << 20;
+    assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    aksnet_http_response_free(&rs);
+    mt_stop(&t);
+
+    /* a port nobody listens on: bind one, note it, close it */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t alen = sizeof(a);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+    close(s);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned)ntohs(a.sin_port), SUBS);
+    struct aksnet_http_transport tr;
+    assert_int_equal(aksnet_curl_transport_new(NULL, &tr, &err), AKSNET_OK);
+    struct aksnet_http_policy bare = {NULL, NULL, NULL, &tr};
+    struct aksnet_http_request rq;
+    assert_int_equal(aksnet_http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_ETRANSPORT);
+    assert_int_equal(err.code, AKSNET_ETRANSPORT);
+    assert_non_null(strstr(err.message, "127.0.0.1"));
+    assert_int_equal(rs.status, 0);
+    aksnet_http_request_free(&rq);
+    aksnet_curl_transport_free(&tr);
+}
+
+static void test_curl_retry_through_faults(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"GET:*/subscriptions*:503:2"};
+    struct armmock_options mo = {0};
+    mo.faults = faults;
+    mo.fault_count = 1;
+    struct mt_mock t;
+    assert_true(mt_start(&t, &mo, false));
+    char url[256];
+    snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    struct fake_clock clock;
+    fake_clock_init(&clock, 1000);
+    double factor = 0.5;
+    struct aksnet_retry_options ro;
+    retry_opts(&ro, &clock, &factor);
+    struct aksnet_request_id_options io = {"aksnet/test"};
+    struct mock_token mt = {t.token};
+    struct aksnet_bearer_options bo = {mock_get_token, &mt};
+    struct aksnet_log_options lo = {out, &clock.clock};
+    struct aksnet_http_transport tr;
+    struct aksnet_error err;
+    assert_int_equal(aksnet_curl_transport_new(NULL, &tr, &err), AKSNET_OK);
+    struct aksnet_http_policy log = {aksnet_policy_log, &lo, NULL, &tr};
+    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, &log, NULL};
+    struct aksnet_http_policy retry = {aksnet_policy_retry, &ro, &bearer, NULL};
+    struct aksnet_http_policy reqid = {aksnet_policy_request_id, &io, &retry, NULL};
+    struct aksnet_http_response rs = {0};
+    assert_int_equal(send_get(&reqid, url, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_non_null(strstr(rs.body, MT_SUB));
+    /* the mock's Retry-After (1 s), waited exactly, twice */
+    assert_int_equal(clock.nwaits, 2);
+    assert_true(clock.waits[0] == 1.0);
+    assert_true(clock.waits[1] == 1.0);
+    aksnet_http_response_free(&rs);
+    aksnet_curl_transport_free(&tr);
+    fclose(out);
+    /* the log shows three tries and never the token */
+    size_t tries = 0;
+    for (const char *p = text; (p = strstr(p, "> GET ")); p++)
+        tries++;
+    assert_int_equal(tries, 3);
+    assert_non_null(strstr(text, "< 503 (0 ms)"));
+    assert_non_null(strstr(text, "< 200 (0 ms)"));
+    assert_non_null(strstr(text, "> Authorization: Bearer ***"));
+    assert_non_null(strstr(text, "> User-Agent: aksnet/test"));
+    assert_null(strstr(text, t.token));
+    free(text);
+
+    /* the journal: three GETs with one client request id */
+    size_t n = 0;
+    cJSON **lines = mt_journal(&t, &n);
+    size_t gets = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(lines[i], "path");
+        if (cJSON_IsString(path) && strncmp(path->valuestring, "/subscriptions", 14) == 0)
+            gets++;
+    }
+    assert_int_equal(gets, 3);
+    mt_journal_free(lines, n);
+    mt_stop(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_system_clock),
+        cmocka_unit_test(test_check_url),
+        cmocka_unit_test(test_retry_each_retryable_status),
+        cmocka_unit_test(test_retry_transport_error),
+        cmocka_unit_test(test_no_retry_on_client_errors),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_parse_retry_after),
+        cmocka_unit_test(test_backoff_capped_and_jittered),
+        cmocka_unit_test(test_retries_exhausted),
+        cmocka_unit_test(test_retry_resends_body_intact),
+        cmocka_unit_test(test_bearer_adds_header),
+        cmocka_unit_test(test_bearer_refuses_plain_http),
+        cmocka_unit_test(test_bearer_refreshes_once),
+        cmocka_unit_test(test_request_id),
+        cmocka_unit_test(test_log_hides_secrets),
+        cmocka_unit_test(test_redact_body),
+        cmocka_unit_test(test_curl_http),
+        cmocka_unit_test(test_curl_https),
+        cmocka_unit_test(test_curl_limits_and_errors),
+        cmocka_unit_test(test_curl_retry_through_faults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
