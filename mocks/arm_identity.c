@@ -29,8 +29,19 @@ static bool prepare(struct armmock *m, const struct mock_request *rq, const stru
         mock_uuid(fresh);
         mock_json_set_str(props, keys[i], kept ? kept : (i == 2 ? tenant : fresh));
     }
-    /* Identities have no provisioningState in ARM's answers; the generic code adds one, harmlessly. */
     return true;
+}
+
+/*
+ * ARM's identity has no properties.provisioningState (it is created
+ * synchronously); tracked.c stores one for every type, so answers drop it.
+ */
+static cJSON *present(struct armmock *m, const struct mock_resource *r)
+{
+    (void)m;
+    cJSON *body = cJSON_Duplicate(r->body, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "properties"), "provisioningState");
+    return body;
 }
 
 static const struct mock_tracked_ops ops = {.lro = false, .prepare = prepare};
@@ -44,5 +55,5 @@ static void handle(struct armmock *m, const struct mock_request *rq, const struc
 const struct mock_type mock_type_identity = {
     .provider = "Microsoft.ManagedIdentity", .type = "userAssignedIdentities",
     .arm_type = "Microsoft.ManagedIdentity/userAssignedIdentities", .api_versions = identity_versions,
-    .handle = handle,
+    .handle = handle, .present = present,
 };
