@@ -2,6 +2,8 @@
 #
 #   make            build/libaksnet.a, build/aksnet
 #   make test       unit + CLI tests under ASan/UBSan, valgrind, cppcheck
+#   make fuzz       libFuzzer on plans and on the mock's requests (FUZZ_SECONDS each)
+#   make bench      wrk against aksnet-mock over loopback (not part of `make test`)
 #   make dry-run    the seed's example, offline
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -40,7 +42,7 @@ SMOCK_OBJ := $(call obj,san,$(MOCK_SRC))
 STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
 
-.PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz
+.PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/libaksnet.a $(BUILD)/aksnet $(BUILD)/libarmmock.a $(BUILD)/aksnet-mock
@@ -138,11 +140,49 @@ $(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c $(LIB_SRC) | deps
 	@mkdir -p $(@D)
 	clang $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
-# Runs each target for FUZZ_SECONDS from the examples and the validator corpus.
-fuzz: $(BUILD)/fuzz/fuzz_plan
-	@mkdir -p $(BUILD)/fuzz/corpus-plan
+# The mock's request handling without sockets (tests/fuzz/fuzz_mock.c says what
+# an input is): the mock and library sources instrumented for the fuzzer, in one
+# archive so that only what the mock uses is linked.
+FUZZ_LIB_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1
+FMOCK_OBJ := $(call obj,fuzz/obj,$(MOCK_SRC) $(LIB_SRC))
+
+$(BUILD)/fuzz/obj/%.o: %.c | deps
+	@scripts/install-deps.sh fuzz
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC fuzz $<")
+	$(Q)clang $(CSTD) $(WARN) -Iinclude -Isrc -Imocks $(PKG_CFLAGS) $(FUZZ_LIB_FLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libfuzzmock.a: $(FMOCK_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_mock: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_mock.o $(BUILD)/fuzz/libfuzzmock.a
+	@echo "  LD      $@"
+	$(Q)clang $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+# Runs each target for FUZZ_SECONDS: plans from the examples and the validator
+# corpus, mock requests from tests/fuzz/corpus-mock.  Corpora grow under
+# build/fuzz; a crash leaves build/fuzz/crash-* (replay: the binary + the file).
+fuzz: $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_mock
+	@mkdir -p $(BUILD)/fuzz/corpus-plan $(BUILD)/fuzz/corpus-mock
 	@cp examples/*.json tests/data/plans/*.json $(BUILD)/fuzz/corpus-plan/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-plan
+	@cp tests/fuzz/corpus-mock/* $(BUILD)/fuzz/corpus-mock/
+	@status=0; \
+	echo "== fuzz_plan, $(FUZZ_SECONDS)s"; \
+	$(BUILD)/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=$(BUILD)/fuzz/ \
+	    $(BUILD)/fuzz/corpus-plan || status=1; \
+	echo "== fuzz_mock, $(FUZZ_SECONDS)s"; \
+	$(BUILD)/fuzz/fuzz_mock -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus-mock || status=1; \
+	exit $$status
+
+# ---- benchmark (wrk over loopback; not part of `make test`) ---------------------
+
+# GETs and token requests against the release build; the table goes to
+# build/bench/mock.md.  Bounded to about 30 seconds.
+bench: $(BUILD)/aksnet-mock
+	@BENCH_SKIP_BUILD=1 scripts/bench-mock.sh $(BUILD)/aksnet-mock
 
 # ---- dry run ------------------------------------------------------------------
 
@@ -161,4 +201,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
+-include $(wildcard $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
 -include $(wildcard $(BUILD)/san/tests/unit/*.d)

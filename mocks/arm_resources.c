@@ -151,7 +151,11 @@ static void group_put(struct armmock *m, const struct mock_request *rq, const ch
                          "not ending in '.'.", group);
         return;
     }
-    if (!cJSON_IsObject(rq->json) || !location || !*location) {
+    if (!cJSON_IsObject(rq->json)) {
+        mock_reply_error(rs, 400, "InvalidRequestContent", "The request content was invalid: expected a JSON object.");
+        return;
+    }
+    if (!location || !*location) {
         mock_reply_error(rs, 400, "LocationRequired", "The location property is required for this definition.");
         return;
     }
@@ -160,13 +164,15 @@ static void group_put(struct armmock *m, const struct mock_request *rq, const ch
         return;
     }
     struct mock_resource *r = mock_store_get(&m->store, id);
-    if (r && strcasecmp(mock_json_str(r->body, "location"), location) != 0) {
+    const char *old_location = r ? mock_json_str(r->body, "location") : NULL;
+    if (old_location && strcasecmp(old_location, location) != 0) {
         mock_reply_error(rs, 409, "InvalidResourceGroupLocation",
                          "Invalid resource group location '%s'. The Resource group already exists in location '%s'.",
-                         location, mock_json_str(r->body, "location"));
+                         location, old_location);
         return;
     }
-    if (r && mock_op_running(m, r->id)) {
+    /* Only the group's own deletion blocks it: operations on what is inside do not. */
+    if (r && mock_op_find_running(m, r->id, MOCK_OP_DELETE)) {
         mock_reply_error(rs, 409, "ResourceGroupBeingDeleted",
                          "The resource group '%s' is in deprovisioning state and cannot perform this operation.",
                          group);
@@ -176,7 +182,7 @@ static void group_put(struct armmock *m, const struct mock_request *rq, const ch
     cJSON_AddStringToObject(body, "id", r ? r->id : id);
     cJSON_AddStringToObject(body, "name", r ? mock_json_str(r->body, "name") : group);
     cJSON_AddStringToObject(body, "type", "Microsoft.Resources/resourceGroups");
-    cJSON_AddStringToObject(body, "location", r ? mock_json_str(r->body, "location") : location);
+    cJSON_AddStringToObject(body, "location", old_location ? old_location : location);
     cJSON_AddItemToObject(body, "tags", cJSON_IsObject(tags) ? cJSON_Duplicate(tags, 1) : cJSON_CreateObject());
     cJSON_AddStringToObject(cJSON_AddObjectToObject(body, "properties"), "provisioningState", "Succeeded");
     int status = r ? 200 : 201;
@@ -258,8 +264,9 @@ void mock_arm_group(struct armmock *m, const struct mock_request *rq, const char
     } else if (strcmp(method, "HEAD") == 0) {
         rs->status = 204;
     } else if (strcmp(method, "DELETE") == 0 && !resources) {
-        if (mock_op_running(m, r->id)) {
-            rs->status = 202; /* already being deleted: ARM answers the same */
+        const struct mock_op *running = mock_op_find_running(m, r->id, MOCK_OP_DELETE);
+        if (running) {
+            mock_op_answer(m, rq, running, 202, rs); /* already being deleted: the same answer */
             return;
         }
         mock_json_set_str(mock_json_obj(r->body, "properties"), "provisioningState", "Deleting");

@@ -62,6 +62,13 @@ struct armmock;
  */
 struct armmock *armmock_start(const struct armmock_options *options, char *errbuf, size_t errlen);
 
+/**
+ * Check the options a user gives (listen address, fault rules, TLS files
+ * given in pairs) without starting anything, so that a program can tell a
+ * usage error from a failure to start.  False with the reason in errbuf.
+ */
+bool armmock_check_options(const struct armmock_options *options, char *errbuf, size_t errlen);
+
 /** The port it listens on (the real one when 0 was asked for). */
 uint16_t armmock_port(const struct armmock *mock);
 

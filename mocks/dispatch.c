@@ -6,6 +6,7 @@
  * path is matched case-insensitively with repeated slashes already folded:
  *   /subscriptions, /tenants
  *   /subscriptions/{s}[/providers[/{ns}[/register]]]
+ *   /subscriptions/{s}/providers/{ns}/{type}            (a type's list across the subscription)
  *   /subscriptions/{s}/providers/{ns}/locations/{l}/operations|operationResults/{id}
  *   /subscriptions/{s}/resourcegroups[/{rg}[/resources]]
  *   /subscriptions/{s}/resourcegroups/{rg}/providers/{ns}/{type}[/{name}[/{child}[/{name}]]]
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aksnet/utf8.h"
 #include "mock.h"
 
 static bool seg_is(const struct mock_request *rq, size_t i, const char *word)
@@ -77,7 +79,7 @@ static void route_resource(struct armmock *m, const struct mock_request *rq, str
     const struct mock_type *type = mock_find_type(rq->segs[5], rq->segs[6], child);
     if (!type && child)
         type = mock_find_type(rq->segs[5], rq->segs[6], NULL); /* an action on the parent */
-    if (!type || n > 10) {
+    if (!type || !type->handle || n > 10) { /* no handle: not addressable here (resource groups) */
         mock_reply_error(rs, 400, "InvalidResourceType",
                          "The resource type '%s' could not be found in the namespace '%s'.", rq->segs[6],
                          rq->segs[5]);
@@ -104,6 +106,21 @@ static void route_resource(struct armmock *m, const struct mock_request *rq, str
     free(t.parent_id);
 }
 
+/* GET /subscriptions/{s}/providers/{ns}/{type}: the type's handler, with no group, lists across the subscription. */
+static void route_subscription_list(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
+{
+    const struct mock_type *type = mock_find_type(rq->segs[3], rq->segs[4], NULL);
+    if (!type || !type->handle) {
+        mock_reply_error(rs, 404, "NotFound", "No HTTP resource was found that matches the request URI '%s'.",
+                         rq->path);
+        return;
+    }
+    if (!mock_check_api_version(rq, type->api_versions, type->arm_type, rs))
+        return;
+    struct mock_target t = {.subscription = rq->segs[1], .provider = type->provider, .type = type->type};
+    type->handle(m, rq, &t, rs);
+}
+
 static void route_subscription(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     size_t n = rq->nsegs;
@@ -114,11 +131,9 @@ static void route_subscription(struct armmock *m, const struct mock_request *rq,
                (seg_is(rq, 6, "operations") || seg_is(rq, 6, "operationResults") ||
                 seg_is(rq, 6, "azureAsyncOperations"))) {
         mock_op_status(m, rq, rq->segs[7], seg_is(rq, 6, "operationResults"), rs);
+    } else if (seg_is(rq, 2, "providers") && n == 5 && !seg_is(rq, 4, "register")) {
+        route_subscription_list(m, rq, rs);
     } else if (seg_is(rq, 2, "providers") && n <= 5) {
-        if (n == 5 && !seg_is(rq, 4, "register")) {
-            mock_reply_error(rs, 404, "NotFound", "No route for '%s'.", rq->path);
-            return;
-        }
         mock_arm_providers(m, rq, sub, n >= 4 ? rq->segs[3] : NULL, n == 5, rs);
     } else if (seg_is(rq, 2, "operationresults") && n == 4) {
         mock_op_status(m, rq, rq->segs[3], true, rs);
@@ -136,10 +151,37 @@ static void route_subscription(struct armmock *m, const struct mock_request *rq,
     }
 }
 
+/* The methods that carry a body and change state: only they are refused for a body that is not JSON. */
+static bool is_write(const char *method)
+{
+    return strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0 || strcmp(method, "POST") == 0;
+}
+
+/*
+ * A group being deleted takes nothing new: ARM answers 409 to a write on
+ * anything under it (the group's own PUT says the same in arm_resources.c).
+ */
+static bool group_writable(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
+{
+    if (rq->nsegs < 5 || !seg_is(rq, 0, "subscriptions") || !seg_is(rq, 2, "resourcegroups") || !is_write(rq->method))
+        return true;
+    char id[1024];
+    snprintf(id, sizeof(id), "/subscriptions/%s/resourceGroups/%s", rq->segs[1], rq->segs[3]);
+    if (!mock_op_find_running(m, id, MOCK_OP_DELETE))
+        return true;
+    mock_reply_error(rs, 409, "ResourceGroupBeingDeleted",
+                     "The resource group '%s' is in deprovisioning state and cannot perform this operation.",
+                     rq->segs[3]);
+    return false;
+}
+
 static void route_arm(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
+    if (!group_writable(m, rq, rs))
+        return;
     size_t az = authz_index(rq);
-    if (az > 0 || (az == 0 && seg_is(rq, 0, "providers") && seg_is(rq, 1, "Microsoft.Authorization"))) {
+    if (az > 0 || (az == 0 && seg_is(rq, 0, "providers") && seg_is(rq, 1, "Microsoft.Authorization") &&
+                   rq->nsegs > 2)) {
         char *scope = join(rq, 0, az);
         if (scope)
             mock_arm_authz(m, rq, scope, rq->segs[az + 2], az + 3 < rq->nsegs ? rq->segs[az + 3] : NULL, rs);
@@ -160,12 +202,19 @@ static void route_arm(struct armmock *m, const struct mock_request *rq, struct m
 
 void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_response *rs)
 {
+    size_t plen = strlen(rq->path);
+    if (aksnet_utf8_invalid_offset(rq->path, plen) < plen) {
+        /* Names are UTF-8: nothing stored (and later listed) may hold other bytes. */
+        mock_reply_error(rs, 400, "InvalidRequestUri", "The request URI '%s' is not valid UTF-8.", rq->path);
+        return;
+    }
     if (mock_entra_handle(m, rq, rs))
         return;
     if (!mock_token_check(m, rq, rs))
         return;
-    mock_ops_settle(m, rq->now);
-    if (rq->body_not_json && strcmp(rq->method, "GET") != 0) {
+    if (mock_ops_settle(m, rq->now))
+        rs->changed = true; /* operations ended: the state file must say so */
+    if (rq->body_not_json && is_write(rq->method)) {
         mock_reply_error(rs, 400, "InvalidRequestContent",
                          "The request content was invalid and could not be deserialized: not UTF-8 JSON.");
         return;
@@ -175,6 +224,8 @@ void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_respo
 
 bool mock_require_group(struct armmock *m, const struct mock_target *t, struct mock_response *rs)
 {
+    if (!t->resource_group)
+        return true; /* a list across the subscription */
     char id[1024];
     snprintf(id, sizeof(id), "/subscriptions/%s/resourceGroups/%s", t->subscription, t->resource_group);
     struct mock_resource *g = mock_store_get(&m->store, id);

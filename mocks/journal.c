@@ -12,6 +12,18 @@
 
 #include "mock.h"
 
+/* A JSON string of text, its bytes that are not UTF-8 replaced: every line must stay JSON that parses. */
+static cJSON *safe_string(const char *text)
+{
+    char *copy = strdup(text ? text : "");
+    if (!copy)
+        return cJSON_CreateString("");
+    mock_utf8_scrub(copy);
+    cJSON *s = cJSON_CreateString(copy);
+    free(copy);
+    return s;
+}
+
 /* Headers whose values are secrets. */
 static bool secret_header(const char *name)
 {
@@ -19,19 +31,40 @@ static bool secret_header(const char *name)
            strcasecmp(name, "Proxy-Authorization") == 0;
 }
 
+/* Headers that carry "Scheme credentials": only the scheme is kept. */
+static bool credential_header(const char *name)
+{
+    return strcasecmp(name, "Authorization") == 0 || strcasecmp(name, "x-ms-authorization-auxiliary") == 0;
+}
+
+/*
+ * "Bearer eyJ..." -> "Bearer".  A value without a space is no scheme
+ * followed by credentials but a bare credential: none of it is kept.
+ */
+static cJSON *scheme_only(const char *value)
+{
+    size_t n = strcspn(value, " ");
+    if (value[n] != ' ' || n == 0 || n > 31)
+        return cJSON_CreateString("***");
+    char scheme[32];
+    snprintf(scheme, sizeof(scheme), "%.*s", (int)n, value);
+    return safe_string(scheme);
+}
+
 static cJSON *headers_json(const struct mock_request *rq)
 {
     cJSON *h = cJSON_CreateObject();
     for (size_t i = 0; h && i < rq->header_count; i++) {
         const char *name = rq->headers[i].name, *value = rq->headers[i].value;
-        if (strcasecmp(name, "Authorization") == 0) {
-            char scheme[32];
-            size_t n = strcspn(value, " ");
-            snprintf(scheme, sizeof(scheme), "%.*s", (int)(n < 31 ? n : 31), value);
-            cJSON_AddStringToObject(h, name, scheme);
-        } else {
-            cJSON_AddStringToObject(h, name, secret_header(name) ? "***" : value);
-        }
+        char *key = strdup(name);
+        if (!key)
+            continue;
+        mock_utf8_scrub(key);
+        cJSON *v = credential_header(name) ? scheme_only(value)
+                   : secret_header(name)   ? cJSON_CreateString("***")
+                                           : safe_string(value);
+        cJSON_AddItemToObject(h, key, v);
+        free(key);
     }
     return h;
 }
@@ -42,7 +75,8 @@ static cJSON *redacted_form(const char *body)
     static const char *const secret_keys[] = {"client_secret", "client_assertion", "assertion",
                                               "refresh_token", "password", "code", NULL};
     size_t n = strlen(body);
-    char *out = malloc(n + 1), *w = out;
+    /* "***" can be longer than the value it hides: up to 3 bytes more per field, n + 1 fields at most. */
+    char *out = malloc(n + 3 * (n + 1) + 1), *w = out;
     if (!out)
         return NULL;
     const char *p = body;
@@ -65,27 +99,16 @@ static cJSON *redacted_form(const char *body)
         p = amp ? amp + 1 : end;
     }
     *w = '\0';
-    cJSON *s = cJSON_CreateString(out);
+    cJSON *s = safe_string(out);
     free(out);
     return s;
 }
 
-static cJSON *request_body_json(const struct mock_request *rq)
+/* Replace the values of secret members anywhere in a JSON copy. */
+static void redact_json(cJSON *v)
 {
-    if (rq->json)
-        return cJSON_Duplicate(rq->json, 1);
-    if (rq->body_len == 0)
-        return cJSON_CreateNull();
-    const char *ct = mock_header(rq, "Content-Type");
-    if ((ct && strstr(ct, "x-www-form-urlencoded")) || strstr(rq->body, "client_id="))
-        return redacted_form(rq->body);
-    return cJSON_CreateString(rq->body_not_json ? "(not JSON)" : rq->body);
-}
-
-/* Replace the values of token members anywhere in a response copy. */
-static void redact_tokens(cJSON *v)
-{
-    static const char *const keys[] = {"access_token", "refresh_token", "id_token", "accessToken", NULL};
+    static const char *const keys[] = {"access_token", "refresh_token", "id_token", "accessToken",
+                                       "client_secret", "client_assertion", "password", "secret", NULL};
     for (cJSON *c = v ? v->child : NULL; c; c = c->next) {
         bool secret = false;
         for (size_t k = 0; c->string && keys[k]; k++)
@@ -93,8 +116,33 @@ static void redact_tokens(cJSON *v)
         if (secret && cJSON_IsString(c))
             cJSON_SetValuestring(c, "***");
         else
-            redact_tokens(c);
+            redact_json(c);
     }
+}
+
+/*
+ * The request body as the journal keeps it: parsed JSON, a form with its
+ * secrets masked, the text itself, or a note when it is not text (or was
+ * refused for its size and never kept).
+ */
+static cJSON *request_body_json(const struct mock_request *rq)
+{
+    if (rq->json) {
+        cJSON *copy = cJSON_Duplicate(rq->json, 1);
+        redact_json(copy);
+        return copy;
+    }
+    if (rq->body_too_large)
+        return cJSON_CreateString("(body not kept: too large)");
+    if (rq->body_len == 0)
+        return cJSON_CreateNull();
+    if (rq->body_len != strlen(rq->body))
+        return cJSON_CreateString("(body not kept)");
+    const char *ct = mock_header(rq, "Content-Type");
+    if ((ct && strstr(ct, "x-www-form-urlencoded")) || strstr(rq->body, "client_id=") ||
+        strstr(rq->body, "client_secret="))
+        return redacted_form(rq->body);
+    return safe_string(rq->body);
 }
 
 static void timestamp(double t, char out[40])
@@ -115,9 +163,9 @@ void mock_journal_write(struct armmock *m, const struct mock_request *rq, const 
     char ts[40];
     timestamp(finished, ts);
     cJSON_AddStringToObject(line, "ts", ts);
-    cJSON_AddStringToObject(line, "method", rq->method);
-    cJSON_AddStringToObject(line, "path", rq->path ? rq->path : "");
-    cJSON_AddStringToObject(line, "query", rq->query ? rq->query : "");
+    cJSON_AddItemToObject(line, "method", safe_string(rq->method));
+    cJSON_AddItemToObject(line, "path", safe_string(rq->path));
+    cJSON_AddItemToObject(line, "query", safe_string(rq->query));
     if (rs->drop)
         cJSON_AddNullToObject(line, "status");
     else
@@ -126,7 +174,7 @@ void mock_journal_write(struct armmock *m, const struct mock_request *rq, const 
     cJSON_AddItemToObject(line, "requestBody", request_body_json(rq));
     cJSON *resp = rs->json ? cJSON_Duplicate(rs->json, 1)
                            : (rs->text ? cJSON_CreateString(rs->text) : cJSON_CreateNull());
-    redact_tokens(resp);
+    redact_json(resp);
     cJSON_AddItemToObject(line, "responseBody", resp);
     cJSON_AddNumberToObject(line, "durationMs", (double)(long)((finished - started) * 1e6) / 1000.0);
     char *text = cJSON_PrintUnformatted(line);

@@ -5,6 +5,7 @@
  * applied), so the mock's state is a pure function of the requests and the
  * clock, and tests move time through the clock seam instead of sleeping.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,40 @@ struct mock_op *mock_op_running(struct armmock *m, const char *resource_id)
     return NULL;
 }
 
+/* Exactly this resource and kind: a group's own deletion, not some operation on what is inside it. */
+struct mock_op *mock_op_find_running(struct armmock *m, const char *resource_id, enum mock_op_kind kind)
+{
+    for (size_t i = 0; i < m->ops.count; i++) {
+        struct mock_op *op = m->ops.items[i];
+        if (op->kind == kind && strcmp(op->status, "InProgress") == 0 && strcasecmp(op->resource_id, resource_id) == 0)
+            return op;
+    }
+    return NULL;
+}
+
+/* The subscription of a resource id ("/subscriptions/{s}/..."); "" when the id has none (a corrupt state). */
+static void subscription_of(const char *id, char out[64])
+{
+    static const char prefix[] = "/subscriptions/";
+    out[0] = '\0';
+    if (strncasecmp(id, prefix, sizeof(prefix) - 1) != 0)
+        return;
+    const char *s = id + sizeof(prefix) - 1;
+    snprintf(out, 64, "%.*s", (int)strcspn(s, "/"), s);
+}
+
+/* A location as ARM writes it in URLs: lower case, without spaces ("China East 2" -> "chinaeast2"). */
+static void url_location(const char *location, char out[64])
+{
+    size_t w = 0;
+    for (const char *p = location; *p && w < 63; p++)
+        if (isalnum((unsigned char)*p))
+            out[w++] = (char)tolower((unsigned char)*p);
+    out[w] = '\0';
+    if (w == 0)
+        snprintf(out, 64, "global");
+}
+
 /* Seconds a client should wait before polling, as ARM sends it (whole seconds). */
 static int retry_after(const struct armmock *m, const struct mock_op *op, double now)
 {
@@ -76,15 +111,32 @@ static int retry_after(const struct armmock *m, const struct mock_op *op, double
     return left <= 0 ? 0 : (int)ceil(left);
 }
 
-static void status_urls(const struct armmock *m, const struct mock_op *op, const char *sub,
-                        const char *api_version, struct mock_response *rs, double now)
+/*
+ * The headers of a running operation: where to poll it (the status resource
+ * and the Location form) and when.  The api-version is the request's, which
+ * its handler has already checked.
+ */
+static void status_urls(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq,
+                        struct mock_response *rs)
 {
+    char sub[64], loc[64];
+    subscription_of(op->resource_id, sub);
+    url_location(op->location, loc);
+    const char *api = mock_arg(rq, "api-version");
     mock_add_header(rs, "Azure-AsyncOperation",
                     "%s/subscriptions/%s/providers/%s/locations/%s/operations/%s?api-version=%s", m->url, sub,
-                    op->provider, op->location, op->id, api_version);
+                    op->provider, loc, op->id, api ? api : "");
     mock_add_header(rs, "Location", "%s/subscriptions/%s/providers/%s/locations/%s/operationResults/%s?api-version=%s",
-                    m->url, sub, op->provider, op->location, op->id, api_version);
-    mock_add_header(rs, "Retry-After", "%d", retry_after(m, op, now));
+                    m->url, sub, op->provider, loc, op->id, api ? api : "");
+    mock_add_header(rs, "Retry-After", "%d", retry_after(m, op, rq->now));
+}
+
+/* The answer that starts an operation, also given again to a client that repeats the request. */
+void mock_op_answer(struct armmock *m, const struct mock_request *rq, const struct mock_op *op, int status,
+                    struct mock_response *rs)
+{
+    status_urls(m, op, rq, rs);
+    rs->status = status;
 }
 
 struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, const char *resource_id,
@@ -114,15 +166,63 @@ struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, 
         free(r->op_id);
         r->op_id = strdup(op->id);
     }
-    /* The subscription is the second segment of every resource id. */
-    char sub[64] = "";
-    const char *s = resource_id + strlen("/subscriptions/");
-    snprintf(sub, sizeof(sub), "%.*s", (int)strcspn(s, "/"), s);
-    const char *api = mock_arg(rq, "api-version");
-    status_urls(m, op, sub, api ? api : "", rs, rq->now);
-    rs->status = status;
+    mock_op_answer(m, rq, op, status, rs);
     rs->changed = true;
     return op;
+}
+
+/* End op without its effects: what it worked on went away with `why` (a group deleted around it). */
+static void cancel(struct mock_op *op, const char *why, double when)
+{
+    snprintf(op->status, sizeof(op->status), "Canceled");
+    op->end = when;
+    cJSON_Delete(op->error);
+    op->error = cJSON_CreateObject();
+    cJSON_AddStringToObject(op->error, "code", "OperationCanceled");
+    char msg[600];
+    snprintf(msg, sizeof(msg), "The operation was canceled: '%s' was deleted.", why);
+    cJSON_AddStringToObject(op->error, "message", msg);
+}
+
+/* True if id lies strictly under root ("/rg" and "/rg/providers/..."). */
+static bool under(const char *id, const char *root)
+{
+    size_t n = strlen(root);
+    return strncasecmp(id, root, n) == 0 && id[n] == '/';
+}
+
+/*
+ * A finished DELETE: each top-level resource inside gets its delete hook
+ * (a group's cluster, say, takes its node resource group along), running
+ * operations inside are canceled, then the whole subtree goes.  Ids are
+ * copied first because a hook may change the store.
+ */
+static void delete_subtree(struct armmock *m, struct mock_op *op)
+{
+    size_t n = 0;
+    char **ids = calloc(m->store.count + 1, sizeof(char *));
+    for (size_t i = 0; ids && i < m->store.count; i++) {
+        const struct mock_resource *c = m->store.items[i];
+        if (c->type && !c->type->child_type && c->type->on_delete_done && under(c->id, op->resource_id) &&
+            (ids[n] = strdup(c->id)))
+            n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct mock_resource *c = mock_store_get(&m->store, ids[i]);
+        if (c && c->type && c->type->on_delete_done)
+            c->type->on_delete_done(m, c);
+        free(ids[i]);
+    }
+    free(ids);
+    struct mock_resource *r = mock_store_get(&m->store, op->resource_id);
+    if (r && r->type && r->type->on_delete_done)
+        r->type->on_delete_done(m, r);
+    for (size_t i = 0; i < m->ops.count; i++) {
+        struct mock_op *o = m->ops.items[i];
+        if (o != op && strcmp(o->status, "InProgress") == 0 && under(o->resource_id, op->resource_id))
+            cancel(o, op->resource_id, op->end);
+    }
+    mock_store_delete_tree(&m->store, op->resource_id);
 }
 
 /* Make op end as it should: failed (with its planned error) or succeeded. */
@@ -144,9 +244,7 @@ static void finish(struct armmock *m, struct mock_op *op)
         r->op_id = NULL;
     }
     if (op->kind == MOCK_OP_DELETE && !op->fail_code) {
-        if (r && r->type && r->type->on_delete_done)
-            r->type->on_delete_done(m, r);
-        mock_store_delete_tree(&m->store, op->resource_id);
+        delete_subtree(m, op);
         return;
     }
     cJSON *props = r ? mock_json_obj(r->body, "properties") : NULL;
@@ -154,12 +252,21 @@ static void finish(struct armmock *m, struct mock_op *op)
         mock_json_set_str(props, "provisioningState", op->fail_code ? "Failed" : "Succeeded");
 }
 
-void mock_ops_settle(struct armmock *m, double now)
+bool mock_ops_settle(struct armmock *m, double now)
 {
-    for (size_t i = 0; i < m->ops.count; i++) {
-        struct mock_op *op = m->ops.items[i];
-        if (strcmp(op->status, "InProgress") == 0 && now >= op->end)
-            finish(m, op);
+    bool any = false;
+    for (;;) {
+        /* The earliest due first: a group deleted before a PUT inside it would have ended cancels that PUT. */
+        struct mock_op *next = NULL;
+        for (size_t i = 0; i < m->ops.count; i++) {
+            struct mock_op *op = m->ops.items[i];
+            if (strcmp(op->status, "InProgress") == 0 && now >= op->end && (!next || op->end < next->end))
+                next = op;
+        }
+        if (!next)
+            return any;
+        finish(m, next);
+        any = true;
     }
 }
 
@@ -182,21 +289,18 @@ void mock_op_status(struct armmock *m, const struct mock_request *rq, const char
     bool running = strcmp(op->status, "InProgress") == 0;
     if (location_form) {
         if (running) {
-            const char *s = op->resource_id + strlen("/subscriptions/");
-            char sub[64];
-            snprintf(sub, sizeof(sub), "%.*s", (int)strcspn(s, "/"), s);
-            const char *api = mock_arg(rq, "api-version");
-            status_urls(m, op, sub, api ? api : "", rs, rq->now);
-            rs->status = 202;
+            mock_op_answer(m, rq, op, 202, rs);
             return;
         }
         if (op->error) {
-            mock_reply_error(rs, 400, mock_json_str(op->error, "code"), "%s", mock_json_str(op->error, "message"));
+            const char *code = mock_json_str(op->error, "code"), *msg = mock_json_str(op->error, "message");
+            mock_reply_error(rs, strcmp(op->status, "Canceled") == 0 ? 409 : 400, code ? code : "OperationFailed",
+                             "%s", msg ? msg : "The operation failed.");
             return;
         }
         struct mock_resource *r = op->kind == MOCK_OP_PUT ? mock_store_get(&m->store, op->resource_id) : NULL;
         if (r)
-            mock_reply(rs, 200, cJSON_Duplicate(r->body, 1));
+            mock_reply(rs, 200, mock_present(m, r));
         else
             rs->status = 204;
         return;

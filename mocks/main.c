@@ -1,6 +1,9 @@
 /*
  * main.c - aksnet-mock, the program: flags to armmock_options, start,
  * print the URL, wait for SIGTERM or SIGINT, stop cleanly.
+ *
+ * Exit codes: 0 stopped by a signal, 1 could not start (port taken, files
+ * unreadable, a state file it did not write), 2 usage.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "armmock.h"
 
@@ -59,14 +63,6 @@ static bool parse_credential(const char *flag, const char *s, struct armmock_cre
     list[*n].value = eq + 1;
     (*n)++;
     return true;
-}
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
 }
 
 static bool parse_args(int argc, char **argv, struct armmock_options *o, struct lists *l, const char **port_file)
@@ -126,50 +122,80 @@ static void free_lists(struct lists *l, const struct armmock_options *o)
         free((char *)l->federated[i].client_id);
 }
 
+/*
+ * Write the port to path whole or not at all (a temporary file renamed
+ * over it): a script polling for the file never reads it half written.
+ */
+static bool write_port_file(const char *path, unsigned port)
+{
+    size_t n = strlen(path) + 5;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return false;
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fprintf(f, "%u\n", port) > 0;
+    ok = f && fclose(f) == 0 && ok;
+    ok = ok && rename(tmp, path) == 0;
+    int saved = errno;
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return ok;
+}
+
+/* Start, announce, wait for SIGTERM or SIGINT (already blocked), stop. */
+static int serve(const struct armmock_options *o, const char *port_file, const sigset_t *stop_signals)
+{
+    char err[512];
+    struct armmock *m = armmock_start(o, err, sizeof(err));
+    if (!m) {
+        fprintf(stderr, "aksnet-mock: %s\n", err);
+        return 1;
+    }
+    printf("aksnet-mock listening on %s\n", armmock_url(m));
+    fflush(stdout);
+    if (port_file && !write_port_file(port_file, armmock_port(m))) {
+        fprintf(stderr, "aksnet-mock: --port-file %s: %s\n", port_file, strerror(errno));
+        armmock_stop(m);
+        return 1;
+    }
+    int sig = 0;
+    while (sigwait(stop_signals, &sig) != 0)
+        ;
+    armmock_stop(m); /* state saved, journal flushed */
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct armmock_options o = {0};
     struct lists l;
     const char *port_file = NULL;
     memset(&l, 0, sizeof(l));
-    if (!parse_args(argc, argv, &o, &l, &port_file)) {
+    char err[512];
+    bool usable = parse_args(argc, argv, &o, &l, &port_file); /* says what is wrong itself */
+    if (usable && !armmock_check_options(&o, err, sizeof(err))) {
+        fprintf(stderr, "aksnet-mock: %s\n", err);
+        usable = false;
+    }
+    if (!usable) {
         free_lists(&l, &o);
         return 2;
     }
-    char err[512];
-    struct armmock *m = armmock_start(&o, err, sizeof(err));
-    if (!m) {
-        fprintf(stderr, "aksnet-mock: %s\n", err);
-        free_lists(&l, &o);
-        return 1;
-    }
-    printf("aksnet-mock listening on %s\n", armmock_url(m));
-    fflush(stdout);
-    if (port_file) {
-        FILE *f = fopen(port_file, "w");
-        if (!f || fprintf(f, "%u\n", (unsigned)armmock_port(m)) < 0 || fclose(f) != 0) {
-            fprintf(stderr, "aksnet-mock: --port-file %s: %s\n", port_file, strerror(errno));
-            armmock_stop(m);
-            free_lists(&l, &o);
-            return 1;
-        }
-    }
-    /* Block the signals, then wait with them unblocked: none can slip in between check and wait. */
-    sigset_t block, waitmask;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &waitmask);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGINT);
-    while (!stop_requested)
-        sigsuspend(&waitmask);
-    armmock_stop(m);
+    /*
+     * SIGTERM and SIGINT are blocked before the server's threads exist, so
+     * every thread inherits the mask and only sigwait below takes them (a
+     * handler could run on a server thread and never wake the main one).
+     */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error on that connection, not the end */
+    int rc = serve(&o, port_file, &stop_signals);
     free_lists(&l, &o);
-    return 0;
+    return rc;
 }

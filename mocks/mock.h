@@ -49,6 +49,7 @@ struct mock_request {
     size_t body_len;
     cJSON *json;                /* the body parsed, when it is JSON */
     bool body_not_json;         /* a non-empty body that is not JSON */
+    bool body_too_large;        /* refused with 413: the body was not kept */
     char *seg_buf;              /* a copy of path, cut into segs */
     char *segs[MOCK_MAX_SEGMENTS]; /* path split on '/', repeated slashes folded */
     size_t nsegs;
@@ -114,7 +115,8 @@ void mock_store_free(struct mock_store *st);
 /* What a handler sees of a parsed ARM path. */
 struct mock_target {
     const char *subscription;
-    const char *resource_group;   /* or NULL */
+    const char *resource_group;   /* NULL for a list across the subscription
+                                     (GET /subscriptions/{s}/providers/{ns}/{type}) */
     const char *provider;         /* "Microsoft.Network" */
     const char *type;             /* "virtualNetworks" */
     const char *name;             /* or NULL for a collection */
@@ -197,10 +199,12 @@ const struct mock_type *mock_find_type(const char *provider, const char *type, c
 /* Generic parts handlers build on. */
 bool mock_check_api_version(const struct mock_request *rq, const char *const *versions,
                             const char *what, struct mock_response *rs);
-/* "ResourceGroupNotFound" unless the group of t exists. */
+/* "ResourceGroupNotFound" unless the group of t exists (true when t has no group: a subscription-wide list). */
 bool mock_require_group(struct armmock *m, const struct mock_target *t, struct mock_response *rs);
 /* A GUID from OpenSSL's RAND_bytes. */
 void mock_uuid(char out[37]);
+/* Replace every byte of s that is not well-formed UTF-8 with '?', so that no answer or journal line carries it. */
+void mock_utf8_scrub(char *s);
 /* ARM's RFC 3339 time with 7 fraction digits. */
 void mock_time_string(double t, char out[40]);
 /* JSON helpers that never fail silently on a wrong type. */
@@ -239,10 +243,18 @@ struct mock_ops {
 struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, const char *resource_id,
                               enum mock_op_kind kind, const char *provider, const char *location,
                               int status, struct mock_response *rs);
-/* Finish every operation whose time has come (lazily, at each request). */
-void mock_ops_settle(struct armmock *m, double now);
-/* A running operation on resource_id (or under it), or NULL. */
+/*
+ * Finish every operation whose time has come (lazily, at each request), in
+ * the order of their end times.  True when any did (the state changed).
+ */
+bool mock_ops_settle(struct armmock *m, double now);
+/* A running operation on resource_id (or under it, or on a resource it lies under), or NULL. */
 struct mock_op *mock_op_running(struct armmock *m, const char *resource_id);
+/* A running operation of this kind on exactly resource_id (a group being deleted), or NULL. */
+struct mock_op *mock_op_find_running(struct armmock *m, const char *resource_id, enum mock_op_kind kind);
+/* Answer with status and the headers of an operation already running (a repeated DELETE). */
+void mock_op_answer(struct armmock *m, const struct mock_request *rq, const struct mock_op *op, int status,
+                    struct mock_response *rs);
 void mock_ops_free(struct mock_ops *ops);
 /* Answer GET on .../operations/{id} or .../operationResults/{id}. */
 void mock_op_status(struct armmock *m, const struct mock_request *rq, const char *op_id, bool location_form,
@@ -324,6 +336,8 @@ struct armmock {
     FILE *journal;
     pthread_mutex_t journal_lock;
     uint64_t requests;
+    pthread_cond_t stop_cond;     /* with lock: wakes delayed answers when the server stops */
+    bool stopping;
     long reads_left, writes_left; /* x-ms-ratelimit-remaining-subscription-* */
     double window_start;
 };

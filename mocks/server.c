@@ -18,8 +18,8 @@
 #include <microhttpd.h>
 
 #include "aksnet/jwt.h"
-#include "aksnet/utf8.h"
 #include "mock.h"
+#include "request.h"
 
 #define RATE_READS 12000L
 #define RATE_WRITES 1200L
@@ -94,24 +94,6 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
-static void kv_free(struct mock_kv *items, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(items[i].name);
-        free(items[i].value);
-    }
-    free(items);
-}
-
-/* Split a copy of the path on '/', folding repeated slashes as ARM does. */
-static void split_path(struct mock_request *rq)
-{
-    char *save = NULL;
-    for (char *s = strtok_r(rq->seg_buf, "/", &save); s && rq->nsegs < MOCK_MAX_SEGMENTS;
-         s = strtok_r(NULL, "/", &save))
-        rq->segs[rq->nsegs++] = s;
-}
-
 static bool build_request(struct MHD_Connection *c, const char *method, const char *url, struct conn *cn,
                           struct mock_request *rq)
 {
@@ -130,19 +112,9 @@ static bool build_request(struct MHD_Connection *c, const char *method, const ch
     rq->header_count = headers.count;
     rq->body = cn->body ? cn->body : strdup("");
     rq->body_len = cn->len;
+    rq->body_too_large = cn->too_large;
     cn->body = NULL;
     return rq->query && rq->path && rq->seg_buf && rq->body;
-}
-
-static void free_request(struct mock_request *rq)
-{
-    free(rq->query);
-    free(rq->path);
-    free(rq->seg_buf);
-    free(rq->body);
-    kv_free(rq->args, rq->arg_count);
-    kv_free(rq->headers, rq->header_count);
-    cJSON_Delete(rq->json);
 }
 
 /* ---- answering --------------------------------------------------------------- */
@@ -197,17 +169,22 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const struct mock
     return ret;
 }
 
-/* Parse the body as JSON when there is one; remember when it is not JSON. */
-static void parse_body(struct mock_request *rq)
+/*
+ * Wait delay_ms (a delay fault) with the lock released, so that other
+ * connections are served meanwhile; armmock_stop cuts the wait short.
+ */
+static void wait_delay(struct armmock *m, long delay_ms)
 {
-    if (rq->body_len == 0)
-        return;
-    if (aksnet_utf8_invalid_offset(rq->body, rq->body_len) < rq->body_len) {
-        rq->body_not_json = true;
-        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += delay_ms / 1000;
+    until.tv_nsec += (delay_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
     }
-    rq->json = cJSON_ParseWithLength(rq->body, rq->body_len);
-    rq->body_not_json = rq->json == NULL;
+    while (!m->stopping && pthread_cond_timedwait(&m->stop_cond, &m->lock, &until) != ETIMEDOUT)
+        ;
 }
 
 static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const char *url,
@@ -216,29 +193,29 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
     struct mock_request rq;
     struct mock_response rs = {0};
     if (!build_request(c, method, url, cn, &rq)) {
-        free_request(&rq);
+        mock_request_free(&rq);
         return MHD_NO;
     }
     if (cn->too_large) {
         mock_reply_error(&rs, 413, "RequestEntityTooLarge", "The request body is larger than %u bytes.",
                          MOCK_MAX_BODY);
+        pthread_mutex_lock(&m->lock);
+        add_arm_headers(m, &rq, &rs, rq.path); /* a refusal is an ARM answer like any other */
+        m->requests++;
+        pthread_mutex_unlock(&m->lock);
     } else {
-        parse_body(&rq);
-        split_path(&rq);
+        mock_request_parse_body(&rq);
+        mock_request_split_path(&rq);
         pthread_mutex_lock(&m->lock);
         long delay_ms = 0;
         bool answered = mock_faults_apply(m, &rq, &rs, &delay_ms);
-        if (delay_ms > 0) {
-            /* A slow answer must not hold up the other connections. */
-            pthread_mutex_unlock(&m->lock);
-            struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-                ;
-            pthread_mutex_lock(&m->lock);
-        }
+        if (delay_ms > 0)
+            wait_delay(m, delay_ms);
         rq.now = mock_now(m);
         if (!answered)
             mock_dispatch(m, &rq, &rs);
+        if (!rs.drop && rs.status < 100) /* a handler that forgot to answer: say so rather than hang up */
+            mock_reply_error(&rs, 500, "InternalServerError", "The mock gave no answer to %s %s.", method, rq.path);
         if (!rs.drop) {
             add_arm_headers(m, &rq, &rs, rq.path);
             if (rs.changed && m->state_path)
@@ -254,7 +231,7 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
     }
     if (m->journal)
         mock_journal_write(m, &rq, &rs, cn->started, mock_now(m));
-    free_request(&rq);
+    mock_request_free(&rq);
     mock_response_free(&rs);
     return ret;
 }
@@ -286,7 +263,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             cn->len += *upload_size;
             cn->body[cn->len] = '\0';
         } else {
+            /* Too large: the rest is read and dropped, and nothing of it is kept. */
             cn->too_large = true;
+            free(cn->body);
+            cn->body = NULL;
+            cn->len = 0;
         }
         *upload_size = 0;
         return MHD_YES;
@@ -445,7 +426,8 @@ static bool start_daemon(struct armmock *m, char *err, size_t errlen)
     bool v6 = false;
     if (!parse_listen(m->listen, &ss, &v6, err, errlen))
         return false;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+    /* poll(), not select(): a process with many descriptors open must still be served. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
                      (v6 ? MHD_USE_IPv6 : 0) | (m->tls ? MHD_USE_TLS : 0);
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_KEY, 0, m->tls_key},
@@ -467,8 +449,14 @@ static bool start_daemon(struct armmock *m, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
     m->port = info ? info->port : 0;
-    snprintf(m->url, sizeof(m->url), "%s://%s:%u", m->tls ? "https" : "http", v6 ? "[::1]" : "127.0.0.1",
-             (unsigned)m->port);
+    /* The address listened on, which may be any of 127.0.0.0/8. */
+    char host[INET6_ADDRSTRLEN] = "127.0.0.1";
+    if (v6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+    snprintf(m->url, sizeof(m->url), "%s://%s%s%s:%u", m->tls ? "https" : "http", v6 ? "[" : "", host,
+             v6 ? "]" : "", (unsigned)m->port);
     return true;
 }
 
@@ -482,6 +470,7 @@ struct armmock *armmock_start(const struct armmock_options *options, char *err, 
     }
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->journal_lock, NULL);
+    pthread_cond_init(&m->stop_cond, NULL);
     m->reads_left = RATE_READS;
     m->writes_left = RATE_WRITES;
     bool ok = copy_options(m, options ? options : &none, err, errlen);
@@ -501,10 +490,34 @@ struct armmock *armmock_start(const struct armmock_options *options, char *err, 
     if (ok)
         snprintf(m->signing_kid, sizeof(m->signing_kid), "armmock");
     if (!ok || !start_daemon(m, err, errlen)) {
+        /* Nothing was served: the state file (perhaps one it could not read) stays as it was. */
+        free(m->state_path);
+        m->state_path = NULL;
         armmock_stop(m);
         return NULL;
     }
     return m;
+}
+
+/* The checks armmock_start makes on what a user typed, without its side effects, for exit code 2. */
+bool armmock_check_options(const struct armmock_options *o, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    if (!parse_listen(o->listen ? o->listen : "127.0.0.1:0", &ss, &v6, err, errlen))
+        return false;
+    for (size_t i = 0; i < o->fault_count; i++) {
+        struct mock_fault f;
+        bool ok = mock_fault_parse(o->faults[i], &f, err, errlen);
+        free(f.glob);
+        if (!ok)
+            return false;
+    }
+    if (!o->tls_cert_file != !o->tls_key_file) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        return false;
+    }
+    return true;
 }
 
 uint16_t armmock_port(const struct armmock *m)
@@ -530,6 +543,10 @@ void armmock_stop(struct armmock *m)
 {
     if (!m)
         return;
+    pthread_mutex_lock(&m->lock);
+    m->stopping = true; /* delayed answers stop waiting */
+    pthread_cond_broadcast(&m->stop_cond);
+    pthread_mutex_unlock(&m->lock);
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
     if (m->state_path && m->signing_key)
@@ -559,6 +576,7 @@ void armmock_stop(struct armmock *m)
     if (m->identity_header)
         OPENSSL_cleanse(m->identity_header, strlen(m->identity_header));
     free(m->identity_header);
+    pthread_cond_destroy(&m->stop_cond);
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->journal_lock);
     free(m);

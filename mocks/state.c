@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,14 +135,22 @@ static const char *str_or(const cJSON *o, const char *key, const char *fallback)
     return s ? s : fallback;
 }
 
+/* Every id the mock stores is under a subscription; the rest of the code relies on it. */
+static bool subscription_id(const char *id)
+{
+    return id && strncasecmp(id, "/subscriptions/", 15) == 0 && id[15] && id[15] != '/';
+}
+
 static bool load_resources(struct armmock *m, const cJSON *list)
 {
+    if (list && !cJSON_IsArray(list))
+        return false;
     const cJSON *o;
     cJSON_ArrayForEach(o, list) {
         const char *id = mock_json_str(o, "id");
         const cJSON *body = cJSON_GetObjectItemCaseSensitive(o, "body");
         const cJSON *created = cJSON_GetObjectItemCaseSensitive(o, "created");
-        if (!id || !cJSON_IsObject(body) || !cJSON_IsNumber(created))
+        if (!subscription_id(id) || !cJSON_IsObject(body) || !cJSON_IsNumber(created))
             return false;
         const struct mock_type *type =
             mock_find_type(str_or(o, "provider", ""), str_or(o, "type", ""), mock_json_str(o, "childType"));
@@ -151,13 +160,37 @@ static bool load_resources(struct armmock *m, const cJSON *list)
     return true;
 }
 
+/* The four states of ARM's operations; anything else means the file is not ours. */
+static bool known_status(const char *s)
+{
+    return s && (strcmp(s, "InProgress") == 0 || strcmp(s, "Succeeded") == 0 || strcmp(s, "Failed") == 0 ||
+                 strcmp(s, "Canceled") == 0);
+}
+
+/* A running operation's resource points back at it, as mock_op_start left it. */
+static void link_running(struct armmock *m, const struct mock_op *op)
+{
+    struct mock_resource *r = strcmp(op->status, "InProgress") == 0 ? mock_store_get(&m->store, op->resource_id)
+                                                                    : NULL;
+    if (r) {
+        free(r->op_id);
+        r->op_id = strdup(op->id);
+    }
+}
+
 static bool load_ops(struct armmock *m, const cJSON *list)
 {
+    if (list && !cJSON_IsArray(list))
+        return false;
     const cJSON *o;
     cJSON_ArrayForEach(o, list) {
-        struct mock_op *op = calloc(1, sizeof(*op));
         const cJSON *start = cJSON_GetObjectItemCaseSensitive(o, "start");
         const cJSON *end = cJSON_GetObjectItemCaseSensitive(o, "end");
+        const char *id = mock_json_str(o, "id");
+        if (!id || !*id || !subscription_id(mock_json_str(o, "resourceId")) ||
+            !known_status(mock_json_str(o, "status")) || !cJSON_IsNumber(start) || !cJSON_IsNumber(end))
+            return false;
+        struct mock_op *op = calloc(1, sizeof(*op));
         if (!op)
             return false;
         op->id = strdup(str_or(o, "id", ""));
@@ -185,6 +218,7 @@ static bool load_ops(struct armmock *m, const cJSON *list)
         m->ops.items[m->ops.count++] = op;
         if (!op->id || !op->resource_id || !op->provider || !op->location)
             return false;
+        link_running(m, op);
     }
     return true;
 }
@@ -200,16 +234,22 @@ bool mock_state_load(struct armmock *m, char *err, size_t errlen)
         snprintf(err, errlen, "--state %s: %s", m->state_path, strerror(errno));
         return false;
     }
-    size_t cap = 64u * 1024u * 1024u, len = 0;
-    char *text = malloc(cap + 1);
+    struct stat st;
+    size_t len = 0, cap = fstat(fileno(f), &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
+    char *text = cap ? malloc(cap) : NULL;
     if (text)
         len = fread(text, 1, cap, f);
     fclose(f);
     cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
-    free(text);
+    if (text) {
+        OPENSSL_cleanse(text, cap); /* it held the signing key */
+        free(text);
+    }
     const char *pem = mock_json_str(root, "signingKey");
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
     struct aksnet_error e;
-    bool ok = root && pem && aksnet_jwt_load_pem(pem, strlen(pem), NULL, &m->signing_key, NULL, &e) == AKSNET_OK &&
+    bool ok = cJSON_IsNumber(version) && version->valuedouble == 1 && pem &&
+              aksnet_jwt_load_pem(pem, strlen(pem), NULL, &m->signing_key, NULL, &e) == AKSNET_OK &&
               load_resources(m, cJSON_GetObjectItemCaseSensitive(root, "resources")) &&
               load_ops(m, cJSON_GetObjectItemCaseSensitive(root, "operations"));
     cJSON_Delete(root);

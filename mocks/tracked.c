@@ -30,12 +30,19 @@ cJSON *mock_present(struct armmock *m, const struct mock_resource *r)
     return cJSON_Duplicate(r->body, 1);
 }
 
+/*
+ * GET on a collection: the type's resources in t's group, or in the whole
+ * subscription when t has no group (GET /subscriptions/{s}/providers/{ns}/{type}).
+ */
 static void list(struct armmock *m, const struct mock_target *t, const struct mock_type *type,
                  struct mock_response *rs)
 {
     char prefix[1024];
-    snprintf(prefix, sizeof(prefix), "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/", t->subscription,
-             t->resource_group, type->provider, type->type);
+    if (t->resource_group)
+        snprintf(prefix, sizeof(prefix), "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/", t->subscription,
+                 t->resource_group, type->provider, type->type);
+    else
+        snprintf(prefix, sizeof(prefix), "/subscriptions/%s/resourceGroups/", t->subscription);
     size_t n = strlen(prefix);
     cJSON *body = cJSON_CreateObject();
     cJSON *value = cJSON_AddArrayToObject(body, "value");
@@ -78,14 +85,20 @@ static void put(struct armmock *m, const struct mock_request *rq, const struct m
         mock_reply_error(rs, 400, "LocationRequired", "The location property is required for this definition.");
         return;
     }
-    if (props && !cJSON_IsObject(props)) {
+    if (props && !cJSON_IsObject(props) && !cJSON_IsNull(props)) {
         mock_reply_error(rs, 400, "InvalidRequestContent", "The property 'properties' must be an object.");
         return;
     }
-    if (old && strcasecmp(mock_json_str(old->body, "location"), location) != 0) {
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(rq->json, "tags");
+    if (tags && !cJSON_IsObject(tags) && !cJSON_IsNull(tags)) {
+        mock_reply_error(rs, 400, "InvalidRequestContent", "The property 'tags' must be an object.");
+        return;
+    }
+    const char *old_location = old ? mock_json_str(old->body, "location") : NULL;
+    if (old_location && strcasecmp(old_location, location) != 0) {
         mock_reply_error(rs, 400, "InvalidResourceLocation",
                          "The resource '%s' already exists in location '%s'. A resource with the same name cannot "
-                         "be created in location '%s'.", t->name, mock_json_str(old->body, "location"), location);
+                         "be created in location '%s'.", t->name, old_location, location);
         return;
     }
     if (old && mock_op_running(m, old->id)) {

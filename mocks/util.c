@@ -11,6 +11,7 @@
 
 #include <openssl/rand.h>
 
+#include "aksnet/utf8.h"
 #include "mock.h"
 
 const char *mock_header(const struct mock_request *rq, const char *name)
@@ -36,6 +37,14 @@ void mock_reply(struct mock_response *rs, int status, cJSON *body)
     rs->json = body;
 }
 
+/* Linear: each bad byte is replaced and the scan goes on after it. */
+void mock_utf8_scrub(char *s)
+{
+    size_t len = strlen(s), at = 0;
+    while ((at += aksnet_utf8_invalid_offset(s + at, len - at)) < len)
+        s[at++] = '?';
+}
+
 void mock_reply_error(struct mock_response *rs, int status, const char *code, const char *fmt, ...)
 {
     char msg[1024];
@@ -43,6 +52,8 @@ void mock_reply_error(struct mock_response *rs, int status, const char *code, co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* A message may quote the request (a path, a name) or be cut inside a character: keep it UTF-8. */
+    mock_utf8_scrub(msg);
     cJSON *root = cJSON_CreateObject();
     cJSON *err = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(err, "code", code);

@@ -847,7 +847,7 @@ static bool defaults_network(struct aksnet_plan *plan, bool user_assigned)
     const char *name = plan->cluster.name;
     if (!plan->vnet.existing) {
         /* AKS's own defaults for a VNet it would create, when no network is given. */
-        if (!plan->vnet.address_prefix_count && !plan->subnet.address_prefix) {
+        if (!plan->vnet.address_prefixes && !plan->subnet.address_prefix) { /* absent, not [] */
             plan->vnet.address_prefixes = calloc(1, sizeof(char *));
             if (!plan->vnet.address_prefixes || !(plan->vnet.address_prefixes[0] = strdup("10.224.0.0/12")))
                 return false;

@@ -9,6 +9,10 @@
 #include <strings.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -81,6 +85,7 @@ bool mt_request(struct mt_mock *t, const char *method, const char *path, const c
     if (t->cacert[0])
         curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
     CURLcode rc = curl_easy_perform(c);
+    out->curl_code = (int)rc;
     if (rc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_slist_free_all(hdrs);
@@ -297,4 +302,125 @@ void mt_journal_free(cJSON **lines, size_t count)
     for (size_t i = 0; i < count; i++)
         cJSON_Delete(lines[i]);
     free(lines);
+}
+
+/* ---- uploads and raw connections ------------------------------------------- */
+
+struct upload {
+    size_t left;
+};
+
+/* Feed 'x' bytes to libcurl until the planned size is sent. */
+static size_t on_read(char *p, size_t size, size_t n, void *ctx)
+{
+    struct upload *u = ctx;
+    size_t give = size * n < u->left ? size * n : u->left;
+    memset(p, 'x', give);
+    u->left -= give;
+    return give;
+}
+
+bool mt_request_upload(struct mt_mock *t, const char *path, size_t size, bool chunked, struct mt_response *out)
+{
+    memset(out, 0, sizeof(*out));
+    CURL *c = curl_easy_init();
+    if (!c)
+        return false;
+    char url[4096], authz[8192];
+    snprintf(url, sizeof(url), "%s%s", t->url, path);
+    struct buf b = {0}, h = {0};
+    struct upload u = {size};
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    if (t->token) {
+        snprintf(authz, sizeof(authz), "Authorization: Bearer %s", t->token);
+        hdrs = curl_slist_append(hdrs, authz);
+    }
+    if (chunked)
+        hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &u);
+    if (!chunked)
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (t->cacert[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
+    CURLcode rc = curl_easy_perform(c);
+    out->curl_code = (int)rc;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    out->body = b.data ? b.data : strdup("");
+    out->headers = h.data ? h.data : strdup("");
+    out->json = out->body && *out->body ? cJSON_Parse(out->body) : NULL;
+    return rc == CURLE_OK;
+}
+
+int mt_raw_connect(const struct mt_mock *t)
+{
+    const char *host = strstr(t->url, "://");
+    if (!host)
+        return -1;
+    host += 3;
+    bool v6 = *host == '[';
+    const char *colon = strrchr(host, ':');
+    if (!colon)
+        return -1;
+    long port = strtol(colon + 1, NULL, 10);
+    char addr[64];
+    snprintf(addr, sizeof(addr), "%.*s", (int)(colon - host) - (v6 ? 2 : 0), host + (v6 ? 1 : 0));
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    socklen_t len;
+    if (v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
+            return -1;
+        len = sizeof(*a);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, addr, &a->sin_addr) != 1)
+            return -1;
+        len = sizeof(*a);
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&ss, len) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+bool mt_raw_send(int fd, const char *text)
+{
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t w = send(fd, text + done, len - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        done += (size_t)w;
+    }
+    return true;
+}
+
+void mt_attach(struct mt_mock *t, const char *url, const char *cacert)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->url, sizeof(t->url), "%s", url);
+    if (cacert)
+        snprintf(t->cacert, sizeof(t->cacert), "%s", cacert);
 }

@@ -33,6 +33,7 @@ struct mt_response {
     char *body;
     cJSON *json;             /* body parsed, or NULL */
     char *headers;           /* raw response headers */
+    int curl_code;           /* libcurl's result (CURLE_OK, CURLE_GOT_NOTHING, ...) */
 };
 
 /*
@@ -69,5 +70,24 @@ void mt_journal_free(cJSON **lines, size_t count);
 
 /* Get a token for client/secret at tenant; NULL on failure.  Caller frees. */
 char *mt_fetch_token(struct mt_mock *t, const char *tenant, const char *client, const char *secret);
+
+/*
+ * Send size bytes of body ('x' repeated) with PUT to path: with a
+ * Content-Length, or chunked (no length, read through a callback) when
+ * chunked is set.  Authenticated with t->token.
+ */
+bool mt_request_upload(struct mt_mock *t, const char *path, size_t size, bool chunked, struct mt_response *out);
+
+/* A plain TCP connection to the mock (IPv4 or IPv6, from t->url), or -1. */
+int mt_raw_connect(const struct mt_mock *t);
+
+/* Write all of text to fd; false on error. */
+bool mt_raw_send(int fd, const char *text);
+
+/*
+ * Point t at a mock that runs elsewhere (another process): url, and the CA
+ * bundle for HTTPS or NULL.  No token is fetched; mt_stop must not be used.
+ */
+void mt_attach(struct mt_mock *t, const char *url, const char *cacert);
 
 #endif

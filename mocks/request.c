@@ -1,0 +1,49 @@
+/*
+ * request.c - building a request without a connection: body parsing, path
+ * splitting and freeing, shared by server.c and the fuzz target.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aksnet/utf8.h"
+#include "request.h"
+
+void mock_kv_free(struct mock_kv *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].name);
+        free(items[i].value);
+    }
+    free(items);
+}
+
+void mock_request_split_path(struct mock_request *rq)
+{
+    char *save = NULL;
+    for (char *s = strtok_r(rq->seg_buf, "/", &save); s && rq->nsegs < MOCK_MAX_SEGMENTS;
+         s = strtok_r(NULL, "/", &save))
+        rq->segs[rq->nsegs++] = s;
+}
+
+void mock_request_free(struct mock_request *rq)
+{
+    free(rq->query);
+    free(rq->path);
+    free(rq->seg_buf);
+    free(rq->body);
+    mock_kv_free(rq->args, rq->arg_count);
+    mock_kv_free(rq->headers, rq->header_count);
+    cJSON_Delete(rq->json);
+}
+
+void mock_request_parse_body(struct mock_request *rq)
+{
+    if (rq->body_len == 0)
+        return;
+    if (aksnet_utf8_invalid_offset(rq->body, rq->body_len) < rq->body_len) {
+        rq->body_not_json = true;
+        return;
+    }
+    rq->json = cJSON_ParseWithLength(rq->body, rq->body_len);
+    rq->body_not_json = rq->json == NULL;
+}
