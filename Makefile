@@ -93,13 +93,15 @@ $(BUILD)/san/aksnet-mock: $(BUILD)/san/mocks/main.o $(BUILD)/san/libarmmock.a $(
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lpthread -lm
 
-$(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libaksnet.a
+# aksnet links the mock for --dry-run.
+$(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libarmmock.a $(BUILD)/libaksnet.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libaksnet.a $(PKG_LIBS) -lm
+	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libarmmock.a $(BUILD)/libaksnet.a $(PKG_LIBS) -lpthread -lm
 
-$(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libaksnet.a
+$(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lm
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a $(PKG_LIBS) \
+	    -lpthread -lm
 
 $(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
 	@mkdir -p $(@D)
@@ -194,8 +196,10 @@ dry-run: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aksnet
 	install -m 0755 $(BUILD)/aksnet $(DESTDIR)$(PREFIX)/bin/aksnet
-	install -m 0644 $(BUILD)/libaksnet.a $(DESTDIR)$(PREFIX)/lib/libaksnet.a
+	install -m 0755 $(BUILD)/aksnet-mock $(DESTDIR)$(PREFIX)/bin/aksnet-mock
+	install -m 0644 $(BUILD)/libaksnet.a $(BUILD)/libarmmock.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/aksnet/*.h $(DESTDIR)$(PREFIX)/include/aksnet/
+	install -m 0644 mocks/armmock.h $(DESTDIR)$(PREFIX)/include/armmock.h
 
 clean:
 	rm -rf $(BUILD)

@@ -6,10 +6,13 @@
 
 #define AKSNET_VERSION "0.1.0"
 
+#include "auth.h"
 #include "capacity.h"
 #include "cidr.h"
+#include "cloud.h"
 #include "error.h"
 #include "finding.h"
+#include "http.h"
 #include "jwt.h"
 #include "plan.h"
 #include "resid.h"

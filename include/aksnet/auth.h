@@ -12,6 +12,10 @@
  *                           AZURE_POD_IDENTITY_AUTHORITY_HOST moves the IMDS host
  *   5. Azure CLI            `az account get-access-token`, run without a shell, with a timeout
  *
+ * AKSNET_CLIENT_ASSERTION_ALG=PS256 makes the certificate assertion PS256
+ * with an "x5t#S256" header; unset (or RS256) it is RS256 with "x5t", which
+ * every Entra ID tenant accepts.
+ *
  * The first credential that is configured is used; when it fails, the error
  * says which one and why (Entra ID's AADSTS code and description).  Tokens
  * are cached in memory and refreshed 5 minutes before they expire.  Secrets
@@ -57,31 +61,64 @@ struct aksnet_auth_options {
     /**
      * Run a program (argv[0] searched in PATH) without a shell, collect its
      * standard output (at most 1 MiB) and exit status, killing it after
-     * timeout seconds.  NULL = posix_spawn.  Used for the Azure CLI only.
+     * timeout seconds.  NULL = aksnet_auth_run_program.  Used for the Azure
+     * CLI only.  When the program exits non-zero, err->message may hold the
+     * first line of its standard error (the default runner puts it there),
+     * which the caller quotes.
      */
     aksnet_code (*run)(void *ctx, char *const argv[], double timeout, char **out, int *status,
                        struct aksnet_error *err);
     void *run_ctx;
-    double imds_probe_timeout;                  /**< seconds for the first IMDS probe (default 1) */
+    /**
+     * Connect timeout, in seconds, of IMDS requests at 169.254.169.254 until
+     * IMDS has answered once (default 1).  A moved IMDS (imds_authority,
+     * AZURE_POD_IDENTITY_AUTHORITY_HOST) goes through the pipeline and its
+     * transport's timeouts instead.
+     */
+    double imds_probe_timeout;
     double cli_timeout;                         /**< seconds for `az` (default 30) */
+    /**
+     * Base URL of IMDS, e.g. "http://127.0.0.1:8080"; NULL = the
+     * AZURE_POD_IDENTITY_AUTHORITY_HOST variable, else http://169.254.169.254.
+     * Changes where IMDS is asked, never whether managed identity is chosen:
+     * tests point the last-resort IMDS probe at the mock with it.
+     */
+    const char *imds_authority;
 };
 
 /** A credential chain with its token cache. */
 struct aksnet_auth;
 
 /**
- * Pick the credential the environment configures (no network yet; IMDS is
- * chosen when nothing else is configured and `az` is not on PATH... see the
- * source for the exact rule).  Fails with AKSNET_EAUTH when a configured
- * credential is incomplete or its file is unsafe (loose permissions).
+ * Pick the credential the environment configures (no network yet):
+ * AZURE_CLIENT_SECRET, else AZURE_CLIENT_CERTIFICATE_PATH (the file is read
+ * and its key loaded now), else AZURE_FEDERATED_TOKEN_FILE (each needs
+ * AZURE_TENANT_ID and AZURE_CLIENT_ID), else managed identity when
+ * IDENTITY_ENDPOINT + IDENTITY_HEADER or AZURE_POD_IDENTITY_AUTHORITY_HOST
+ * is set.  When nothing is set, the chain is "managed identity, then Azure
+ * CLI": the first aksnet_auth_get_token probes IMDS (imds_probe_timeout)
+ * and, when that fails, runs `az`; the one that answers is kept, and when
+ * both fail the error gives both reasons.  Empty variables count as unset.
+ * Fails with AKSNET_EAUTH, naming the variable, when a credential is set
+ * up halfway (AZURE_CLIENT_SECRET without AZURE_TENANT_ID, IDENTITY_HEADER
+ * without IDENTITY_ENDPOINT...) or its file is missing or unsafe (loose
+ * permissions).  options is copied (endpoints too); pipeline, clock and the
+ * contexts must outlive the chain.
  */
 aksnet_code aksnet_auth_new(const struct aksnet_auth_options *options, struct aksnet_auth **out,
                             struct aksnet_error *err);
 
-/** Which credential the chain uses. */
+/**
+ * Which credential the chain uses.  For the "nothing set" chain:
+ * AKSNET_CREDENTIAL_MANAGED_IDENTITY until the Azure CLI answered instead.
+ */
 aksnet_credential_kind aksnet_auth_kind(const struct aksnet_auth *auth);
 
-/** Tenant and client the credential speaks for ("" when unknown), for `aksnet whoami`. */
+/**
+ * Tenant and client the credential speaks for ("" when unknown), for
+ * `aksnet whoami`: the variables, or for the Azure CLI the tenant its last
+ * answer named.  Valid until the next aksnet_auth_get_token or _free.
+ */
 const char *aksnet_auth_tenant(const struct aksnet_auth *auth);
 const char *aksnet_auth_client(const struct aksnet_auth *auth);
 
@@ -90,6 +127,11 @@ const char *aksnet_auth_client(const struct aksnet_auth *auth);
  * minutes left, else fetched.  force_refresh fetches even so (ARM said the
  * token expired).  *token is a copy the caller frees with aksnet_auth_token_free.
  * *expires_on (may be NULL) receives its expiry, seconds since the epoch.
+ * A refresh (at most one try every 30 s) that fails while the cached token
+ * is still valid is not an error: the cached token is returned.  Failures
+ * are AKSNET_EAUTH (ENOMEM aside) with a message naming the credential and
+ * Entra ID's error (AADSTS code and description), never a secret.  Calls
+ * from several threads are serialised (one fetch at a time).
  */
 aksnet_code aksnet_auth_get_token(struct aksnet_auth *auth, bool force_refresh, char **token,
                                   double *expires_on, struct aksnet_error *err);
@@ -106,10 +148,24 @@ void aksnet_auth_free(struct aksnet_auth *auth);
 /**
  * Read a file that holds a secret (certificate, federated token), refusing
  * it when group or others may read it or it is not a regular file.  *out is
- * NUL-terminated; free with aksnet_auth_token_free.
+ * NUL-terminated; free with aksnet_auth_token_free.  Symlinks are followed
+ * and the file finally opened is judged; max 0 means 1 MiB; len may be
+ * NULL; what names the file in messages.  Every failure is AKSNET_EAUTH
+ * (ENOMEM aside).
  */
 aksnet_code aksnet_auth_read_secret_file(const char *path, const char *what, size_t max, char **out,
                                          size_t *len, struct aksnet_error *err);
+
+/**
+ * The default options->run: posix_spawnp (no shell), standard input from
+ * /dev/null, standard output collected (at most 1 MiB, else killed and
+ * AKSNET_EIO), standard error kept for the message, killed (SIGKILL) when
+ * timeout seconds pass (AKSNET_ETIMEOUT).  A program that cannot be
+ * started is AKSNET_EIO ("... was not found on PATH" for ENOENT).  ctx is
+ * unused.  *out is freed with aksnet_auth_token_free (it may hold a token).
+ */
+aksnet_code aksnet_auth_run_program(void *ctx, char *const argv[], double timeout, char **out, int *status,
+                                    struct aksnet_error *err);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,7 @@ struct option_row {
 static const struct option_row options[] = {
     {"file", 'f', ARGS_PLAN, K_STRING, AT(plan_file), "PLAN.json (- reads standard input)"},
     {"subscription", 0, ARGS_PLAN, K_STRING, PLAN_AT(subscription_id), "subscription id"},
-    {"cloud", 0, ARGS_PLAN, K_STRING, PLAN_AT(cloud), "AzureCloud | AzureChinaCloud | AzureUSGovernment"},
+    {"cloud", 0, ARGS_PLAN | ARGS_CONNECT, K_STRING, PLAN_AT(cloud), "AzureCloud | AzureChinaCloud | AzureUSGovernment"},
     {"location", 'l', ARGS_PLAN, K_STRING, PLAN_AT(location), "region, e.g. chinaeast2"},
     {"resource-group", 'g', ARGS_PLAN, K_STRING, PLAN_AT(resource_group), "resource group"},
     {"name", 'n', ARGS_PLAN, K_STRING, PLAN_AT(cluster_name), "cluster name"},

@@ -12,6 +12,10 @@
 
 int cmd_validate(const struct cli_args *args, FILE *out, FILE *err);
 int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err);
+int cmd_plan(const struct cli_args *args, FILE *out, FILE *err);
+int cmd_provision(const struct cli_args *args, FILE *out, FILE *err);
+int cmd_destroy(const struct cli_args *args, FILE *out, FILE *err);
+int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err);
 
 /*
  * Build the plan a command works on: the file (if any), then the flags, then
