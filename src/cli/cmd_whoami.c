@@ -45,7 +45,7 @@ int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err)
         fprintf(out, "credential  %s\ntenant      %s\nclient      %s\ncloud       %s\ntoken       obtained\n", kind,
                 *tenant ? tenant : "(unknown)", *client ? client : "(unknown)", s.endpoints.cloud);
     } else {
-        fprintf(err, "aksnet whoami: %s credential: %s\n", kind, e.message);
+        fprintf(err, "aksnet whoami: %s\n", e.message); /* the message names the credential */
     }
     cli_session_close(&s);
     return rc == AKSNET_OK ? EXIT_DONE : (rc == AKSNET_EINVAL ? EXIT_USAGE : EXIT_AUTH);

@@ -45,6 +45,13 @@ struct mt_response {
 bool mt_start(struct mt_mock *t, const struct armmock_options *opts, bool tls);
 void mt_stop(struct mt_mock *t);
 
+/*
+ * The real clock, for opts.clock when the aksnet binary runs against the
+ * mock (it waits in real time; keep opts.lro_seconds small).  With it,
+ * mt_advance has no effect.
+ */
+double mt_real_clock(void *ctx);
+
 /* Move the mock's clock forward. */
 void mt_advance(struct mt_mock *t, double seconds);
 

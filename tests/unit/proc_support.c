@@ -1,0 +1,237 @@
+/*
+ * proc_support.c - see proc_support.h.
+ */
+#include "proc_support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct buf {
+    char *data;
+    size_t len, cap;
+};
+
+static bool buf_reserve(struct buf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    if (cap > PROC_OUTPUT_CAP)
+        return false;
+    char *p = realloc(b->data, cap);
+    if (!p)
+        return false;
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void proc_result_free(struct proc_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read what is there on *fd into b; closes *fd at end of file. False on a hard error. */
+static bool drain(int *fd, struct buf *b)
+{
+    for (;;) {
+        if (!buf_reserve(b, 65536))
+            return false;
+        ssize_t n = read(*fd, b->data + b->len, 65536);
+        if (n > 0) {
+            b->len += (size_t)n;
+            b->data[b->len] = '\0';
+            continue;
+        }
+        if (n == 0) {
+            close_fd(fd);
+            return true;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return true;
+        close_fd(fd);
+        return false;
+    }
+}
+
+/*
+ * Run bin with args (NULL-terminated, without argv[0]), feeding in[0..in_len)
+ * on stdin (stdin is at end of file at once when in is NULL), in envp (the
+ * test environment when NULL).  Fills *r; returns false only when the child
+ * could not be started or served.
+ */
+bool proc_run(struct proc_result *r, const char *bin, const char *const *args, const void *in, size_t in_len,
+              char *const *envp, long timeout_ms)
+{
+    memset(r, 0, sizeof(*r));
+    r->status = -1;
+    size_t nargs = 0;
+    while (args[nargs])
+        nargs++;
+    char **argv = calloc(nargs + 2, sizeof(*argv));
+    if (!argv)
+        return false;
+    argv[0] = (char *)bin;
+    size_t w = (size_t)snprintf(r->cmd, sizeof(r->cmd), "%s", bin);
+    for (size_t i = 0; i < nargs; i++) {
+        argv[i + 1] = (char *)args[i];
+        if (w < sizeof(r->cmd))
+            w += (size_t)snprintf(r->cmd + w, sizeof(r->cmd) - w, " '%s'", args[i]);
+    }
+
+    int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
+    bool ok = pipe(pin) == 0 && pipe(pout) == 0 && pipe(perr) == 0;
+    int all[6] = {pin[0], pin[1], pout[0], pout[1], perr[0], perr[1]};
+    for (int i = 0; ok && i < 6; i++)
+        ok = fcntl(all[i], F_SETFD, FD_CLOEXEC) == 0;
+    ok = ok && fcntl(pin[1], F_SETFL, O_NONBLOCK) == 0 && fcntl(pout[0], F_SETFL, O_NONBLOCK) == 0 &&
+         fcntl(perr[0], F_SETFL, O_NONBLOCK) == 0;
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t dflt;
+    pid_t pid = -1;
+    if (ok) {
+        posix_spawn_file_actions_init(&fa);
+        posix_spawnattr_init(&attr);
+        sigemptyset(&dflt);
+        sigaddset(&dflt, SIGPIPE);
+        posix_spawnattr_setsigdefault(&attr, &dflt);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+        posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+        posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+        int e = posix_spawn(&pid, bin, &fa, &attr, argv, envp ? envp : environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        if (e != 0) {
+            fprintf(stderr, "posix_spawn %s: %s\n", bin, strerror(e));
+            ok = false;
+        }
+    }
+    free(argv);
+    close_fd(&pin[0]);
+    close_fd(&pout[1]);
+    close_fd(&perr[1]);
+    if (!ok) {
+        close_fd(&pin[1]);
+        close_fd(&pout[0]);
+        close_fd(&perr[0]);
+        return false;
+    }
+
+    struct buf out = {0}, err = {0};
+    ok = buf_reserve(&out, 0) && buf_reserve(&err, 0);
+    if (ok)
+        out.data[0] = err.data[0] = '\0';
+    size_t in_off = 0;
+    if (!in || in_len == 0)
+        close_fd(&pin[1]);
+    long long deadline = now_ms() + timeout_ms;
+    while (ok && (pin[1] >= 0 || pout[0] >= 0 || perr[0] >= 0)) {
+        struct pollfd fds[3];
+        int *which[3];
+        nfds_t n = 0;
+        if (pin[1] >= 0) {
+            fds[n] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
+            which[n++] = &pin[1];
+        }
+        if (pout[0] >= 0) {
+            fds[n] = (struct pollfd){.fd = pout[0], .events = POLLIN};
+            which[n++] = &pout[0];
+        }
+        if (perr[0] >= 0) {
+            fds[n] = (struct pollfd){.fd = perr[0], .events = POLLIN};
+            which[n++] = &perr[0];
+        }
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            r->timed_out = true;
+            kill(pid, SIGKILL);
+            break;
+        }
+        int k = poll(fds, n, (int)left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            ok = false;
+            break;
+        }
+        for (nfds_t i = 0; i < n; i++) {
+            if (!fds[i].revents)
+                continue;
+            if (which[i] == &pin[1]) {
+                size_t chunk = in_len - in_off > 65536 ? 65536 : in_len - in_off;
+                ssize_t wr = write(pin[1], (const char *)in + in_off, chunk);
+                if (wr > 0) {
+                    in_off += (size_t)wr;
+                    if (in_off == in_len)
+                        close_fd(&pin[1]);
+                } else if (wr < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                    close_fd(&pin[1]); /* EPIPE: the child stopped reading; that is its right */
+                }
+            } else {
+                ok = drain(which[i], which[i] == &pout[0] ? &out : &err);
+            }
+        }
+    }
+    close_fd(&pin[1]);
+    close_fd(&pout[0]);
+    close_fd(&perr[0]);
+    if (!ok)
+        kill(pid, SIGKILL);
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            ok = false;
+            st = 0;
+            break;
+        }
+    }
+    if (WIFEXITED(st))
+        r->status = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st))
+        r->status = 128 + WTERMSIG(st);
+    r->out = out.data;
+    r->out_len = out.len;
+    r->err = err.data;
+    r->err_len = err.len;
+    if (!r->out || !r->err) {
+        proc_result_free(r);
+        return false;
+    }
+    return ok;
+}
+
