@@ -6,7 +6,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev
-libmicrohttpd-dev valgrind cppcheck"
+libmicrohttpd-dev valgrind cppcheck curl openssl"
 
 # Extra groups a caller may ask for: `bench` adds the load tools, `fuzz` clang's libFuzzer.
 for group in "$@"; do

@@ -123,6 +123,41 @@ run "capacity bad prefix" 2 -- capacity --subnet-prefix 192.168.1.5/24
 run "usage: unknown flag" 2 -- validate --frobnicate
 run "usage: no command" 2 --
 run "version" 0 -- version
+run "whoami --dry-run (in-process mock)" 0 -- whoami --dry-run
+
+# The mock program: serve a token, a group and a failed request under valgrind, then SIGTERM.
+mock_case() {
+    cases=$((cases + 1))
+    mock=$(dirname "$bin")/aksnet-mock
+    fifo=$tmp/mock.out
+    mkfifo "$fifo"
+    valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+        "$mock" --client-secret app=s3cret --journal "$tmp/journal.jsonl" --state "$tmp/state.json" \
+        >"$fifo" 2>"$tmp/mock.err" &
+    pid=$!
+    read -r line <"$fifo"   # "aksnet-mock listening on URL": the server is up
+    url=${line##* }
+    tok=$(curl -s -X POST "$url/t1/oauth2/v2.0/token" \
+        -d 'grant_type=client_credentials&client_id=app&client_secret=s3cret&scope=x%2F.default' |
+        sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+    curl -s -o /dev/null -X PUT -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+        -d '{"location":"chinaeast2"}' "$url/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg1?api-version=2021-04-01"
+    curl -s -o /dev/null -X PUT -d '{not json' "$url/subscriptions/x/resourcegroups/rg2?api-version=2021-04-01"
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+        echo "ok   aksnet-mock: token, group, bad request, SIGTERM (exit 0)"
+    else
+        echo "FAIL aksnet-mock (exit $rc)"
+        cat "$tmp/mock.err"
+        failed=$((failed + 1))
+    fi
+}
+if command -v curl >/dev/null 2>&1; then
+    mock_case
+fi
 
 if [ "$failed" -ne 0 ]; then
     echo "memcheck: $failed of $cases cases failed"
