@@ -6,6 +6,7 @@
 
 #define AKSNET_VERSION "0.1.0"
 
+#include "arm.h"
 #include "auth.h"
 #include "capacity.h"
 #include "cidr.h"
