@@ -1,0 +1,97 @@
+/*
+ * aksnet/arm.h - Azure Resource Manager over the HTTP pipeline: PUT, GET,
+ * DELETE with api-version, long-running operations followed to the end, and
+ * ARM's error envelope turned into struct aksnet_error.
+ *
+ * Long-running operations are followed as the Azure SDKs follow them:
+ * Azure-AsyncOperation, else Location, else the resource's
+ * provisioningState; waiting as Retry-After says; with a deadline whose
+ * expiry reports the operation's URL so that a later run can resume.
+ */
+#ifndef AKSNET_ARM_H
+#define AKSNET_ARM_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+#include "http.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Where ARM is and how to reach it. */
+struct aksnet_arm_client {
+    const char *endpoint;                     /**< "https://management.azure.com", no trailing slash */
+    const struct aksnet_http_policy *pipeline; /**< request id -> retry -> bearer -> log -> transport */
+    const struct aksnet_clock *clock;         /**< waiting between polls; NULL = system */
+};
+
+/** Defaults of struct aksnet_lro_options (a field left 0 takes them). */
+#define AKSNET_LRO_DEFAULT_DEADLINE 3600.0
+#define AKSNET_LRO_DEFAULT_POLL 5.0
+#define AKSNET_LRO_DEFAULT_MIN_POLL 0.05
+
+/**
+ * How many times a PUT or DELETE answered 409 AnotherOperationInProgress is
+ * sent again, each after waiting for the running operation.
+ */
+#define AKSNET_ARM_CONFLICT_RETRIES 3
+
+/** What following an operation reports and how long it may take. */
+struct aksnet_lro_options {
+    double deadline;          /**< seconds from the first request; 0 = 3600 */
+    double default_poll;      /**< wait when no Retry-After is given (default 5 s) */
+    double min_poll;          /**< never poll faster than this (default 0.05 s; Retry-After: 0 is common) */
+    /** Told after every poll: the state seen ("InProgress", "Succeeded", ...) and the URL polled. */
+    void (*on_poll)(void *ctx, const char *state, const char *url);
+    void *ctx;
+};
+
+/**
+ * GET id?api-version.  *out receives the parsed body (caller cJSON_Deletes);
+ * a 404 is not an error: *out is NULL and AKSNET_OK returned.  Any other
+ * non-2xx is AKSNET_EARM with ARM's code, message, status and request id.
+ */
+aksnet_code aksnet_arm_get(const struct aksnet_arm_client *client, const char *id, const char *api_version,
+                           cJSON **out, struct aksnet_error *err);
+
+/**
+ * PUT body to id and follow the operation to its end.  *out (may be NULL)
+ * receives the final resource.  A 409 AnotherOperationInProgress waits for
+ * the running operation (polling the resource) and tries again.  Failed or
+ * Canceled: AKSNET_EARM with the operation's error.  Deadline: AKSNET_ETIMEOUT
+ * with the operation URL in the message.
+ */
+aksnet_code aksnet_arm_put(const struct aksnet_arm_client *client, const char *id, const char *api_version,
+                           const cJSON *body, const struct aksnet_lro_options *lro, cJSON **out,
+                           struct aksnet_error *err);
+
+/** DELETE id and follow the operation; a 404/204 (already gone) is success. */
+aksnet_code aksnet_arm_delete(const struct aksnet_arm_client *client, const char *id, const char *api_version,
+                              const struct aksnet_lro_options *lro, struct aksnet_error *err);
+
+/** POST to id (an action such as .../register) and return the body (may be NULL). */
+aksnet_code aksnet_arm_post(const struct aksnet_arm_client *client, const char *id, const char *api_version,
+                            const cJSON *body, cJSON **out, struct aksnet_error *err);
+
+/**
+ * Resume waiting on an operation URL printed by an earlier run that timed
+ * out (Azure-AsyncOperation or Location form).
+ */
+aksnet_code aksnet_arm_wait(const struct aksnet_arm_client *client, const char *operation_url,
+                            const struct aksnet_lro_options *lro, struct aksnet_error *err);
+
+/**
+ * Fill err from an ARM error response: {"error":{"code","message","details"}}
+ * (or the older top-level {"code","message"}), the status and x-ms-request-id.
+ * Returns AKSNET_EARM.
+ */
+aksnet_code aksnet_arm_error_from_response(const struct aksnet_http_response *rs, struct aksnet_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

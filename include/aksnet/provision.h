@@ -1,0 +1,133 @@
+/*
+ * aksnet/provision.h - the engine: the seed's seven commands as a graph of
+ * steps, run in dependency order and in parallel where the graph allows:
+ *
+ *   1 resource group
+ *   2 route table        (after 1)        3 identity (after 1)
+ *   4 VNet + subnet, associated to the route table (after 1, 2)
+ *   5 role assignments: Network Contributor on the VNet (or subnet) and on
+ *     the route table, principalType ServicePrincipal (after 3, 4)
+ *   6 managed cluster, kubenet, user-assigned identity (after 4, 5)
+ *
+ * Each step first GETs its resource: absent -> PUT; present and equal ->
+ * nothing (a re-run of a finished plan sends no PUT); present and different
+ * -> PUT when ARM can update it in place, else stop before any write with
+ * the fields that would need a new resource.  Before the first write the
+ * preflight checks run (providers registered, the subnet and route table
+ * serve no other cluster, the service range overlaps no subnet of an
+ * existing VNet, NSG warning).  What happens is told as events.
+ */
+#ifndef AKSNET_PROVISION_H
+#define AKSNET_PROVISION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arm.h"
+#include "error.h"
+#include "plan.h"
+#include "resources.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The steps, in graph order. */
+typedef enum {
+    AKSNET_STEP_PREFLIGHT = 0,
+    AKSNET_STEP_GROUP,
+    AKSNET_STEP_ROUTE_TABLE,
+    AKSNET_STEP_IDENTITY,
+    AKSNET_STEP_VNET,
+    AKSNET_STEP_ROLE_VNET,
+    AKSNET_STEP_ROLE_ROUTE_TABLE,
+    AKSNET_STEP_CLUSTER,
+    AKSNET_STEP_COUNT
+} aksnet_step;
+
+/** "resource-group", "route-table", ... (stable: JSON events carry it). */
+const char *aksnet_step_name(aksnet_step step);
+
+/** What a step decided or reached. */
+typedef enum {
+    AKSNET_STATE_PENDING = 0,
+    AKSNET_STATE_READING,    /**< GET to compare */
+    AKSNET_STATE_CREATE,     /**< planned or under way: absent, will be / is being created */
+    AKSNET_STATE_UPDATE,     /**< planned or under way: differs, updatable in place */
+    AKSNET_STATE_WAITING,    /**< a long-running operation is being polled (status says what it saw) */
+    AKSNET_STATE_RETRYING,   /**< a bounded retry (PrincipalNotFound, a permission not yet effective) */
+    AKSNET_STATE_DONE,       /**< created or updated */
+    AKSNET_STATE_NOOP,       /**< present and equal */
+    AKSNET_STATE_SKIPPED,    /**< not needed by this plan (e.g. no route table with SystemAssigned) */
+    AKSNET_STATE_DELETED,    /**< destroy: removed */
+    AKSNET_STATE_FAILED
+} aksnet_step_state;
+
+/** "pending", "create", ... (stable: JSON events carry it). */
+const char *aksnet_state_name(aksnet_step_state state);
+
+/** One thing that happened. */
+struct aksnet_event {
+    aksnet_step step;
+    aksnet_step_state state;
+    const char *resource;          /**< the resource id, or "" */
+    const char *status;            /**< detail: the operation state seen, the fields that differ, a warning */
+    double elapsed;                /**< seconds since the step started */
+    const struct aksnet_error *error; /**< on FAILED (ARM's code and message), else NULL */
+};
+
+/** Where events go (the CLI renders them; tests record them).  Called from several threads, serialised. */
+struct aksnet_event_sink {
+    void (*emit)(void *ctx, const struct aksnet_event *event);
+    void *ctx;
+};
+
+typedef enum {
+    AKSNET_RUN_PLAN = 0,   /**< read only: say create / update (with fields) / no-op per resource */
+    AKSNET_RUN_APPLY,      /**< provision */
+    AKSNET_RUN_DESTROY     /**< remove what aksnet created, in reverse order */
+} aksnet_run_mode;
+
+/** Everything a run needs. */
+struct aksnet_provision_options {
+    const struct aksnet_plan *plan;           /**< validated, defaults applied */
+    aksnet_run_mode mode;
+    /**
+     * Make an ARM client for one thread of the run (each parallel step has
+     * its own connection); free it with release.  The clients share the
+     * token source, which must be thread-safe.
+     */
+    aksnet_code (*new_client)(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err);
+    void (*release)(void *ctx, struct aksnet_arm_client *client);
+    void *client_ctx;
+    const struct aksnet_clock *clock;         /**< NULL = system */
+    struct aksnet_event_sink events;
+    double cluster_deadline;                  /**< seconds for the cluster operation (default 3600) */
+    double step_deadline;                     /**< seconds for other operations (default 1800) */
+    double principal_wait;                    /**< bound on PrincipalNotFound / permission retries (default 600) */
+    bool parallel;                            /**< run independent steps at once (default true via init) */
+};
+
+void aksnet_provision_options_init(struct aksnet_provision_options *options);
+
+/** What a run found and did, for the summary and the exit code. */
+struct aksnet_provision_result {
+    aksnet_step_state states[AKSNET_STEP_COUNT];
+    struct aksnet_resource_ids ids;
+    size_t writes;                            /**< PUT/DELETE/POST requests sent */
+};
+
+/**
+ * Run the plan in options->mode.  AKSNET_OK when every step ended DONE,
+ * NOOP or SKIPPED (or, for PLAN, was decided); AKSNET_EARM / AKSNET_ETIMEOUT /
+ * AKSNET_EAUTH / AKSNET_EPLAN (a difference ARM cannot apply) otherwise, with
+ * err set from the first failing step; nothing after a failed step is
+ * attempted.
+ */
+aksnet_code aksnet_provision_run(const struct aksnet_provision_options *options,
+                                 struct aksnet_provision_result *result, struct aksnet_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

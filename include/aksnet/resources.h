@@ -1,0 +1,127 @@
+/*
+ * aksnet/resources.h - the ARM resources of a plan: their ids, composed in
+ * one place, and the request body of each step, built from the plan (and,
+ * for resources that exist, from what ARM holds, so nothing of the user's
+ * is lost).  Bodies follow the official OpenAPI models of the api-versions
+ * below.
+ */
+#ifndef AKSNET_RESOURCES_H
+#define AKSNET_RESOURCES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+#include "plan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The api-versions aksnet sends (shared/reference: conservative, available in Azure China). */
+#define AKSNET_API_RESOURCES "2021-04-01"
+#define AKSNET_API_NETWORK "2024-05-01"
+#define AKSNET_API_IDENTITY "2023-01-31"
+#define AKSNET_API_AUTHORIZATION "2022-04-01"
+#define AKSNET_API_AKS "2024-09-01"
+
+/** The built-in "Network Contributor" role. */
+#define AKSNET_ROLE_NETWORK_CONTRIBUTOR "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+#define AKSNET_ID_MAX 1024
+
+/** Every id a plan touches. */
+struct aksnet_resource_ids {
+    char group[AKSNET_ID_MAX];        /**< /subscriptions/S/resourceGroups/G */
+    char vnet_group[AKSNET_ID_MAX];   /**< the VNet's group (may differ for an existing VNet) */
+    char vnet[AKSNET_ID_MAX];
+    char subnet[AKSNET_ID_MAX];
+    char route_table[AKSNET_ID_MAX];  /**< "" when the plan has none (SystemAssigned, AKS makes it) */
+    char identity[AKSNET_ID_MAX];     /**< "" for SystemAssigned */
+    char cluster[AKSNET_ID_MAX];
+    char role_definition[AKSNET_ID_MAX]; /**< full id of the role to grant */
+};
+
+/** Compose the ids of a plan (after defaults).  AKSNET_EINVAL when a name is missing. */
+aksnet_code aksnet_resources_ids(const struct aksnet_plan *plan, struct aksnet_resource_ids *ids,
+                                 struct aksnet_error *err);
+
+/**
+ * The name of the role assignment of principal for role at scope: a UUID
+ * derived (SHA-256, version-5 style) from the three, lower-cased, so that a
+ * re-run finds the assignment it made.
+ */
+void aksnet_resources_role_assignment_name(const char *scope, const char *principal_id, const char *role_id,
+                                           char out[37]);
+
+/* ---- bodies (caller cJSON_Deletes; NULL only when out of memory) ---------- */
+
+/** {"location","tags"} with the plan's tags and createdBy: aksnet. */
+cJSON *aksnet_resources_group_body(const struct aksnet_plan *plan);
+
+/**
+ * The route table with the plan's routes.  existing (may be NULL) is what
+ * ARM holds: every route aksnet did not write (AKS's per-node routes) is
+ * kept, as are properties aksnet does not own.
+ */
+cJSON *aksnet_resources_route_table_body(const struct aksnet_plan *plan, const cJSON *existing);
+
+cJSON *aksnet_resources_identity_body(const struct aksnet_plan *plan);
+
+/**
+ * The VNet with the plan's subnet associated to route_table_id ("" for
+ * none).  existing (may be NULL) is what ARM holds: its other subnets and
+ * every property aksnet does not own are kept; never fewer subnets.
+ */
+cJSON *aksnet_resources_vnet_body(const struct aksnet_plan *plan, const cJSON *existing,
+                                  const char *route_table_id);
+
+/** The subnet alone (for an existing VNet): existing's properties kept, routeTable set. */
+cJSON *aksnet_resources_subnet_body(const struct aksnet_plan *plan, const cJSON *existing,
+                                    const char *route_table_id);
+
+/** {"properties":{"roleDefinitionId","principalId","principalType":"ServicePrincipal"}}. */
+cJSON *aksnet_resources_role_assignment_body(const char *role_definition_id, const char *principal_id);
+
+/**
+ * The managed cluster: kubenet, the pools in the subnet, the user-assigned
+ * identity (identity_id, "" for SystemAssigned), the network profile.
+ */
+cJSON *aksnet_resources_cluster_body(const struct aksnet_plan *plan, const struct aksnet_resource_ids *ids);
+
+/* ---- differences ------------------------------------------------------------ */
+
+/** One field that differs between what the plan wants and what ARM holds. */
+struct aksnet_difference {
+    char path[256];       /**< "properties.networkProfile.podCidr" */
+    char want[256];
+    char have[256];
+    bool immutable;       /**< ARM cannot change it in place: a new resource would be needed */
+};
+
+struct aksnet_differences {
+    struct aksnet_difference *items;
+    size_t count;
+};
+
+/**
+ * Compare a desired body with the existing resource: every member the
+ * desired body sets must be equal in existing (values compared as ARM does:
+ * strings of enums and ids case-insensitively, numbers by value, arrays by
+ * members; members only existing has are ignored).  immutable_paths lists
+ * the paths ARM cannot update in place for this type (see
+ * aksnet_resources_immutable_paths).
+ */
+aksnet_code aksnet_resources_diff(const cJSON *desired, const cJSON *existing, const char *const *immutable_paths,
+                                  struct aksnet_differences *out);
+void aksnet_resources_differences_free(struct aksnet_differences *d);
+
+/** The immutable paths of an ARM type ("Microsoft.ContainerService/managedClusters", ...); never NULL. */
+const char *const *aksnet_resources_immutable_paths(const char *arm_type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
