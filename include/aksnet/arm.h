@@ -69,17 +69,30 @@ aksnet_code aksnet_arm_put(const struct aksnet_arm_client *client, const char *i
                            const cJSON *body, const struct aksnet_lro_options *lro, cJSON **out,
                            struct aksnet_error *err);
 
-/** DELETE id and follow the operation; a 404/204 (already gone) is success. */
+/**
+ * DELETE id and follow the operation; a 404/204 (already gone) is success.
+ * No final GET.  A 202 with neither operation header is followed by GETting
+ * the resource until it answers 404; a 409 AnotherOperationInProgress waits
+ * and tries again as aksnet_arm_put does.
+ */
 aksnet_code aksnet_arm_delete(const struct aksnet_arm_client *client, const char *id, const char *api_version,
                               const struct aksnet_lro_options *lro, struct aksnet_error *err);
 
-/** POST to id (an action such as .../register) and return the body (may be NULL). */
+/**
+ * POST to id (an action such as .../register) and return the body (may be
+ * NULL: *out is NULL for an empty body).  No operation is followed.
+ */
 aksnet_code aksnet_arm_post(const struct aksnet_arm_client *client, const char *id, const char *api_version,
                             const cJSON *body, cJSON **out, struct aksnet_error *err);
 
 /**
  * Resume waiting on an operation URL printed by an earlier run that timed
- * out (Azure-AsyncOperation or Location form).
+ * out (Azure-AsyncOperation or Location form).  A URL whose path holds
+ * "/operationResults/" (any case) or whose query holds "monitor=true" is
+ * polled as a Location; any other as Azure-AsyncOperation, where a body
+ * without "status" is judged by its properties.provisioningState (so a
+ * resource URL, printed when a resource's own state was being followed,
+ * resumes too).  The first poll goes out at once.
  */
 aksnet_code aksnet_arm_wait(const struct aksnet_arm_client *client, const char *operation_url,
                             const struct aksnet_lro_options *lro, struct aksnet_error *err);
