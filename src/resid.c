@@ -1,9 +1,11 @@
 /*
  * resid.c - ARM resource ids.  One parser, so that --vnet-subnet-id,
- * --assign-identity and (later) every id ARM returns are read alike.
+ * --assign-identity and (later) every id ARM returns are read alike, and
+ * one writer, so that every id aksnet sends is spelt alike.
  */
 #include "aksnet/resid.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -62,4 +64,54 @@ bool aksnet_resid_is(const struct aksnet_resid *id, const char *provider, const 
     if (!child_type)
         return id->child_type[0] == '\0';
     return strcasecmp(id->child_type, child_type) == 0;
+}
+
+/* A segment that may stand between two '/': not empty, no '/'. */
+static bool segment_ok(const char *s)
+{
+    return s[0] != '\0' && strchr(s, '/') == NULL;
+}
+
+/* The parts aksnet_resid_format needs for the form id's empty parts select. */
+static bool format_parts_ok(const struct aksnet_resid *id)
+{
+    if (!segment_ok(id->subscription))
+        return false;
+    bool group = id->resource_group[0] != '\0', provider = id->provider[0] != '\0';
+    bool child = id->child_type[0] != '\0' || id->child_name[0] != '\0';
+    if (group && !segment_ok(id->resource_group))
+        return false;
+    if (!provider)
+        return group && !child && id->type[0] == '\0' && id->name[0] == '\0';
+    if (!segment_ok(id->provider) || !segment_ok(id->type) || !segment_ok(id->name))
+        return false;
+    return !child || (segment_ok(id->child_type) && segment_ok(id->child_name));
+}
+
+/*
+ * One writer for every id aksnet sends, so that ids are spelt alike
+ * everywhere and a user's lower-cased --vnet-subnet-id comes out canonical.
+ */
+bool aksnet_resid_format(const struct aksnet_resid *id, char *out, size_t size)
+{
+    if (size == 0)
+        return false;
+    out[0] = '\0';
+    if (!format_parts_ok(id))
+        return false;
+    char group[AKSNET_RESID_SEGMENT_MAX + 16] = "";
+    char resource[3 * AKSNET_RESID_SEGMENT_MAX + 16] = "";
+    char child[2 * AKSNET_RESID_SEGMENT_MAX + 4] = "";
+    if (id->resource_group[0])
+        snprintf(group, sizeof(group), "/resourceGroups/%s", id->resource_group);
+    if (id->provider[0])
+        snprintf(resource, sizeof(resource), "/providers/%s/%s/%s", id->provider, id->type, id->name);
+    if (id->child_type[0])
+        snprintf(child, sizeof(child), "/%s/%s", id->child_type, id->child_name);
+    int n = snprintf(out, size, "/subscriptions/%s%s%s%s", id->subscription, group, resource, child);
+    if (n < 0 || (size_t)n >= size) {
+        out[0] = '\0';
+        return false;
+    }
+    return true;
 }

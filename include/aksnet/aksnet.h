@@ -17,6 +17,7 @@
 #include "jwt.h"
 #include "plan.h"
 #include "resid.h"
+#include "resources.h"
 #include "utf8.h"
 #include "validate.h"
 

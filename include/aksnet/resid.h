@@ -41,6 +41,19 @@ bool aksnet_resid_parse(const char *id, struct aksnet_resid *out);
 bool aksnet_resid_is(const struct aksnet_resid *id, const char *provider, const char *type,
                      const char *child_type);
 
+/**
+ * Compose the id that id's parts name, the inverse of aksnet_resid_parse,
+ * with the fixed segments spelt as ARM spells them:
+ *   /subscriptions/S/resourceGroups/G/providers/NS/T/N[/CT/CN]
+ * Shorter forms follow from empty parts: no provider gives the group's id
+ * (/subscriptions/S/resourceGroups/G), and no resource group a
+ * subscription-level resource (/subscriptions/S/providers/NS/T/N, as role
+ * definitions are).  A child needs both child_type and child_name.  Returns
+ * false, with out empty, when a part that the form needs is empty, a part
+ * holds '/', or the id does not fit in size bytes.
+ */
+bool aksnet_resid_format(const struct aksnet_resid *id, char *out, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -161,6 +161,78 @@ static void test_segment_length(void **state)
     assert_false(aksnet_resid_parse(id, &r));
 }
 
+/* Composing is parsing's inverse, with the fixed segments spelt as ARM spells them. */
+static void test_format_round_trip(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {SUBNET_ID, IDENTITY_ID};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct aksnet_resid r;
+        char out[1024];
+        assert_true(aksnet_resid_parse(ids[i], &r));
+        assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+        assert_string_equal(out, ids[i]);
+    }
+    struct aksnet_resid r;
+    char out[1024];
+    assert_true(aksnet_resid_parse("/SUBSCRIPTIONS/" SUB "/resourcegroups/myResourceGroup/PROVIDERS/"
+                                   "Microsoft.Network/virtualNetworks/myAKSVnet/subnets/myAKSSubnet",
+                                   &r));
+    assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_string_equal(out, SUBNET_ID);
+}
+
+static void test_format_shorter_forms(void **state)
+{
+    (void)state;
+    struct aksnet_resid r;
+    char out[1024];
+    memset(&r, 0, sizeof(r));
+    snprintf(r.subscription, sizeof(r.subscription), "%s", SUB);
+    snprintf(r.resource_group, sizeof(r.resource_group), "rg1");
+    assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_string_equal(out, "/subscriptions/" SUB "/resourceGroups/rg1");
+
+    /* subscription-level: a role definition */
+    r.resource_group[0] = '\0';
+    snprintf(r.provider, sizeof(r.provider), "Microsoft.Authorization");
+    snprintf(r.type, sizeof(r.type), "roleDefinitions");
+    snprintf(r.name, sizeof(r.name), "4d97b98b-1d4f-4787-a291-c67834d212e7");
+    assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_string_equal(out, "/subscriptions/" SUB "/providers/Microsoft.Authorization/roleDefinitions/"
+                             "4d97b98b-1d4f-4787-a291-c67834d212e7");
+}
+
+static void test_format_rejects(void **state)
+{
+    (void)state;
+    struct aksnet_resid good, r;
+    char out[1024];
+    assert_true(aksnet_resid_parse(SUBNET_ID, &good));
+
+    r = good; /* no subscription */
+    r.subscription[0] = '\0';
+    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_string_equal(out, "");
+    r = good; /* a '/' inside a name would make another id */
+    snprintf(r.name, sizeof(r.name), "a/b");
+    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    r = good; /* a child type without its name */
+    r.child_name[0] = '\0';
+    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    r = good; /* a provider without a type */
+    r.type[0] = '\0';
+    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    r = good; /* a name without a provider */
+    r.provider[0] = '\0';
+    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    /* too small a buffer: nothing half-written */
+    assert_false(aksnet_resid_format(&good, out, strlen(SUBNET_ID)));
+    assert_string_equal(out, "");
+    assert_true(aksnet_resid_format(&good, out, strlen(SUBNET_ID) + 1));
+    assert_false(aksnet_resid_format(&good, out, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +241,9 @@ int main(void)
         cmocka_unit_test(test_case_insensitive_fixed_segments),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_segment_length),
+        cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_format_shorter_forms),
+        cmocka_unit_test(test_format_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
