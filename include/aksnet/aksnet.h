@@ -16,6 +16,7 @@
 #include "http.h"
 #include "jwt.h"
 #include "plan.h"
+#include "provision.h"
 #include "resid.h"
 #include "resources.h"
 #include "utf8.h"

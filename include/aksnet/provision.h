@@ -60,7 +60,14 @@ typedef enum {
     AKSNET_STATE_NOOP,       /**< present and equal */
     AKSNET_STATE_SKIPPED,    /**< not needed by this plan (e.g. no route table with SystemAssigned) */
     AKSNET_STATE_DELETED,    /**< destroy: removed */
-    AKSNET_STATE_FAILED
+    AKSNET_STATE_FAILED,
+    /**
+     * Not a state a step reaches but a notice about it (status says what):
+     * e.g. an NSG on the user's subnet, a resource provider not registered
+     * (PLAN), a check aksnet had no right to make (403 on a list).
+     * A step's entry in aksnet_provision_result.states is never WARNING.
+     */
+    AKSNET_STATE_WARNING
 } aksnet_step_state;
 
 /** "pending", "create", ... (stable: JSON events carry it). */
@@ -123,6 +130,24 @@ struct aksnet_provision_result {
  * AKSNET_EAUTH / AKSNET_EPLAN (a difference ARM cannot apply) otherwise, with
  * err set from the first failing step; nothing after a failed step is
  * attempted.
+ *
+ * Details:
+ *  - PLAN and APPLY first read every resource and decide (CREATE, UPDATE with
+ *    the fields in the event's status, NOOP, SKIPPED, or WAITING: equal but
+ *    an operation an earlier run started is still running, waited for with
+ *    no write; a resource ARM left Failed is sent again as an UPDATE); any
+ *    difference ARM cannot apply fails the run with AKSNET_EPLAN before the
+ *    first write.  The preflight's notices are AKSNET_STATE_WARNING events.
+ *  - A step never started because another failed stays PENDING in
+ *    result->states.
+ *  - DESTROY removes, in the reverse order of making, what carries the tag
+ *    createdBy: aksnet (role assignments: by their derived names).  The
+ *    user's VNet is never deleted; its subnet only loses its association
+ *    with a route table aksnet made (so that the table can go).  The
+ *    resource group goes only if aksnet made it and it holds nothing else.
+ *    Removed steps end DELETED, others SKIPPED with the reason in status.
+ *  - result->writes counts the PUT/POST/DELETE calls the engine made (a call
+ *    the pipeline retried counts once).
  */
 aksnet_code aksnet_provision_run(const struct aksnet_provision_options *options,
                                  struct aksnet_provision_result *result, struct aksnet_error *err);

@@ -1,0 +1,1397 @@
+/*
+ * test_provision.c - the engine against the in-process aksnet-mock.
+ *
+ * Every ARM client of a run goes through the real pipeline (request id ->
+ * retry -> bearer -> [interceptor] -> libcurl) to the mock, and the run, the
+ * pipeline and the mock share one fake clock whose sleep moves time under a
+ * mutex: operations of minutes and retries of seconds take no wall time,
+ * from any thread.  The interceptor answers in ARM's place for what the mock
+ * never says to aksnet's requests (PrincipalNotFound to a principalType
+ * ServicePrincipal assignment, a permission not yet effective, a provider
+ * not registered).  What was sent is read back from the mock's journal.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "aksnet/aksnet.h"
+#include "mock_support.h"
+
+#define GROUP_ID "/subscriptions/" MT_SUB "/resourceGroups/myResourceGroup"
+#define NET GROUP_ID "/providers/Microsoft.Network"
+#define VNET_ID NET "/virtualNetworks/myAKSVnet"
+#define SUBNET_ID VNET_ID "/subnets/myAKSSubnet"
+#define RT_ID NET "/routeTables/myAKSCluster-rt"
+#define IDENTITY_ID GROUP_ID "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
+#define CLUSTER_ID GROUP_ID "/providers/Microsoft.ContainerService/managedClusters/myAKSCluster"
+#define NC_ROLE "4d97b98b-1d4f-4787-a291-c67834d212e7"
+
+#define NETRG_ID "/subscriptions/" MT_SUB "/resourceGroups/networkResourceGroup"
+#define CORP_VNET NETRG_ID "/providers/Microsoft.Network/virtualNetworks/corpVnet"
+#define CORP_SUBNET CORP_VNET "/subnets/aksNodes"
+#define CORP_NSG NETRG_ID "/providers/Microsoft.Network/networkSecurityGroups/corpNsg"
+#define OWN_RT_ID NET "/routeTables/myAKSRouteTable"
+
+#define MAX_EVENTS 2048
+#define MAX_SLEEPS 4096
+#define MAX_RULES 4
+
+/* ---- the environment: mock, fake clock, client factory, event recorder ------------------ */
+
+struct rule {
+    const char *method;
+    const char *contains;   /* in the URL */
+    long status;
+    const char *body;
+    int remaining;
+    int hits;
+};
+
+struct recorded {
+    aksnet_step step;
+    aksnet_step_state state;
+    char *status;
+    char *resource;
+    bool has_error;
+    char arm_code[AKSNET_ERROR_ARM_CODE_MAX];
+};
+
+struct env {
+    struct mt_mock t;
+    pthread_mutex_t lock;       /* the clock, the rules, the events */
+    double now;
+    double sleeps[MAX_SLEEPS];
+    size_t nsleeps;
+    struct aksnet_clock clock;
+    struct rule rules[MAX_RULES];
+    size_t nrules;
+    struct recorded events[MAX_EVENTS];
+    size_t nevents;
+    int clients_live;
+    struct aksnet_plan *plan;
+    struct aksnet_provision_options opts;
+    struct aksnet_provision_result result;
+    struct aksnet_error err;
+};
+
+/* One ARM client of a run: its own connection, the pipeline, the shared clock. */
+struct tclient {
+    struct aksnet_arm_client client;
+    struct aksnet_http_transport transport;
+    struct aksnet_retry_options retry;
+    struct aksnet_bearer_options bearer;
+    struct aksnet_http_policy p_id, p_retry, p_bearer, p_intercept;
+};
+
+static double env_now(void *ctx)
+{
+    struct env *e = ctx;
+    pthread_mutex_lock(&e->lock);
+    double now = e->now;
+    pthread_mutex_unlock(&e->lock);
+    return now;
+}
+
+/* Sleeping moves the clock (the mock's too): nothing waits. */
+static void env_sleep(void *ctx, double seconds)
+{
+    struct env *e = ctx;
+    pthread_mutex_lock(&e->lock);
+    if (e->nsleeps < MAX_SLEEPS)
+        e->sleeps[e->nsleeps++] = seconds;
+    if (seconds > 0)
+        e->now += seconds;
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void env_advance(struct env *e, double seconds)
+{
+    env_sleep(e, seconds);
+}
+
+static aksnet_code env_token(void *ctx, bool force, char **token, struct aksnet_error *err)
+{
+    (void)force;
+    const struct env *e = ctx;
+    *token = e->t.token ? strdup(e->t.token) : NULL;
+    return *token ? AKSNET_OK : aksnet_error_set(err, AKSNET_EAUTH, "no token");
+}
+
+/* Answer in ARM's place when a rule matches; else pass on to the mock. */
+static aksnet_code intercept(const struct aksnet_http_policy *self, struct aksnet_http_request *rq,
+                             struct aksnet_http_response *rs, struct aksnet_error *err)
+{
+    struct env *e = self->ctx;
+    const struct rule *hit = NULL;
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = 0; i < e->nrules && !hit; i++) {
+        struct rule *r = &e->rules[i];
+        if (r->remaining > 0 && strcmp(r->method, rq->method) == 0 && strstr(rq->url, r->contains)) {
+            r->remaining--;
+            r->hits++;
+            hit = r;
+        }
+    }
+    long status = hit ? hit->status : 0;
+    const char *body = hit ? hit->body : NULL;
+    pthread_mutex_unlock(&e->lock);
+    if (!hit)
+        return aksnet_http_policy_next(self, rq, rs, err);
+    rs->status = status;
+    rs->body = strdup(body);
+    rs->body_len = strlen(body);
+    aksnet_http_response_add_header(rs, "Content-Type", "application/json");
+    return AKSNET_OK;
+}
+
+static void add_rule(struct env *e, const char *method, const char *contains, long status, const char *body,
+                     int count)
+{
+    assert_true(e->nrules < MAX_RULES);
+    e->rules[e->nrules++] = (struct rule){method, contains, status, body, count, 0};
+}
+
+static aksnet_code new_client(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err)
+{
+    struct env *e = ctx;
+    struct tclient *c = calloc(1, sizeof(*c));
+    if (!c)
+        return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    aksnet_code rc = aksnet_curl_transport_new(NULL, &c->transport, err);
+    if (rc != AKSNET_OK) {
+        free(c);
+        return rc;
+    }
+    aksnet_retry_defaults(&c->retry);
+    c->retry.clock = &e->clock;
+    c->bearer = (struct aksnet_bearer_options){env_token, e};
+    c->p_intercept = (struct aksnet_http_policy){intercept, e, NULL, &c->transport};
+    c->p_bearer = (struct aksnet_http_policy){aksnet_policy_bearer, &c->bearer, &c->p_intercept, NULL};
+    c->p_retry = (struct aksnet_http_policy){aksnet_policy_retry, &c->retry, &c->p_bearer, NULL};
+    c->p_id = (struct aksnet_http_policy){aksnet_policy_request_id, NULL, &c->p_retry, NULL};
+    c->client = (struct aksnet_arm_client){e->t.url, &c->p_id, &e->clock};
+    pthread_mutex_lock(&e->lock);
+    e->clients_live++;
+    pthread_mutex_unlock(&e->lock);
+    *out = &c->client;
+    return AKSNET_OK;
+}
+
+static void release_client(void *ctx, struct aksnet_arm_client *client)
+{
+    struct env *e = ctx;
+    struct tclient *c = (struct tclient *)client; /* client is the first member */
+    aksnet_curl_transport_free(&c->transport);
+    free(c);
+    pthread_mutex_lock(&e->lock);
+    e->clients_live--;
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void record(void *ctx, const struct aksnet_event *ev)
+{
+    struct env *e = ctx;
+    pthread_mutex_lock(&e->lock);
+    if (e->nevents < MAX_EVENTS) {
+        struct recorded *r = &e->events[e->nevents++];
+        r->step = ev->step;
+        r->state = ev->state;
+        r->status = strdup(ev->status ? ev->status : "");
+        r->resource = strdup(ev->resource ? ev->resource : "");
+        r->has_error = ev->error != NULL;
+        snprintf(r->arm_code, sizeof(r->arm_code), "%s", ev->error ? ev->error->arm_code : "");
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+static void events_reset(struct env *e)
+{
+    for (size_t i = 0; i < e->nevents; i++) {
+        free(e->events[i].status);
+        free(e->events[i].resource);
+    }
+    e->nevents = 0;
+}
+
+static struct aksnet_plan *load_plan(const char *name)
+{
+    const char *dir = getenv("AKSNET_SRCDIR");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/examples/%s", dir ? dir : ".", name);
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    struct aksnet_plan *plan = NULL;
+    assert_int_equal(aksnet_plan_load_file(path, &plan, &f), AKSNET_OK);
+    aksnet_findings_free(&f);
+    assert_non_null(plan);
+    free(plan->subscription_id);
+    plan->subscription_id = strdup(MT_SUB);
+    assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
+    return plan;
+}
+
+static struct aksnet_plan *plan_from_text(const char *text)
+{
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    struct aksnet_plan *plan = NULL;
+    assert_int_equal(aksnet_plan_load_buffer(text, strlen(text), "test", &plan, &f), AKSNET_OK);
+    assert_int_equal(f.count, 0);
+    aksnet_findings_free(&f);
+    assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
+    return plan;
+}
+
+/* Start a mock (opts may be NULL) on the shared clock, and a run's options for plan. */
+static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *plan)
+{
+    struct env *e = calloc(1, sizeof(*e));
+    assert_non_null(e);
+    pthread_mutex_init(&e->lock, NULL);
+    e->now = 1800000000.0;
+    e->clock = (struct aksnet_clock){env_now, env_sleep, e};
+    struct armmock_options o = {0};
+    if (opts)
+        o = *opts;
+    o.clock = env_now;
+    o.clock_ctx = e;
+    assert_true(mt_start(&e->t, &o, false));
+    assert_non_null(e->t.token);
+    e->plan = plan;
+    aksnet_provision_options_init(&e->opts);
+    e->opts.plan = plan;
+    e->opts.mode = AKSNET_RUN_APPLY;
+    e->opts.new_client = new_client;
+    e->opts.release = release_client;
+    e->opts.client_ctx = e;
+    e->opts.clock = &e->clock;
+    e->opts.events = (struct aksnet_event_sink){record, e};
+    return e;
+}
+
+static void env_stop(struct env *e)
+{
+    assert_int_equal(e->clients_live, 0);
+    events_reset(e);
+    aksnet_plan_free(e->plan);
+    mt_stop(&e->t);
+    pthread_mutex_destroy(&e->lock);
+    free(e);
+}
+
+static aksnet_code run(struct env *e, aksnet_run_mode mode)
+{
+    events_reset(e);
+    e->opts.mode = mode;
+    aksnet_code rc = aksnet_provision_run(&e->opts, &e->result, &e->err);
+    if (rc != AKSNET_OK)
+        print_message("run: %s: %s [%s]\n", aksnet_strerror(rc), e->err.message, e->err.arm_code);
+    return rc;
+}
+
+/* ---- reading what happened -------------------------------------------------------------- */
+
+static const char *jstr(const cJSON *o, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    const cJSON *at = o;
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && at; k = strtok_r(NULL, ".", &save)) {
+        char *end;
+        long idx = strtol(k, &end, 10);
+        at = *end == '\0' && cJSON_IsArray(at) ? cJSON_GetArrayItem(at, (int)idx)
+                                               : cJSON_GetObjectItemCaseSensitive(at, k);
+    }
+    return cJSON_IsString(at) ? at->valuestring : NULL;
+}
+
+struct journal {
+    cJSON **lines;
+    size_t n;
+};
+
+static struct journal journal(struct env *e)
+{
+    struct journal j;
+    j.lines = mt_journal(&e->t, &j.n);
+    return j;
+}
+
+static void journal_free(struct journal *j)
+{
+    mt_journal_free(j->lines, j->n);
+}
+
+static const char *line_method(const cJSON *l)
+{
+    return jstr(l, "method");
+}
+
+static const char *line_path(const cJSON *l)
+{
+    return jstr(l, "path");
+}
+
+static bool is_write(const cJSON *l)
+{
+    const char *m = line_method(l);
+    return m && (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0 || strcmp(m, "DELETE") == 0 ||
+                 strcmp(m, "PATCH") == 0);
+}
+
+/* Requests with method to ARM (not the token endpoint). */
+static size_t count_method(struct env *e, const char *method)
+{
+    struct journal j = journal(e);
+    size_t n = 0;
+    for (size_t i = 0; i < j.n; i++) {
+        const char *p = line_path(j.lines[i]);
+        if (p && strncmp(p, "/subscriptions", 14) == 0 && strcmp(line_method(j.lines[i]), method) == 0)
+            n++;
+    }
+    journal_free(&j);
+    return n;
+}
+
+static size_t count_writes(struct env *e)
+{
+    struct journal j = journal(e);
+    size_t n = 0;
+    for (size_t i = 0; i < j.n; i++) {
+        const char *p = line_path(j.lines[i]);
+        if (p && strncmp(p, "/subscriptions", 14) == 0 && is_write(j.lines[i]))
+            n++;
+    }
+    journal_free(&j);
+    return n;
+}
+
+/* Index of the first line with method whose path equals path (ignoring case), after from; -1 when none. */
+static long find_line(const struct journal *j, const char *method, const char *path, long status, size_t from)
+{
+    for (size_t i = from; i < j->n; i++) {
+        const cJSON *l = j->lines[i];
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(l, "status");
+        if (strcmp(line_method(l), method) == 0 && line_path(l) && strcasecmp(line_path(l), path) == 0 &&
+            (status == 0 || (cJSON_IsNumber(st) && (long)st->valuedouble == status)))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Index of the first PUT whose path contains text; -1 when none. */
+static long find_put_containing(const struct journal *j, const char *text, size_t from)
+{
+    for (size_t i = from; i < j->n; i++)
+        if (strcmp(line_method(j->lines[i]), "PUT") == 0 && strstr(line_path(j->lines[i]), text))
+            return (long)i;
+    return -1;
+}
+
+static size_t count_events(const struct env *e, aksnet_step step, aksnet_step_state state)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->nevents; i++)
+        if (e->events[i].step == step && e->events[i].state == state)
+            n++;
+    return n;
+}
+
+static const struct recorded *find_event(const struct env *e, aksnet_step step, aksnet_step_state state,
+                                         const char *status_part)
+{
+    for (size_t i = 0; i < e->nevents; i++)
+        if (e->events[i].step == step && e->events[i].state == state &&
+            (!status_part || strstr(e->events[i].status, status_part)))
+            return &e->events[i];
+    return NULL;
+}
+
+static cJSON *get_resource(struct env *e, const char *id, const char *api, long *status)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s?api-version=%s", id, api);
+    struct mt_response r;
+    assert_true(mt_request(&e->t, "GET", path, NULL, NULL, true, NULL, &r));
+    *status = r.status;
+    cJSON *body = r.json;
+    r.json = NULL;
+    mt_response_free(&r);
+    return body;
+}
+
+static void expect_status(struct env *e, const char *id, const char *api, long want)
+{
+    long status = 0;
+    cJSON *body = get_resource(e, id, api, &status);
+    if (status != want)
+        print_message("GET %s: %ld\n", id, status);
+    assert_int_equal(status, want);
+    cJSON_Delete(body);
+}
+
+static void send_ok(struct env *e, const char *method, const char *id, const char *api, const char *body)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s?api-version=%s", id, api);
+    struct mt_response r;
+    assert_true(mt_request(&e->t, method, path, body, NULL, true, NULL, &r));
+    if (r.status < 200 || r.status > 299)
+        print_message("%s %s: %ld %s\n", method, id, r.status, r.body);
+    assert_true(r.status >= 200 && r.status <= 299);
+    mt_response_free(&r);
+    env_advance(e, 60); /* any operation it started is over */
+}
+
+static void set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = value ? strdup(value) : NULL;
+}
+
+static void assert_states(const struct env *e, const aksnet_step_state want[AKSNET_STEP_COUNT])
+{
+    for (unsigned i = 0; i < AKSNET_STEP_COUNT; i++) {
+        if (e->result.states[i] != want[i])
+            print_message("step %s: %s, want %s\n", aksnet_step_name((aksnet_step)i),
+                          aksnet_state_name(e->result.states[i]), aksnet_state_name(want[i]));
+        assert_int_equal(e->result.states[i], want[i]);
+    }
+}
+
+#define ALL(s) {s, s, s, s, s, s, s, s}
+
+/* ---- the seed's plan ------------------------------------------------------------------------ */
+
+/* Every role assignment PUT: principalType ServicePrincipal, Network Contributor; *scopes gets their scopes. */
+static size_t check_role_puts(const struct journal *j, long before, const char **vnet_scope, const char **rt_scope)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        const cJSON *l = j->lines[i];
+        const char *p = line_path(l);
+        if (strcmp(line_method(l), "PUT") != 0 || !strstr(p, "/providers/Microsoft.Authorization/roleAssignments/"))
+            continue;
+        n++;
+        if (before >= 0)
+            assert_true((long)i < before);
+        assert_string_equal(jstr(l, "requestBody.properties.principalType"), "ServicePrincipal");
+        const char *role = jstr(l, "requestBody.properties.roleDefinitionId");
+        assert_non_null(role);
+        assert_non_null(strstr(role, NC_ROLE));
+        assert_non_null(jstr(l, "requestBody.properties.principalId"));
+        if (strncasecmp(p, VNET_ID "/providers/", strlen(VNET_ID "/providers/")) == 0)
+            *vnet_scope = p;
+        if (strncasecmp(p, RT_ID "/providers/", strlen(RT_ID "/providers/")) == 0)
+            *rt_scope = p;
+    }
+    return n;
+}
+
+static void test_seed_plan_provisions(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
+    assert_states(e, done);
+    assert_string_equal(e->result.ids.cluster, CLUSTER_ID);
+    assert_true(e->result.writes >= 7);
+
+    struct journal j = journal(e);
+    long group = find_line(&j, "PUT", GROUP_ID, 0, 0), rt = find_line(&j, "PUT", RT_ID, 0, 0);
+    long identity = find_line(&j, "PUT", IDENTITY_ID, 0, 0), vnet = find_line(&j, "PUT", VNET_ID, 0, 0);
+    long cluster = find_line(&j, "PUT", CLUSTER_ID, 0, 0);
+    assert_true(group >= 0 && rt >= 0 && identity >= 0 && vnet >= 0 && cluster >= 0);
+    for (size_t i = 0; i < j.n; i++) /* the group first */
+        if (strcmp(line_method(j.lines[i]), "PUT") == 0)
+            assert_true((long)i >= group);
+    assert_true(rt < vnet && identity < vnet && vnet < cluster);
+    const char *vnet_scope = NULL, *rt_scope = NULL;
+    assert_int_equal(check_role_puts(&j, cluster, &vnet_scope, &rt_scope), 2);
+    assert_non_null(vnet_scope);
+    assert_non_null(rt_scope);
+    assert_true(find_put_containing(&j, "roleAssignments", 0) > vnet);
+    /* The VNet's subnet is associated with the route table. */
+    assert_true(strcasecmp(jstr(j.lines[vnet], "requestBody.properties.subnets.0.properties.routeTable.id"), RT_ID) ==
+                0);
+    /* The cluster: kubenet, in the subnet, with the user-assigned identity. */
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(j.lines[cluster], "requestBody");
+    assert_string_equal(jstr(body, "properties.networkProfile.networkPlugin"), "kubenet");
+    assert_true(strcasecmp(jstr(body, "properties.agentPoolProfiles.0.vnetSubnetID"), SUBNET_ID) == 0);
+    assert_string_equal(jstr(body, "identity.type"), "UserAssigned");
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body,
+                                                                                                           "identity"),
+                                                                         "userAssignedIdentities"),
+                                        IDENTITY_ID));
+    journal_free(&j);
+
+    /* Events: every step's DONE with its resource id; waits were told with the state seen. */
+    const struct recorded *ev = find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_DONE, NULL);
+    assert_non_null(ev);
+    assert_string_equal(ev->resource, CLUSTER_ID);
+    assert_true(count_events(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_WAITING) > 0);
+    assert_non_null(find_event(e, AKSNET_STEP_VNET, AKSNET_STATE_WAITING, "Succeeded"));
+    ev = find_event(e, AKSNET_STEP_ROLE_VNET, AKSNET_STATE_DONE, NULL);
+    assert_non_null(ev);
+    assert_non_null(strstr(ev->resource, "/providers/Microsoft.Authorization/roleAssignments/"));
+
+    /* The identity holds Network Contributor on both scopes (the mock's view). */
+    long status = 0;
+    cJSON *ra = get_resource(e, ev->resource, "2022-04-01", &status);
+    assert_int_equal(status, 200);
+    assert_string_equal(jstr(ra, "properties.principalType"), "ServicePrincipal");
+    cJSON_Delete(ra);
+
+    /* Again: reads only. */
+    size_t puts = count_method(e, "PUT"), writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_method(e, "PUT"), puts);
+    assert_int_equal(count_writes(e), writes);
+    assert_int_equal(e->result.writes, 0);
+    const aksnet_step_state noop[] = {AKSNET_STATE_DONE, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP,
+                                      AKSNET_STATE_NOOP, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP};
+    assert_states(e, noop);
+    env_stop(e);
+}
+
+/* The same, one step at a time. */
+static void test_serial_run(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    e->opts.parallel = false;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
+    assert_states(e, done);
+    env_stop(e);
+}
+
+/* ---- plan mode ------------------------------------------------------------------------------- */
+
+static void test_plan_mode_fresh(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    const aksnet_step_state want[] = {AKSNET_STATE_DONE,   AKSNET_STATE_CREATE, AKSNET_STATE_CREATE,
+                                      AKSNET_STATE_CREATE, AKSNET_STATE_CREATE, AKSNET_STATE_CREATE,
+                                      AKSNET_STATE_CREATE, AKSNET_STATE_CREATE};
+    assert_states(e, want);
+    assert_int_equal(count_writes(e), 0);
+    assert_int_equal(e->result.writes, 0);
+    assert_non_null(find_event(e, AKSNET_STEP_GROUP, AKSNET_STATE_CREATE, NULL));
+    env_stop(e);
+}
+
+static void test_plan_mode_tag_change(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    struct aksnet_plan *p = e->plan;
+    p->tags = calloc(1, sizeof(*p->tags));
+    assert_non_null(p->tags);
+    p->tags[0].key = strdup("env");
+    p->tags[0].value = strdup("prod");
+    p->tag_count = 1;
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_int_equal(count_writes(e), writes);
+    assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_UPDATE);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_UPDATE);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_NOOP);
+    const struct recorded *ev = find_event(e, AKSNET_STEP_GROUP, AKSNET_STATE_UPDATE, NULL);
+    assert_non_null(ev);
+    assert_non_null(strstr(ev->status, "tags.env"));
+    assert_non_null(strstr(ev->status, "prod"));
+
+    /* Applied: the tag is set, the group keeps aksnet's mark; then nothing more to do. */
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_DONE);
+    long status = 0;
+    cJSON *g = get_resource(e, GROUP_ID, "2021-04-01", &status);
+    assert_string_equal(jstr(g, "tags.env"), "prod");
+    assert_string_equal(jstr(g, "tags.createdBy"), "aksnet");
+    cJSON_Delete(g);
+    writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+}
+
+/* A change ARM cannot make in place stops before any write, naming the field. */
+static void test_immutable_change_refused(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    size_t puts = count_method(e, "PUT");
+    set_str(&e->plan->cluster.pod_cidr, "10.245.0.0/16");
+    /* A tag change too: it would be applicable, but nothing is written. */
+    e->plan->tags = calloc(1, sizeof(*e->plan->tags));
+    e->plan->tags[0].key = strdup("env");
+    e->plan->tags[0].value = strdup("prod");
+    e->plan->tag_count = 1;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "podCidr"));
+    assert_non_null(strstr(e->err.message, "10.245.0.0/16"));
+    assert_int_equal(count_method(e, "PUT"), puts);
+    assert_int_equal(e->result.writes, 0);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_FAILED);
+    const struct recorded *ev = find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_FAILED, "podCidr");
+    assert_non_null(ev);
+    assert_true(ev->has_error);
+    /* Plan mode says the same. */
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "properties.networkProfile.podCidr"));
+    env_stop(e);
+}
+
+/* ---- faults on the wire ----------------------------------------------------------------------- */
+
+static bool slept(struct env *e, double seconds)
+{
+    bool found = false;
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = 0; i < e->nsleeps; i++)
+        found = found || e->sleeps[i] == seconds;
+    pthread_mutex_unlock(&e->lock);
+    return found;
+}
+
+static void test_throttled_vnet_put(void **state)
+{
+    (void)state;
+    const char *faults[] = {"PUT:*/virtualNetworks/myAKSVnet:429=7"};
+    struct armmock_options o = {.faults = faults, .fault_count = 1};
+    struct env *e = env_start(&o, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_true(slept(e, 7.0)); /* Retry-After: 7, waited in full */
+    struct journal j = journal(e);
+    long throttled = find_line(&j, "PUT", VNET_ID, 429, 0);
+    assert_true(throttled >= 0);
+    assert_true(find_line(&j, "PUT", VNET_ID, 201, (size_t)throttled) > throttled);
+    journal_free(&j);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DONE);
+    env_stop(e);
+}
+
+static void test_unavailable_twice_and_reset(void **state)
+{
+    (void)state;
+    const char *faults[] = {"PUT:*/routeTables/myAKSCluster-rt:503:2", "PUT:*/userAssignedIdentities/*:reset"};
+    struct armmock_options o = {.faults = faults, .fault_count = 2};
+    struct env *e = env_start(&o, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    struct journal j = journal(e);
+    long first = find_line(&j, "PUT", RT_ID, 503, 0);
+    assert_true(first >= 0);
+    assert_true(find_line(&j, "PUT", RT_ID, 503, (size_t)first + 1) > first);
+    long dropped = -1;
+    for (size_t i = 0; i < j.n; i++)
+        if (strcmp(line_method(j.lines[i]), "PUT") == 0 && strcasecmp(line_path(j.lines[i]), IDENTITY_ID) == 0 &&
+            cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j.lines[i], "status")))
+            dropped = (long)i;
+    assert_true(dropped >= 0);
+    assert_true(find_line(&j, "PUT", IDENTITY_ID, 201, (size_t)dropped) > dropped);
+    journal_free(&j);
+    const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
+    assert_states(e, done);
+    env_stop(e);
+}
+
+/* An operation that ends Failed: ARM's code, and nothing after it attempted. */
+static void test_failed_operation_stops_the_graph(void **state)
+{
+    (void)state;
+    const char *faults[] = {"PUT:*/virtualNetworks/myAKSVnet:fail"};
+    struct armmock_options o = {.faults = faults, .fault_count = 1};
+    struct env *e = env_start(&o, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EARM);
+    assert_string_equal(e->err.arm_code, "InternalOperationError");
+    assert_non_null(strstr(e->err.message, "Failed"));
+    assert_int_equal(e->result.states[AKSNET_STEP_VNET], AKSNET_STATE_FAILED);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_PENDING);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_ROUTE_TABLE], AKSNET_STATE_PENDING);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_PENDING);
+    struct journal j = journal(e);
+    assert_true(find_line(&j, "PUT", VNET_ID, 0, 0) >= 0);
+    assert_int_equal(find_put_containing(&j, "roleAssignments", 0), -1);
+    assert_int_equal(find_line(&j, "PUT", CLUSTER_ID, 0, 0), -1);
+    journal_free(&j);
+    const struct recorded *ev = find_event(e, AKSNET_STEP_VNET, AKSNET_STATE_FAILED, NULL);
+    assert_non_null(ev);
+    assert_string_equal(ev->arm_code, "InternalOperationError");
+    assert_non_null(find_event(e, AKSNET_STEP_VNET, AKSNET_STATE_WAITING, "Failed"));
+
+    /* Run again: the VNet ARM left Failed is sent again, and the rest follows. */
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_non_null(find_event(e, AKSNET_STEP_VNET, AKSNET_STATE_UPDATE, "provisioningState"));
+    const aksnet_step_state done[] = {AKSNET_STATE_DONE, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP,
+                                      AKSNET_STATE_DONE, AKSNET_STATE_DONE, AKSNET_STATE_DONE, AKSNET_STATE_DONE};
+    assert_states(e, done);
+    env_stop(e);
+}
+
+/* A deadline that passes: AKSNET_ETIMEOUT with the operation's URL. */
+static void test_cluster_deadline(void **state)
+{
+    (void)state;
+    struct armmock_options o = {.lro_seconds = 500};
+    struct env *e = env_start(&o, load_plan("kubenet.json"));
+    e->opts.step_deadline = 86400;
+    e->opts.cluster_deadline = 120;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_ETIMEOUT);
+    assert_non_null(strstr(e->err.message, e->t.url));
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_FAILED);
+    assert_int_equal(e->result.states[AKSNET_STEP_VNET], AKSNET_STATE_DONE);
+
+    /* A later run finds the cluster still Creating, equal to the plan: it waits for it, sending no PUT. */
+    size_t puts = count_method(e, "PUT");
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_WAITING);
+    e->opts.cluster_deadline = 3600;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_method(e, "PUT"), puts);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DONE);
+    assert_non_null(find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_WAITING, "still"));
+    assert_non_null(find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_WAITING, "Succeeded"));
+    long status = 0;
+    cJSON *c = get_resource(e, CLUSTER_ID, "2024-09-01", &status);
+    assert_string_equal(jstr(c, "properties.provisioningState"), "Succeeded");
+    cJSON_Delete(c);
+    env_stop(e);
+}
+
+/* ---- answers the mock does not give aksnet: through the interceptor ---------------------------- */
+
+#define PRINCIPAL_NOT_FOUND                                                                                  \
+    "{\"error\":{\"code\":\"PrincipalNotFound\",\"message\":\"Principal 0123 does not exist in the directory " \
+    "11111111-1111-1111-1111-111111111111.\"}}"
+
+static void test_principal_not_found_retried(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    add_rule(e, "PUT", "/roleAssignments/", 400, PRINCIPAL_NOT_FOUND, 3);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(e->rules[0].hits, 3);
+    size_t retries = count_events(e, AKSNET_STEP_ROLE_VNET, AKSNET_STATE_RETRYING) +
+                     count_events(e, AKSNET_STEP_ROLE_ROUTE_TABLE, AKSNET_STATE_RETRYING);
+    assert_int_equal(retries, 3);
+    const struct recorded *ev = find_event(e, AKSNET_STEP_ROLE_VNET, AKSNET_STATE_RETRYING, "attempt 1 ");
+    if (!ev)
+        ev = find_event(e, AKSNET_STEP_ROLE_ROUTE_TABLE, AKSNET_STATE_RETRYING, "attempt 1 ");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev->status, "PrincipalNotFound"));
+    assert_true(find_event(e, AKSNET_STEP_ROLE_VNET, AKSNET_STATE_RETRYING, "attempt 2 ") ||
+                find_event(e, AKSNET_STEP_ROLE_ROUTE_TABLE, AKSNET_STATE_RETRYING, "attempt 2 "));
+    assert_true(slept(e, 5.0));
+    const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
+    assert_states(e, done);
+    env_stop(e);
+}
+
+/* The budget runs out: ARM's PrincipalNotFound, and no cluster PUT. */
+static void test_principal_never_found(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    e->opts.principal_wait = 60;
+    add_rule(e, "PUT", "/roleAssignments/", 400, PRINCIPAL_NOT_FOUND, 1000);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EARM);
+    assert_string_equal(e->err.arm_code, "PrincipalNotFound");
+    assert_non_null(strstr(e->err.message, "attempts"));
+    assert_true(e->rules[0].hits >= 4 && e->rules[0].hits < 40);
+    assert_int_equal(count_method(e, "PUT") > 0, 1);
+    struct journal j = journal(e);
+    assert_int_equal(find_line(&j, "PUT", CLUSTER_ID, 0, 0), -1);
+    journal_free(&j);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_PENDING);
+    env_stop(e);
+}
+
+static void test_cluster_permission_not_yet_effective(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    add_rule(e, "PUT", "/managedClusters/", 400,
+             "{\"error\":{\"code\":\"LinkedAuthorizationFailed\",\"message\":\"The client has permission to perform "
+             "action 'Microsoft.ContainerService/managedClusters/write'; however, it does not have permission to "
+             "perform action 'Microsoft.Network/virtualNetworks/subnets/join/action'.\"}}",
+             1);
+    add_rule(e, "PUT", "/managedClusters/", 400,
+             "{\"error\":{\"code\":\"CustomRouteTableMissingPermission\",\"message\":\"Managed identity must be "
+             "given permission to read and write to custom route table.\"}}",
+             1);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_events(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_RETRYING), 2);
+    assert_non_null(find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_RETRYING, "LinkedAuthorizationFailed"));
+    assert_non_null(find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_RETRYING, "CustomRouteTableMissingPermission"));
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DONE);
+    env_stop(e);
+}
+
+/* An existing assignment of the same grant under another name counts as done (ARM's 409, from the mock). */
+static void test_role_assignment_exists(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    /* Make each grant someone else's: the same scope, principal and role under another name. */
+    static const aksnet_step roles[] = {AKSNET_STEP_ROLE_VNET, AKSNET_STEP_ROLE_ROUTE_TABLE};
+    static const char *const names[] = {"aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct recorded *ev = find_event(e, roles[i], AKSNET_STATE_DONE, NULL);
+        assert_non_null(ev);
+        char id[1024], other[1024];
+        snprintf(id, sizeof(id), "%s", ev->resource);
+        long status = 0;
+        cJSON *ra = get_resource(e, id, "2022-04-01", &status);
+        assert_int_equal(status, 200);
+        char *body = NULL;
+        {
+            cJSON *b = cJSON_CreateObject();
+            cJSON *p = cJSON_AddObjectToObject(b, "properties");
+            cJSON_AddStringToObject(p, "roleDefinitionId", jstr(ra, "properties.roleDefinitionId"));
+            cJSON_AddStringToObject(p, "principalId", jstr(ra, "properties.principalId"));
+            cJSON_AddStringToObject(p, "principalType", "ServicePrincipal");
+            body = cJSON_PrintUnformatted(b);
+            cJSON_Delete(b);
+        }
+        cJSON_Delete(ra);
+        send_ok(e, "DELETE", id, "2022-04-01", NULL);
+        snprintf(other, sizeof(other), "%.*s%s", (int)(strrchr(id, '/') + 1 - id), id, names[i]);
+        send_ok(e, "PUT", other, "2022-04-01", body);
+        free(body);
+    }
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_CREATE);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_DONE);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_ROUTE_TABLE], AKSNET_STATE_DONE);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_NOOP);
+    assert_non_null(find_event(e, AKSNET_STEP_ROLE_VNET, AKSNET_STATE_DONE, "exists"));
+    assert_non_null(find_event(e, AKSNET_STEP_ROLE_ROUTE_TABLE, AKSNET_STATE_DONE, "exists"));
+    env_stop(e);
+}
+
+static void test_provider_registered_first(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    add_rule(e, "GET", "/providers/Microsoft.ContainerService?", 200,
+             "{\"namespace\":\"Microsoft.ContainerService\",\"registrationState\":\"NotRegistered\"}", 1);
+    add_rule(e, "GET", "/providers/Microsoft.ContainerService?", 200,
+             "{\"namespace\":\"Microsoft.ContainerService\",\"registrationState\":\"Registering\"}", 1);
+
+    /* Plan mode reads and says so; nothing is registered. */
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_non_null(find_event(e, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WARNING, "NotRegistered"));
+    assert_int_equal(count_method(e, "POST"), 0);
+
+    /* Apply registers it, polling every 10 s, before the first PUT. */
+    e->rules[0].remaining = 1;
+    e->rules[1].remaining = 1;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_method(e, "POST"), 1);
+    struct journal j = journal(e);
+    long post = find_line(&j, "POST", "/subscriptions/" MT_SUB "/providers/Microsoft.ContainerService/register", 0, 0);
+    assert_true(post >= 0);
+    assert_true(find_line(&j, "PUT", GROUP_ID, 0, 0) > post);
+    journal_free(&j);
+    assert_true(slept(e, 10.0));
+    assert_non_null(find_event(e, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WAITING, "Registering"));
+    env_stop(e);
+}
+
+/* ---- the user's VNet --------------------------------------------------------------------------------- */
+
+/* A state file holding a signing key, the group networkResourceGroup and the NSG corpNsg (a type the mock does not serve). */
+static void write_seed_state(const char *path)
+{
+    EVP_PKEY *key = EVP_RSA_gen(2048);
+    assert_non_null(key);
+    BIO *bio = BIO_new(BIO_s_mem());
+    assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    char *pem = strndup(data, (size_t)n);
+    BIO_free(bio);
+    EVP_PKEY_free(key);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "version", 1);
+    cJSON_AddStringToObject(root, "signingKey", pem);
+    free(pem);
+    cJSON *list = cJSON_AddArrayToObject(root, "resources");
+    static const struct {
+        const char *provider, *type, *body;
+    } seeds[] = {
+        {"Microsoft.Resources", "resourceGroups",
+         "{\"id\":\"" NETRG_ID "\",\"name\":\"networkResourceGroup\",\"type\":\"Microsoft.Resources/resourceGroups\","
+         "\"location\":\"chinaeast2\",\"tags\":{},\"properties\":{\"provisioningState\":\"Succeeded\"}}"},
+        {"Microsoft.Network", "networkSecurityGroups",
+         "{\"id\":\"" CORP_NSG "\",\"name\":\"corpNsg\",\"type\":\"Microsoft.Network/networkSecurityGroups\","
+         "\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Succeeded\",\"securityRules\":[]}}"},
+    };
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON *b = cJSON_Parse(seeds[i].body);
+        assert_non_null(b);
+        cJSON_AddStringToObject(o, "id", cJSON_GetObjectItemCaseSensitive(b, "id")->valuestring);
+        cJSON_AddStringToObject(o, "provider", seeds[i].provider);
+        cJSON_AddStringToObject(o, "type", seeds[i].type);
+        cJSON_AddNumberToObject(o, "created", 1700000000.0);
+        cJSON_AddItemToObject(o, "body", b);
+        cJSON_AddItemToArray(list, o);
+    }
+    cJSON_AddArrayToObject(root, "operations");
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+}
+
+#define CORP_VNET_BODY                                                                                          \
+    "{\"location\":\"chinaeast2\",\"tags\":{\"owner\":\"netops\"},\"properties\":{\"addressSpace\":"             \
+    "{\"addressPrefixes\":[\"172.16.0.0/16\"]},\"subnets\":["                                                    \
+    "{\"name\":\"gateways\",\"properties\":{\"addressPrefix\":\"172.16.1.0/24\"}},"                              \
+    "{\"name\":\"aksNodes\",\"properties\":{\"addressPrefix\":\"172.16.4.0/24\",\"networkSecurityGroup\":"       \
+    "{\"id\":\"" CORP_NSG "\"},\"serviceEndpoints\":[{\"service\":\"Microsoft.Storage\"}]}},"                   \
+    "{\"name\":\"databases\",\"properties\":{\"addressPrefix\":\"172.16.8.0/24\",\"serviceEndpoints\":"          \
+    "[{\"service\":\"Microsoft.Sql\"}]}}]}}"
+
+struct seeded {
+    char dir[64];
+    char state[128];
+};
+
+static struct env *start_with_corp_vnet(struct seeded *s, const char *vnet_body)
+{
+    snprintf(s->dir, sizeof(s->dir), "/tmp/aksnet-prov-XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->state, sizeof(s->state), "%s/state.json", s->dir);
+    write_seed_state(s->state);
+    struct armmock_options o = {.state_path = s->state};
+    struct env *e = env_start(&o, load_plan("kubenet-existing-vnet.json"));
+    send_ok(e, "PUT", CORP_VNET, "2024-05-01", vnet_body);
+    return e;
+}
+
+static void seeded_cleanup(struct seeded *s)
+{
+    char tmp[160];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", s->state);
+    unlink(s->state);
+    unlink(tmp);
+    rmdir(s->dir);
+}
+
+static const cJSON *subnet_named(const cJSON *vnet, const char *name)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vnet, "properties"),
+                                                           "subnets"))
+    {
+        if (strcmp(jstr(s, "name"), name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static void test_existing_vnet_keeps_everything(void **state)
+{
+    (void)state;
+    struct seeded s;
+    memset(&s, 0, sizeof(s));
+    struct env *e = start_with_corp_vnet(&s, CORP_VNET_BODY);
+    struct journal j = journal(e);
+    size_t start = j.n;
+    journal_free(&j);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
+    assert_states(e, done);
+    /* The NSG is a warning naming the ranges. */
+    const struct recorded *w = find_event(e, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WARNING, "network security group");
+    assert_non_null(w);
+    assert_non_null(strstr(w->status, "172.16.4.0/24"));
+    assert_non_null(strstr(w->status, "172.18.0.0/16"));
+
+    /* Never a PUT on the VNet: only its subnet. */
+    j = journal(e);
+    assert_int_equal(find_line(&j, "PUT", CORP_VNET, 0, start), -1);
+    long sub = find_line(&j, "PUT", CORP_SUBNET, 0, 0);
+    assert_true(sub >= 0);
+    assert_string_equal(jstr(j.lines[sub], "requestBody.properties.networkSecurityGroup.id"), CORP_NSG);
+    /* Role assignments: on the subnet (scope subnet) and on the route table. */
+    long ra = find_put_containing(&j, CORP_SUBNET "/providers/Microsoft.Authorization/roleAssignments/", 0);
+    assert_true(ra >= 0);
+    assert_true(find_put_containing(&j, OWN_RT_ID "/providers/Microsoft.Authorization/roleAssignments/", 0) >= 0);
+    assert_true(ra < find_line(&j, "PUT", CLUSTER_ID, 0, 0));
+    journal_free(&j);
+
+    long status = 0;
+    cJSON *vnet = get_resource(e, CORP_VNET, "2024-05-01", &status);
+    assert_int_equal(status, 200);
+    assert_int_equal(
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vnet, "properties"), "subnets")),
+        3);
+    assert_string_equal(jstr(vnet, "tags.owner"), "netops");
+    const cJSON *nodes = subnet_named(vnet, "aksNodes");
+    assert_non_null(nodes);
+    assert_string_equal(jstr(nodes, "properties.networkSecurityGroup.id"), CORP_NSG);
+    assert_string_equal(jstr(nodes, "properties.serviceEndpoints.0.service"), "Microsoft.Storage");
+    assert_true(strcasecmp(jstr(nodes, "properties.routeTable.id"), OWN_RT_ID) == 0);
+    assert_string_equal(jstr(subnet_named(vnet, "databases"), "properties.serviceEndpoints.0.service"),
+                        "Microsoft.Sql");
+    assert_non_null(subnet_named(vnet, "gateways"));
+    cJSON_Delete(vnet);
+
+    /* Again: nothing to write. */
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_writes(e), writes);
+
+    /* Destroy: the user's VNet stays with everything; only aksnet's route table's association goes. */
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    vnet = get_resource(e, CORP_VNET, "2024-05-01", &status);
+    assert_int_equal(status, 200);
+    nodes = subnet_named(vnet, "aksNodes");
+    assert_non_null(nodes);
+    assert_string_equal(jstr(nodes, "properties.networkSecurityGroup.id"), CORP_NSG);
+    assert_null(jstr(nodes, "properties.routeTable.id"));
+    assert_non_null(subnet_named(vnet, "gateways"));
+    assert_non_null(subnet_named(vnet, "databases"));
+    cJSON_Delete(vnet);
+    expect_status(e, NETRG_ID, "2021-04-01", 200);
+    expect_status(e, OWN_RT_ID, "2024-05-01", 404);
+    expect_status(e, GROUP_ID, "2021-04-01", 404);
+    env_stop(e);
+    seeded_cleanup(&s);
+}
+
+/* The service range over a subnet of the user's VNet: refused before any write. */
+static void test_existing_vnet_service_range_overlap(void **state)
+{
+    (void)state;
+    struct seeded s;
+    memset(&s, 0, sizeof(s));
+    struct env *e = start_with_corp_vnet(&s, CORP_VNET_BODY);
+    set_str(&e->plan->cluster.service_cidr, "172.16.8.0/22");
+    set_str(&e->plan->cluster.dns_service_ip, "172.16.8.10");
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "databases"));
+    assert_non_null(strstr(e->err.message, "serviceCidr"));
+    assert_int_equal(count_writes(e), writes);
+    assert_int_equal(e->result.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_FAILED);
+    env_stop(e);
+    seeded_cleanup(&s);
+}
+
+/* A subnet another cluster uses: refused before any write. */
+static void test_subnet_of_another_cluster(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    /* Another plan with another cluster name on the same subnet. */
+    struct aksnet_plan *other = load_plan("kubenet.json");
+    set_str(&other->cluster.name, "otherCluster");
+    aksnet_plan_free(e->plan);
+    e->plan = other;
+    e->opts.plan = other;
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "myAKSCluster"));
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+}
+
+/* An existing subnet already associated with a route table not the plan's: aksnet does not replace it. */
+static void test_user_subnet_with_other_route_table(void **state)
+{
+    (void)state;
+    struct seeded s;
+    memset(&s, 0, sizeof(s));
+    struct env *e = start_with_corp_vnet(&s, CORP_VNET_BODY);
+    send_ok(e, "PUT", NETRG_ID "/providers/Microsoft.Network/routeTables/corpRoutes", "2024-05-01",
+            "{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}");
+    send_ok(e, "PUT", CORP_SUBNET, "2024-05-01",
+            "{\"properties\":{\"addressPrefix\":\"172.16.4.0/24\",\"routeTable\":{\"id\":\"" NETRG_ID
+            "/providers/Microsoft.Network/routeTables/corpRoutes\"}}}");
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "corpRoutes"));
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+    seeded_cleanup(&s);
+}
+
+/* ---- destroy ---------------------------------------------------------------------------------------------- */
+
+static void test_destroy_removes_only_what_it_made(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    /* Someone else's group, with a VNet. */
+    const char *keep = "/subscriptions/" MT_SUB "/resourceGroups/keep";
+    send_ok(e, "PUT", keep, "2021-04-01", "{\"location\":\"chinaeast2\"}");
+    send_ok(e, "PUT", "/subscriptions/" MT_SUB "/resourceGroups/keep/providers/Microsoft.Network/virtualNetworks/v",
+            "2024-05-01",
+            "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.9.0.0/16\"]}}}");
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    struct journal j = journal(e);
+    size_t before = j.n;
+    journal_free(&j);
+
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    const aksnet_step_state want[] = {AKSNET_STATE_SKIPPED, AKSNET_STATE_DELETED, AKSNET_STATE_DELETED,
+                                      AKSNET_STATE_DELETED, AKSNET_STATE_DELETED, AKSNET_STATE_DELETED,
+                                      AKSNET_STATE_DELETED, AKSNET_STATE_DELETED};
+    assert_states(e, want);
+    expect_status(e, keep, "2021-04-01", 200);
+    expect_status(e, "/subscriptions/" MT_SUB "/resourceGroups/keep/providers/Microsoft.Network/virtualNetworks/v",
+                  "2024-05-01", 200);
+    expect_status(e, GROUP_ID, "2021-04-01", 404);
+    expect_status(e, CLUSTER_ID, "2024-09-01", 404);
+
+    /* In reverse order, and nothing of 'keep'. */
+    j = journal(e);
+    long cluster = -1, roles = -1, vnet = -1, rt = -1, identity = -1, group = -1;
+    for (size_t i = before; i < j.n; i++) {
+        const char *p = line_path(j.lines[i]);
+        if (strcmp(line_method(j.lines[i]), "DELETE") != 0)
+            continue;
+        assert_null(strstr(p, "/keep"));
+        if (strcasecmp(p, CLUSTER_ID) == 0)
+            cluster = (long)i;
+        else if (strstr(p, "/roleAssignments/"))
+            roles = (long)i;
+        else if (strcasecmp(p, VNET_ID) == 0)
+            vnet = (long)i;
+        else if (strcasecmp(p, RT_ID) == 0)
+            rt = (long)i;
+        else if (strcasecmp(p, IDENTITY_ID) == 0)
+            identity = (long)i;
+        else if (strcasecmp(p, GROUP_ID) == 0)
+            group = (long)i;
+    }
+    journal_free(&j);
+    assert_true(cluster >= 0 && cluster < roles && roles < vnet && vnet < rt && rt < identity && identity < group);
+
+    /* Again: nothing left to remove. */
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    assert_int_equal(e->result.writes, 0);
+    env_stop(e);
+}
+
+/* A group aksnet did not make, and one aksnet made that now holds someone else's resource, stay. */
+static void test_destroy_keeps_groups_not_empty_or_not_ours(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    send_ok(e, "PUT", GROUP_ID, "2021-04-01", "{\"location\":\"chinaeast2\",\"tags\":{\"team\":\"a\"}}");
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    long status = 0;
+    cJSON *g = get_resource(e, GROUP_ID, "2021-04-01", &status);
+    assert_null(jstr(g, "tags.createdBy")); /* the user's group is not claimed */
+    assert_string_equal(jstr(g, "tags.team"), "a");
+    cJSON_Delete(g);
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_SKIPPED);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DELETED);
+    expect_status(e, GROUP_ID, "2021-04-01", 200);
+    expect_status(e, VNET_ID, "2024-05-01", 404);
+    env_stop(e);
+
+    e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    send_ok(e, "PUT", NET "/routeTables/someoneElses", "2024-05-01",
+            "{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}");
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_SKIPPED);
+    assert_non_null(find_event(e, AKSNET_STEP_GROUP, AKSNET_STATE_SKIPPED, "someoneElses"));
+    expect_status(e, NET "/routeTables/someoneElses", "2024-05-01", 200);
+    expect_status(e, RT_ID, "2024-05-01", 404);
+    env_stop(e);
+}
+
+/* ---- the seed's first variant: a system-assigned identity, no route table of aksnet's ----------------------- */
+
+static const char SYSTEM_PLAN[] =
+    "{\"subscriptionId\":\"" MT_SUB "\",\"location\":\"chinaeast2\",\"resourceGroup\":\"myResourceGroup\","
+    "\"network\":{\"vnet\":{\"name\":\"myAKSVnet\",\"addressPrefixes\":[\"192.168.0.0/16\"]},"
+    "\"subnet\":{\"name\":\"myAKSSubnet\",\"addressPrefix\":\"192.168.1.0/24\"}},"
+    "\"identity\":{\"type\":\"SystemAssigned\"},"
+    "\"cluster\":{\"name\":\"myAKSCluster\",\"networkPlugin\":\"kubenet\","
+    "\"nodePools\":[{\"name\":\"nodepool1\",\"count\":3}]}}";
+
+static void test_system_assigned(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, plan_from_text(SYSTEM_PLAN));
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROUTE_TABLE], AKSNET_STATE_SKIPPED);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_CREATE);
+
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    const aksnet_step_state want[] = {AKSNET_STATE_DONE,    AKSNET_STATE_DONE, AKSNET_STATE_SKIPPED,
+                                      AKSNET_STATE_SKIPPED, AKSNET_STATE_DONE, AKSNET_STATE_DONE,
+                                      AKSNET_STATE_SKIPPED, AKSNET_STATE_DONE};
+    assert_states(e, want);
+    struct journal j = journal(e);
+    long cluster = find_line(&j, "PUT", CLUSTER_ID, 0, 0);
+    assert_true(cluster >= 0);
+    assert_string_equal(jstr(j.lines[cluster], "requestBody.identity.type"), "SystemAssigned");
+    long ra = find_put_containing(&j, VNET_ID "/providers/Microsoft.Authorization/roleAssignments/", 0);
+    assert_true(ra > cluster);
+    assert_string_equal(jstr(j.lines[ra], "requestBody.properties.principalType"), "ServicePrincipal");
+    const char *principal = jstr(j.lines[ra], "requestBody.properties.principalId");
+    long status = 0;
+    cJSON *c = get_resource(e, CLUSTER_ID, "2024-09-01", &status);
+    assert_string_equal(principal, jstr(c, "identity.principalId"));
+    cJSON_Delete(c);
+    assert_int_equal(find_put_containing(&j, "userAssignedIdentities", 0), -1);
+    assert_int_equal(find_put_containing(&j, "/routeTables/", 0), -1);
+    journal_free(&j);
+
+    /* Again: nothing (the route table AKS associated with the subnet is kept, not fought over). */
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_writes(e), writes);
+
+    /* Destroy: the role assignment first (it was made last), then the rest. */
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_DELETED);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DELETED);
+    assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_DELETED);
+    env_stop(e);
+}
+
+/* ---- the user's identity (--assign-identity): read for its principal, never written or removed ----------- */
+
+static void test_user_identity(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    const char *idrg = "/subscriptions/" MT_SUB "/resourceGroups/idrg";
+    const char *uid = "/subscriptions/" MT_SUB "/resourceGroups/idrg/providers/Microsoft.ManagedIdentity/"
+                      "userAssignedIdentities/corpIdentity";
+    send_ok(e, "PUT", idrg, "2021-04-01", "{\"location\":\"chinaeast2\"}");
+    send_ok(e, "PUT", uid, "2023-01-31", "{\"location\":\"chinaeast2\"}");
+    set_str(&e->plan->identity.id, uid);
+    struct journal j = journal(e);
+    size_t start = j.n;
+    journal_free(&j);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_IDENTITY], AKSNET_STATE_NOOP);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DONE);
+    j = journal(e);
+    assert_int_equal(find_put_containing(&j, "corpIdentity", start), -1);
+    long cluster = find_line(&j, "PUT", CLUSTER_ID, 0, 0);
+    assert_true(cluster >= 0);
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j.lines[cluster], "requestBody"), "identity"),
+        "userAssignedIdentities");
+    assert_non_null(cJSON_GetObjectItem(ids, uid));
+    journal_free(&j);
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_IDENTITY], AKSNET_STATE_SKIPPED);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_DELETED);
+    expect_status(e, uid, "2023-01-31", 200);
+    expect_status(e, idrg, "2021-04-01", 200);
+
+    /* An identity id that names nothing: a plan error, before any write. */
+    set_str(&e->plan->identity.id, "/subscriptions/" MT_SUB "/resourceGroups/idrg/providers/"
+                                   "Microsoft.ManagedIdentity/userAssignedIdentities/nobody");
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "nobody"));
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+}
+
+/* ---- small things ------------------------------------------------------------------------------------------- */
+
+static aksnet_code failing_client(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err)
+{
+    (void)ctx;
+    *out = NULL;
+    return aksnet_error_set(err, AKSNET_EAUTH, "no credential");
+}
+
+static void test_names_and_arguments(void **state)
+{
+    (void)state;
+    assert_string_equal(aksnet_step_name(AKSNET_STEP_GROUP), "resource-group");
+    assert_string_equal(aksnet_step_name(AKSNET_STEP_CLUSTER), "cluster");
+    assert_string_equal(aksnet_step_name(AKSNET_STEP_COUNT), "unknown");
+    assert_string_equal(aksnet_state_name(AKSNET_STATE_NOOP), "no-op");
+    assert_string_equal(aksnet_state_name(AKSNET_STATE_WARNING), "warning");
+    assert_string_equal(aksnet_state_name((aksnet_step_state)99), "unknown");
+    struct aksnet_provision_options o;
+    aksnet_provision_options_init(&o);
+    assert_true(o.parallel);
+    assert_true(o.cluster_deadline == 3600.0 && o.step_deadline == 1800.0 && o.principal_wait == 600.0);
+    struct aksnet_provision_result r;
+    struct aksnet_error err;
+    assert_int_equal(aksnet_provision_run(&o, &r, &err), AKSNET_EINVAL);
+
+    /* No client to be had: the run fails at the preflight with the factory's error. */
+    struct aksnet_plan *plan = load_plan("kubenet.json");
+    o.plan = plan;
+    o.new_client = failing_client;
+    o.mode = AKSNET_RUN_APPLY;
+    assert_int_equal(aksnet_provision_run(&o, &r, &err), AKSNET_EAUTH);
+    assert_string_equal(err.message, "no credential");
+    assert_int_equal(r.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_FAILED);
+    assert_int_equal(r.states[AKSNET_STEP_GROUP], AKSNET_STATE_PENDING);
+    aksnet_plan_free(plan);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names_and_arguments),
+        cmocka_unit_test(test_seed_plan_provisions),
+        cmocka_unit_test(test_serial_run),
+        cmocka_unit_test(test_plan_mode_fresh),
+        cmocka_unit_test(test_plan_mode_tag_change),
+        cmocka_unit_test(test_immutable_change_refused),
+        cmocka_unit_test(test_throttled_vnet_put),
+        cmocka_unit_test(test_unavailable_twice_and_reset),
+        cmocka_unit_test(test_failed_operation_stops_the_graph),
+        cmocka_unit_test(test_cluster_deadline),
+        cmocka_unit_test(test_principal_not_found_retried),
+        cmocka_unit_test(test_principal_never_found),
+        cmocka_unit_test(test_cluster_permission_not_yet_effective),
+        cmocka_unit_test(test_role_assignment_exists),
+        cmocka_unit_test(test_provider_registered_first),
+        cmocka_unit_test(test_existing_vnet_keeps_everything),
+        cmocka_unit_test(test_existing_vnet_service_range_overlap),
+        cmocka_unit_test(test_subnet_of_another_cluster),
+        cmocka_unit_test(test_user_subnet_with_other_route_table),
+        cmocka_unit_test(test_destroy_removes_only_what_it_made),
+        cmocka_unit_test(test_destroy_keeps_groups_not_empty_or_not_ours),
+        cmocka_unit_test(test_system_assigned),
+        cmocka_unit_test(test_user_identity),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
