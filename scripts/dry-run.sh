@@ -1,8 +1,9 @@
 #!/bin/sh
-# make dry-run: the seed's example, offline.  Provisioning against the
-# built-in mock is not built yet (issues #3 and #5); until it is, this
-# validates the seed's plan and prints its subnet's capacity, which is the
-# part of the procedure that needs no network.
+# make dry-run: the seed's example, end to end, offline: validate it, show its
+# subnet's capacity, then `aksnet provision --dry-run`, which starts the mock
+# ARM and Entra ID server in-process on an ephemeral loopback port with a
+# throwaway credential and runs the whole plan against it, printing each
+# request it sends (stdout) and each step's progress (stderr).
 set -eu
 bin=${1:-build/aksnet}
 plan=examples/kubenet.json
@@ -13,7 +14,5 @@ echo
 echo "== aksnet capacity --subnet-prefix 192.168.1.0/24 --network-plugin kubenet"
 "$bin" capacity --subnet-prefix 192.168.1.0/24 --network-plugin kubenet
 echo
-echo "== aksnet capacity --subnet-prefix 192.168.1.0/24 --network-plugin azure --max-pods 30"
-"$bin" capacity --subnet-prefix 192.168.1.0/24 --network-plugin azure --max-pods 30
-echo
-echo "dry-run: provisioning against the built-in mock (aksnet provision --dry-run) is not built yet."
+echo "== aksnet provision --dry-run -f $plan"
+"$bin" provision --dry-run -f "$plan"

@@ -124,6 +124,8 @@ run "usage: unknown flag" 2 -- validate --frobnicate
 run "usage: no command" 2 --
 run "version" 0 -- version
 run "whoami --dry-run (in-process mock)" 0 -- whoami --dry-run
+run "provision --dry-run (the seed plan)" 0 -- provision --dry-run -f examples/kubenet.json
+run "plan --dry-run -o json" 0 -- plan --dry-run -f examples/kubenet.json -o json
 
 # The mock program: serve a token, a group and a failed request under valgrind, then SIGTERM.
 mock_case() {

@@ -26,6 +26,12 @@ static int cmd_version(const struct cli_args *args, FILE *out, FILE *err)
 static const struct command commands[] = {
     {"validate", ARGS_PLAN, cmd_validate, "check a plan offline against every kubenet rule"},
     {"capacity", ARGS_CAPACITY, cmd_capacity, "nodes and pods a subnet holds (the seed's arithmetic)"},
+    {"plan", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN, cmd_plan,
+     "validate, then read ARM: create / update / no-op per resource"},
+    {"provision", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN, cmd_provision,
+     "validate, then create in order (--dry-run: against the built-in mock)"},
+    {"destroy", ARGS_PLAN | ARGS_CONNECT | ARGS_YES | ARGS_DRY_RUN, cmd_destroy,
+     "remove what aksnet created, in reverse order"},
     {"whoami", ARGS_CONNECT | ARGS_DRY_RUN, cmd_whoami, "which credential, tenant and client; can a token be had"},
     {"version", 0, cmd_version, "print the version"},
 };

@@ -235,3 +235,92 @@ bool proc_run(struct proc_result *r, const char *bin, const char *const *args, c
     return ok;
 }
 
+
+/* ---- streaming ----------------------------------------------------------- */
+
+bool proc_stream_start(struct proc_stream *p, const char *bin, const char *const *args, char *const *envp)
+{
+    memset(p, 0, sizeof(*p));
+    p->pid = -1;
+    size_t n = 0;
+    while (args[n])
+        n++;
+    char **argv = calloc(n + 2, sizeof(*argv));
+    int fds[2];
+    if (!argv || pipe(fds) != 0) {
+        free(argv);
+        return false;
+    }
+    argv[0] = (char *)bin;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = (char *)args[i];
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    int e = posix_spawn(&p->pid, bin, &fa, NULL, argv, envp ? envp : environ);
+    posix_spawn_file_actions_destroy(&fa);
+    free(argv);
+    close(fds[1]);
+    if (e != 0) {
+        close(fds[0]);
+        p->pid = -1;
+        return false;
+    }
+    p->out = fds[0];
+    return true;
+}
+
+bool proc_stream_line(struct proc_stream *p, char *line, size_t size, long timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    for (;;) {
+        char *nl = memchr(p->buf, '\n', p->len);
+        if (nl) {
+            size_t n = (size_t)(nl - p->buf);
+            snprintf(line, size, "%.*s", (int)(n < size ? n : size - 1), p->buf);
+            memmove(p->buf, nl + 1, p->len - n - 1);
+            p->len -= n + 1;
+            return true;
+        }
+        long long left = deadline - now_ms();
+        if (left <= 0 || p->len == sizeof(p->buf))
+            return false;
+        struct pollfd pfd = {.fd = p->out, .events = POLLIN};
+        int k = poll(&pfd, 1, (int)left);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        ssize_t r = read(p->out, p->buf + p->len, sizeof(p->buf) - p->len);
+        if (r <= 0)
+            return false;
+        p->len += (size_t)r;
+    }
+}
+
+static int reap(struct proc_stream *p)
+{
+    int st = 0;
+    while (p->pid > 0 && waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (p->out >= 0)
+        close(p->out);
+    p->out = -1;
+    p->pid = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int proc_stream_kill(struct proc_stream *p)
+{
+    if (p->pid > 0)
+        kill(p->pid, SIGKILL);
+    return reap(p);
+}
+
+int proc_stream_wait(struct proc_stream *p)
+{
+    return reap(p);
+}

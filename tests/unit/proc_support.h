@@ -32,3 +32,31 @@ bool proc_run(struct proc_result *r, const char *bin, const char *const *args, c
 void proc_result_free(struct proc_result *r);
 
 #endif
+
+#ifndef AKSNET_TEST_PROC_STREAM
+#define AKSNET_TEST_PROC_STREAM
+#include <sys/types.h>
+
+/* A child whose standard output is read line by line while it runs. */
+struct proc_stream {
+    pid_t pid;
+    int out;            /* read end of the child's stdout */
+    char buf[65536];
+    size_t len;
+};
+
+/* Start bin with args in envp, stdout piped, stdin and stderr to /dev/null. */
+bool proc_stream_start(struct proc_stream *p, const char *bin, const char *const *args, char *const *envp);
+
+/*
+ * The next line of the child's stdout (without the newline) into line;
+ * false at end of output or when timeout_ms passes first.
+ */
+bool proc_stream_line(struct proc_stream *p, char *line, size_t size, long timeout_ms);
+
+/* SIGKILL the child and reap it; returns its wait status. */
+int proc_stream_kill(struct proc_stream *p);
+
+/* Wait for the child to end on its own; returns its exit code (128+signal if killed). */
+int proc_stream_wait(struct proc_stream *p);
+#endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aksnet/provision.h"
 #include "mock_support.h"
 #include "proc_support.h"
 
@@ -38,6 +39,9 @@ static void start(struct mt_mock *t)
     struct armmock_options o = {.secrets = &secret, .secret_count = 1, .lro_seconds = 0.05,
                                 .clock = mt_real_clock};
     assert_true(mt_start(t, &o, false));
+    free(t->token); /* the support fetched with its own secret; this mock knows the canary */
+    t->token = mt_fetch_token(t, MT_TENANT, MT_CLIENT, CANARY);
+    assert_non_null(t->token);
 }
 
 /* The environment of a user signed in with a client secret (and nothing else of ours). */
@@ -150,6 +154,248 @@ static void test_whoami_dry_run(void **state)
     (void)srcdir;
 }
 
+
+/* ---- provisioning -------------------------------------------------------------- */
+
+#define MAX_ARGS 24
+
+/* args + the connection flags of t, NULL-terminated, into out. */
+static void with_endpoints(const struct mt_mock *t, const char *const *args, const char **out)
+{
+    size_t n = 0;
+    while (n < MAX_ARGS - 5 && args[n]) {
+        out[n] = args[n];
+        n++;
+    }
+    out[n++] = "--arm-endpoint";
+    out[n++] = t->url;
+    out[n++] = "--authority-host";
+    out[n++] = t->url;
+    out[n] = NULL;
+}
+
+static int run_aksnet(struct mt_mock *t, const char *const *args, struct proc_result *r)
+{
+    char env[6][256], *envp[6];
+    make_env(env, envp, CANARY);
+    const char *argv[MAX_ARGS];
+    with_endpoints(t, args, argv);
+    assert_true(proc_run(r, bin(), argv, NULL, 0, envp, TIMEOUT_MS));
+    if (r->status != 0)
+        fprintf(stderr, "%s\nstdout:\n%s\nstderr:\n%s\n", r->cmd, r->out, r->err);
+    return r->status;
+}
+
+static const char *seed_plan(char path[512])
+{
+    snprintf(path, 512, "%s/examples/kubenet.json", srcdir());
+    return path;
+}
+
+/* Journal lines with method m whose path contains part (NULL: any), counted. */
+static size_t count_requests(struct mt_mock *t, const char *m, const char *part)
+{
+    size_t n = 0, hits = 0;
+    cJSON **lines = mt_journal(t, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *method = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "method"));
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "path"));
+        if (method && path && strcmp(method, m) == 0 && (!part || strstr(path, part)))
+            hits++;
+    }
+    mt_journal_free(lines, n);
+    return hits;
+}
+
+/* Index in the journal of the first method request whose path contains part; -1 when none. */
+static long first_index(struct mt_mock *t, const char *m, const char *part)
+{
+    size_t n = 0;
+    long at = -1;
+    cJSON **lines = mt_journal(t, &n);
+    for (size_t i = 0; i < n && at < 0; i++) {
+        const char *method = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "method"));
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "path"));
+        if (method && path && strcmp(method, m) == 0 && strstr(path, part))
+            at = (long)i;
+    }
+    mt_journal_free(lines, n);
+    return at;
+}
+
+/* The seed's plan provisions, in an order the graph allows, and a second run writes nothing. */
+static void test_provision_seed(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    start(&t);
+    char plan[512];
+    const char *args[] = {"provision", "-f", seed_plan(plan), "--verbose", NULL};
+    struct proc_result r;
+    assert_int_equal(run_aksnet(&t, args, &r), 0);
+    assert_null(strstr(r.out, CANARY));
+    assert_null(strstr(r.err, CANARY));
+    proc_result_free(&r);
+    long group = first_index(&t, "PUT", "/resourceGroups/myResourceGroup");
+    long rt = first_index(&t, "PUT", "/routeTables/");
+    long id = first_index(&t, "PUT", "/userAssignedIdentities/");
+    long vnet = first_index(&t, "PUT", "/virtualNetworks/");
+    long role_vnet = first_index(&t, "PUT", "/virtualNetworks/myAKSVnet/providers/Microsoft.Authorization/roleAssignments/");
+    long role_rt = first_index(&t, "PUT", "/providers/Microsoft.Authorization/roleAssignments/");
+    long cluster = first_index(&t, "PUT", "/managedClusters/");
+    assert_true(group >= 0 && rt > group && id > group && vnet > rt && role_vnet > vnet && role_vnet > id);
+    assert_true(role_rt > rt && cluster > role_vnet && cluster > role_rt);
+    assert_int_equal(count_requests(&t, "PUT", "/roleAssignments/"), 2);
+    size_t puts = count_requests(&t, "PUT", NULL);
+
+    const char *again[] = {"provision", "-f", plan, NULL};
+    assert_int_equal(run_aksnet(&t, again, &r), 0);
+    proc_result_free(&r);
+    assert_int_equal(count_requests(&t, "PUT", NULL), puts); /* nothing written the second time */
+
+    const char *plan_args[] = {"plan", "-f", plan, "-o", "json", NULL};
+    assert_int_equal(run_aksnet(&t, plan_args, &r), 0);
+    assert_null(strstr(r.out, "\"state\":\"create\""));
+    proc_result_free(&r);
+    mt_stop(&t);
+}
+
+/* The canary secret reaches no output and no journal line, whatever the command. */
+static void test_canary_every_command(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    start(&t);
+    char plan[512];
+    seed_plan(plan);
+    const char *cmds[][8] = {
+        {"plan", "-f", plan, "--verbose", NULL},
+        {"provision", "-f", plan, "--verbose", NULL},
+        {"plan", "-f", plan, "--verbose", "-o", "json", NULL},
+        {"destroy", "-f", plan, "--yes", "--verbose", NULL},
+        {"whoami", "--verbose", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        struct proc_result r;
+        assert_int_equal(run_aksnet(&t, cmds[i], &r), 0);
+        assert_no_canary(&t, &r);
+        proc_result_free(&r);
+    }
+    /* the offline commands have no endpoint flags */
+    char env[6][256], *envp[6];
+    make_env(env, envp, CANARY);
+    const char *offline[][8] = {{"validate", "-f", plan, NULL},
+                                {"capacity", "--subnet-prefix", "192.168.1.0/24", NULL}};
+    for (size_t i = 0; i < 2; i++) {
+        struct proc_result r;
+        assert_true(proc_run(&r, bin(), offline[i], NULL, 0, envp, TIMEOUT_MS));
+        assert_int_equal(r.status, 0);
+        assert_null(strstr(r.out, CANARY));
+        assert_null(strstr(r.err, CANARY));
+        proc_result_free(&r);
+    }
+    mt_stop(&t);
+}
+
+/*
+ * SIGKILL the run as each step starts creating, then run again: it
+ * converges to the same resources, none duplicated.
+ */
+static void test_kill_after_each_step(void **state)
+{
+    (void)state;
+    char plan[512];
+    seed_plan(plan);
+    for (int step = AKSNET_STEP_GROUP; step <= AKSNET_STEP_CLUSTER; step++) {
+        struct mt_mock t;
+        start(&t);
+        char env[6][256], *envp[6];
+        make_env(env, envp, CANARY);
+        const char *args[] = {"provision", "-f", plan, "-o", "json", NULL};
+        const char *argv[MAX_ARGS];
+        with_endpoints(&t, args, argv);
+        struct proc_stream p;
+        assert_true(proc_stream_start(&p, bin(), argv, envp));
+        char want[96], line[8192];
+        snprintf(want, sizeof(want), "\"step\":\"%s\"", aksnet_step_name((aksnet_step)step));
+        bool seen = false;
+        while (!seen && proc_stream_line(&p, line, sizeof(line), TIMEOUT_MS))
+            seen = strstr(line, want) && (strstr(line, "\"state\":\"create\"") || strstr(line, "\"state\":\"done\""));
+        proc_stream_kill(&p);
+        assert_true(seen);
+        struct proc_result r;
+        const char *again[] = {"provision", "-f", plan, NULL};
+        assert_int_equal(run_aksnet(&t, again, &r), 0);
+        proc_result_free(&r);
+        /* converged: a third run writes nothing; one assignment per scope */
+        size_t puts = count_requests(&t, "PUT", NULL);
+        assert_int_equal(run_aksnet(&t, again, &r), 0);
+        proc_result_free(&r);
+        assert_int_equal(count_requests(&t, "PUT", NULL), puts);
+        struct mt_response rs;
+        char path[512];
+        snprintf(path, sizeof(path), "/subscriptions/%s/resourceGroups/myResourceGroup/providers/"
+                 "Microsoft.Authorization/roleAssignments?api-version=2022-04-01", MT_SUB);
+        assert_true(mt_request(&t, "GET", path, NULL, NULL, true, NULL, &rs));
+        assert_int_equal(rs.status, 200);
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(rs.json, "value")), 2);
+        mt_response_free(&rs);
+        mt_stop(&t);
+    }
+}
+
+/* destroy removes what provision made and nothing else. */
+static void test_destroy(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    start(&t);
+    struct mt_response rs;
+    char keep[256];
+    snprintf(keep, sizeof(keep), "/subscriptions/%s/resourcegroups/keep?api-version=2021-04-01", MT_SUB);
+    assert_true(mt_request(&t, "PUT", keep, "{\"location\":\"chinaeast2\"}", NULL, true, NULL, &rs));
+    assert_int_equal(rs.status, 201);
+    mt_response_free(&rs);
+    char plan[512];
+    const char *prov[] = {"provision", "-f", seed_plan(plan), NULL};
+    struct proc_result r;
+    assert_int_equal(run_aksnet(&t, prov, &r), 0);
+    proc_result_free(&r);
+    const char *destroy[] = {"destroy", "-f", plan, "--yes", NULL};
+    assert_int_equal(run_aksnet(&t, destroy, &r), 0);
+    proc_result_free(&r);
+    char group[256];
+    snprintf(group, sizeof(group), "/subscriptions/%s/resourcegroups/myResourceGroup?api-version=2021-04-01", MT_SUB);
+    assert_true(mt_request(&t, "GET", group, NULL, NULL, true, NULL, &rs));
+    assert_int_equal(rs.status, 404);
+    mt_response_free(&rs);
+    assert_true(mt_request(&t, "GET", keep, NULL, NULL, true, NULL, &rs));
+    assert_int_equal(rs.status, 200);
+    mt_response_free(&rs);
+    mt_stop(&t);
+}
+
+/* The dry run: the whole plan against the built-in mock, each request printed. */
+static void test_provision_dry_run(void **state)
+{
+    (void)state;
+    char env[6][256], *envp[6];
+    make_env(env, envp, CANARY);
+    char plan[512];
+    const char *args[] = {"provision", "--dry-run", "-f", seed_plan(plan), NULL};
+    struct proc_result r;
+    assert_true(proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    if (r.status != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "PUT /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup"));
+    assert_non_null(strstr(r.out, "/providers/Microsoft.ContainerService/managedClusters/myAKSCluster"));
+    assert_non_null(strstr(r.out, "\"networkPlugin\":\"kubenet\""));
+    assert_null(strstr(r.out, CANARY));
+    assert_null(strstr(r.err, CANARY));
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +403,11 @@ int main(void)
         cmocka_unit_test(test_whoami_wrong_secret),
         cmocka_unit_test(test_plain_http_refused),
         cmocka_unit_test(test_whoami_dry_run),
+        cmocka_unit_test(test_provision_seed),
+        cmocka_unit_test(test_canary_every_command),
+        cmocka_unit_test(test_kill_after_each_step),
+        cmocka_unit_test(test_destroy),
+        cmocka_unit_test(test_provision_dry_run),
     };
     return cmocka_run_group_tests_name("aksnet end to end", tests, NULL, NULL);
 }

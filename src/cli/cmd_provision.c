@@ -1,0 +1,111 @@
+/*
+ * cmd_provision.c - `aksnet plan`, `aksnet provision [--dry-run]` and
+ * `aksnet destroy [--yes]`: validate offline, open a session, run the
+ * engine, render its events, map the outcome to DESIGN.md's exit codes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aksnet/provision.h"
+#include "aksnet/validate.h"
+#include "commands.h"
+#include "output.h"
+#include "progress.h"
+#include "session.h"
+
+/* The plan must be clean before anything is sent; findings are printed as `validate` prints them. */
+static int load_valid_plan(const struct cli_args *args, struct aksnet_plan **plan, FILE *out, FILE *err)
+{
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    aksnet_code rc = cli_load_plan(args, plan, &f);
+    if (rc == AKSNET_OK && *plan)
+        rc = aksnet_validate_plan(*plan, &f);
+    int code = EXIT_DONE;
+    if (rc != AKSNET_OK || f.out_of_memory) {
+        fprintf(err, "aksnet: %s\n", aksnet_strerror(AKSNET_ENOMEM));
+        code = EXIT_PLAN;
+    } else if (!*plan || aksnet_findings_count(&f, AKSNET_SEVERITY_ERROR) > 0) {
+        output_findings(&f, args->plan_file ? args->plan_file : "flags", args->output, out, err);
+        code = EXIT_PLAN;
+    } else {
+        for (size_t i = 0; i < f.count; i++)
+            fprintf(err, "warning %s %s: %s\n", f.items[i].code, f.items[i].field, f.items[i].message);
+        fprintf(err, "notice: %s\n", KUBENET_RETIREMENT_NOTICE);
+    }
+    aksnet_findings_free(&f);
+    return code;
+}
+
+/* Ask before destroying, unless --yes; a non-interactive run without --yes is refused. */
+static bool confirmed(const struct cli_args *args, const struct aksnet_plan *plan, FILE *err)
+{
+    if (args->yes || args->dry_run)
+        return true;
+    if (!isatty(STDIN_FILENO)) {
+        fprintf(err, "aksnet destroy: standard input is not a terminal; pass --yes to confirm\n");
+        return false;
+    }
+    fprintf(err, "Remove what aksnet created for cluster '%s' in resource group '%s'? Type yes: ",
+            plan->cluster.name, plan->resource_group);
+    char line[16] = "";
+    return fgets(line, sizeof(line), stdin) && strncmp(line, "yes", 3) == 0;
+}
+
+static int run(const struct cli_args *args, aksnet_run_mode mode, const char *name, FILE *out, FILE *err)
+{
+    struct aksnet_plan *plan = NULL;
+    int code = load_valid_plan(args, &plan, out, err);
+    if (code != EXIT_DONE) {
+        aksnet_plan_free(plan);
+        return code;
+    }
+    if (mode == AKSNET_RUN_DESTROY && !confirmed(args, plan, err)) {
+        aksnet_plan_free(plan);
+        return EXIT_USAGE;
+    }
+    struct cli_session s;
+    struct aksnet_error e;
+    aksnet_error_clear(&e);
+    aksnet_code rc = cli_session_open(args, plan->cloud, &s, &e);
+    if (rc != AKSNET_OK) {
+        fprintf(err, "aksnet %s: %s\n", name, e.message);
+        cli_session_close(&s);
+        aksnet_plan_free(plan);
+        return cli_exit_code(rc);
+    }
+    struct progress p;
+    progress_init(&p, args->output == OUTPUT_JSON ? out : err, args->output);
+    struct aksnet_provision_options o;
+    aksnet_provision_options_init(&o);
+    o.plan = plan;
+    o.mode = mode;
+    o.new_client = cli_session_new_client;
+    o.release = cli_session_release_client;
+    o.client_ctx = &s;
+    o.events = progress_sink(&p);
+    struct aksnet_provision_result result;
+    memset(&result, 0, sizeof(result));
+    rc = aksnet_provision_run(&o, &result, &e);
+    progress_summary(&p, &result, rc, &e, name);
+    progress_free(&p);
+    cli_session_close(&s);
+    aksnet_plan_free(plan);
+    return cli_exit_code(rc);
+}
+
+int cmd_plan(const struct cli_args *args, FILE *out, FILE *err)
+{
+    return run(args, AKSNET_RUN_PLAN, "plan", out, err);
+}
+
+int cmd_provision(const struct cli_args *args, FILE *out, FILE *err)
+{
+    return run(args, AKSNET_RUN_APPLY, args->dry_run ? "provision --dry-run" : "provision", out, err);
+}
+
+int cmd_destroy(const struct cli_args *args, FILE *out, FILE *err)
+{
+    return run(args, AKSNET_RUN_DESTROY, "destroy", out, err);
+}

@@ -1,0 +1,143 @@
+/*
+ * progress.c - events to a terminal, a log or a script.
+ */
+#include "progress.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+void progress_init(struct progress *p, FILE *out, enum output_format format)
+{
+    memset(p, 0, sizeof(*p));
+    p->out = out;
+    p->format = format;
+    p->live = format == OUTPUT_TEXT && isatty(fileno(out));
+    p->clock = aksnet_clock_system();
+    pthread_mutex_init(&p->lock, NULL);
+}
+
+void progress_free(struct progress *p)
+{
+    pthread_mutex_destroy(&p->lock);
+}
+
+static void timestamp(double now, char out[32])
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Redraw every step line in place (terminal). */
+static void redraw(struct progress *p)
+{
+    if (p->lines_drawn)
+        fprintf(p->out, "\033[%zuA", p->lines_drawn);
+    p->lines_drawn = 0;
+    for (int i = 0; i < AKSNET_STEP_COUNT; i++) {
+        fprintf(p->out, "\r\033[K%-20s %-9s %6.1fs  %s\n", aksnet_step_name((aksnet_step)i),
+                aksnet_state_name(p->steps[i].state), p->steps[i].elapsed, p->steps[i].status);
+        p->lines_drawn++;
+    }
+    fflush(p->out);
+}
+
+static void print_line(struct progress *p, const struct aksnet_event *e)
+{
+    char ts[32];
+    timestamp(p->clock->now(p->clock->ctx), ts);
+    fprintf(p->out, "%s %-20s %-9s %6.1fs %s%s%s\n", ts, aksnet_step_name(e->step), aksnet_state_name(e->state),
+            e->elapsed, e->resource ? e->resource : "", e->status && *e->status ? "  " : "",
+            e->status ? e->status : "");
+    if (e->error)
+        fprintf(p->out, "%s %-20s error: %s%s%s\n", ts, aksnet_step_name(e->step), e->error->message,
+                e->error->arm_code[0] ? " [" : "", e->error->arm_code[0] ? e->error->arm_code : "");
+    fflush(p->out);
+}
+
+static void print_json(struct progress *p, const struct aksnet_event *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "step", aksnet_step_name(e->step));
+    cJSON_AddStringToObject(o, "resource", e->resource ? e->resource : "");
+    cJSON_AddStringToObject(o, "state", aksnet_state_name(e->state));
+    cJSON_AddStringToObject(o, "status", e->status ? e->status : "");
+    cJSON_AddNumberToObject(o, "elapsed_ms", (double)(long long)(e->elapsed * 1000.0));
+    if (e->error) {
+        cJSON *err = cJSON_AddObjectToObject(o, "error");
+        cJSON_AddStringToObject(err, "code", e->error->arm_code);
+        cJSON_AddStringToObject(err, "message", e->error->arm_message[0] ? e->error->arm_message : e->error->message);
+        cJSON_AddNumberToObject(err, "httpStatus", e->error->http_status);
+    }
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (text) {
+        fprintf(p->out, "%s\n", text);
+        fflush(p->out);
+        cJSON_free(text);
+    }
+}
+
+static void on_event(void *ctx, const struct aksnet_event *e)
+{
+    struct progress *p = ctx;
+    if ((int)e->step < 0 || e->step >= AKSNET_STEP_COUNT)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->steps[e->step].state = e->state;
+    p->steps[e->step].elapsed = e->elapsed;
+    snprintf(p->steps[e->step].status, sizeof(p->steps[e->step].status), "%s", e->status ? e->status : "");
+    snprintf(p->steps[e->step].resource, sizeof(p->steps[e->step].resource), "%s", e->resource ? e->resource : "");
+    if (p->format == OUTPUT_JSON)
+        print_json(p, e);
+    else if (p->live && !e->error)
+        redraw(p);
+    else
+        print_line(p, e);
+    pthread_mutex_unlock(&p->lock);
+}
+
+struct aksnet_event_sink progress_sink(struct progress *p)
+{
+    return (struct aksnet_event_sink){on_event, p};
+}
+
+void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
+                      const struct aksnet_error *err, const char *mode)
+{
+    const char *ids[] = {r->ids.group, r->ids.route_table, r->ids.identity, r->ids.vnet, r->ids.subnet,
+                         r->ids.cluster};
+    const char *names[] = {"resourceGroup", "routeTable", "identity", "vnet", "subnet", "cluster"};
+    if (p->format == OUTPUT_JSON) {
+        cJSON *o = cJSON_CreateObject(), *s = cJSON_AddObjectToObject(o, "summary");
+        cJSON_AddStringToObject(s, "command", mode);
+        cJSON_AddStringToObject(s, "result", rc == AKSNET_OK ? "ok" : aksnet_strerror(rc));
+        cJSON_AddNumberToObject(s, "writes", (double)r->writes);
+        cJSON *res = cJSON_AddObjectToObject(s, "resources");
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+            if (ids[i][0])
+                cJSON_AddStringToObject(res, names[i], ids[i]);
+        if (rc != AKSNET_OK && err) {
+            cJSON *e = cJSON_AddObjectToObject(s, "error");
+            cJSON_AddStringToObject(e, "code", err->arm_code);
+            cJSON_AddStringToObject(e, "message", err->message);
+        }
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (text)
+            fprintf(p->out, "%s\n", text);
+        cJSON_free(text);
+        return;
+    }
+    fprintf(p->out, "%s: %s (%zu write%s)\n", mode, rc == AKSNET_OK ? "done" : aksnet_strerror(rc), r->writes,
+            r->writes == 1 ? "" : "s");
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (ids[i][0])
+            fprintf(p->out, "  %-14s %s\n", names[i], ids[i]);
+    if (rc != AKSNET_OK && err)
+        fprintf(p->out, "aksnet: %s\n", err->message);
+}

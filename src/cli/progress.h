@@ -1,0 +1,40 @@
+/*
+ * progress.h - rendering the engine's events: on a terminal one live line
+ * per step with its state and elapsed time; otherwise plain timestamped
+ * lines; with --output json one JSON object per line and a final summary.
+ */
+#ifndef AKSNET_CLI_PROGRESS_H
+#define AKSNET_CLI_PROGRESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "aksnet/provision.h"
+#include "args.h"
+
+struct progress {
+    FILE *out;
+    enum output_format format;
+    bool live;                                 /* a terminal: redraw the step lines in place */
+    const struct aksnet_clock *clock;
+    pthread_mutex_t lock;
+    struct {
+        aksnet_step_state state;
+        double elapsed;
+        char status[160];
+        char resource[512];
+    } steps[AKSNET_STEP_COUNT];
+    size_t lines_drawn;
+};
+
+/* out is stderr for text, stdout for JSON (scripts read it). */
+void progress_init(struct progress *p, FILE *out, enum output_format format);
+void progress_free(struct progress *p);
+/* The sink to hand the engine. */
+struct aksnet_event_sink progress_sink(struct progress *p);
+/* The final summary: every resource id and how the run ended. */
+void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
+                      const struct aksnet_error *err, const char *mode);
+
+#endif
