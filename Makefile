@@ -183,8 +183,9 @@ fuzz: $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_mock
 
 # GETs and token requests against the release build; the table goes to
 # build/bench/mock.md.  Bounded to about 30 seconds.
-bench: $(BUILD)/aksnet-mock
+bench: $(BUILD)/aksnet-mock $(BUILD)/aksnet
 	@BENCH_SKIP_BUILD=1 scripts/bench-mock.sh $(BUILD)/aksnet-mock
+	@scripts/bench-provision.sh $(BUILD)/aksnet
 
 # ---- dry run ------------------------------------------------------------------
 

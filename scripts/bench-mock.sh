@@ -21,7 +21,7 @@ SUB=00000000-0000-0000-0000-000000000000
 TENANT=00000000-0000-0000-0000-000000000001
 export BENCH_CLIENT_ID=bench-client BENCH_CLIENT_SECRET=bench-secret
 
-command -v wrk >/dev/null 2>&1 || scripts/install-deps.sh bench
+scripts/install-deps.sh bench
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
     make -s "$MOCK"
 fi

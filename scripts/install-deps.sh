@@ -11,7 +11,7 @@ libmicrohttpd-dev valgrind cppcheck curl openssl"
 # Extra groups a caller may ask for: `bench` adds the load tools, `fuzz` clang's libFuzzer.
 for group in "$@"; do
     case "$group" in
-        bench) PACKAGES="$PACKAGES wrk hyperfine" ;;
+        bench) PACKAGES="$PACKAGES wrk hyperfine time" ;;
         fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;
         *) echo "install-deps.sh: unknown group '$group' (known: bench, fuzz)" >&2; exit 2 ;;
     esac
