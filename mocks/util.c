@@ -9,9 +9,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/rand.h>
 
 #include "aksnet/utf8.h"
+#include "aksnet/uuid.h"
 #include "mock.h"
 
 const char *mock_header(const struct mock_request *rq, const char *name)
@@ -103,13 +103,8 @@ char *mock_lower(const char *s)
 
 void mock_uuid(char out[37])
 {
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        memset(b, 0x5a, sizeof(b)); /* never reached with a working OpenSSL */
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    if (!aksnet_uuid4(out))
+        snprintf(out, 37, "5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a"); /* never reached with a working OpenSSL */
 }
 
 void mock_time_string(double t, char out[40])

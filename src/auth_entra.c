@@ -9,6 +9,7 @@
  * would leave a copy behind), and sent with sensitive_body set so that no
  * log shows it.
  */
+#include "aksnet/uuid.h"
 #include "auth_internal.h"
 
 #include <stdio.h>
@@ -18,7 +19,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -106,19 +106,6 @@ aksnet_code aksnet_auth_entra_load_certificate(struct aksnet_auth *a, const char
     return AKSNET_OK;
 }
 
-/* jti: a random GUID (UUID v4) from OpenSSL's generator. */
-static bool random_guid(char out[37])
-{
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return false;
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-    return true;
-}
-
 /*
  * The assertion Entra ID asks of a certificate credential: aud the token
  * endpoint, iss = sub = the client, a fresh jti, valid from now for
@@ -129,7 +116,7 @@ static aksnet_code make_assertion(const struct aksnet_auth *a, const char *aud, 
                                   struct aksnet_error *err)
 {
     char jti[37];
-    if (!random_guid(jti))
+    if (!aksnet_uuid4(jti))
         return aksnet_error_set(err, AKSNET_EAUTH, "client certificate: OpenSSL could not produce random bytes");
     double t = (double)(long long)now;
     cJSON *claims = cJSON_CreateObject(), *header = cJSON_CreateObject();

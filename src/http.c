@@ -7,6 +7,7 @@
  * so that the host this file approves is the host libcurl connects to;
  * HTTP-dates by curl_getdate; JSON by cJSON; random bytes by OpenSSL.
  */
+#include "aksnet/uuid.h"
 #include "aksnet/http.h"
 #include "aksnet/aksnet.h"
 
@@ -286,19 +287,6 @@ aksnet_code aksnet_http_policy_next(const struct aksnet_http_policy *self, struc
     return aksnet_error_set(err, AKSNET_EINVAL, "HTTP pipeline has no transport");
 }
 
-/* A random UUID v4 (RFC 9562), the form ARM expects in x-ms-client-request-id. */
-static bool uuid4(char out[37])
-{
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return false;
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-    return true;
-}
-
 /*
  * The id is set only when absent: as in the Azure SDKs, every try of one
  * request carries the same x-ms-client-request-id, so ARM's logs tie them.
@@ -315,7 +303,7 @@ aksnet_code aksnet_policy_request_id(const struct aksnet_http_policy *self, stru
         rc = aksnet_http_request_set_header(rq, "User-Agent", "aksnet/" AKSNET_VERSION);
     if (rc == AKSNET_OK && !aksnet_http_request_header(rq, "x-ms-client-request-id")) {
         char id[37];
-        if (!uuid4(id))
+        if (!aksnet_uuid4(id))
             return aksnet_error_set(err, AKSNET_EIO, "OpenSSL could not produce random bytes for a request id");
         rc = aksnet_http_request_set_header(rq, "x-ms-client-request-id", id);
     }

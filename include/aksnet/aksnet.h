@@ -20,6 +20,7 @@
 #include "resid.h"
 #include "resources.h"
 #include "utf8.h"
+#include "uuid.h"
 #include "validate.h"
 
 #endif
