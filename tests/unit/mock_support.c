@@ -49,6 +49,31 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
     return add;
 }
 
+/* Send a prepared handle: collect body and headers into out, free the handle and the header list. */
+static bool perform(const struct mt_mock *t, CURL *c, struct curl_slist *hdrs, long timeout, struct mt_response *out)
+{
+    struct buf b = {0}, h = {0};
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (t->cacert[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
+    CURLcode rc = curl_easy_perform(c);
+    out->curl_code = (int)rc;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    out->body = b.data ? b.data : strdup("");
+    out->headers = h.data ? h.data : strdup("");
+    out->json = out->body && *out->body ? cJSON_Parse(out->body) : NULL;
+    return rc == CURLE_OK;
+}
+
 bool mt_request(struct mt_mock *t, const char *method, const char *path, const char *body,
                 const char *content_type, bool auth, const char *extra_header, struct mt_response *out)
 {
@@ -58,7 +83,6 @@ bool mt_request(struct mt_mock *t, const char *method, const char *path, const c
         return false;
     char url[4096], ct[256], authz[8192];
     snprintf(url, sizeof(url), "%s%s", t->url, path);
-    struct buf b = {0}, h = {0};
     struct curl_slist *hdrs = NULL;
     snprintf(ct, sizeof(ct), "Content-Type: %s", content_type ? content_type : "application/json");
     hdrs = curl_slist_append(hdrs, ct);
@@ -76,25 +100,7 @@ bool mt_request(struct mt_mock *t, const char *method, const char *path, const c
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (t->cacert[0])
-        curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
-    CURLcode rc = curl_easy_perform(c);
-    out->curl_code = (int)rc;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-    out->body = b.data ? b.data : strdup("");
-    out->headers = h.data ? h.data : strdup("");
-    out->json = out->body && *out->body ? cJSON_Parse(out->body) : NULL;
-    return rc == CURLE_OK;
+    return perform(t, c, hdrs, 30L, out);
 }
 
 const char *mt_header(const struct mt_response *r, const char *name, char *buf, size_t len)
@@ -331,7 +337,6 @@ bool mt_request_upload(struct mt_mock *t, const char *path, size_t size, bool ch
         return false;
     char url[4096], authz[8192];
     snprintf(url, sizeof(url), "%s%s", t->url, path);
-    struct buf b = {0}, h = {0};
     struct upload u = {size};
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     if (t->token) {
@@ -346,25 +351,7 @@ bool mt_request_upload(struct mt_mock *t, const char *path, size_t size, bool ch
     curl_easy_setopt(c, CURLOPT_READDATA, &u);
     if (!chunked)
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (t->cacert[0])
-        curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
-    CURLcode rc = curl_easy_perform(c);
-    out->curl_code = (int)rc;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-    out->body = b.data ? b.data : strdup("");
-    out->headers = h.data ? h.data : strdup("");
-    out->json = out->body && *out->body ? cJSON_Parse(out->body) : NULL;
-    return rc == CURLE_OK;
+    return perform(t, c, hdrs, 60L, out);
 }
 
 int mt_raw_connect(const struct mt_mock *t)
