@@ -44,6 +44,8 @@ TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
 
 .PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz bench
 .DEFAULT_GOAL := all
+# Keep test objects between runs (make would delete them as intermediates).
+.SECONDARY:
 
 all: $(BUILD)/libaksnet.a $(BUILD)/aksnet $(BUILD)/libarmmock.a $(BUILD)/aksnet-mock
 
