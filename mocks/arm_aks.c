@@ -2042,7 +2042,7 @@ static void child(struct armmock *m, const struct mock_request *rq, const struct
     mock_reply_error(rs, 404, "NotFound", "No route for '%s'.", rq->path);
 }
 
-static const struct mock_tracked_ops ops = {.lro = true, .prepare = prepare, .present = present};
+static const struct mock_tracked_ops ops = {.lro = true, .prepare = prepare};
 
 static void handle(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
                    struct mock_response *rs)

@@ -1016,7 +1016,7 @@ static void rt_put_done(struct armmock *m, struct mock_resource *r, struct mock_
 }
 
 static const struct mock_tracked_ops rt_ops = {
-    .lro = true, .prepare = rt_prepare, .can_delete = rt_can_delete, .present = rt_present,
+    .lro = true, .prepare = rt_prepare, .can_delete = rt_can_delete,
 };
 
 /* routeTables: the tracked life, then the RP's word for a creation. */

@@ -369,7 +369,6 @@ static void issue(struct token_req *q, const char *client)
     cJSON_AddStringToObject(body, "access_token", token);
     free_secret(token);
     mock_reply(q->rs, 200, body);
-    q->rs->redact_tokens = true;
 }
 
 /* ---- client secret ------------------------------------------------------------------ */
@@ -938,7 +937,6 @@ static void mi_token(struct armmock *m, const struct mock_request *rq, const cha
     cJSON_AddStringToObject(body, "token_type", "Bearer");
     free_secret(token);
     mock_reply(rs, 200, body);
-    rs->redact_tokens = true;
 }
 
 /* GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=... with Metadata: true. */

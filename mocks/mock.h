@@ -65,7 +65,6 @@ struct mock_response {
     size_t header_count;
     bool drop;                  /* close the connection without answering */
     bool changed;               /* the request changed state: save it */
-    bool redact_tokens;         /* the journal hides access tokens in the body */
 };
 
 const char *mock_header(const struct mock_request *rq, const char *name);
@@ -161,8 +160,6 @@ struct mock_tracked_ops {
                     const struct mock_resource *old, cJSON *body, struct mock_response *rs);
     /* Refuse a DELETE (reply and return false), e.g. a route table still associated. */
     bool (*can_delete)(struct armmock *m, const struct mock_resource *r, struct mock_response *rs);
-    /* A copy of the stored body as GET returns it (computed members added); NULL = plain copy. */
-    cJSON *(*present)(struct armmock *m, const struct mock_resource *r);
 };
 
 void mock_tracked_handle(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,

@@ -189,6 +189,11 @@ static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char
     return x;
 }
 
+X509 *mt_self_signed_cert(EVP_PKEY *key, const char *cn)
+{
+    return make_cert(key, key, NULL, cn, false);
+}
+
 static bool write_pem(const char *path, X509 *cert, EVP_PKEY *key)
 {
     FILE *f = fopen(path, "w");

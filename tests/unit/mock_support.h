@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/types.h>
 
 #include "armmock.h"
 
@@ -74,6 +75,9 @@ void mt_response_free(struct mt_response *r);
 /* The journal's lines, parsed; *count receives how many.  Free with mt_journal_free. */
 cJSON **mt_journal(struct mt_mock *t, size_t *count);
 void mt_journal_free(cJSON **lines, size_t count);
+
+/* A self-signed certificate for key (CN cn), as a client certificate of the tests; NULL on failure. */
+X509 *mt_self_signed_cert(EVP_PKEY *key, const char *cn);
 
 /* Get a token for client/secret at tenant; NULL on failure.  Caller frees. */
 char *mt_fetch_token(struct mt_mock *t, const char *tenant, const char *client, const char *secret);
