@@ -479,12 +479,15 @@ static bool read_identity(struct aks_ctx *c)
                   "UserAssigned, or None with a servicePrincipalProfile.", type);
 }
 
-/* kubernetesVersion: "1.30" or "1.30.6"; the default when absent. */
+/* kubernetesVersion: "1.30" or "1.30.6"; the default when absent or empty
+ * (the Azure CLI sends "" when --kubernetes-version is not given). */
 static bool read_version(struct aks_ctx *c)
 {
     const char *v = NULL;
     if (!get_str(c->props, "kubernetesVersion", "properties.kubernetesVersion", NULL, &v, c->rs))
         return false;
+    if (v && !*v)
+        v = NULL;
     if (!v && c->old)
         v = mock_json_str(props_of(c->old->body), "kubernetesVersion");
     if (!v)
@@ -837,6 +840,10 @@ static void complete_pool(const struct aks_ctx *c, cJSON *p, bool windows)
     char current[40];
     snprintf(current, sizeof(current), "%s%s", c->version, strchr(strchr(c->version, '.') + 1, '.') ? "" : ".0");
     set_default_str(p, "vmSize", "Standard_DS2_v2");
+    /* 0 asks for the default size (the Azure CLI sends 0 without --node-osdisk-size). */
+    const cJSON *disk = cJSON_GetObjectItemCaseSensitive(p, "osDiskSizeGB");
+    if (cJSON_IsNumber(disk) && disk->valuedouble == 0)
+        cJSON_DeleteItemFromObjectCaseSensitive(p, "osDiskSizeGB");
     set_default_num(p, "osDiskSizeGB", 128);
     set_default_str(p, "osDiskType", "Managed");
     set_default_str(p, "kubeletDiskType", "OS");

@@ -31,6 +31,8 @@ struct armmock_options {
     const char *tls_cert_file;     /**< PEM certificate; with tls_key_file, serve HTTPS */
     const char *tls_key_file;      /**< PEM private key */
     double lro_seconds;            /**< how long a long-running operation runs (default 0.05) */
+    bool instant_operations;       /**< answer writes synchronously, as ARM may for fast ones: the PUT's
+                                        200/201 already says Succeeded, a DELETE answers 200; no polling */
     double principal_delay;        /**< seconds before a new identity's principal is visible (default 0) */
     double token_lifetime;         /**< seconds an issued token is valid (default 3600) */
     const char *journal_path;      /**< one JSON line per request, or NULL */

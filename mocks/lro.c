@@ -102,13 +102,17 @@ static void url_location(const char *location, char out[64])
         snprintf(out, 64, "global");
 }
 
-/* Seconds a client should wait before polling, as ARM sends it (whole seconds). */
+/*
+ * Seconds a client should wait before polling, as ARM sends it: whole
+ * seconds, never 0 while the operation runs.  Clients read 0 as "no advice"
+ * and fall back to their own interval (the Azure CLI waits 30 s, the JS SDK
+ * 2 s), so a 0 would make a 50 ms operation the slowest of all.
+ */
 static int retry_after(const struct armmock *m, const struct mock_op *op, double now)
 {
-    if (m->opt.lro_seconds < 1.0)
-        return 0;
+    (void)m;
     double left = op->end - now;
-    return left <= 0 ? 0 : (int)ceil(left);
+    return left <= 1 ? 1 : (int)ceil(left);
 }
 
 /*
@@ -130,6 +134,8 @@ static void status_urls(const struct armmock *m, const struct mock_op *op, const
                     m->url, sub, op->provider, loc, op->id, api ? api : "");
     mock_add_header(rs, "Retry-After", "%d", retry_after(m, op, rq->now));
 }
+
+static void finish(struct armmock *m, struct mock_op *op);
 
 /* The answer that starts an operation, also given again to a client that repeats the request. */
 void mock_op_answer(struct armmock *m, const struct mock_request *rq, const struct mock_op *op, int status,
@@ -166,8 +172,14 @@ struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, 
         free(r->op_id);
         r->op_id = strdup(op->id);
     }
-    mock_op_answer(m, rq, op, status, rs);
     rs->changed = true;
+    if (m->opt.instant_operations && !op->fail_code) {
+        /* ARM's synchronous answer: done before the response leaves, nothing to poll. */
+        finish(m, op);
+        rs->status = status == 202 ? 200 : status;
+        return op;
+    }
+    mock_op_answer(m, rq, op, status, rs);
     return op;
 }
 

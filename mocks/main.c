@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aksnet/auth.h"
 #include "armmock.h"
 
 #define MAX_LIST 64
@@ -21,6 +22,8 @@ struct lists {
     const char *faults[MAX_LIST];
     struct armmock_credential secrets[MAX_LIST], certs[MAX_LIST], federated[MAX_LIST];
     const char *subscriptions[MAX_LIST];
+    char *owned[2 * MAX_LIST]; /* values read from @FILE */
+    size_t owned_count;
 };
 
 static void usage(FILE *out)
@@ -28,9 +31,11 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: aksnet-mock [--listen 127.0.0.1:0] [--port-file FILE] [--tls-cert PEM --tls-key PEM]\n"
             "                   [--lro-seconds S] [--principal-delay S] [--token-lifetime S]\n"
-            "                   [--journal FILE] [--state FILE] [--fault RULE]... [--client-secret ID=SECRET]...\n"
-            "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN]... [--subscription ID]...\n"
+            "                   [--journal FILE] [--state FILE] [--fault RULE]... [--client-secret ID=SECRET|ID=@FILE]...\n"
+            "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN|ID=@FILE]... [--subscription ID]...\n"
             "                   [--accept-any-client] [--identity-header SECRET]\n"
+            "  --lro-seconds S   how long each long-running operation runs (default 0.05); 0 answers every\n"
+            "                    write synchronously (200/201 with provisioningState Succeeded, no polling)\n"
             "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 429|500|503[=RETRY-AFTER]|reset|delay=MS|fail\n");
 }
 
@@ -48,19 +53,48 @@ static bool parse_seconds(const char *flag, const char *s, double *out)
     return true;
 }
 
-/* "ID=VALUE" into a credential; the value stays in argv (a test secret, never a real one). */
-static bool parse_credential(const char *flag, const char *s, struct armmock_credential *list, size_t *n)
+/*
+ * "ID=@FILE": the value from a file only its owner may read, without its
+ * trailing newline, so that scripts need not put even a test secret in argv
+ * (where ps shows it).  The message names the file, never its content.
+ */
+static const char *read_value_file(const char *flag, const char *path, struct lists *l)
+{
+    struct aksnet_error err = {0};
+    char *v = NULL;
+    size_t len = 0;
+    if (aksnet_auth_read_secret_file(path, flag, 64 * 1024, &v, &len, &err) != AKSNET_OK) {
+        fprintf(stderr, "aksnet-mock: %s\n", err.message[0] ? err.message : "cannot read the file");
+        return NULL;
+    }
+    while (len > 0 && (v[len - 1] == '\n' || v[len - 1] == '\r'))
+        v[--len] = '\0';
+    if (len == 0) {
+        fprintf(stderr, "aksnet-mock: %s: '%s' is empty\n", flag, path);
+        aksnet_auth_token_free(v);
+        return NULL;
+    }
+    l->owned[l->owned_count++] = v;
+    return v;
+}
+
+/* "ID=VALUE" or "ID=@FILE" into a credential (test secrets, never real ones). */
+static bool parse_credential(const char *flag, const char *s, struct armmock_credential *list, size_t *n,
+                             struct lists *l)
 {
     const char *eq = strchr(s, '=');
     if (!eq || eq == s || !eq[1] || *n == MAX_LIST) {
-        fprintf(stderr, "aksnet-mock: %s '%s': expected CLIENT-ID=VALUE\n", flag, s);
+        fprintf(stderr, "aksnet-mock: %s: expected CLIENT-ID=VALUE or CLIENT-ID=@FILE\n", flag);
         return false;
     }
+    const char *value = eq + 1;
+    if (list != l->certs && value[0] == '@' && !(value = read_value_file(flag, value + 1, l)))
+        return false;
     char *id = strndup(s, (size_t)(eq - s));
     if (!id)
         return false;
     list[*n].client_id = id;
-    list[*n].value = eq + 1;
+    list[*n].value = value;
     (*n)++;
     return true;
 }
@@ -79,15 +113,18 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
         else if (strcmp(a, "--port-file") == 0) *port_file = v;
         else if (strcmp(a, "--tls-cert") == 0) o->tls_cert_file = v;
         else if (strcmp(a, "--tls-key") == 0) o->tls_key_file = v;
-        else if (strcmp(a, "--lro-seconds") == 0) ok = parse_seconds(a, v, &o->lro_seconds);
+        else if (strcmp(a, "--lro-seconds") == 0) {
+            ok = parse_seconds(a, v, &o->lro_seconds);
+            o->instant_operations = ok && o->lro_seconds == 0;
+        }
         else if (strcmp(a, "--principal-delay") == 0) ok = parse_seconds(a, v, &o->principal_delay);
         else if (strcmp(a, "--token-lifetime") == 0) ok = parse_seconds(a, v, &o->token_lifetime);
         else if (strcmp(a, "--journal") == 0) o->journal_path = v;
         else if (strcmp(a, "--state") == 0) o->state_path = v;
         else if (strcmp(a, "--fault") == 0 && o->fault_count < MAX_LIST) l->faults[o->fault_count++] = v;
-        else if (strcmp(a, "--client-secret") == 0) ok = parse_credential(a, v, l->secrets, &o->secret_count);
-        else if (strcmp(a, "--client-cert") == 0) ok = parse_credential(a, v, l->certs, &o->certificate_count);
-        else if (strcmp(a, "--federated-token") == 0) ok = parse_credential(a, v, l->federated, &o->federated_count);
+        else if (strcmp(a, "--client-secret") == 0) ok = parse_credential(a, v, l->secrets, &o->secret_count, l);
+        else if (strcmp(a, "--client-cert") == 0) ok = parse_credential(a, v, l->certs, &o->certificate_count, l);
+        else if (strcmp(a, "--federated-token") == 0) ok = parse_credential(a, v, l->federated, &o->federated_count, l);
         else if (strcmp(a, "--subscription") == 0 && o->subscription_count < MAX_LIST)
             l->subscriptions[o->subscription_count++] = v;
         else if (strcmp(a, "--accept-any-client") == 0) o->accept_any_client = true;
@@ -120,6 +157,8 @@ static void free_lists(struct lists *l, const struct armmock_options *o)
         free((char *)l->certs[i].client_id);
     for (size_t i = 0; i < o->federated_count; i++)
         free((char *)l->federated[i].client_id);
+    for (size_t i = 0; i < l->owned_count; i++)
+        aksnet_auth_token_free(l->owned[i]);
 }
 
 /*

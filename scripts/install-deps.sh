@@ -8,12 +8,15 @@ set -eu
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev
 libmicrohttpd-dev valgrind cppcheck curl openssl"
 
-# Extra groups a caller may ask for: `bench` adds the load tools, `fuzz` clang's libFuzzer.
+# Extra groups a caller may ask for: `bench` adds the load tools, `fuzz` clang's libFuzzer,
+# `conformance` the Azure CLI and jq, `js` jq (Node.js comes from the machine or conformance-js.sh).
 for group in "$@"; do
     case "$group" in
         bench) PACKAGES="$PACKAGES wrk hyperfine time" ;;
         fuzz) PACKAGES="$PACKAGES clang libclang-rt-14-dev" ;;
-        *) echo "install-deps.sh: unknown group '$group' (known: bench, fuzz)" >&2; exit 2 ;;
+        conformance) PACKAGES="$PACKAGES azure-cli jq" ;;
+        js) PACKAGES="$PACKAGES jq" ;;
+        *) echo "install-deps.sh: unknown group '$group' (known: bench, fuzz, conformance, js)" >&2; exit 2 ;;
     esac
 done
 

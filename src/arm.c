@@ -785,6 +785,86 @@ aksnet_code aksnet_arm_get(const struct aksnet_arm_client *client, const char *i
     return rc;
 }
 
+/* url + "&$filter=" + filter, every byte but RFC 3986's unreserved ones percent-encoded. */
+static char *with_filter(char *url, const char *filter)
+{
+    size_t n = strlen(url), size = n + sizeof("&%24filter=") + 3 * strlen(filter);
+    char *out = realloc(url, size);
+    if (!out) {
+        free(url);
+        return NULL;
+    }
+    char *w = out + n;
+    w += snprintf(w, size - n, "&%%24filter=");
+    for (const unsigned char *p = (const unsigned char *)filter; *p; p++) {
+        if (isalnum(*p) || strchr("-._~", *p))
+            *w++ = (char)*p;
+        else
+            w += snprintf(w, 4, "%%%02X", *p);
+    }
+    *w = '\0';
+    return out;
+}
+
+/* One page: its items appended to all, *next the nextLink (NULL at the end). */
+static aksnet_code list_page(const struct aksnet_arm_client *client, const char *url, const char *path, cJSON *all,
+                             char **next, struct aksnet_error *err)
+{
+    *next = NULL;
+    struct aksnet_http_response rs = {0};
+    aksnet_code rc = send_request(client, "GET", url, NULL, &rs, err);
+    cJSON *body = rc == AKSNET_OK && ok_status(rs.status) ? parse_body(&rs) : NULL;
+    if (rc == AKSNET_OK && rs.status != 404) {
+        const cJSON *value = cJSON_GetObjectItemCaseSensitive(body, "value");
+        const cJSON *link = cJSON_GetObjectItemCaseSensitive(body, "nextLink");
+        if (!ok_status(rs.status))
+            rc = refused("GET", path, &rs, err);
+        else if (!cJSON_IsArray(value))
+            rc = not_json("GET", path, &rs, err);
+        for (const cJSON *it = rc == AKSNET_OK ? value->child : NULL; it; it = it->next)
+            cJSON_AddItemToArray(all, cJSON_Duplicate(it, 1));
+        if (rc == AKSNET_OK && cJSON_IsString(link) && link->valuestring[0] &&
+            (rc = check_operation_url(client, link->valuestring, err)) == AKSNET_OK &&
+            !(*next = strdup(link->valuestring)))
+            rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(body);
+    aksnet_http_response_free(&rs);
+    return rc;
+}
+
+/* Role assignments at a scope, say: small collections, but ARM pages them all the same. */
+aksnet_code aksnet_arm_list(const struct aksnet_arm_client *client, const char *path, const char *api_version,
+                            const char *filter, cJSON **out, struct aksnet_error *err)
+{
+    *out = NULL;
+    char *url;
+    aksnet_code rc = resource_url(client, path, api_version, &url, err);
+    if (rc != AKSNET_OK)
+        return rc;
+    if (filter && !(url = with_filter(url, filter)))
+        return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    cJSON *all = cJSON_CreateArray();
+    if (!all)
+        rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    for (int page = 0; rc == AKSNET_OK && url; page++) {
+        char *next = NULL;
+        if (page == AKSNET_ARM_LIST_PAGES)
+            rc = aksnet_error_set(err, AKSNET_EARM, "ARM's list of %.300s ran past %d pages", path,
+                                  AKSNET_ARM_LIST_PAGES);
+        else
+            rc = list_page(client, url, path, all, &next, err);
+        free(url);
+        url = next;
+    }
+    free(url);
+    if (rc == AKSNET_OK)
+        *out = all;
+    else
+        cJSON_Delete(all);
+    return rc;
+}
+
 /* The deadline counts from here, so waiting out another operation's 409 uses it up too. */
 aksnet_code aksnet_arm_put(const struct aksnet_arm_client *client, const char *id, const char *api_version,
                            const cJSON *body, const struct aksnet_lro_options *lro, cJSON **out,

@@ -288,6 +288,46 @@ static bool role_id(const struct pv_run *run, aksnet_step step, const char *prin
                           AKSNET_OK;
 }
 
+/* The last segment of an id ("/.../roleDefinitions/4d97..." -> "4d97..."). */
+static const char *last_segment(const char *id)
+{
+    const char *slash = id ? strrchr(id, '/') : NULL;
+    return slash ? slash + 1 : (id ? id : "");
+}
+
+/*
+ * The same grant made by another client (the Azure CLI names assignments
+ * with random GUIDs, aksnet with derived ones): ARM holds one assignment per
+ * scope, principal and role, and would refuse ours with RoleAssignmentExists.
+ * Found: adopt it, a no-op.  Inherited ones (granted on a parent scope) do
+ * not count: the seed asks for the grant on this scope.
+ */
+static aksnet_code find_role_elsewhere(struct pv_run *run, const struct aksnet_arm_client *client,
+                                       struct pv_step *st, const char *principal, struct aksnet_error *err)
+{
+    char path[AKSNET_ID_MAX + 64], filter[PV_PRINCIPAL_MAX + 32];
+    const char *scope = role_scope(run, st->id);
+    snprintf(path, sizeof(path), "%s/providers/Microsoft.Authorization/roleAssignments", scope);
+    snprintf(filter, sizeof(filter), "principalId eq '%s'", principal);
+    cJSON *list = NULL;
+    aksnet_code rc = aksnet_arm_list(client, path, AKSNET_API_AUTHORIZATION, filter, &list, err);
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, list)
+    {
+        const char *id = pv_path_str(it, "id"), *at = pv_path_str(it, "properties.scope");
+        const char *role = pv_path_str(it, "properties.roleDefinitionId");
+        if (id && at && role && pv_same_id(at, scope) &&
+            strcasecmp(last_segment(role), last_segment(run->ids.role_definition)) == 0) {
+            pv_set_resource(run, st->id, id);
+            st->decision = AKSNET_STATE_NOOP;
+            pv_emit(run, st->id, AKSNET_STATE_NOOP, "present, made by another client under its own name", NULL);
+            break;
+        }
+    }
+    cJSON_Delete(list);
+    return rc;
+}
+
 static aksnet_code read_role(struct pv_run *run, const struct aksnet_arm_client *client, struct pv_step *st,
                              struct aksnet_error *err)
 {
@@ -311,7 +351,9 @@ static aksnet_code read_role(struct pv_run *run, const struct aksnet_arm_client 
                                 role_scope(run, st->id));
     pv_set_resource(run, st->id, id);
     aksnet_code rc = read_existing(run, client, st, id, AKSNET_API_AUTHORIZATION, err);
-    if (rc != AKSNET_OK)
+    if (rc == AKSNET_OK && !st->existing)
+        rc = find_role_elsewhere(run, client, st, principal, err);
+    if (rc != AKSNET_OK || st->decision == AKSNET_STATE_NOOP)
         return rc;
     st->body = aksnet_resources_role_assignment_body(run->ids.role_definition, principal);
     return decide(run, st, "Microsoft.Authorization/roleAssignments", err);

@@ -58,6 +58,19 @@ struct aksnet_lro_options {
 aksnet_code aksnet_arm_get(const struct aksnet_arm_client *client, const char *id, const char *api_version,
                            cJSON **out, struct aksnet_error *err);
 
+/** Pages aksnet_arm_list follows before it gives up (a loop of nextLinks). */
+#define AKSNET_ARM_LIST_PAGES 50
+
+/**
+ * GET a collection (path?api-version, with &$filter=filter percent-encoded
+ * when filter is not NULL) and every page its nextLink names, which must be
+ * on the ARM endpoint's own origin (the token goes there).  *out is one JSON
+ * array of every page's "value" items (caller cJSON_Deletes).  A 404 is an
+ * empty array.  More than AKSNET_ARM_LIST_PAGES pages is AKSNET_EARM.
+ */
+aksnet_code aksnet_arm_list(const struct aksnet_arm_client *client, const char *path, const char *api_version,
+                            const char *filter, cJSON **out, struct aksnet_error *err);
+
 /**
  * PUT body to id and follow the operation to its end.  *out (may be NULL)
  * receives the final resource.  A 409 AnotherOperationInProgress waits for

@@ -91,10 +91,14 @@ static aksnet_code build_chain(const struct cli_session *s, struct cli_chain *c,
     return AKSNET_OK;
 }
 
-/* Start the mock for --dry-run and point the endpoints at it. */
+/*
+ * Start the mock for --dry-run and point the endpoints at it.  Its writes
+ * complete synchronously (as ARM answers fast ones): a dry run shows every
+ * request the plan needs, not seconds of polling.
+ */
 static aksnet_code start_dry_run(struct cli_session *s, const char *cloud, struct aksnet_error *err)
 {
-    struct armmock_options o = {.accept_any_client = true, .lro_seconds = 0.05};
+    struct armmock_options o = {.accept_any_client = true, .instant_operations = true};
     char why[256];
     s->mock = armmock_start(&o, why, sizeof(why));
     if (!s->mock)

@@ -262,23 +262,6 @@ static void test_vnet_put_follows_async_operation(void **state)
     env_stop(e);
 }
 
-/* Retry-After: 0 (operations under a second) is waited as min_poll, never less. */
-static void test_min_poll_floor(void **state)
-{
-    (void)state;
-    struct armmock_options o = {.lro_seconds = 0.4};
-    struct env *e = env_start(&o);
-    put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
-    e->lro.min_poll = 0.25;
-    put_ok(e, VNET_ID, NET_API, VNET_BODY);
-    assert_int_equal(e->seen.polls, 2); /* 0.25: running; 0.5: done */
-    assert_str(e->seen.states[0], "InProgress");
-    assert_str(e->seen.states[1], "Succeeded");
-    assert_int_equal(e->seen.nwaits, 2);
-    assert_true(e->seen.waits[0] == 0.25 && e->seen.waits[1] == 0.25);
-    env_stop(e);
-}
-
 /* 503 twice on the status URL: the retry policy waits its Retry-After, the operation is still followed. */
 static void test_poll_survives_throttling(void **state)
 {
@@ -646,6 +629,80 @@ static void test_location_only_flow(void **state)
     fake_free(f);
 }
 
+/* Retry-After: 0 (some services send it) is waited as min_poll, never less. */
+static void test_min_poll_floor(void **state)
+{
+    (void)state;
+    static const struct canned replies[] = {
+        {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Updating\"}}",
+         {{"Azure-AsyncOperation", OP1}, {"Retry-After", "0"}}},
+        {AKSNET_OK, 200, "{\"status\":\"InProgress\"}", {{"Retry-After", "0"}}},
+        {AKSNET_OK, 200, "{\"status\":\"Succeeded\"}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"name\":\"rt1\",\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    f->lro.min_poll = 0.25;
+    struct aksnet_error err;
+    cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{}}");
+    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    cJSON_Delete(body);
+    assert_int_equal(f->seen.polls, 2);
+    assert_str(f->seen.states[0], "InProgress");
+    assert_str(f->seen.states[1], "Succeeded");
+    assert_int_equal(f->seen.nwaits, 2);
+    assert_true(f->seen.waits[0] == 0.25 && f->seen.waits[1] == 0.25);
+    fake_free(f);
+}
+
+#define RA_PATH "/subscriptions/s/resourceGroups/g/providers/Microsoft.Authorization/roleAssignments"
+#define PAGE2 FAKE_EP RA_PATH "?api-version=2022-04-01&$skiptoken=2"
+
+/* A list follows nextLink to the end, gathers every page's items, and percent-encodes the filter. */
+static void test_list_pages(void **state)
+{
+    (void)state;
+    static const struct canned replies[] = {
+        {AKSNET_OK, 200, "{\"value\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"nextLink\":\"" PAGE2 "\"}",
+         {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"value\":[{\"name\":\"c\"}]}", {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", "principalId eq 'p1'", &out, &err),
+                     AKSNET_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 3);
+    assert_str(cJSON_GetObjectItem(cJSON_GetArrayItem(out, 2), "name")->valuestring, "c");
+    cJSON_Delete(out);
+    assert_str(f->sent[0].url, FAKE_EP RA_PATH "?api-version=2022-04-01&%24filter=principalId%20eq%20%27p1%27");
+    assert_str(f->sent[1].url, PAGE2);
+    fake_free(f);
+}
+
+/* A nextLink on another host would receive the token; a 404 is an empty list; a page without value is refused. */
+static void test_list_refusals(void **state)
+{
+    (void)state;
+    static const struct canned replies[] = {
+        {AKSNET_OK, 200, "{\"value\":[],\"nextLink\":\"https://attacker.example/next\"}", {{NULL, NULL}}},
+        {AKSNET_OK, 404, "{\"error\":{\"code\":\"NotFound\",\"message\":\"x\"}}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"items\":[]}", {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_null(out);
+    assert_non_null(strstr(err.message, "another host"));
+    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 0);
+    cJSON_Delete(out);
+    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_null(out);
+    assert_int_equal(aksnet_arm_list(&f->client, "no-slash", "2022-04-01", NULL, &out, &err), AKSNET_EINVAL);
+    fake_free(f);
+}
+
 /* An operation URL on another host would receive the bearer token: it is not followed. */
 static void test_foreign_operation_url(void **state)
 {
@@ -918,6 +975,8 @@ int main(void)
         cmocka_unit_test(test_group_put_get_missing),
         cmocka_unit_test(test_vnet_put_follows_async_operation),
         cmocka_unit_test(test_min_poll_floor),
+        cmocka_unit_test(test_list_pages),
+        cmocka_unit_test(test_list_refusals),
         cmocka_unit_test(test_poll_survives_throttling),
         cmocka_unit_test(test_operation_failed),
         cmocka_unit_test(test_deadline_then_resume),

@@ -876,6 +876,31 @@ static void test_extras(void **state)
 }
 
 /* One signing key for every test's state file (RSA generation is the slow part). */
+/*
+ * What the Azure CLI 2.45 sends without --kubernetes-version or
+ * --node-osdisk-size: "kubernetesVersion": "", "orchestratorVersion": "" and
+ * "osDiskSizeGB": 0.  AKS reads them as "the default"; so does the mock.
+ */
+static void test_az_cli_empty_defaults(void **state)
+{
+    struct fixture fx, *f = &fx;
+    start(f, &seed_scene, *state);
+    cJSON *c = seed_cluster();
+    set_str(cJSON_GetObjectItem(c, "properties"), "kubernetesVersion", "");
+    set_str(pool0(c), "orchestratorVersion", "");
+    set_num(pool0(c), "osDiskSizeGB", 0);
+    create(f, "myAKSCluster", c, "Succeeded");
+    struct mt_response r;
+    get(f, CLUSTER_ID API, &r);
+    assert_int_equal(r.status, 200);
+    cJSON *props = cJSON_GetObjectItem(r.json, "properties");
+    assert_string_equal(cJSON_GetObjectItem(props, "kubernetesVersion")->valuestring, "1.30");
+    assert_string_equal(cJSON_GetObjectItem(pool0(r.json), "orchestratorVersion")->valuestring, "1.30");
+    assert_int_equal(cJSON_GetObjectItem(pool0(r.json), "osDiskSizeGB")->valueint, 128);
+    mt_response_free(&r);
+    stop(f);
+}
+
 static int group_setup(void **state)
 {
     EVP_PKEY *key = NULL;
@@ -928,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
         cmocka_unit_test(test_extras),
+        cmocka_unit_test(test_az_cli_empty_defaults),
     };
     return cmocka_run_group_tests_name("aksnet-mock managed clusters", tests, group_setup, group_teardown);
 }

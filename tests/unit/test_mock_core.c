@@ -306,6 +306,62 @@ static void test_lro_retry_after(void **state)
     mt_stop(&t);
 }
 
+/*
+ * Under a second left, Retry-After says 1, never 0: clients read 0 as "no
+ * advice" and wait their own default (the Azure CLI 30 s, the JS SDK 2 s).
+ */
+static void test_lro_retry_after_never_zero(void **state)
+{
+    (void)state;
+    struct armmock_options o = {.lro_seconds = 0.3};
+    struct mt_mock t;
+    assert_true(mt_start(&t, &o, false));
+    put_group(&t);
+    struct mt_response r;
+    assert_int_equal(call(&t, "DELETE", RG, NULL, &r), 202);
+    assert_int_equal(header_long(&r, "Retry-After"), 1);
+    char aao[1024];
+    assert_non_null(mt_header(&r, "Azure-AsyncOperation", aao, sizeof(aao)));
+    mt_response_free(&r);
+    mt_advance(&t, 0.2);
+    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(json_str(r.json, "status"), "InProgress");
+    assert_int_equal(header_long(&r, "Retry-After"), 1);
+    mt_response_free(&r);
+    mt_stop(&t);
+}
+
+/*
+ * instant_operations (aksnet-mock --lro-seconds 0): ARM's synchronous
+ * answer.  A long-running PUT comes back 201 already Succeeded, with nothing
+ * to poll; a DELETE is 200 and the resource is gone at once.
+ */
+static void test_instant_operations(void **state)
+{
+    (void)state;
+    struct armmock_options o = {.instant_operations = true};
+    struct mt_mock t;
+    assert_true(mt_start(&t, &o, false));
+    put_group(&t);
+    static const char rt[] = SUBP "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/rt1?api-version=2024-05-01";
+    struct mt_response r;
+    char h[1024];
+    assert_int_equal(call(&t, "PUT", rt, "{\"location\":\"chinaeast2\",\"properties\":{}}", &r), 201);
+    assert_null(mt_header(&r, "Azure-AsyncOperation", h, sizeof(h)));
+    assert_null(mt_header(&r, "Retry-After", h, sizeof(h)));
+    assert_string_equal(prov_state(r.json), "Succeeded");
+    mt_response_free(&r);
+    assert_int_equal(call(&t, "GET", rt, NULL, &r), 200);
+    assert_string_equal(prov_state(r.json), "Succeeded");
+    mt_response_free(&r);
+    assert_int_equal(call(&t, "DELETE", RG, NULL, &r), 200);
+    assert_null(mt_header(&r, "Location", h, sizeof(h)));
+    mt_response_free(&r);
+    assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
+    assert_int_equal(call_status(&t, "GET", rt, NULL), 404);
+    mt_stop(&t);
+}
+
 /* Status URLs name the location as ARM writes it in URLs (no spaces, lower case), and they answer. */
 static void test_lro_status_url_location(void **state)
 {
@@ -1616,6 +1672,8 @@ int main(void)
         cmocka_unit_test(test_lro_async_operation_status),
         cmocka_unit_test(test_lro_location_form),
         cmocka_unit_test(test_lro_retry_after),
+        cmocka_unit_test(test_lro_retry_after_never_zero),
+        cmocka_unit_test(test_instant_operations),
         cmocka_unit_test(test_lro_status_url_location),
         cmocka_unit_test(test_put_group_being_deleted),
         cmocka_unit_test(test_group_delete_removes_contents),

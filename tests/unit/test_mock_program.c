@@ -202,8 +202,8 @@ static void tmpdir_file(const struct tmpdir *d, const char *name, char *out, siz
 
 static void tmpdir_remove(const struct tmpdir *d)
 {
-    static const char *const names[] = {"port",   "port.tmp",   "state.json", "state.json.tmp", "journal.jsonl",
-                                        "ca.pem", "ca.key",     "server.pem", "server.key"};
+    static const char *const names[] = {"port",   "port.tmp", "state.json", "state.json.tmp", "journal.jsonl",
+                                        "ca.pem", "ca.key",   "server.pem", "server.key",     "secret"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char f[128];
         tmpdir_file(d, names[i], f, sizeof(f));
@@ -260,6 +260,25 @@ static void url_of(const char *line, const char *prefix, char *url, size_t len)
     for (const char *c = port; *c; c++)
         assert_true(*c >= '0' && *c <= '9');
     snprintf(url, len, "%s", u);
+}
+
+/* Start the program over plain HTTP and attach t to the URL it prints. */
+static void spawn_attached(struct proc *p, const char *const *argv, struct mt_mock *t)
+{
+    char line[256], url[128];
+    spawn(p, argv);
+    assert_non_null(first_line(p, line, sizeof(line)));
+    url_of(line, "http://127.0.0.1:", url, sizeof(url));
+    mt_attach(t, url, NULL);
+}
+
+/* SIGTERM: the program stops with 0. */
+static void stop_cleanly(struct proc *p)
+{
+    assert_int_equal(kill(p->pid, SIGTERM), 0);
+    assert_true(wait_exit(p, DEADLINE_MS));
+    assert_int_equal(exit_code(p), 0);
+    proc_close(p);
 }
 
 /* Get a token and create rg1 through a running program. */
@@ -356,12 +375,8 @@ static void test_stop_with_busy_connections(void **state)
     const char *argv[] = {mock_bin(), "--fault", "GET:*/slow:delay=600000", "--client-secret",
                           MT_CLIENT "=" MT_SECRET, NULL};
     struct proc p;
-    spawn(&p, argv);
-    char line[256], url[128];
-    assert_non_null(first_line(&p, line, sizeof(line)));
-    url_of(line, "http://127.0.0.1:", url, sizeof(url));
     struct mt_mock t;
-    mt_attach(&t, url, NULL);
+    spawn_attached(&p, argv, &t);
     int half = mt_raw_connect(&t);
     assert_true(half >= 0);
     assert_true(mt_raw_send(half, "PUT " RG " HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{\"lo"));
@@ -425,6 +440,46 @@ static void test_bad_flags(void **state)
     assert_int_equal(run(&p, help), 0);
     assert_non_null(strstr(p.outbuf, "usage: aksnet-mock"));
     proc_close(&p);
+}
+
+/* Write text to path with mode (the umask aside). */
+static void write_mode(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+/*
+ * --client-secret ID=@FILE: the secret from a file only its owner may read
+ * (its trailing newline dropped), so that scripts keep it out of argv; a
+ * file others may read is refused, naming the file and never its content.
+ */
+static void test_secret_from_file(void **state)
+{
+    (void)state;
+    struct tmpdir d = {""};
+    tmpdir_make(&d);
+    char file[128], arg[256];
+    tmpdir_file(&d, "secret", file, sizeof(file));
+    snprintf(arg, sizeof(arg), "%s=@%s", MT_CLIENT, file);
+    write_mode(file, MT_SECRET "\n", 0644);
+    const char *argv[] = {mock_bin(), "--client-secret", arg, NULL};
+    struct proc p;
+    assert_int_equal(run(&p, argv), 2);
+    assert_non_null(strstr(p.errbuf, file));
+    assert_null(strstr(p.errbuf, MT_SECRET));
+    proc_close(&p);
+
+    write_mode(file, MT_SECRET "\n", 0600);
+    struct mt_mock t;
+    spawn_attached(&p, argv, &t);
+    use_it(&t); /* a token for MT_CLIENT with MT_SECRET, then a PUT and a GET */
+    free(t.token);
+    stop_cleanly(&p);
+    tmpdir_remove(&d);
 }
 
 /* What cannot start (a state file it did not write, a port taken) exits 1 and says why. */
@@ -504,10 +559,7 @@ static void test_tls(void **state)
     mt_request(&t, "GET", "/subscriptions?api-version=2022-12-01", NULL, NULL, false, NULL, &r);
     assert_true(r.status == 0 || r.status >= 400);
     mt_response_free(&r);
-    assert_int_equal(kill(p.pid, SIGTERM), 0);
-    assert_true(wait_exit(&p, DEADLINE_MS));
-    assert_int_equal(exit_code(&p), 0);
-    proc_close(&p);
+    stop_cleanly(&p);
     tmpdir_remove(&d);
 }
 
@@ -517,12 +569,8 @@ static void test_lro_seconds_fraction(void **state)
     (void)state;
     const char *argv[] = {mock_bin(), "--lro-seconds", "0.2", "--client-secret", MT_CLIENT "=" MT_SECRET, NULL};
     struct proc p;
-    spawn(&p, argv);
-    char line[256], url[128];
-    assert_non_null(first_line(&p, line, sizeof(line)));
-    url_of(line, "http://127.0.0.1:", url, sizeof(url));
     struct mt_mock t;
-    mt_attach(&t, url, NULL);
+    spawn_attached(&p, argv, &t);
     use_it(&t);
     struct mt_response r;
     assert_true(mt_request(&t, "DELETE", RG, NULL, NULL, true, NULL, &r));
@@ -531,8 +579,8 @@ static void test_lro_seconds_fraction(void **state)
     assert_non_null(mt_header(&r, "Retry-After", ra, sizeof(ra)));
     assert_non_null(mt_header(&r, "Location", loc, sizeof(loc)));
     mt_response_free(&r);
-    assert_int_equal(strncmp(loc, url, strlen(url)), 0);
-    const char *path = loc + strlen(url);
+    assert_int_equal(strncmp(loc, t.url, strlen(t.url)), 0);
+    const char *path = loc + strlen(t.url);
     long started = now_ms(), done_after = -1;
     while (done_after < 0 && now_ms() - started < DEADLINE_MS) {
         assert_true(mt_request(&t, "GET", path, NULL, NULL, true, NULL, &r));
@@ -546,10 +594,7 @@ static void test_lro_seconds_fraction(void **state)
     assert_int_equal(r.status, 404);
     mt_response_free(&r);
     free(t.token);
-    assert_int_equal(kill(p.pid, SIGTERM), 0);
-    assert_true(wait_exit(&p, DEADLINE_MS));
-    assert_int_equal(exit_code(&p), 0);
-    proc_close(&p);
+    stop_cleanly(&p);
 }
 
 int main(void)
@@ -562,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_cannot_start),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_lro_seconds_fraction),
+        cmocka_unit_test(test_secret_from_file),
     };
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
