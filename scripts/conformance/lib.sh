@@ -32,8 +32,7 @@ cf_workdir() {
 }
 
 cf_cleanup() {
-    [ -n "$CF_PID" ] && kill "$CF_PID" 2>/dev/null && wait "$CF_PID" 2>/dev/null
-    CF_PID=""
+    cf_stop_mock
     if [ -n "${AKSNET_CONFORMANCE_KEEP:-}" ]; then
         cf_say "kept $CF_DIR"
     else
@@ -60,6 +59,7 @@ cf_start_mock() {
     AZURE_SUBSCRIPTION_ID=$CF_SUB
     export AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_SUBSCRIPTION_ID
     (umask 077 && printf '%s' "$AZURE_CLIENT_SECRET" >"$CF_DIR/secret")
+    rm -f "$CF_DIR/port" "$CF_JOURNAL"
     "$CF_MOCK" --listen 127.0.0.1:0 --port-file "$CF_DIR/port" \
         --tls-cert "$CF_DIR/ca/server.pem" --tls-key "$CF_DIR/ca/server.key" \
         --client-secret "$AZURE_CLIENT_ID=@$CF_DIR/secret" --journal "$CF_JOURNAL" \
@@ -72,7 +72,7 @@ cf_start_mock() {
         sleep 0.05
     done
     CF_URL=https://127.0.0.1:$(cat "$CF_DIR/port")
-    cf_say "aksnet-mock at $CF_URL (journal $CF_JOURNAL)"
+    [ -n "${CF_QUIET:-}" ] || cf_say "aksnet-mock at $CF_URL (journal $CF_JOURNAL)"
 }
 
 # The journal as "METHOD STATUS PATH" lines, from line $1 on (default 1).
@@ -104,11 +104,17 @@ cf_expect_seed_puts() {
     for s in "/resourcegroups/$CF_RG" \
         "/providers/Microsoft.Network/virtualNetworks/myAKSVnet" \
         "/providers/Microsoft.Network/routeTables/myAKSRouteTable" \
-        "/virtualNetworks/myAKSVnet/subnets/myAKSSubnet" \
         "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity" \
         "/providers/Microsoft.ContainerService/managedClusters/myAKSCluster"; do
         cf_expect_put "$s" "$@"
     done
+    # The subnet associated with the route table: by a PUT of the subnet (the
+    # seed's way) or of the VNet with the subnet inline (aksnet's).
+    tail -n "+${1:-1}" "$CF_JOURNAL" | jq -s -e 'any(.[]; .method == "PUT" and .status < 300 and
+        (.path | test("/virtualNetworks/myAKSVnet(/subnets/myAKSSubnet)?$"; "i")) and
+        ([.requestBody | .. | objects | select(.name? == "myAKSSubnet" or .addressPrefix? != null)
+          | .. | objects | .routeTable?.id? // empty] | length > 0))' >/dev/null ||
+        cf_die "the subnet was never associated with the route table"
     tail -n "+${1:-1}" "$CF_JOURNAL" | jq -s -e 'any(.[]; .method == "PUT" and .status == 201 and
         (.path | test("/virtualNetworks/myAKSVnet/providers/Microsoft.Authorization/roleAssignments/")))' \
         >/dev/null || cf_die "no Network Contributor role assignment on the VNet in the journal"
@@ -143,4 +149,26 @@ cf_crosscheck() {
         "$CF_DIR/plan2.jsonl")
     [ -z "$left" ] || { printf '%s\n' "$left" >&2; cf_die "after provision, aksnet plan still differs (above)"; }
     cf_say "aksnet plan after provision: every resource as planned"
+}
+
+# An isolated Azure CLI pointed at the mock: its own config dir, the mock's CA
+# plus the system's, no telemetry; the mock registered as a cloud whose
+# active directory is $CF_URL/adfs (an ADFS-style authority is how the CLI's
+# MSAL skips its instance discovery on the internet).
+cf_az_setup() {
+    export AZURE_CONFIG_DIR="$CF_DIR/az" AZURE_CORE_COLLECT_TELEMETRY=no AZURE_CORE_NO_COLOR=1 \
+        AZURE_CORE_ONLY_SHOW_ERRORS=1 AZURE_CORE_OUTPUT=none
+    cat "$CF_CA" /etc/ssl/certs/ca-certificates.crt >"$CF_DIR/bundle.pem"
+    export REQUESTS_CA_BUNDLE="$CF_DIR/bundle.pem"
+    rm -rf "$AZURE_CONFIG_DIR"
+    az cloud register -n AksnetMock --endpoint-resource-manager "$CF_URL/" \
+        --endpoint-active-directory "$CF_URL/adfs" --endpoint-active-directory-resource-id "$CF_URL/" \
+        --endpoint-active-directory-graph-resource-id "$CF_URL/" --endpoint-management "$CF_URL/" &&
+        az cloud set -n AksnetMock || cf_die "az cloud register failed"
+}
+
+# Stop the mock started by cf_start_mock (cf_cleanup does it on exit too).
+cf_stop_mock() {
+    [ -n "$CF_PID" ] && kill "$CF_PID" 2>/dev/null && wait "$CF_PID" 2>/dev/null
+    CF_PID=""
 }
