@@ -3,7 +3,8 @@
 #   make            build/libaksnet.a, build/aksnet
 #   make test       unit + CLI tests under ASan/UBSan, valgrind, cppcheck
 #   make fuzz       libFuzzer on plans and on the mock's requests (FUZZ_SECONDS each)
-#   make bench      wrk against aksnet-mock over loopback (not part of `make test`)
+#   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side
+#   make conformance  the Azure CLI and the Azure SDK for JavaScript against aksnet-mock
 #   make dry-run    the seed's example, offline
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -42,7 +43,7 @@ SMOCK_OBJ := $(call obj,san,$(MOCK_SRC))
 STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
 
-.PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz bench
+.PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz bench conformance
 .DEFAULT_GOAL := all
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -183,11 +184,23 @@ fuzz: $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_mock
 
 # ---- benchmark (wrk over loopback; not part of `make test`) ---------------------
 
-# GETs and token requests against the release build; the table goes to
-# build/bench/mock.md.  Bounded to about 30 seconds.
+# GETs and token requests against the release build (build/bench/mock.md),
+# the dry run (build/bench/provision.md), then the seed's procedure by the
+# Azure CLI, the JS SDK and aksnet against the same mock binary
+# (build/bench/clients.md, copied to docs/benchmarks.md).  A few minutes.
 bench: $(BUILD)/aksnet-mock $(BUILD)/aksnet
 	@BENCH_SKIP_BUILD=1 scripts/bench-mock.sh $(BUILD)/aksnet-mock
 	@scripts/bench-provision.sh $(BUILD)/aksnet
+	@scripts/bench-clients.sh
+	@cp build/bench/clients.md docs/benchmarks.md
+
+# ---- conformance (real Azure clients against aksnet-mock; after `make test` in CI) ----
+
+# The seed's procedure by Debian's azure-cli and by the official Azure SDK for
+# JavaScript, each followed by aksnet's cross-check.  Installs both clients.
+conformance: all
+	@scripts/conformance-az.sh
+	@scripts/conformance-js.sh
 
 # ---- dry run ------------------------------------------------------------------
 
