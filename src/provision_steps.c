@@ -307,8 +307,11 @@ static aksnet_code find_role_elsewhere(struct pv_run *run, const struct aksnet_a
 {
     char path[AKSNET_ID_MAX + 64], filter[PV_PRINCIPAL_MAX + 32];
     const char *scope = role_scope(run, st->id);
-    snprintf(path, sizeof(path), "%s/providers/Microsoft.Authorization/roleAssignments", scope);
-    snprintf(filter, sizeof(filter), "principalId eq '%s'", principal);
+    if ((size_t)snprintf(path, sizeof(path), "%s/providers/Microsoft.Authorization/roleAssignments", scope) >=
+            sizeof(path) ||
+        (size_t)snprintf(filter, sizeof(filter), "principalId eq '%s'", principal) >= sizeof(filter))
+        return aksnet_error_set(err, AKSNET_EINVAL, "the scope %.300s is too long to list its role assignments",
+                                scope);
     cJSON *list = NULL;
     aksnet_code rc = aksnet_arm_list(client, path, AKSNET_API_AUTHORIZATION, filter, &list, err);
     const cJSON *it = NULL;

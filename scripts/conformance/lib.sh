@@ -60,10 +60,13 @@ cf_start_mock() {
     export AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET AZURE_SUBSCRIPTION_ID
     (umask 077 && printf '%s' "$AZURE_CLIENT_SECRET" >"$CF_DIR/secret")
     rm -f "$CF_DIR/port" "$CF_JOURNAL"
-    "$CF_MOCK" --listen 127.0.0.1:0 --port-file "$CF_DIR/port" \
-        --tls-cert "$CF_DIR/ca/server.pem" --tls-key "$CF_DIR/ca/server.key" \
+    # CF_PLAIN=1: plain HTTP (loopback only), to see what TLS costs.
+    tls="--tls-cert $CF_DIR/ca/server.pem --tls-key $CF_DIR/ca/server.key"
+    [ -z "${CF_PLAIN:-}" ] || tls=""
+    # shellcheck disable=SC2086 # $tls is two options or none; mktemp's path has no spaces
+    "$CF_MOCK" --listen 127.0.0.1:0 --port-file "$CF_DIR/port" $tls \
         --client-secret "$AZURE_CLIENT_ID=@$CF_DIR/secret" --journal "$CF_JOURNAL" \
-        --lro-seconds "${1:-0}" --subscription "$CF_SUB" >"$CF_DIR/mock.log" 2>&1 &
+        --lro-seconds "$1" --subscription "$CF_SUB" >"$CF_DIR/mock.log" 2>&1 &
     CF_PID=$!
     i=0
     while [ ! -s "$CF_DIR/port" ]; do
@@ -71,7 +74,7 @@ cf_start_mock() {
         i=$((i + 1)); [ "$i" -gt 200 ] && cf_die "aksnet-mock did not write its port in 10 s"
         sleep 0.05
     done
-    CF_URL=https://127.0.0.1:$(cat "$CF_DIR/port")
+    CF_URL=$([ -n "${CF_PLAIN:-}" ] && echo http || echo https)://127.0.0.1:$(cat "$CF_DIR/port")
     [ -n "${CF_QUIET:-}" ] || cf_say "aksnet-mock at $CF_URL (journal $CF_JOURNAL)"
 }
 

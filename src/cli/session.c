@@ -111,6 +111,7 @@ aksnet_code cli_session_open(const struct cli_args *args, const char *plan_cloud
                              struct aksnet_error *err)
 {
     memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->pool_lock, NULL);
     const char *cloud = args->plan.cloud ? args->plan.cloud : plan_cloud;
     aksnet_code rc = args->dry_run ? start_dry_run(s, cloud, err)
                                    : aksnet_cloud_endpoints(cloud, args->arm_endpoint, args->authority_host,
@@ -139,31 +140,47 @@ aksnet_code cli_session_open(const struct cli_args *args, const char *plan_cloud
 
 aksnet_code cli_session_new_client(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err)
 {
-    const struct cli_session *s = ctx;
-    struct cli_chain *c = malloc(sizeof(*c));
-    if (!c)
-        return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
-    aksnet_code rc = build_chain(s, c, true, err);
-    if (rc != AKSNET_OK) {
-        free(c);
-        return rc;
+    struct cli_session *s = ctx;
+    pthread_mutex_lock(&s->pool_lock);
+    struct cli_chain *c = s->idle;
+    if (c)
+        s->idle = c->next_idle;
+    pthread_mutex_unlock(&s->pool_lock);
+    if (!c) {
+        if (!(c = malloc(sizeof(*c))))
+            return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+        aksnet_code rc = build_chain(s, c, true, err);
+        if (rc != AKSNET_OK) {
+            free(c);
+            return rc;
+        }
     }
+    c->next_idle = NULL;
     *out = &c->arm;
     return AKSNET_OK;
 }
 
 void cli_session_release_client(void *ctx, struct aksnet_arm_client *client)
 {
-    (void)ctx;
+    struct cli_session *s = ctx;
     if (!client)
         return;
     struct cli_chain *c = (struct cli_chain *)((char *)client - offsetof(struct cli_chain, arm));
-    aksnet_curl_transport_free(&c->transport);
-    free(c);
+    pthread_mutex_lock(&s->pool_lock);
+    c->next_idle = s->idle;
+    s->idle = c;
+    pthread_mutex_unlock(&s->pool_lock);
 }
 
 void cli_session_close(struct cli_session *s)
 {
+    while (s->idle) {
+        struct cli_chain *c = s->idle;
+        s->idle = c->next_idle;
+        aksnet_curl_transport_free(&c->transport);
+        free(c);
+    }
+    pthread_mutex_destroy(&s->pool_lock);
     aksnet_auth_free(s->auth);
     if (s->token_chain.transport.send)
         aksnet_curl_transport_free(&s->token_chain.transport);

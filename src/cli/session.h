@@ -6,6 +6,7 @@
 #ifndef AKSNET_CLI_SESSION_H
 #define AKSNET_CLI_SESSION_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -23,6 +24,7 @@ struct cli_chain {
     size_t count;
     struct aksnet_arm_client arm;
     const struct cli_session *session;
+    struct cli_chain *next_idle;              /* in the session's pool */
 };
 
 struct cli_session {
@@ -37,6 +39,8 @@ struct cli_session {
     struct armmock *mock;                     /* --dry-run */
     FILE *requests;                           /* --dry-run prints each request here */
     char mock_cacert[256];
+    pthread_mutex_t pool_lock;
+    struct cli_chain *idle;                   /* released chains, their connections still open */
 };
 
 /*
@@ -47,7 +51,11 @@ aksnet_code cli_session_open(const struct cli_args *args, const char *plan_cloud
                              struct aksnet_error *err);
 void cli_session_close(struct cli_session *s);
 
-/* A pipeline and ARM client for one thread (the engine calls these). */
+/*
+ * A pipeline and ARM client for one thread (the engine calls these).  A
+ * released client goes back to the session's pool with its connection, so
+ * the next step's thread skips a TCP connection and a TLS handshake.
+ */
 aksnet_code cli_session_new_client(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err);
 void cli_session_release_client(void *ctx, struct aksnet_arm_client *client);
 
