@@ -29,6 +29,7 @@
 
 #include "aksnet/cidr.h"
 #include "aksnet/resid.h"
+#include "arm_authz.h"
 #include "arm_network.h"
 #include "mock.h"
 
@@ -58,7 +59,6 @@ static const char *const aks_versions[] = {
 #define ID_LEN 2048
 #define DEFAULT_K8S "1.30"
 #define NODE_IMAGE "AKSUbuntu-2204gen2containerd-202501.12.0"
-#define READER_ROLE "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 #define MANAGED_VNET_SPACE "10.224.0.0/12"
 #define MANAGED_SUBNET "10.224.0.0/16"
 
@@ -314,39 +314,6 @@ static int subnet_prefix(const cJSON *subnet, struct aksnet_cidr *out)
 static const char *subnet_route_table(const cJSON *subnet)
 {
     return mock_json_str(cJSON_GetObjectItemCaseSensitive(props_of(subnet), "routeTable"), "id");
-}
-
-/* The scope of a role assignment: properties.scope, else its id without the assignment part. */
-static void assignment_scope(const struct mock_resource *r, char *out, size_t len)
-{
-    const char *scope = mock_json_str(props_of(r->body), "scope");
-    const char *cut = find_ci(r->id, "/providers/Microsoft.Authorization/roleAssignments/");
-    if (scope)
-        snprintf(out, len, "%s", scope);
-    else
-        snprintf(out, len, "%.*s", cut ? (int)(cut - r->id) : 0, r->id);
-}
-
-/*
- * True if principal holds a role other than Reader on id or above it (the
- * resource, its parent, its group, its subscription), as ARM inherits roles.
- */
-static bool has_role(struct armmock *m, const char *principal, const char *id)
-{
-    for (size_t i = 0; principal && i < m->store.count; i++) {
-        const struct mock_resource *r = m->store.items[i];
-        const cJSON *p = props_of(r->body);
-        const char *who = mock_json_str(p, "principalId");
-        const char *role = mock_json_str(p, "roleDefinitionId");
-        char scope[ID_LEN];
-        if (r->type != &mock_type_role_assignment || !who || strcasecmp(who, principal) != 0 ||
-            (role && find_ci(role, READER_ROLE)))
-            continue;
-        assignment_scope(r, scope, sizeof(scope));
-        if (scope[0] && scope_covers(scope, id))
-            return true;
-    }
-    return false;
 }
 
 /* True if the cluster stored as r uses kubenet. */
@@ -1350,12 +1317,12 @@ static bool check_permissions(struct aks_ctx *c)
 {
     if (c->identity != ID_USER || c->nsubnets == 0)
         return true;
-    if (c->route_table && !c->own_table && !has_role(c->m, c->principal, c->route_table))
+    if (c->route_table && !c->own_table && !mock_authz_can_write(c->m, c->principal, c->route_table))
         return refuse(c->rs, "CustomRouteTableMissingPermission", NULL,
                       "Managed identity or service principle must be given permission to read and write to custom "
                       "route table %s. Please see https://aka.ms/aks/customrt for more information", c->route_table);
     for (size_t k = 0; k < c->nsubnets; k++)
-        if (!has_role(c->m, c->principal, c->subnets[k].id))
+        if (!mock_authz_can_write(c->m, c->principal, c->subnets[k].id))
             return refuse(c->rs, "LinkedAuthorizationFailed", NULL,
                           "The client '%s' with object id '%s' has permission to perform action "
                           "'Microsoft.ContainerService/managedClusters/write' on scope '%s'; however, it does not have "

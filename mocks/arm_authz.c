@@ -1063,17 +1063,31 @@ void mock_arm_authz(struct armmock *m, const struct mock_request *rq, const char
     free(canonical);
 }
 
-bool mock_authz_has_role(struct armmock *m, const char *principal_id, const char *scope_id,
-                         const char *role_guid_or_null)
+/* One grant of principal_id at scope_id or above, for role (NULL: any) and, when write_only, not read-only. */
+static bool find_grant(struct armmock *m, const char *principal_id, const char *scope_id, const char *role,
+                       bool write_only)
 {
-    const char *role = role_guid_or_null ? last_segment(role_guid_or_null) : NULL;
     for (size_t i = 0; principal_id && scope_id && i < m->store.count; i++) {
         const struct mock_resource *r = m->store.items[i];
         const char *a = ra_prop(r, "scope"), *pid = ra_prop(r, "principalId"), *rd = ra_prop(r, "roleDefinitionId");
         if (r->type != &mock_type_role_assignment || !a || !pid || !rd || strcasecmp(pid, principal_id) != 0)
             continue;
+        const struct builtin_role *b = builtin_by_guid(last_segment(rd));
+        if (write_only && b && b->actions == read_actions)
+            continue;
         if ((!role || strcasecmp(last_segment(rd), role) == 0) && covers(a, scope_id))
             return true;
     }
     return false;
+}
+
+bool mock_authz_has_role(struct armmock *m, const char *principal_id, const char *scope_id,
+                         const char *role_guid_or_null)
+{
+    return find_grant(m, principal_id, scope_id, role_guid_or_null ? last_segment(role_guid_or_null) : NULL, false);
+}
+
+bool mock_authz_can_write(struct armmock *m, const char *principal_id, const char *scope_id)
+{
+    return find_grant(m, principal_id, scope_id, NULL, true);
 }

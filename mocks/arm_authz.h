@@ -21,4 +21,11 @@ struct armmock;
 bool mock_authz_has_role(struct armmock *m, const char *principal_id, const char *scope_id,
                          const char *role_guid_or_null);
 
+/*
+ * True when principal_id holds, at scope_id or above, a role that may write
+ * (any but a read-only built-in such as Reader): what AKS checks on a custom
+ * subnet and route table before it creates a cluster.
+ */
+bool mock_authz_can_write(struct armmock *m, const char *principal_id, const char *scope_id);
+
 #endif
