@@ -5,7 +5,8 @@
 # `aksnet provision` brings them to the plan without recreating any.
 #
 #   scripts/conformance-az.sh            exit 0 when every step passed
-#   LRO_SECONDS=1 scripts/...            every long-running operation takes 1 s
+#   LRO_SECONDS=0 scripts/...            writes answered synchronously (default 1: each
+#                                        long-running operation runs 1 s, so the client polls it)
 #   AKSNET_CONFORMANCE_KEEP=1            keep the temp dir (journal, CLI config)
 #   CF_SKIP_CROSSCHECK=1                 only the CLI's run (used by make bench)
 #
@@ -25,13 +26,14 @@ CF_NAME=conformance-az
 scripts/install-deps.sh conformance
 cf_build
 cf_workdir
-cf_start_mock "${LRO_SECONDS:-0}"
+cf_start_mock "${LRO_SECONDS:-1}"
 
 cf_az_setup
 sh scripts/conformance/az-seed.sh
 
 cf_check_journal
 cf_expect_seed_puts
+[ "${LRO_SECONDS:-1}" = 0 ] || cf_expect_polls
 cf_say "the Azure CLI ran the seed's procedure: every command succeeded"
 
 [ -n "${CF_SKIP_CROSSCHECK:-}" ] || cf_crosscheck

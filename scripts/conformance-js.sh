@@ -7,7 +7,8 @@
 # scripts/conformance/lib.sh).
 #
 #   scripts/conformance-js.sh            exit 0 when every step passed
-#   LRO_SECONDS=1 scripts/...            every long-running operation takes 1 s
+#   LRO_SECONDS=0 scripts/...            writes answered synchronously (default 1: each
+#                                        long-running operation runs 1 s, so the client polls it)
 #   AKSNET_CONFORMANCE_KEEP=1            keep the temp dir (journal)
 #   CF_SKIP_CROSSCHECK=1                 only the SDK's run
 #
@@ -30,12 +31,13 @@ if [ ! -d "$js/node_modules" ] || [ "$js/package-lock.json" -nt "$js/node_module
 fi
 cf_build
 cf_workdir
-cf_start_mock "${LRO_SECONDS:-0}"
+cf_start_mock "${LRO_SECONDS:-1}"
 
 AKSNET_MOCK_URL=$CF_URL NODE_EXTRA_CA_CERTS=$CF_CA node "$js/seed.mjs" || cf_die "the SDK's run failed"
 
 cf_check_journal
 cf_expect_seed_puts
+[ "${LRO_SECONDS:-1}" = 0 ] || cf_expect_polls
 cf_say "the Azure SDK for JavaScript ran the seed's procedure: every call succeeded"
 
 [ -n "${CF_SKIP_CROSSCHECK:-}" ] || cf_crosscheck

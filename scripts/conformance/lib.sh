@@ -175,3 +175,13 @@ cf_stop_mock() {
     [ -n "$CF_PID" ] && kill "$CF_PID" 2>/dev/null && wait "$CF_PID" 2>/dev/null
     CF_PID=""
 }
+
+# With long-running operations, the client followed them: it polled an
+# Azure-AsyncOperation URL until it said Succeeded.
+cf_expect_polls() {
+    tail -n "+${1:-1}" "$CF_JOURNAL" | jq -s -e 'any(.[]; .method == "GET" and .status == 200 and
+        (.path | test("/providers/[^/]+/locations/[^/]+/operations/")) and .responseBody.status == "Succeeded")' \
+        >/dev/null || cf_die "the client never followed a long-running operation to its end"
+    cf_say "the client followed $(tail -n "+${1:-1}" "$CF_JOURNAL" | jq -r 'select(.method == "GET" and
+        (.path | test("/locations/[^/]+/operations/"))) | .path' | sort -u | wc -l) long-running operations"
+}
