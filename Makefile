@@ -1,7 +1,7 @@
 # aksnet - build, test, dry run.
 #
 #   make            build/libaksnet.a, build/aksnet
-#   make test       unit + CLI tests under ASan/UBSan, valgrind, cppcheck
+#   make test       unit + CLI tests under ASan/UBSan, the threaded ones under TSan, valgrind, cppcheck
 #   make fuzz       libFuzzer on plans and on the mock's requests (FUZZ_SECONDS each)
 #   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side
 #   make conformance  the Azure CLI and the Azure SDK for JavaScript against aksnet-mock
@@ -26,6 +26,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -Iinclude -Isrc -Imocks $(PKG_CFLAGS) $(CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 
 LIB_SRC  := $(wildcard src/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
@@ -42,8 +43,14 @@ MOCK_OBJ := $(call obj,obj,$(MOCK_SRC))
 SMOCK_OBJ := $(call obj,san,$(MOCK_SRC))
 STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
+# The tests whose code runs threads: the engine's graph, the mock's server,
+# the pipeline and the CLI against the mock.  ThreadSanitizer runs these.
+TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/tests/%,test_provision test_arm test_auth test_http test_mock_core \
+                test_e2e)
+TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
+TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
 
-.PHONY: all deps test unit-tests memcheck lint dry-run install clean fuzz bench conformance
+.PHONY: all deps test unit-tests tsan memcheck lint dry-run install clean fuzz bench conformance
 .DEFAULT_GOAL := all
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -65,6 +72,11 @@ $(BUILD)/san/%.o: %.c | deps
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC san  $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tsan/%.o: %.c | deps
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC tsan $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(TSANFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libaksnet.a: $(LIB_OBJ)
 	@rm -f $@
@@ -112,6 +124,17 @@ $(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/
 	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a \
 	    $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread -lm
 
+$(BUILD)/tsan/libtsan-all.a: $(TLIB_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/tsan/tests/%: $(BUILD)/tsan/tests/unit/%.o $(TTEST_SUPPORT) $(BUILD)/tsan/libtsan-all.a
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(TSANFLAGS) -o $@ $< $(TTEST_SUPPORT) $(BUILD)/tsan/libtsan-all.a \
+	    $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread -lm
+
 # ---- tests -------------------------------------------------------------------
 
 # Unit and CLI tests, every one under AddressSanitizer and UBSan.  The CLI
@@ -123,6 +146,14 @@ unit-tests: $(TESTS) $(BUILD)/san/aksnet $(BUILD)/san/aksnet-mock
 	        ASAN_OPTIONS=detect_leaks=1 $$t || fail=1; \
 	done; exit $$fail
 
+# The threaded tests again under ThreadSanitizer: any data race fails them.
+tsan: $(TSAN_TESTS) $(BUILD)/san/aksnet $(BUILD)/san/aksnet-mock
+	@fail=0; for t in $(TSAN_TESTS); do \
+	    echo "== $$t (TSan)"; \
+	    AKSNET_BIN=$(BUILD)/san/aksnet AKSNET_MOCK_BIN=$(BUILD)/san/aksnet-mock AKSNET_SRCDIR=. \
+	        TSAN_OPTIONS="halt_on_error=1 exitcode=66" $$t || fail=1; \
+	done; exit $$fail
+
 # No leak and no memory error in the release binary, on every example and on bad input.
 memcheck: $(BUILD)/aksnet
 	@scripts/memcheck.sh $(BUILD)/aksnet
@@ -132,7 +163,7 @@ lint: | deps
 	    --std=c11 --inline-suppr -Iinclude -Isrc -Imocks src mocks tests/unit 2>&1
 	@echo "cppcheck: clean"
 
-test: all unit-tests memcheck lint
+test: all unit-tests tsan memcheck lint
 	@echo "make test: all passed"
 
 # ---- fuzzing (clang's libFuzzer; not part of `make test`) ----------------------
@@ -223,3 +254,4 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
 -include $(wildcard $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
 -include $(wildcard $(BUILD)/san/tests/unit/*.d)
+-include $(wildcard $(BUILD)/tsan/*/*.d $(BUILD)/tsan/tests/unit/*.d)
