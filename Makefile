@@ -24,15 +24,40 @@ CFLAGS   ?=
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
-ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -Iinclude -Isrc -Imocks $(PKG_CFLAGS) $(CFLAGS)
+BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+
+# Who may include whom.  Each folder is compiled with the include paths of
+# the folders below it in the data flow and nothing else, so an include
+# that crosses the layering fails to compile (scripts/checksrc.py says the
+# same in words).  The CLI sees only the public headers; nothing under src/
+# sees the mock.  docs/architecture.md draws the picture.
+LAYERS.src/util      := util
+LAYERS.src/http      := util http
+LAYERS.src/auth      := util http auth
+LAYERS.src/arm       := util http auth arm
+LAYERS.src/plan      := util plan
+LAYERS.src/provision := util plan http auth arm provision
+LAYERS.src/cli       :=
+INCS.mocks           := -Isrc/util -Imocks
+INCS.tests           := $(addprefix -Isrc/,util http auth arm plan provision) -Imocks -Itests/support
+folder_of = $(patsubst %/,%,$(dir $(1)))
+layer_incs = $(if $(filter tests/%,$(1)),$(INCS.tests),$(if $(filter mocks/%,$(1)),$(INCS.mocks),$(addprefix -Isrc/,$(LAYERS.$(call folder_of,$(1))))))
+incs = -Iinclude $(call layer_incs,$(1))
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+commit_flag = $(if $(filter %/version.c,$(1)),-DAKSNET_COMMIT='"$(GIT_COMMIT)"')
+ALL_CFLAGS = $(BASE_CFLAGS) $(call incs,$<) $(call commit_flag,$<)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 
-LIB_SRC  := $(wildcard src/*.c)
+LIB_DIRS := util http auth arm plan provision
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 MOCK_SRC := $(filter-out mocks/main.c,$(wildcard mocks/*.c))
-TEST_SRC := $(wildcard tests/unit/test_*.c)
-TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
+# Unit tests (one module each, no process started) and end-to-end tests
+# (the real binaries against aksnet-mock on loopback); tests/support is
+# what both share: the mock in-process, fake transports, keys, processes.
+TEST_SRC := $(wildcard tests/unit/test_*.c) $(wildcard tests/e2e/test_*.c)
+TEST_SUPPORT := $(wildcard tests/support/*.c)
 
 obj      = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
 LIB_OBJ  := $(call obj,obj,$(LIB_SRC))
@@ -42,10 +67,10 @@ SCLI_OBJ := $(call obj,san,$(CLI_SRC))
 MOCK_OBJ := $(call obj,obj,$(MOCK_SRC))
 SMOCK_OBJ := $(call obj,san,$(MOCK_SRC))
 STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
-TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRC))
+TESTS    := $(foreach t,$(TEST_SRC),$(BUILD)/san/bin/$(basename $(notdir $(t))))
 # The tests whose code runs threads: the engine's graph, the mock's server,
 # the pipeline and the CLI against the mock.  ThreadSanitizer runs these.
-TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/tests/%,test_provision test_arm test_auth test_http test_mock_core \
+TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/bin/%,test_provision test_arm test_auth test_http test_mock_core \
                 test_e2e)
 TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
 TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
@@ -108,17 +133,23 @@ $(BUILD)/san/aksnet-mock: $(BUILD)/san/mocks/main.o $(BUILD)/san/libarmmock.a $(
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lpthread -lm
 
-# aksnet links the mock for --dry-run.
-$(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libarmmock.a $(BUILD)/libaksnet.a
+# The tool links the library only; --dry-run starts the aksnet-mock program beside it.
+$(BUILD)/aksnet: $(CLI_OBJ) $(BUILD)/libaksnet.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libarmmock.a $(BUILD)/libaksnet.a $(PKG_LIBS) -lpthread -lm
+	$(Q)$(CC) $(OPT) -o $@ $(CLI_OBJ) $(BUILD)/libaksnet.a $(PKG_LIBS) -lpthread -lm
 
-$(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
+$(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libaksnet.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a $(PKG_LIBS) \
-	    -lpthread -lm
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lpthread -lm
 
-$(BUILD)/san/tests/%: $(BUILD)/san/tests/unit/%.o $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
+# The commit in `aksnet --version` follows HEAD.
+$(BUILD)/obj/src/util/version.o $(BUILD)/san/src/util/version.o: .FORCE
+.PHONY: .FORCE
+.FORCE:
+
+test_obj = $(firstword $(foreach d,unit e2e,$(if $(wildcard tests/$(d)/$(1).c),$(BUILD)/$(2)/tests/$(d)/$(1).o)))
+.SECONDEXPANSION:
+$(BUILD)/san/bin/%: $$(call test_obj,$$*,san) $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $< $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a \
@@ -129,7 +160,7 @@ $(BUILD)/tsan/libtsan-all.a: $(TLIB_OBJ)
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/tsan/tests/%: $(BUILD)/tsan/tests/unit/%.o $(TTEST_SUPPORT) $(BUILD)/tsan/libtsan-all.a
+$(BUILD)/tsan/bin/%: $$(call test_obj,$$*,tsan) $(TTEST_SUPPORT) $(BUILD)/tsan/libtsan-all.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(TSANFLAGS) -o $@ $< $(TTEST_SUPPORT) $(BUILD)/tsan/libtsan-all.a \
@@ -160,7 +191,8 @@ memcheck: $(BUILD)/aksnet
 
 lint: | deps
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 --inline-suppr -Iinclude -Isrc -Imocks src mocks tests/unit 2>&1
+	    --std=c11 --inline-suppr -Iinclude $(addprefix -Isrc/,$(LIB_DIRS) cli) -Imocks -Itests/support \
+	    src mocks tests/unit tests/e2e tests/support 2>&1
 	@echo "cppcheck: clean"
 
 test: all unit-tests tsan memcheck lint
@@ -251,7 +283,7 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
 -include $(wildcard $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
--include $(wildcard $(BUILD)/san/tests/unit/*.d)
--include $(wildcard $(BUILD)/tsan/*/*.d $(BUILD)/tsan/tests/unit/*.d)
+-include $(wildcard $(BUILD)/san/tests/*/*.d)
+-include $(wildcard $(BUILD)/tsan/*/*/*.d $(BUILD)/tsan/tests/*/*.d)

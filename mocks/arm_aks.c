@@ -27,8 +27,8 @@
 
 #include <openssl/evp.h>
 
-#include "aksnet/cidr.h"
-#include "aksnet/resid.h"
+#include "cidr.h"
+#include "resid.h"
 #include "arm_authz.h"
 #include "arm_network.h"
 #include "mock.h"
@@ -76,7 +76,7 @@ struct aks_subnet {
     const char *id;              /* as the first pool named it */
     struct mock_resource *vnet;
     cJSON *json;                 /* the subnet inside the VNet's body */
-    struct aksnet_cidr prefix;
+    struct aksnet__cidr prefix;
     const char *route_table;     /* associated route table id, or NULL */
     long need;                   /* addresses the pools need, surge included */
 };
@@ -95,7 +95,7 @@ struct aks_ctx {
     char plugin[16];
     bool kubenet, overlay;
     char outbound[32];
-    struct aksnet_cidr pod, service;
+    struct aksnet__cidr pod, service;
     uint32_t dns;
     char version[32];
     char node_group[96];
@@ -276,10 +276,10 @@ static bool node_group_id(const char *cluster_id, const char *group, char *out, 
 /* The subnet named by id inside its VNet's body, or NULL; *vnet receives the VNet. */
 static cJSON *find_subnet(struct armmock *m, const char *subnet_id, struct mock_resource **vnet)
 {
-    struct aksnet_resid rid;
+    struct aksnet__resid rid;
     char vid[ID_LEN];
-    if (!subnet_id || !aksnet_resid_parse(subnet_id, &rid) ||
-        !aksnet_resid_is(&rid, "Microsoft.Network", "virtualNetworks", "subnets") ||
+    if (!subnet_id || !aksnet__resid_parse(subnet_id, &rid) ||
+        !aksnet__resid_is(&rid, "Microsoft.Network", "virtualNetworks", "subnets") ||
         !fmt_ok(vid, sizeof(vid), "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworks/%s",
                 rid.subscription, rid.resource_group, rid.name))
         return NULL;
@@ -298,7 +298,7 @@ static cJSON *find_subnet(struct armmock *m, const char *subnet_id, struct mock_
 }
 
 /* A subnet's single IPv4 prefix: 1 parsed, 0 unparsable, -1 several prefixes. */
-static int subnet_prefix(const cJSON *subnet, struct aksnet_cidr *out)
+static int subnet_prefix(const cJSON *subnet, struct aksnet__cidr *out)
 {
     const cJSON *p = props_of(subnet);
     const char *one = mock_json_str(p, "addressPrefix");
@@ -308,7 +308,7 @@ static int subnet_prefix(const cJSON *subnet, struct aksnet_cidr *out)
             return -1;
         one = cJSON_IsString(many->child) ? many->child->valuestring : NULL;
     }
-    return one && aksnet_cidr_parse(one, out) == AKSNET_CIDR_OK ? 1 : 0;
+    return one && aksnet__cidr_parse(one, out) == AKSNET_CIDR_OK ? 1 : 0;
 }
 
 static const char *subnet_route_table(const cJSON *subnet)
@@ -392,9 +392,9 @@ static bool user_identity(struct aks_ctx *c, const cJSON *in)
                       "The value of parameter identity.userAssignedIdentities is invalid. Error details: a cluster "
                       "with identity type UserAssigned takes exactly one user-assigned identity.");
     const char *key = uai->child->string;
-    struct aksnet_resid rid;
-    if (!aksnet_resid_parse(key, &rid) ||
-        !aksnet_resid_is(&rid, "Microsoft.ManagedIdentity", "userAssignedIdentities", NULL))
+    struct aksnet__resid rid;
+    if (!aksnet__resid_parse(key, &rid) ||
+        !aksnet__resid_is(&rid, "Microsoft.ManagedIdentity", "userAssignedIdentities", NULL))
         return refuse(c->rs, "InvalidManagedIdentityResourceID", "identity.userAssignedIdentities",
                       "The user-assigned identity resource id '%s' is invalid.", key);
     const struct mock_resource *r = mock_store_get(&c->m->store, key);
@@ -480,11 +480,11 @@ static const char *const reserved_ranges[] = {"169.254.0.0/16", "172.30.0.0/16",
                                               NULL};
 
 /* The reserved range that r overlaps, or NULL. */
-static const char *reserved_overlap(const struct aksnet_cidr *r)
+static const char *reserved_overlap(const struct aksnet__cidr *r)
 {
     for (size_t i = 0; reserved_ranges[i]; i++) {
-        struct aksnet_cidr res;
-        if (aksnet_cidr_parse(reserved_ranges[i], &res) == AKSNET_CIDR_OK && aksnet_cidr_overlaps(r, &res))
+        struct aksnet__cidr res;
+        if (aksnet__cidr_parse(reserved_ranges[i], &res) == AKSNET_CIDR_OK && aksnet__cidr_overlaps(r, &res))
             return reserved_ranges[i];
     }
     return NULL;
@@ -574,17 +574,17 @@ static const char *first_string(const cJSON *o, const char *key)
 }
 
 /* Parse a range of the network profile; AKS's CidrStringParseError when it is not one. */
-static bool parse_range(struct aks_ctx *c, const char *text, const char *target, struct aksnet_cidr *out)
+static bool parse_range(struct aks_ctx *c, const char *text, const char *target, struct aksnet__cidr *out)
 {
-    aksnet_cidr_status st = aksnet_cidr_parse(text, out);
+    aksnet__cidr_status st = aksnet__cidr_parse(text, out);
     if (st == AKSNET_CIDR_OK)
         return true;
     return refuse(c->rs, "CidrStringParseError", target, "The CIDR %s in %s could not be parsed: %s.", text, target,
-                  aksnet_cidr_parse_strerror(st));
+                  aksnet__cidr_parse_strerror(st));
 }
 
 /* A pod or service range may not touch the ranges AKS reserves. */
-static bool check_reserved(struct aks_ctx *c, const struct aksnet_cidr *r, const char *what, const char *target)
+static bool check_reserved(struct aks_ctx *c, const struct aksnet__cidr *r, const char *what, const char *target)
 {
     const char *hit = reserved_overlap(r);
     char text[AKSNET_CIDR_STRLEN];
@@ -593,7 +593,7 @@ static bool check_reserved(struct aks_ctx *c, const struct aksnet_cidr *r, const
     return refuse(c->rs, "InvalidParameter", target,
                   "The value of parameter %s is invalid. Error details: %s %s overlaps %s; AKS clusters may not use "
                   "169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 or 192.0.2.0/24.", target, what,
-                  aksnet_cidr_format(r, text), hit);
+                  aksnet__cidr_format(r, text), hit);
 }
 
 /* dnsServiceIP: inside the service range, neither its network, first nor broadcast address. */
@@ -601,10 +601,10 @@ static bool check_dns(struct aks_ctx *c, const char *dns)
 {
     char svc[AKSNET_CIDR_STRLEN], api[AKSNET_IP_STRLEN];
     const char *target = "networkProfile.dnsServiceIP";
-    aksnet_cidr_format(&c->service, svc);
-    if (!aksnet_ip_parse(dns, &c->dns))
+    aksnet__cidr_format(&c->service, svc);
+    if (!aksnet__ip_parse(dns, &c->dns))
         return refuse(c->rs, "DnsServiceIpParseError", target, "The DNS service IP %s could not be parsed.", dns);
-    if (!aksnet_cidr_contains_ip(&c->service, c->dns))
+    if (!aksnet__cidr_contains_ip(&c->service, c->dns))
         return refuse(c->rs, "DnsServiceIpOutOfServiceCidr", target,
                       "The DNS service IP %s is out of the range defined by service CIDR %s.", dns, svc);
     if (c->dns == c->service.addr)
@@ -614,8 +614,8 @@ static bool check_dns(struct aks_ctx *c, const char *dns)
     if (c->dns == c->service.addr + 1)
         return refuse(c->rs, "DnsServiceIpConflicting", target,
                       "The DNS service IP %s is conflicted with the API server service IP %s, the first address of "
-                      "service CIDR %s.", dns, aksnet_ip_format(c->service.addr + 1, api), svc);
-    if (c->dns == aksnet_cidr_last(&c->service))
+                      "service CIDR %s.", dns, aksnet__ip_format(c->service.addr + 1, api), svc);
+    if (c->dns == aksnet__cidr_last(&c->service))
         return refuse(c->rs, "DnsBroadcastAddressConflicting", target,
                       "The DNS service IP %s is conflicted with the broadcast address of service CIDR %s.", dns, svc);
     return true;
@@ -628,13 +628,13 @@ static void write_ranges(const struct aks_ctx *c, cJSON *np)
     cJSON_DeleteItemFromObjectCaseSensitive(np, "podCidr");
     cJSON_DeleteItemFromObjectCaseSensitive(np, "podCidrs");
     if (c->kubenet || c->overlay) {
-        cJSON_AddStringToObject(np, "podCidr", aksnet_cidr_format(&c->pod, text));
+        cJSON_AddStringToObject(np, "podCidr", aksnet__cidr_format(&c->pod, text));
         cJSON_AddItemToArray(cJSON_AddArrayToObject(np, "podCidrs"), cJSON_CreateString(text));
     }
-    mock_json_set_str(np, "serviceCidr", aksnet_cidr_format(&c->service, text));
+    mock_json_set_str(np, "serviceCidr", aksnet__cidr_format(&c->service, text));
     mock_json_set(np, "serviceCidrs", cJSON_CreateArray());
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(np, "serviceCidrs"), cJSON_CreateString(text));
-    mock_json_set_str(np, "dnsServiceIP", aksnet_ip_format(c->dns, ip));
+    mock_json_set_str(np, "dnsServiceIP", aksnet__ip_format(c->dns, ip));
     mock_json_set(np, "ipFamilies", cJSON_CreateArray());
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(np, "ipFamilies"), cJSON_CreateString("IPv4"));
 }
@@ -659,12 +659,12 @@ static bool network_ranges(struct aks_ctx *c, cJSON *np)
         !check_reserved(c, &c->service, "service CIDR", "networkProfile.serviceCidr"))
         return false;
     char a[AKSNET_CIDR_STRLEN], b[AKSNET_CIDR_STRLEN];
-    if (has_pod && aksnet_cidr_overlaps(&c->pod, &c->service))
+    if (has_pod && aksnet__cidr_overlaps(&c->pod, &c->service))
         return refuse(c->rs, "PodCidrOverlapServiceCidr", "networkProfile.podCidr",
-                      "The pod CIDR %s overlaps the service CIDR %s.", aksnet_cidr_format(&c->pod, a),
-                      aksnet_cidr_format(&c->service, b));
+                      "The pod CIDR %s overlaps the service CIDR %s.", aksnet__cidr_format(&c->pod, a),
+                      aksnet__cidr_format(&c->service, b));
     if (!dns)
-        dns = aksnet_cidr_size(&c->service) > 16 ? aksnet_ip_format(c->service.addr + 10, dflt_dns) : "";
+        dns = aksnet__cidr_size(&c->service) > 16 ? aksnet__ip_format(c->service.addr + 10, dflt_dns) : "";
     if (!check_dns(c, dns))
         return false;
     write_ranges(c, np);
@@ -932,10 +932,10 @@ static bool check_totals(struct aks_ctx *c)
     }
     uint64_t need = (uint64_t)nodes << (32 - POD_RANGE_BITS);
     char pod[AKSNET_CIDR_STRLEN];
-    if (c->kubenet && (c->pod.len > POD_RANGE_BITS || need > aksnet_cidr_size(&c->pod)))
+    if (c->kubenet && (c->pod.len > POD_RANGE_BITS || need > aksnet__cidr_size(&c->pod)))
         return refuse(c->rs, "InsufficientPodCidr", "agentPoolProfile.count",
                       "Pre-allocated IPs %llu exceeds IPs available %llu in Pod Cidr %s", (unsigned long long)need,
-                      (unsigned long long)aksnet_cidr_size(&c->pod), aksnet_cidr_format(&c->pod, pod));
+                      (unsigned long long)aksnet__cidr_size(&c->pod), aksnet__cidr_format(&c->pod, pod));
     return true;
 }
 
@@ -1101,9 +1101,9 @@ static bool add_subnet(struct aks_ctx *c, const struct aks_pool *pool, size_t *i
             return true;
         }
     struct aks_subnet *s = &c->subnets[c->nsubnets];
-    struct aksnet_resid rid;
-    if (!aksnet_resid_parse(pool->subnet_id, &rid) ||
-        !aksnet_resid_is(&rid, "Microsoft.Network", "virtualNetworks", "subnets"))
+    struct aksnet__resid rid;
+    if (!aksnet__resid_parse(pool->subnet_id, &rid) ||
+        !aksnet__resid_is(&rid, "Microsoft.Network", "virtualNetworks", "subnets"))
         return refuse(c->rs, "InvalidParameter", "agentPoolProfile.vnetSubnetID",
                       "The value of parameter agentPoolProfile.vnetSubnetID is invalid. Error details: '%s' is not "
                       "a subnet resource id.", pool->subnet_id);
@@ -1153,23 +1153,23 @@ static bool resolve_subnets(struct aks_ctx *c)
 }
 
 /* A range of the cluster against every subnet and address space of the VNet. */
-static bool check_against_vnet(struct aks_ctx *c, const struct aksnet_cidr *r, const char *what, const char *code,
+static bool check_against_vnet(struct aks_ctx *c, const struct aksnet__cidr *r, const char *what, const char *code,
                                const char *target)
 {
     const cJSON *vp = props_of(c->subnets[0].vnet->body), *s, *space;
     char a[AKSNET_CIDR_STRLEN], b[AKSNET_CIDR_STRLEN];
-    aksnet_cidr_format(r, a);
+    aksnet__cidr_format(r, a);
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(vp, "subnets")) {
-        struct aksnet_cidr sp;
-        if (subnet_prefix(s, &sp) == 1 && aksnet_cidr_overlaps(r, &sp))
+        struct aksnet__cidr sp;
+        if (subnet_prefix(s, &sp) == 1 && aksnet__cidr_overlaps(r, &sp))
             return refuse(c->rs, code, target, "The specified %s %s is conflicted with an existing subnet CIDR %s",
-                          what, a, aksnet_cidr_format(&sp, b));
+                          what, a, aksnet__cidr_format(&sp, b));
     }
     cJSON_ArrayForEach(space, cJSON_GetObjectItemCaseSensitive(
                                   cJSON_GetObjectItemCaseSensitive(vp, "addressSpace"), "addressPrefixes")) {
-        struct aksnet_cidr sp;
-        if (cJSON_IsString(space) && aksnet_cidr_parse(space->valuestring, &sp) == AKSNET_CIDR_OK &&
-            aksnet_cidr_overlaps(r, &sp))
+        struct aksnet__cidr sp;
+        if (cJSON_IsString(space) && aksnet__cidr_parse(space->valuestring, &sp) == AKSNET_CIDR_OK &&
+            aksnet__cidr_overlaps(r, &sp))
             return refuse(c->rs, "InvalidParameter", target,
                           "The value of parameter %s is invalid. Error details: the %s %s overlaps the address "
                           "space %s of virtual network %s.", target, what, a, space->valuestring,
@@ -1187,8 +1187,8 @@ static bool check_vnet_ranges(struct aks_ctx *c)
     cJSON_ArrayForEach(space, cJSON_GetObjectItemCaseSensitive(
                                   cJSON_GetObjectItemCaseSensitive(props_of(c->subnets[0].vnet->body), "addressSpace"),
                                   "addressPrefixes")) {
-        struct aksnet_cidr sp;
-        if (cJSON_IsString(space) && aksnet_cidr_parse(space->valuestring, &sp) == AKSNET_CIDR_OK &&
+        struct aksnet__cidr sp;
+        if (cJSON_IsString(space) && aksnet__cidr_parse(space->valuestring, &sp) == AKSNET_CIDR_OK &&
             !check_reserved(c, &sp, "virtual network address space", "agentPoolProfile.vnetSubnetID"))
             return false;
     }
@@ -1204,10 +1204,10 @@ static bool check_capacity(struct aks_ctx *c)
 {
     for (size_t k = 0; k < c->nsubnets; k++) {
         const struct aks_subnet *s = &c->subnets[k];
-        uint64_t size = aksnet_cidr_size(&s->prefix);
+        uint64_t size = aksnet__cidr_size(&s->prefix);
         uint64_t usable = size > AZURE_RESERVED_IPS ? size - AZURE_RESERVED_IPS : 0;
         char text[AKSNET_CIDR_STRLEN];
-        aksnet_cidr_format(&s->prefix, text);
+        aksnet__cidr_format(&s->prefix, text);
         if ((uint64_t)s->need <= usable)
             continue;
         if (c->old)
@@ -1490,12 +1490,12 @@ static bool prepare(struct armmock *m, const struct mock_request *rq, const stru
 
 /* What on_put_done and on_delete_done read back from a stored cluster. */
 struct aks_layout {
-    struct aksnet_resid id;
+    struct aksnet__resid id;
     char hash[9];
     char group_id[ID_LEN];       /* the node resource group */
     const char *location;
     bool kubenet;
-    struct aksnet_cidr pod;
+    struct aksnet__cidr pod;
     cJSON *pools;
 };
 
@@ -1507,9 +1507,9 @@ static bool read_layout(const struct mock_resource *r, struct aks_layout *L)
     L->location = mock_json_str(r->body, "location");
     L->kubenet = stored_kubenet(r);
     L->pools = cJSON_GetObjectItemCaseSensitive(props, "agentPoolProfiles");
-    if (L->kubenet && (!pod || aksnet_cidr_parse(pod, &L->pod) != AKSNET_CIDR_OK))
+    if (L->kubenet && (!pod || aksnet__cidr_parse(pod, &L->pod) != AKSNET_CIDR_OK))
         return false;
-    return aksnet_resid_parse(r->id, &L->id) && L->location &&
+    return aksnet__resid_parse(r->id, &L->id) && L->location &&
            node_group_id(r->id, mock_json_str(props, "nodeResourceGroup"), L->group_id, sizeof(L->group_id));
 }
 
@@ -1632,7 +1632,7 @@ static struct aks_route *plan_routes(struct armmock *m, const struct aks_layout 
     cJSON_ArrayForEach(pool, pools) {
         const char *sid = pool_subnet(pool, managed), *name = mock_json_str(pool, "name");
         struct mock_resource *vnet = NULL;
-        struct aksnet_cidr prefix;
+        struct aksnet__cidr prefix;
         const cJSON *subnet = find_subnet(m, sid, &vnet);
         size_t k = 0;
         while (k < nseen && strcasecmp(seen[k], sid) != 0)
@@ -1651,9 +1651,9 @@ static struct aks_route *plan_routes(struct armmock *m, const struct aks_layout 
         for (long j = 0; j < nodes && !*why; j++, n++) {
             char inst[7];
             base36(j, inst);
-            if (n >= cap || !aksnet_cidr_nth(&L->pod, (uint64_t)n << (32 - POD_RANGE_BITS), &out[n].pod) ||
-                !aksnet_cidr_nth(&prefix, (uint64_t)next[k], &out[n].ip) ||
-                (uint64_t)next[k] >= aksnet_cidr_size(&prefix) - 1) {
+            if (n >= cap || !aksnet__cidr_nth(&L->pod, (uint64_t)n << (32 - POD_RANGE_BITS), &out[n].pod) ||
+                !aksnet__cidr_nth(&prefix, (uint64_t)next[k], &out[n].ip) ||
+                (uint64_t)next[k] >= aksnet__cidr_size(&prefix) - 1) {
                 *why = "SubnetIsFull";
                 break;
             }
@@ -1731,7 +1731,7 @@ static struct mock_resource *ensure_route_table(struct armmock *m, const struct 
 static cJSON *route_json(const char *table_id, const struct aks_route *route)
 {
     char id[ID_LEN], prefix[AKSNET_CIDR_STRLEN], ip[AKSNET_IP_STRLEN];
-    struct aksnet_cidr pod = {.addr = route->pod, .len = POD_RANGE_BITS};
+    struct aksnet__cidr pod = {.addr = route->pod, .len = POD_RANGE_BITS};
     snprintf(id, sizeof(id), "%s/routes/%s", table_id, route->name);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", id);
@@ -1739,9 +1739,9 @@ static cJSON *route_json(const char *table_id, const struct aks_route *route)
     cJSON_AddStringToObject(o, "type", "Microsoft.Network/routeTables/routes");
     cJSON *p = cJSON_AddObjectToObject(o, "properties");
     cJSON_AddStringToObject(p, "provisioningState", "Succeeded");
-    cJSON_AddStringToObject(p, "addressPrefix", aksnet_cidr_format(&pod, prefix));
+    cJSON_AddStringToObject(p, "addressPrefix", aksnet__cidr_format(&pod, prefix));
     cJSON_AddStringToObject(p, "nextHopType", "VirtualAppliance");
-    cJSON_AddStringToObject(p, "nextHopIpAddress", aksnet_ip_format(route->ip, ip));
+    cJSON_AddStringToObject(p, "nextHopIpAddress", aksnet__ip_format(route->ip, ip));
     return o;
 }
 

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "arm_authz.h"
 #include "mock.h"
 
@@ -209,14 +209,14 @@ static void caller_claim(const struct mock_request *rq, const char *claim, char 
 {
     out[0] = '\0';
     const char *auth = mock_header(rq, "Authorization");
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error e;
-    if (auth && strlen(auth) > 7 && aksnet_jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
-        const char *v = mock_json_str(aksnet_jwt_claims(jwt), claim);
+    if (auth && strlen(auth) > 7 && aksnet__jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
+        const char *v = mock_json_str(aksnet__jwt_claims(jwt), claim);
         if (v)
             snprintf(out, 64, "%s", v);
     }
-    aksnet_jwt_free(jwt);
+    aksnet__jwt_free(jwt);
 }
 
 static cJSON *string_array(const char *const *items)

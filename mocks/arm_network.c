@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aksnet/cidr.h"
+#include "cidr.h"
 #include "arm_network.h"
 #include "mock.h"
 
@@ -239,9 +239,9 @@ static bool check_preconditions(const struct mock_request *rq, const char *etag,
 /* ---- address prefixes ----------------------------------------------------------- */
 
 /* A prefix already checked (or from the store): true when it parses. */
-static bool prefix_of(const cJSON *v, struct aksnet_cidr *out)
+static bool prefix_of(const cJSON *v, struct aksnet__cidr *out)
 {
-    return cJSON_IsString(v) && aksnet_cidr_parse(v->valuestring, out) == AKSNET_CIDR_OK;
+    return cJSON_IsString(v) && aksnet__cidr_parse(v->valuestring, out) == AKSNET_CIDR_OK;
 }
 
 /*
@@ -249,22 +249,22 @@ static bool prefix_of(const cJSON *v, struct aksnet_cidr *out)
  * (InvalidAddressPrefixFormat) with no host bits set (InvalidCIDRNotation,
  * naming the prefix it should have been).
  */
-static bool parse_prefix(const cJSON *v, const char *owner, struct aksnet_cidr *out, struct mock_response *rs)
+static bool parse_prefix(const cJSON *v, const char *owner, struct aksnet__cidr *out, struct mock_response *rs)
 {
     if (!cJSON_IsString(v)) {
         reply_bad_format(rs, "InvalidJson", "An address prefix of resource %s is missing or is not a string.", owner);
         return false;
     }
-    aksnet_cidr_status st = aksnet_cidr_parse(v->valuestring, out);
+    aksnet__cidr_status st = aksnet__cidr_parse(v->valuestring, out);
     if (st == AKSNET_CIDR_OK)
         return true;
     if (st == AKSNET_CIDR_HOST_BITS) {
-        struct aksnet_cidr net = aksnet_cidr_network(*out);
+        struct aksnet__cidr net = aksnet__cidr_network(*out);
         char buf[AKSNET_CIDR_STRLEN];
         mock_reply_error(rs, 400, "InvalidCIDRNotation",
                          "The address prefix %s in resource %s has an invalid CIDR notation. For the given prefix "
                          "length, the address prefix should be %s.", v->valuestring, owner,
-                         aksnet_cidr_format(&net, buf));
+                         aksnet__cidr_format(&net, buf));
     } else {
         mock_reply_error(rs, 400, "InvalidAddressPrefixFormat",
                          "Address prefix %s of resource %s is not formatted correctly. It should follow CIDR "
@@ -292,11 +292,11 @@ static bool check_address_space(const cJSON *props, const char *vnet_id, struct 
     }
     const cJSON *a;
     cJSON_ArrayForEach(a, list) {
-        struct aksnet_cidr ca, cb;
+        struct aksnet__cidr ca, cb;
         if (!parse_prefix(a, vnet_id, &ca, rs))
             return false;
         for (const cJSON *b = list->child; b != a; b = b->next)
-            if (prefix_of(b, &cb) && aksnet_cidr_overlaps(&ca, &cb)) {
+            if (prefix_of(b, &cb) && aksnet__cidr_overlaps(&ca, &cb)) {
                 mock_reply_error(rs, 400, "VnetAddressSpacesOverlap",
                                  "Cannot create or update virtual network %s: its address prefixes %s and %s "
                                  "overlap.", vnet_id, b->valuestring, a->valuestring);
@@ -317,12 +317,12 @@ static const cJSON *subnet_prefix(const cJSON *sprops, size_t i)
 }
 
 /* A subnet prefix must lie wholly inside one of the VNet's address prefixes. */
-static bool inside_space(const cJSON *space, const struct aksnet_cidr *c)
+static bool inside_space(const cJSON *space, const struct aksnet__cidr *c)
 {
     const cJSON *p;
     cJSON_ArrayForEach(p, space) {
-        struct aksnet_cidr s;
-        if (prefix_of(p, &s) && aksnet_cidr_contains(&s, c))
+        struct aksnet__cidr s;
+        if (prefix_of(p, &s) && aksnet__cidr_contains(&s, c))
             return true;
     }
     return false;
@@ -334,8 +334,8 @@ static bool subnets_overlap(const cJSON *a, const cJSON *b)
     const cJSON *pa, *pb;
     for (size_t i = 0; (pa = subnet_prefix(a, i)); i++)
         for (size_t j = 0; (pb = subnet_prefix(b, j)); j++) {
-            struct aksnet_cidr ca, cb;
-            if (prefix_of(pa, &ca) && prefix_of(pb, &cb) && aksnet_cidr_overlaps(&ca, &cb))
+            struct aksnet__cidr ca, cb;
+            if (prefix_of(pa, &ca) && prefix_of(pb, &cb) && aksnet__cidr_overlaps(&ca, &cb))
                 return true;
         }
     return false;
@@ -350,7 +350,7 @@ static bool check_subnet_prefixes(const struct parent_view *v, const char *name,
     const cJSON *p;
     size_t i = 0;
     for (; (p = subnet_prefix(sprops, i)); i++) {
-        struct aksnet_cidr c;
+        struct aksnet__cidr c;
         if (!parse_prefix(p, sid, &c, rs))
             return false;
         if (c.len > MIN_SUBNET_LEN) {
@@ -591,7 +591,7 @@ static bool check_route(struct armmock *m, const struct parent_view *t, const ch
     char rid[ID_LEN];
     snprintf(rid, sizeof(rid), "%s/routes/%s", t->id, name);
     const cJSON *dest = cJSON_GetObjectItemCaseSensitive(props, "addressPrefix");
-    struct aksnet_cidr c;
+    struct aksnet__cidr c;
     bool tag = cJSON_IsString(dest) && service_tag_like(dest->valuestring);
     if (!tag && !parse_prefix(dest, rid, &c, rs))
         return false;

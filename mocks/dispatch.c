@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aksnet/utf8.h"
+#include "utf8.h"
 #include "mock.h"
 
 static bool seg_is(const struct mock_request *rq, size_t i, const char *word)
@@ -203,7 +203,7 @@ static void route_arm(struct armmock *m, const struct mock_request *rq, struct m
 void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_response *rs)
 {
     size_t plen = strlen(rq->path);
-    if (aksnet_utf8_invalid_offset(rq->path, plen) < plen) {
+    if (aksnet__utf8_invalid_offset(rq->path, plen) < plen) {
         /* Names are UTF-8: nothing stored (and later listed) may hold other bytes. */
         mock_reply_error(rs, 400, "InvalidRequestUri", "The request URI '%s' is not valid UTF-8.", rq->path);
         return;

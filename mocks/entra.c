@@ -30,7 +30,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock.h"
 
 #define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -431,7 +431,7 @@ static X509 *find_cert(STACK_OF(X509) *certs, const cJSON *header)
         X509 *c = sk_X509_value(certs, i);
         char *tp = NULL;
         struct aksnet_error e;
-        bool match = aksnet_jwt_thumbprint(c, s256 != NULL, &tp, &e) == AKSNET_OK && strcmp(tp, want) == 0;
+        bool match = aksnet__jwt_thumbprint(c, s256 != NULL, &tp, &e) == AKSNET_OK && strcmp(tp, want) == 0;
         free(tp);
         if (match)
             return c;
@@ -532,22 +532,22 @@ static void check_claims(struct token_req *q, const cJSON *claims)
 }
 
 /* The thumbprint an assertion names its certificate by ("" when none), for messages. */
-static const char *header_thumbprint(const struct aksnet_jwt *jwt)
+static const char *header_thumbprint(const struct aksnet__jwt *jwt)
 {
-    const char *s256 = mock_json_str(aksnet_jwt_header(jwt), "x5t#S256");
-    const char *sha1 = mock_json_str(aksnet_jwt_header(jwt), "x5t");
+    const char *s256 = mock_json_str(aksnet__jwt_header(jwt), "x5t#S256");
+    const char *sha1 = mock_json_str(aksnet__jwt_header(jwt), "x5t");
     return s256 ? s256 : sha1 ? sha1 : "";
 }
 
 /* A certificate assertion: the thumbprint names a registered certificate whose key signed it. */
-static void by_certificate(struct token_req *q, const struct aksnet_jwt *jwt, const char *path)
+static void by_certificate(struct token_req *q, const struct aksnet__jwt *jwt, const char *path)
 {
     if (!jwt) {
         fail(q, 401, "invalid_client", 50027, "JWT token is invalid or malformed.");
         return;
     }
     STACK_OF(X509) *certs = load_certs(path);
-    X509 *cert = certs ? find_cert(certs, aksnet_jwt_header(jwt)) : NULL;
+    X509 *cert = certs ? find_cert(certs, aksnet__jwt_header(jwt)) : NULL;
     struct aksnet_error e;
     if (!certs)
         fail(q, 500, "server_error", 50000, "The certificate registered for the application cannot be read.");
@@ -556,22 +556,22 @@ static void by_certificate(struct token_req *q, const struct aksnet_jwt *jwt, co
              "The certificate with identifier used to sign the client assertion is not registered on application. "
              "[Reason - The key was not found., Thumbprint of key used by client: '%.64s']",
              header_thumbprint(jwt));
-    else if (aksnet_jwt_verify(jwt, X509_get0_pubkey(cert), &e) != AKSNET_OK)
+    else if (aksnet__jwt_verify(jwt, X509_get0_pubkey(cert), &e) != AKSNET_OK)
         fail(q, 401, "invalid_client", 700027,
              "Client assertion failed signature validation. [Reason - The signature does not verify with the "
              "registered certificate's key, or its algorithm is not RS256 or PS256.]");
     else
-        check_claims(q, aksnet_jwt_claims(jwt));
+        check_claims(q, aksnet__jwt_claims(jwt));
     sk_X509_pop_free(certs, X509_free);
 }
 
 /* ---- federated token -------------------------------------------------------------------- */
 
 /* The registered federated token itself: refused only once it has expired. */
-static void federated_ok(struct token_req *q, const struct aksnet_jwt *jwt)
+static void federated_ok(struct token_req *q, const struct aksnet__jwt *jwt)
 {
     double exp = 0;
-    if (jwt && claim_number(aksnet_jwt_claims(jwt), "exp", &exp) && exp + CLOCK_SKEW <= q->rq->now)
+    if (jwt && claim_number(aksnet__jwt_claims(jwt), "exp", &exp) && exp + CLOCK_SKEW <= q->rq->now)
         fail(q, 401, "invalid_client", 700024,
              "Client assertion is not within its valid time range. The federated token has expired.");
     else
@@ -591,13 +591,13 @@ static const char *claim_text(const cJSON *claims, const char *key)
  * Another token than the registered one: when both are JWTs, say which of
  * issuer, subject, audience differs, as Entra ID does (AADSTS700211/3/2).
  */
-static void federated_mismatch(struct token_req *q, const struct aksnet_jwt *jwt, const char *want_text)
+static void federated_mismatch(struct token_req *q, const struct aksnet__jwt *jwt, const char *want_text)
 {
-    struct aksnet_jwt *want = NULL;
+    struct aksnet__jwt *want = NULL;
     struct aksnet_error e;
-    const cJSON *got = jwt ? aksnet_jwt_claims(jwt) : NULL, *exp = NULL;
-    if (got && aksnet_jwt_parse(want_text, &want, &e) == AKSNET_OK)
-        exp = aksnet_jwt_claims(want);
+    const cJSON *got = jwt ? aksnet__jwt_claims(jwt) : NULL, *exp = NULL;
+    if (got && aksnet__jwt_parse(want_text, &want, &e) == AKSNET_OK)
+        exp = aksnet__jwt_claims(want);
     static const struct { const char *claim, *word; int code; } parts[] = {
         {"iss", "issuer", 700211}, {"sub", "subject", 700213}, {"aud", "audience", 700212}};
     size_t i = 0;
@@ -611,14 +611,14 @@ static void federated_mismatch(struct token_req *q, const struct aksnet_jwt *jwt
     else
         fail(q, 401, "invalid_client", 70021,
              "No matching federated identity record found for presented assertion. " FIC_DOC);
-    aksnet_jwt_free(want);
+    aksnet__jwt_free(want);
 }
 
 /* ---- which credential ------------------------------------------------------------------- */
 
-static bool names_certificate(const struct aksnet_jwt *jwt)
+static bool names_certificate(const struct aksnet__jwt *jwt)
 {
-    const cJSON *h = jwt ? aksnet_jwt_header(jwt) : NULL;
+    const cJSON *h = jwt ? aksnet__jwt_header(jwt) : NULL;
     return h && (mock_json_str(h, "x5t") || mock_json_str(h, "x5t#S256"));
 }
 
@@ -642,9 +642,9 @@ static void by_assertion(struct token_req *q)
     }
     const char *fed = registered(m->federated, m->federated_count, q->client);
     const char *cert = registered(m->certificates, m->certificate_count, q->client);
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error e;
-    if (aksnet_jwt_parse(q->assertion, &jwt, &e) != AKSNET_OK)
+    if (aksnet__jwt_parse(q->assertion, &jwt, &e) != AKSNET_OK)
         jwt = NULL;
     if (fed && same_secret(fed, q->assertion))
         federated_ok(q, jwt);
@@ -661,7 +661,7 @@ static void by_assertion(struct token_req *q)
     else
         fail(q, 400, "unauthorized_client", 700016,
              "Application with identifier '%.64s' was not found in the directory '%.64s'.", q->client, q->tenant);
-    aksnet_jwt_free(jwt);
+    aksnet__jwt_free(jwt);
 }
 
 /* POST /{tenant}/oauth2/v2.0/token and /{tenant}/oauth2/token. */
@@ -806,7 +806,7 @@ static char *bn_param_b64(EVP_PKEY *key, const char *param)
         int n = BN_num_bytes(bn);
         unsigned char *bytes = malloc((size_t)(n > 0 ? n : 1));
         if (bytes && BN_bn2bin(bn, bytes) == n)
-            out = aksnet_base64url_encode(bytes, (size_t)n);
+            out = aksnet__base64url_encode(bytes, (size_t)n);
         free(bytes);
     }
     BN_free(bn);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aksnet/auth.h"
+#include "secret.h"
 #include "armmock.h"
 
 #define MAX_LIST 64
@@ -24,6 +24,7 @@ struct lists {
     const char *subscriptions[MAX_LIST];
     char *owned[2 * MAX_LIST]; /* values read from @FILE */
     size_t owned_count;
+    bool until_eof;            /* --until-stdin-closes */
 };
 
 static void usage(FILE *out)
@@ -33,7 +34,7 @@ static void usage(FILE *out)
             "                   [--lro-seconds S] [--principal-delay S] [--token-lifetime S]\n"
             "                   [--journal FILE] [--state FILE] [--fault RULE]... [--client-secret ID=SECRET|ID=@FILE]...\n"
             "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN|ID=@FILE]... [--subscription ID]...\n"
-            "                   [--accept-any-client] [--identity-header SECRET]\n"
+            "                   [--accept-any-client] [--identity-header SECRET] [--until-stdin-closes]\n"
             "  --lro-seconds S   how long each long-running operation runs (default 0.05); 0 answers every\n"
             "                    write synchronously (200/201 with provisioningState Succeeded, no polling)\n"
             "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 429|500|503[=RETRY-AFTER]|reset|delay=MS|fail\n");
@@ -63,7 +64,7 @@ static const char *read_value_file(const char *flag, const char *path, struct li
     struct aksnet_error err = {0};
     char *v = NULL;
     size_t len = 0;
-    if (aksnet_auth_read_secret_file(path, flag, 64 * 1024, &v, &len, &err) != AKSNET_OK) {
+    if (aksnet__secret_read_file(path, flag, 64 * 1024, &v, &len, &err) != AKSNET_OK) {
         fprintf(stderr, "aksnet-mock: %s\n", err.message[0] ? err.message : "cannot read the file");
         return NULL;
     }
@@ -71,7 +72,7 @@ static const char *read_value_file(const char *flag, const char *path, struct li
         v[--len] = '\0';
     if (len == 0) {
         fprintf(stderr, "aksnet-mock: %s: '%s' is empty\n", flag, path);
-        aksnet_auth_token_free(v);
+        aksnet__secret_free(v);
         return NULL;
     }
     l->owned[l->owned_count++] = v;
@@ -103,7 +104,8 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "--accept-any-client") != 0 && strcmp(a, "--help") != 0 && strcmp(a, "-h") != 0;
+        bool takes = strcmp(a, "--accept-any-client") != 0 && strcmp(a, "--help") != 0 && strcmp(a, "-h") != 0 &&
+                     strcmp(a, "--until-stdin-closes") != 0;
         if (takes && !v) {
             fprintf(stderr, "aksnet-mock: %s needs a value\n", a);
             return false;
@@ -128,6 +130,7 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
         else if (strcmp(a, "--subscription") == 0 && o->subscription_count < MAX_LIST)
             l->subscriptions[o->subscription_count++] = v;
         else if (strcmp(a, "--accept-any-client") == 0) o->accept_any_client = true;
+        else if (strcmp(a, "--until-stdin-closes") == 0) l->until_eof = true;
         else if (strcmp(a, "--identity-header") == 0) o->identity_header = v;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
@@ -158,7 +161,7 @@ static void free_lists(struct lists *l, const struct armmock_options *o)
     for (size_t i = 0; i < o->federated_count; i++)
         free((char *)l->federated[i].client_id);
     for (size_t i = 0; i < l->owned_count; i++)
-        aksnet_auth_token_free(l->owned[i]);
+        aksnet__secret_free(l->owned[i]);
 }
 
 /*
@@ -184,8 +187,27 @@ static bool write_port_file(const char *path, unsigned port)
     return ok;
 }
 
+/*
+ * --until-stdin-closes: the parent that started us (aksnet's --dry-run)
+ * holds the only write end of our standard input; end-of-file there means
+ * it is gone or done, and we stop as if told by SIGTERM.
+ */
+static void *watch_stdin(void *arg)
+{
+    (void)arg;
+    char buf[256];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof(buf));
+        if (n == 0 || (n < 0 && errno != EINTR))
+            break;
+    }
+    kill(getpid(), SIGTERM);
+    return NULL;
+}
+
 /* Start, announce, wait for SIGTERM or SIGINT (already blocked), stop. */
-static int serve(const struct armmock_options *o, const char *port_file, const sigset_t *stop_signals)
+static int serve(const struct armmock_options *o, const char *port_file, bool until_eof,
+                 const sigset_t *stop_signals)
 {
     char err[512];
     struct armmock *m = armmock_start(o, err, sizeof(err));
@@ -200,6 +222,9 @@ static int serve(const struct armmock_options *o, const char *port_file, const s
         armmock_stop(m);
         return 1;
     }
+    pthread_t watcher;
+    if (until_eof && pthread_create(&watcher, NULL, watch_stdin, NULL) == 0)
+        pthread_detach(watcher);
     int sig = 0;
     while (sigwait(stop_signals, &sig) != 0)
         ;
@@ -234,7 +259,7 @@ int main(int argc, char **argv)
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-answer is an error on that connection, not the end */
-    int rc = serve(&o, port_file, &stop_signals);
+    int rc = serve(&o, port_file, l.until_eof, &stop_signals);
     free_lists(&l, &o);
     return rc;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aksnet/utf8.h"
+#include "utf8.h"
 #include "request.h"
 
 void mock_kv_free(struct mock_kv *items, size_t n)
@@ -40,7 +40,7 @@ void mock_request_parse_body(struct mock_request *rq)
 {
     if (rq->body_len == 0)
         return;
-    if (aksnet_utf8_invalid_offset(rq->body, rq->body_len) < rq->body_len) {
+    if (aksnet__utf8_invalid_offset(rq->body, rq->body_len) < rq->body_len) {
         rq->body_not_json = true;
         return;
     }

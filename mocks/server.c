@@ -17,7 +17,7 @@
 
 #include <microhttpd.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock.h"
 #include "request.h"
 
@@ -482,7 +482,7 @@ struct armmock *armmock_start(const struct armmock_options *options, char *err, 
     ok = ok && mock_state_load(m, err, errlen);
     if (ok && !m->signing_key) {
         struct aksnet_error e;
-        if (aksnet_jwt_new_rsa_key(2048, &m->signing_key, &e) != AKSNET_OK) {
+        if (aksnet__jwt_new_rsa_key(2048, &m->signing_key, &e) != AKSNET_OK) {
             snprintf(err, errlen, "cannot make a signing key: %s", e.message);
             ok = false;
         }

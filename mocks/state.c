@@ -15,7 +15,7 @@
 
 #include <openssl/pem.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock.h"
 
 static char *key_pem(EVP_PKEY *key)
@@ -249,7 +249,7 @@ bool mock_state_load(struct armmock *m, char *err, size_t errlen)
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(root, "version");
     struct aksnet_error e;
     bool ok = cJSON_IsNumber(version) && version->valuedouble == 1 && pem &&
-              aksnet_jwt_load_pem(pem, strlen(pem), NULL, &m->signing_key, NULL, &e) == AKSNET_OK &&
+              aksnet__jwt_load_pem(pem, strlen(pem), NULL, &m->signing_key, NULL, &e) == AKSNET_OK &&
               load_resources(m, cJSON_GetObjectItemCaseSensitive(root, "resources")) &&
               load_ops(m, cJSON_GetObjectItemCaseSensitive(root, "operations"));
     cJSON_Delete(root);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock.h"
 
 char *mock_token_issue(struct armmock *m, const char *subject, const char *tenant, const char *audience,
@@ -36,7 +36,7 @@ char *mock_token_issue(struct armmock *m, const char *subject, const char *tenan
     cJSON_AddStringToObject(claims, "ver", "1.0");
     char *token = NULL;
     struct aksnet_error err;
-    if (aksnet_jwt_sign(m->signing_key, AKSNET_JWT_RS256, header, claims, &token, &err) != AKSNET_OK)
+    if (aksnet__jwt_sign(m->signing_key, AKSNET_JWT_RS256, header, claims, &token, &err) != AKSNET_OK)
         token = NULL;
     cJSON_Delete(claims);
     cJSON_Delete(header);
@@ -55,15 +55,15 @@ static bool unauthorized(struct mock_response *rs, const char *code, const char 
 /* Verify signature and read exp; false when the token is not one of ours. */
 static bool verify(struct armmock *m, const char *token, double *exp)
 {
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error err;
-    bool ok = aksnet_jwt_parse(token, &jwt, &err) == AKSNET_OK &&
-              aksnet_jwt_verify(jwt, m->signing_key, &err) == AKSNET_OK;
-    const cJSON *e = ok ? cJSON_GetObjectItemCaseSensitive(aksnet_jwt_claims(jwt), "exp") : NULL;
+    bool ok = aksnet__jwt_parse(token, &jwt, &err) == AKSNET_OK &&
+              aksnet__jwt_verify(jwt, m->signing_key, &err) == AKSNET_OK;
+    const cJSON *e = ok ? cJSON_GetObjectItemCaseSensitive(aksnet__jwt_claims(jwt), "exp") : NULL;
     ok = ok && cJSON_IsNumber(e);
     if (ok)
         *exp = e->valuedouble;
-    aksnet_jwt_free(jwt);
+    aksnet__jwt_free(jwt);
     return ok;
 }
 
@@ -111,13 +111,13 @@ void mock_caller_tenant(const struct mock_request *rq, char out[64])
 {
     snprintf(out, 64, "%s", MOCK_DEFAULT_TENANT);
     const char *auth = mock_header(rq, "Authorization");
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error e;
-    if (auth && strlen(auth) > 7 && aksnet_jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
-        const char *tid = mock_json_str(aksnet_jwt_claims(jwt), "tid");
+    if (auth && strlen(auth) > 7 && aksnet__jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
+        const char *tid = mock_json_str(aksnet__jwt_claims(jwt), "tid");
         if (tid)
             snprintf(out, 64, "%s", tid);
     }
-    aksnet_jwt_free(jwt);
+    aksnet__jwt_free(jwt);
 }
 

@@ -10,8 +10,8 @@
 #include <time.h>
 
 
-#include "aksnet/utf8.h"
-#include "aksnet/uuid.h"
+#include "utf8.h"
+#include "uuid.h"
 #include "mock.h"
 
 const char *mock_header(const struct mock_request *rq, const char *name)
@@ -41,7 +41,7 @@ void mock_reply(struct mock_response *rs, int status, cJSON *body)
 void mock_utf8_scrub(char *s)
 {
     size_t len = strlen(s), at = 0;
-    while ((at += aksnet_utf8_invalid_offset(s + at, len - at)) < len)
+    while ((at += aksnet__utf8_invalid_offset(s + at, len - at)) < len)
         s[at++] = '?';
 }
 
@@ -103,7 +103,7 @@ char *mock_lower(const char *s)
 
 void mock_uuid(char out[37])
 {
-    if (!aksnet_uuid4(out))
+    if (!aksnet__uuid4(out))
         snprintf(out, 37, "5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a"); /* never reached with a working OpenSSL */
 }
 

@@ -1,26 +1,23 @@
 /*
  * aksnet/aksnet.h - everything libaksnet offers, in one include.
+ *
+ * The public API follows the data flow of a run: a plan is read
+ * (plan.h) and checked offline (validate.h, finding.h, capacity.h); a
+ * client holds the cloud's endpoints, the credential and the one HTTP
+ * pipeline (client.h); the engine runs the plan's steps against ARM
+ * through that client (provision.h).  Every call reports failure as an
+ * aksnet_code with a struct aksnet_error (error.h).
  */
 #ifndef AKSNET_AKSNET_H
 #define AKSNET_AKSNET_H
 
-#define AKSNET_VERSION "0.1.0"
-
-#include "arm.h"
-#include "auth.h"
 #include "capacity.h"
-#include "cidr.h"
-#include "cloud.h"
+#include "client.h"
 #include "error.h"
 #include "finding.h"
-#include "http.h"
-#include "jwt.h"
 #include "plan.h"
 #include "provision.h"
-#include "resid.h"
-#include "resources.h"
-#include "utf8.h"
-#include "uuid.h"
 #include "validate.h"
+#include "version.h"
 
 #endif

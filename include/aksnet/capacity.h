@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cidr.h"
 #include "error.h"
 
 #ifdef __cplusplus
@@ -35,7 +34,7 @@ bool aksnet_network_plugin_parse(const char *text, aksnet_network_plugin *out);
 
 /** What to compute. */
 struct aksnet_capacity_input {
-    struct aksnet_cidr subnet;
+    const char *subnet_prefix;  /**< the subnet, e.g. "192.168.1.0/24" (no host bits) */
     aksnet_network_plugin plugin;
     uint32_t max_pods;     /**< pods per node: 10..110 for kubenet, 10..250 for azure */
     uint32_t surge_nodes;  /**< nodes to keep free for an upgrade (1 = AKS's default) */
@@ -43,6 +42,7 @@ struct aksnet_capacity_input {
 
 /** The answer. */
 struct aksnet_capacity {
+    uint8_t prefix_len;          /**< the subnet's prefix length (Azure's smallest subnet is a /29) */
     uint64_t addresses;          /**< all addresses of the subnet */
     uint64_t usable;             /**< addresses minus Azure's 5 (0 if fewer) */
     uint64_t addresses_per_node; /**< 1 (kubenet) or 1 + max_pods (azure) */
@@ -54,12 +54,16 @@ struct aksnet_capacity {
     uint8_t pod_cidr_len;        /**< kubenet: longest pod range giving max_nodes a /24 each; 0 if none */
 };
 
+/** The pods per node a plugin allows: 10..110 for kubenet, 10..250 for azure. */
+void aksnet_capacity_max_pods_range(aksnet_network_plugin plugin, uint32_t *lo, uint32_t *hi);
+
 /** Default pods per node for a plugin (110 kubenet, 30 azure). */
 uint32_t aksnet_capacity_default_max_pods(aksnet_network_plugin plugin);
 
 /**
  * Compute a subnet's capacity.  Fails with AKSNET_EINVAL (and a message in
- * err) when max_pods is outside the plugin's range.
+ * err naming the value) when subnet_prefix is not a valid IPv4 prefix or
+ * max_pods is outside the plugin's range.
  */
 aksnet_code aksnet_capacity_compute(const struct aksnet_capacity_input *in,
                                     struct aksnet_capacity *out, struct aksnet_error *err);

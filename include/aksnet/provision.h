@@ -23,10 +23,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "arm.h"
+#include "client.h"
 #include "error.h"
 #include "plan.h"
-#include "resources.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,14 +99,11 @@ struct aksnet_provision_options {
     const struct aksnet_plan *plan;           /**< validated, defaults applied */
     aksnet_run_mode mode;
     /**
-     * Make an ARM client for one thread of the run (each parallel step has
-     * its own connection); free it with release.  The clients share the
-     * token source, which must be thread-safe.
+     * Where requests go: each parallel step takes an ARM connection from
+     * the client's pool and gives it back.  The client's credential is
+     * shared by all threads.
      */
-    aksnet_code (*new_client)(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err);
-    void (*release)(void *ctx, struct aksnet_arm_client *client);
-    void *client_ctx;
-    const struct aksnet_clock *clock;         /**< NULL = system */
+    struct aksnet_client *client;
     struct aksnet_event_sink events;
     double cluster_deadline;                  /**< seconds for the cluster operation (default 3600) */
     double step_deadline;                     /**< seconds for other operations (default 1800) */
@@ -116,6 +112,20 @@ struct aksnet_provision_options {
 };
 
 void aksnet_provision_options_init(struct aksnet_provision_options *options);
+
+#define AKSNET_ID_MAX 1024
+
+/** The ids of the resources of a plan. */
+struct aksnet_resource_ids {
+    char group[AKSNET_ID_MAX];        /**< /subscriptions/S/resourceGroups/G */
+    char vnet_group[AKSNET_ID_MAX];   /**< the VNet's group (may differ for an existing VNet) */
+    char vnet[AKSNET_ID_MAX];
+    char subnet[AKSNET_ID_MAX];
+    char route_table[AKSNET_ID_MAX];  /**< "" when the plan has none (SystemAssigned, AKS makes it) */
+    char identity[AKSNET_ID_MAX];     /**< "" for SystemAssigned */
+    char cluster[AKSNET_ID_MAX];
+    char role_definition[AKSNET_ID_MAX]; /**< full id of the role to grant */
+};
 
 /** What a run found and did, for the summary and the exit code. */
 struct aksnet_provision_result {

@@ -69,29 +69,30 @@ int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err)
         fprintf(err, "aksnet capacity: --subnet-prefix is required (e.g. 192.168.1.0/24)\n");
         return EXIT_USAGE;
     }
-    aksnet_cidr_status st = aksnet_cidr_parse(args->subnet_prefix, &in.subnet);
-    if (st != AKSNET_CIDR_OK) {
-        fprintf(err, "aksnet capacity: --subnet-prefix '%s': %s\n", args->subnet_prefix,
-                aksnet_cidr_parse_strerror(st));
-        return EXIT_USAGE;
-    }
-    if (in.subnet.len > 29) {
-        fprintf(err, "aksnet capacity: --subnet-prefix '%s': Azure's smallest subnet is a /29\n",
-                args->subnet_prefix);
-        return EXIT_USAGE;
-    }
+    in.subnet_prefix = args->subnet_prefix;
     if (!aksnet_network_plugin_parse(plugin, &in.plugin)) {
         fprintf(err, "aksnet capacity: --network-plugin '%s' is not kubenet or azure\n", plugin);
         return EXIT_USAGE;
     }
-    in.max_pods = args->plan.max_pods == AKSNET_PLAN_UNSET ? aksnet_capacity_default_max_pods(in.plugin)
-                  : args->plan.max_pods > 100000 ? 100000u : (uint32_t)args->plan.max_pods;
+    uint32_t lo, hi;
+    aksnet_capacity_max_pods_range(in.plugin, &lo, &hi);
+    long pods = args->plan.max_pods == AKSNET_PLAN_UNSET ? (long)aksnet_capacity_default_max_pods(in.plugin)
+                                                          : (long)args->plan.max_pods;
+    if (pods < (long)lo || pods > (long)hi) {
+        fprintf(err, "aksnet capacity: --max-pods %ld is outside %u..%u for %s\n", pods, lo, hi, plugin);
+        return EXIT_USAGE;
+    }
+    in.max_pods = (uint32_t)pods;
     if (args->max_surge >= 0)
         in.surge_nodes = args->max_surge > 100000 ? 100000u : (uint32_t)args->max_surge;
     struct aksnet_capacity cap;
     struct aksnet_error e;
     if (aksnet_capacity_compute(&in, &cap, &e) != AKSNET_OK) {
-        fprintf(err, "aksnet capacity: --max-pods: %s\n", e.message);
+        fprintf(err, "aksnet capacity: --subnet-prefix: %s\n", e.message);
+        return EXIT_USAGE;
+    }
+    if (cap.prefix_len > 29) {
+        fprintf(err, "aksnet capacity: --subnet-prefix '%s': Azure's smallest subnet is a /29\n", args->subnet_prefix);
         return EXIT_USAGE;
     }
     if (args->output == OUTPUT_JSON)

@@ -65,13 +65,12 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
         aksnet_plan_free(plan);
         return EXIT_USAGE;
     }
-    struct cli_session s;
+    struct aksnet_client *client = NULL;
     struct aksnet_error e;
     aksnet_error_clear(&e);
-    aksnet_code rc = cli_session_open(args, plan->cloud, &s, &e);
+    aksnet_code rc = cli_client_open(args, plan->cloud, &client, &e);
     if (rc != AKSNET_OK) {
         fprintf(err, "aksnet %s: %s\n", name, e.message);
-        cli_session_close(&s);
         aksnet_plan_free(plan);
         return cli_exit_code(rc);
     }
@@ -81,16 +80,14 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
     aksnet_provision_options_init(&o);
     o.plan = plan;
     o.mode = mode;
-    o.new_client = cli_session_new_client;
-    o.release = cli_session_release_client;
-    o.client_ctx = &s;
+    o.client = client;
     o.events = progress_sink(&p);
     struct aksnet_provision_result result;
     memset(&result, 0, sizeof(result));
     rc = aksnet_provision_run(&o, &result, &e);
     progress_summary(&p, &result, rc, &e, name);
     progress_free(&p);
-    cli_session_close(&s);
+    aksnet_client_free(client);
     aksnet_plan_free(plan);
     return cli_exit_code(rc);
 }

@@ -15,11 +15,15 @@ struct command {
     const char *synopsis;
 };
 
+/* The version, the commit, and the libraries as they are at run time (what a bug report needs). */
 static int cmd_version(const struct cli_args *args, FILE *out, FILE *err)
 {
     (void)args;
     (void)err;
-    fprintf(out, "aksnet %s\n", AKSNET_VERSION);
+    struct aksnet_version_info v;
+    aksnet_version_info(&v);
+    fprintf(out, "aksnet %s (commit %s)\nlibcurl %s\n%s\ncJSON %s\n", v.version, v.commit, v.curl, v.openssl,
+            v.cjson);
     return EXIT_DONE;
 }
 
@@ -33,7 +37,8 @@ static const struct command commands[] = {
     {"destroy", ARGS_PLAN | ARGS_CONNECT | ARGS_YES | ARGS_DRY_RUN, cmd_destroy,
      "remove what aksnet created, in reverse order"},
     {"whoami", ARGS_CONNECT | ARGS_DRY_RUN, cmd_whoami, "which credential, tenant and client; can a token be had"},
-    {"version", 0, cmd_version, "print the version"},
+    {"version", 0, cmd_version, "print the version, the commit and the libraries' versions"},
+    {"help", 0, NULL, "help COMMAND: the flags of a command (as COMMAND --help)"},
 };
 
 static void usage(FILE *out)
@@ -44,6 +49,37 @@ static void usage(FILE *out)
     fprintf(out, "\n'aksnet COMMAND --help' lists a command's flags.\n");
 }
 
+static const struct command *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (commands[i].run && strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void command_usage(const struct command *c, FILE *out)
+{
+    fprintf(out, "usage: aksnet %s [FLAGS]\n%s\n\nflags:\n", c->name, c->synopsis);
+    cli_args_usage(c->accept, out);
+}
+
+/* `aksnet help [COMMAND]`: the same text as `aksnet COMMAND --help`. */
+static int help(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    const struct command *c = find(argv[2]);
+    if (!c) {
+        fprintf(stderr, "aksnet help: unknown command '%s'\n", argv[2]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    command_usage(c, stdout);
+    return EXIT_DONE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -52,21 +88,20 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0)
         return cmd_version(NULL, stdout, stderr);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        const struct command *c = &commands[i];
-        if (strcmp(argv[1], c->name) != 0)
-            continue;
-        struct cli_args args;
-        if (!cli_args_parse(argc - 2, argv + 2, c->accept, &args, stderr))
-            return EXIT_USAGE;
-        if (args.help) {
-            fprintf(stdout, "usage: aksnet %s [FLAGS]\n%s\n\nflags:\n", c->name, c->synopsis);
-            cli_args_usage(c->accept, stdout);
-            return EXIT_DONE;
-        }
-        return c->run(&args, stdout, stderr);
+    if (strcmp(argv[1], "help") == 0)
+        return help(argc, argv);
+    const struct command *c = find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "aksnet: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
     }
-    fprintf(stderr, "aksnet: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return EXIT_USAGE;
+    struct cli_args args;
+    if (!cli_args_parse(argc - 2, argv + 2, c->accept, &args, stderr))
+        return EXIT_USAGE;
+    if (args.help) {
+        command_usage(c, stdout);
+        return EXIT_DONE;
+    }
+    return c->run(&args, stdout, stderr);
 }

@@ -17,7 +17,6 @@ struct progress {
     FILE *out;
     enum output_format format;
     bool live;                                 /* a terminal: redraw the step lines in place */
-    const struct aksnet_clock *clock;
     pthread_mutex_t lock;
     struct {
         aksnet_step_state state;

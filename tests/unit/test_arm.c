@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "aksnet/aksnet.h"
+#include "internal.h"
 #include "mock_support.h"
 
 #define RG_API "2021-04-01"
@@ -83,13 +83,13 @@ static double waited(const struct seen *s)
 struct env {
     struct mt_mock t;
     struct seen seen;
-    struct aksnet_clock clock;
-    struct aksnet_http_transport transport;
-    struct aksnet_retry_options retry;
-    struct aksnet_bearer_options bearer;
-    struct aksnet_http_policy p_id, p_retry, p_bearer;
-    struct aksnet_arm_client client;
-    struct aksnet_lro_options lro;
+    struct aksnet__clock clock;
+    struct aksnet__http_transport transport;
+    struct aksnet__retry_options retry;
+    struct aksnet__bearer_options bearer;
+    struct aksnet__http_policy p_id, p_retry, p_bearer;
+    struct aksnet__arm_client client;
+    struct aksnet__lro_options lro;
 };
 
 static double env_now(void *ctx)
@@ -119,24 +119,24 @@ static struct env *env_start(const struct armmock_options *opts)
     assert_non_null(e);
     assert_true(mt_start(&e->t, opts, false));
     assert_non_null(e->t.token);
-    e->clock = (struct aksnet_clock){env_now, env_sleep, e};
+    e->clock = (struct aksnet__clock){env_now, env_sleep, e};
     struct aksnet_error err;
-    assert_int_equal(aksnet_curl_transport_new(NULL, &e->transport, &err), AKSNET_OK);
-    aksnet_retry_defaults(&e->retry);
+    assert_int_equal(aksnet__curl_transport_new(NULL, &e->transport, &err), AKSNET_OK);
+    aksnet__retry_defaults(&e->retry);
     e->retry.clock = &e->clock;
-    e->bearer = (struct aksnet_bearer_options){env_token, e};
-    e->p_bearer = (struct aksnet_http_policy){aksnet_policy_bearer, &e->bearer, NULL, &e->transport};
-    e->p_retry = (struct aksnet_http_policy){aksnet_policy_retry, &e->retry, &e->p_bearer, NULL};
-    e->p_id = (struct aksnet_http_policy){aksnet_policy_request_id, NULL, &e->p_retry, NULL};
-    e->client = (struct aksnet_arm_client){e->t.url, &e->p_id, &e->clock};
-    e->lro = (struct aksnet_lro_options){.on_poll = on_poll, .ctx = &e->seen};
+    e->bearer = (struct aksnet__bearer_options){env_token, e};
+    e->p_bearer = (struct aksnet__http_policy){aksnet__policy_bearer, &e->bearer, NULL, &e->transport};
+    e->p_retry = (struct aksnet__http_policy){aksnet__policy_retry, &e->retry, &e->p_bearer, NULL};
+    e->p_id = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, &e->p_retry, NULL};
+    e->client = (struct aksnet__arm_client){e->t.url, &e->p_id, &e->clock};
+    e->lro = (struct aksnet__lro_options){.on_poll = on_poll, .ctx = &e->seen};
     return e;
 }
 
 static void env_stop(struct env *e)
 {
     seen_reset(&e->seen);
-    aksnet_curl_transport_free(&e->transport);
+    aksnet__curl_transport_free(&e->transport);
     mt_stop(&e->t);
     free(e);
 }
@@ -178,7 +178,7 @@ static void put_ok(struct env *e, const char *id, const char *api, const char *b
 {
     cJSON *b = json(body);
     struct aksnet_error err;
-    aksnet_code rc = aksnet_arm_put(&e->client, id, api, b, &e->lro, NULL, &err);
+    aksnet_code rc = aksnet__arm_put(&e->client, id, api, b, &e->lro, NULL, &err);
     if (rc != AKSNET_OK)
         fail_msg("PUT %s: %s", id, err.message);
     cJSON_Delete(b);
@@ -208,7 +208,7 @@ static void test_group_put_get_missing(void **state)
     struct env *e = env_start(NULL);
     struct aksnet_error err;
     cJSON *body = json(GROUP_BODY), *out = NULL;
-    assert_int_equal(aksnet_arm_put(&e->client, GROUP_ID, RG_API, body, &e->lro, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_put(&e->client, GROUP_ID, RG_API, body, &e->lro, &out, &err), AKSNET_OK);
     cJSON_Delete(body);
     assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
     assert_str(jstr(out, "tags.env"), "dev");
@@ -218,16 +218,16 @@ static void test_group_put_get_missing(void **state)
     assert_int_equal(journal_count(e, "PUT", "/resourceGroups/rg1", 201), 1);
     assert_int_equal(journal_count(e, "GET", "/resourceGroups/rg1", 0), 0); /* the answer was final */
 
-    assert_int_equal(aksnet_arm_get(&e->client, GROUP_ID, RG_API, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_get(&e->client, GROUP_ID, RG_API, &out, &err), AKSNET_OK);
     assert_str(jstr(out, "name"), "rg1");
     cJSON_Delete(out);
 
     out = (cJSON *)1;
-    assert_int_equal(aksnet_arm_get(&e->client, "/subscriptions/" MT_SUB "/resourceGroups/nope", RG_API, &out, &err),
+    assert_int_equal(aksnet__arm_get(&e->client, "/subscriptions/" MT_SUB "/resourceGroups/nope", RG_API, &out, &err),
                      AKSNET_OK);
     assert_null(out);
     /* a VNet in a group that does not exist: 404 ResourceGroupNotFound is "absent" too */
-    assert_int_equal(aksnet_arm_get(&e->client, "/subscriptions/" MT_SUB
+    assert_int_equal(aksnet__arm_get(&e->client, "/subscriptions/" MT_SUB
                                                 "/resourceGroups/nope/providers/Microsoft.Network/virtualNetworks/v",
                                     NET_API, &out, &err),
                      AKSNET_OK);
@@ -245,7 +245,7 @@ static void test_vnet_put_follows_async_operation(void **state)
     double t0 = e->t.now;
     struct aksnet_error err;
     cJSON *body = json(VNET_BODY), *out = NULL;
-    assert_int_equal(aksnet_arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, &out, &err), AKSNET_OK);
     cJSON_Delete(body);
     assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
     assert_str(jstr(out, "name"), "vnet1");
@@ -289,7 +289,7 @@ static void test_operation_failed(void **state)
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     struct aksnet_error err;
     cJSON *body = json(VNET_BODY), *out = (cJSON *)1;
-    assert_int_equal(aksnet_arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, &out, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_null(out);
     assert_int_equal(err.code, AKSNET_EARM);
@@ -306,7 +306,7 @@ static void test_operation_failed(void **state)
 
 /*
  * The deadline passes: AKSNET_ETIMEOUT naming the operation URL, after
- * exactly the deadline on the clock.  aksnet_arm_wait resumes on that URL
+ * exactly the deadline on the clock.  aksnet__arm_wait resumes on that URL
  * (status form) and on its Location form.
  */
 static void test_deadline_then_resume(void **state)
@@ -319,7 +319,7 @@ static void test_deadline_then_resume(void **state)
     double t0 = e->t.now;
     struct aksnet_error err;
     cJSON *body = json(VNET_BODY);
-    assert_int_equal(aksnet_arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_ETIMEOUT);
+    assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_ETIMEOUT);
     cJSON_Delete(body);
     assert_true(e->t.now - t0 == 30.0); /* Retry-After 100000 was cut to what the deadline left */
     assert_int_equal(e->seen.polls, 1);
@@ -338,7 +338,7 @@ static void test_deadline_then_resume(void **state)
     snprintf(loc, sizeof(loc), "%.*s/operationResults/%s", (int)(at - url), url, at + strlen("/operations/"));
     seen_reset(&e->seen);
     e->lro.deadline = 10;
-    assert_int_equal(aksnet_arm_wait(&e->client, loc, &e->lro, &err), AKSNET_ETIMEOUT);
+    assert_int_equal(aksnet__arm_wait(&e->client, loc, &e->lro, &err), AKSNET_ETIMEOUT);
     assert_contains(err.message, loc);
     assert_int_equal(e->seen.polls, 2); /* at once, then at the deadline */
     assert_str(e->seen.states[0], "InProgress");
@@ -348,15 +348,15 @@ static void test_deadline_then_resume(void **state)
     mt_advance(&e->t, 100000);
     seen_reset(&e->seen);
     e->lro.deadline = 0;
-    assert_int_equal(aksnet_arm_wait(&e->client, url, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_wait(&e->client, url, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 1);
     assert_str(e->seen.states[0], "Succeeded");
     assert_int_equal(e->seen.nwaits, 0);
-    assert_int_equal(aksnet_arm_wait(&e->client, loc, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_wait(&e->client, loc, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 2);
     assert_str(e->seen.states[1], "Succeeded");
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
     assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(out);
     env_stop(e);
@@ -398,17 +398,17 @@ static void test_delete_group(void **state)
     put_ok(e, VNET_ID, NET_API, VNET_BODY);
     seen_reset(&e->seen);
     struct aksnet_error err;
-    assert_int_equal(aksnet_arm_delete(&e->client, GROUP_ID, RG_API, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_delete(&e->client, GROUP_ID, RG_API, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 1);
     assert_str(e->seen.states[0], "Succeeded");
     assert_true(e->seen.nwaits == 1 && e->seen.waits[0] == 3.0);
     cJSON *out = (cJSON *)1;
-    assert_int_equal(aksnet_arm_get(&e->client, GROUP_ID, RG_API, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_get(&e->client, GROUP_ID, RG_API, &out, &err), AKSNET_OK);
     assert_null(out);
-    assert_int_equal(aksnet_arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
     assert_null(out);
     seen_reset(&e->seen);
-    assert_int_equal(aksnet_arm_delete(&e->client, GROUP_ID, RG_API, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_delete(&e->client, GROUP_ID, RG_API, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 0);
     assert_int_equal(journal_count(e, "DELETE", "/resourceGroups/rg1", 202), 1);
     assert_int_equal(journal_count(e, "DELETE", "/resourceGroups/rg1", 404), 1);
@@ -424,12 +424,12 @@ static void test_delete_vnet(void **state)
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     put_ok(e, VNET_ID, NET_API, VNET_BODY);
     struct aksnet_error err;
-    assert_int_equal(aksnet_arm_delete(&e->client, VNET_ID, NET_API, &e->lro, &err), AKSNET_OK);
-    assert_int_equal(aksnet_arm_delete(&e->client, VNET_ID, NET_API, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_delete(&e->client, VNET_ID, NET_API, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_delete(&e->client, VNET_ID, NET_API, &e->lro, &err), AKSNET_OK);
     assert_int_equal(journal_count(e, "DELETE", "/virtualNetworks/vnet1", 202), 1);
     assert_int_equal(journal_count(e, "DELETE", "/virtualNetworks/vnet1", 204), 1);
     cJSON *out = (cJSON *)1;
-    assert_int_equal(aksnet_arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
     assert_null(out);
     env_stop(e);
 }
@@ -443,7 +443,7 @@ static void test_refused_with_details(void **state)
     struct aksnet_error err;
     cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":"
                        "[\"192.168.0.0/16\"]},\"subnets\":[{\"name\":\"nodes\",\"properties\":{\"addressPrefix\":5}}]}}");
-    assert_int_equal(aksnet_arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_int_equal(err.http_status, 400);
     assert_str(err.arm_code, "InvalidRequestFormat");
@@ -453,7 +453,7 @@ static void test_refused_with_details(void **state)
     assert_int_equal(e->seen.polls, 0);
     /* a wrong api-version: refused by ARM before the RP */
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_get(&e->client, VNET_ID, "1999-01-01", &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, "1999-01-01", &out, &err), AKSNET_EARM);
     assert_null(out);
     assert_str(err.arm_code, "InvalidApiVersionParameter");
     env_stop(e);
@@ -466,7 +466,7 @@ static void test_post_register(void **state)
     struct env *e = env_start(NULL);
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_post(&e->client, "/subscriptions/" MT_SUB "/providers/Microsoft.Network/register",
+    assert_int_equal(aksnet__arm_post(&e->client, "/subscriptions/" MT_SUB "/providers/Microsoft.Network/register",
                                      RG_API, NULL, &out, &err),
                      AKSNET_OK);
     assert_str(jstr(out, "registrationState"), "Registered");
@@ -482,7 +482,7 @@ static void test_unicode_group_name(void **state)
     put_ok(e, "/subscriptions/" MT_SUB "/resourceGroups/rg-\xc3\xbc", RG_API, GROUP_BODY);
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_get(&e->client, "/subscriptions/" MT_SUB "/resourceGroups/rg-\xc3\xbc", RG_API, &out,
+    assert_int_equal(aksnet__arm_get(&e->client, "/subscriptions/" MT_SUB "/resourceGroups/rg-\xc3\xbc", RG_API, &out,
                                     &err),
                      AKSNET_OK);
     assert_str(jstr(out, "name"), "rg-\xc3\xbc");
@@ -517,11 +517,11 @@ struct fake {
     size_t nsent;
     double now;
     struct seen seen;
-    struct aksnet_clock clock;
-    struct aksnet_http_transport transport;
-    struct aksnet_http_policy policy;
-    struct aksnet_arm_client client;
-    struct aksnet_lro_options lro;
+    struct aksnet__clock clock;
+    struct aksnet__http_transport transport;
+    struct aksnet__http_policy policy;
+    struct aksnet__arm_client client;
+    struct aksnet__lro_options lro;
 };
 
 static double fake_now(void *ctx)
@@ -536,7 +536,7 @@ static void fake_sleep(void *ctx, double seconds)
     f->now += seconds;
 }
 
-static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, struct aksnet_http_response *rs,
+static aksnet_code fake_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
                              struct aksnet_error *err)
 {
     struct fake *f = ctx;
@@ -545,7 +545,7 @@ static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, st
     memcpy(s->method, rq->method, sizeof(s->method));
     s->url = strdup(rq->url);
     s->body = rq->body ? strdup(rq->body) : NULL;
-    const char *ct = aksnet_http_request_header(rq, "Content-Type");
+    const char *ct = aksnet__http_request_header(rq, "Content-Type");
     s->content_type = ct ? strdup(ct) : NULL;
     if (f->next >= f->nreplies)
         fail_msg("unexpected request %zu: %s %s", f->nsent, rq->method, rq->url);
@@ -554,7 +554,7 @@ static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, st
         return aksnet_error_set(err, c->error, "fake transport: connection reset");
     rs->status = c->status;
     for (size_t i = 0; i < 3 && c->headers[i][0]; i++)
-        assert_int_equal(aksnet_http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
+        assert_int_equal(aksnet__http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
     if (c->body) {
         rs->body = strdup(c->body);
         rs->body_len = strlen(c->body);
@@ -569,11 +569,11 @@ static struct fake *fake_new(const struct canned *replies, size_t n)
     f->replies = replies;
     f->nreplies = n;
     f->now = 1000;
-    f->clock = (struct aksnet_clock){fake_now, fake_sleep, f};
-    f->transport = (struct aksnet_http_transport){fake_send, f};
-    f->policy = (struct aksnet_http_policy){aksnet_policy_request_id, NULL, NULL, &f->transport};
-    f->client = (struct aksnet_arm_client){FAKE_EP, &f->policy, &f->clock};
-    f->lro = (struct aksnet_lro_options){.default_poll = 4, .on_poll = on_poll, .ctx = &f->seen};
+    f->clock = (struct aksnet__clock){fake_now, fake_sleep, f};
+    f->transport = (struct aksnet__http_transport){fake_send, f};
+    f->policy = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, NULL, &f->transport};
+    f->client = (struct aksnet__arm_client){FAKE_EP, &f->policy, &f->clock};
+    f->lro = (struct aksnet__lro_options){.default_poll = 4, .on_poll = on_poll, .ctx = &f->seen};
     return f;
 }
 
@@ -606,7 +606,7 @@ static void test_location_only_flow(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}"), *out = NULL;
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
     cJSON_Delete(body);
     assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(out);
@@ -644,7 +644,7 @@ static void test_min_poll_floor(void **state)
     f->lro.min_poll = 0.25;
     struct aksnet_error err;
     cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{}}");
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
     cJSON_Delete(body);
     assert_int_equal(f->seen.polls, 2);
     assert_str(f->seen.states[0], "InProgress");
@@ -669,7 +669,7 @@ static void test_list_pages(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", "principalId eq 'p1'", &out, &err),
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", "principalId eq 'p1'", &out, &err),
                      AKSNET_OK);
     assert_int_equal(cJSON_GetArraySize(out), 3);
     assert_str(cJSON_GetObjectItem(cJSON_GetArrayItem(out, 2), "name")->valuestring, "c");
@@ -691,15 +691,15 @@ static void test_list_refusals(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
     assert_null(out);
     assert_non_null(strstr(err.message, "another host"));
-    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_OK);
     assert_int_equal(cJSON_GetArraySize(out), 0);
     cJSON_Delete(out);
-    assert_int_equal(aksnet_arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
     assert_null(out);
-    assert_int_equal(aksnet_arm_list(&f->client, "no-slash", "2022-04-01", NULL, &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_list(&f->client, "no-slash", "2022-04-01", NULL, &out, &err), AKSNET_EINVAL);
     fake_free(f);
 }
 
@@ -714,7 +714,7 @@ static void test_foreign_operation_url(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *body = json("{\"location\":\"chinaeast2\"}"), *out = NULL;
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_null(out);
     assert_non_null(strstr(err.message, "another host"));
@@ -733,7 +733,7 @@ static void test_location_failure(void **state)
     };
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
-    assert_int_equal(aksnet_arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EARM);
     assert_int_equal(err.http_status, 400);
     assert_str(err.arm_code, "InUseRouteTableCannotBeDeleted");
     assert_str(err.arm_message, "in use by subnet s");
@@ -759,7 +759,7 @@ static void test_provisioning_state_flow(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *body = json("{\"location\":\"chinaeast2\"}"), *out = NULL;
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
     assert_str(jstr(out, "name"), "rt1");
     cJSON_Delete(out);
     assert_int_equal(f->nsent, 3); /* the last poll is the final body: no extra GET */
@@ -768,7 +768,7 @@ static void test_provisioning_state_flow(void **state)
     assert_str(f->seen.states[0], "Updating");
     assert_str(f->seen.states[1], "succeeded");
     assert_true(f->seen.nwaits == 2 && f->seen.waits[0] == 1 && f->seen.waits[1] == 4);
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
     assert_null(out);
     assert_contains(err.message, "ended Canceled");
     assert_str(err.request_id, "r2");
@@ -789,7 +789,7 @@ static void test_conflict_gives_up(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *body = json("{\"location\":\"chinaeast2\"}");
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_int_equal(err.http_status, 409);
     assert_str(err.arm_code, "AnotherOperationInProgress");
@@ -814,11 +814,11 @@ static void test_delete_variants(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     for (int i = 0; i < 4; i++)
-        assert_int_equal(aksnet_arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_OK);
+        assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_OK);
     assert_int_equal(f->seen.polls, 2);
     assert_str(f->seen.states[0], "Deleting");
     assert_str(f->seen.states[1], "Deleted");
-    assert_int_equal(aksnet_arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EARM);
     assert_str(err.arm_code, "AuthorizationFailed");
     assert_str(err.message, "ARM refused DELETE " RT_ID ": AuthorizationFailed: no access");
     fake_free(f);
@@ -838,30 +838,30 @@ static void test_requests_and_odd_answers(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet_arm_get(&f->client, "subscriptions/x", NET_API, &out, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_arm_get(&f->client, RT_ID "?x=1", NET_API, &out, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_arm_get(&f->client, RT_ID, "2024-05-01&x=1", &out, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_arm_get(&f->client, RT_ID, NULL, &out, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_arm_wait(&f->client, "http://example.com/operations/1", &f->lro, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_get(&f->client, "subscriptions/x", NET_API, &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID "?x=1", NET_API, &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, "2024-05-01&x=1", &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NULL, &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_wait(&f->client, "http://example.com/operations/1", &f->lro, &err), AKSNET_EINVAL);
     assert_int_equal(f->nsent, 0);
 
-    assert_int_equal(aksnet_arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EARM);
     assert_null(out);
     assert_contains(err.message, "not JSON");
     /* a trailing slash on the endpoint and a name needing percent-encoding */
     f->client.endpoint = FAKE_EP "/";
-    assert_int_equal(aksnet_arm_get(&f->client, "/subscriptions/s/resourceGroups/my rg\xc3\xbc", RG_API, &out, &err),
+    assert_int_equal(aksnet__arm_get(&f->client, "/subscriptions/s/resourceGroups/my rg\xc3\xbc", RG_API, &out, &err),
                      AKSNET_OK);
     cJSON_Delete(out);
     assert_str(f->sent[1].url, FAKE_EP "/subscriptions/s/resourceGroups/my%20rg%C3%BC?api-version=" RG_API);
-    assert_int_equal(aksnet_arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_ETRANSPORT);
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_ETRANSPORT);
     /* an operation URL that would carry the token in clear text is not polled */
     cJSON *body = json("{}");
-    assert_int_equal(aksnet_arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EINVAL);
     assert_contains(err.message, "evil.example");
     assert_int_equal(f->nsent, 4);
     /* an action with no body answered */
-    assert_int_equal(aksnet_arm_post(&f->client, RT_ID, NET_API, body, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__arm_post(&f->client, RT_ID, NET_API, body, &out, &err), AKSNET_OK);
     assert_null(out);
     cJSON_Delete(body);
     fake_free(f);
@@ -869,7 +869,7 @@ static void test_requests_and_odd_answers(void **state)
 
 /* ---- the envelope alone ------------------------------------------------------------------ */
 
-static void response(struct aksnet_http_response *rs, long status, const char *body)
+static void response(struct aksnet__http_response *rs, long status, const char *body)
 {
     memset(rs, 0, sizeof(*rs));
     rs->status = status;
@@ -882,56 +882,56 @@ static void response(struct aksnet_http_response *rs, long status, const char *b
 static void test_error_envelopes(void **state)
 {
     (void)state;
-    struct aksnet_http_response rs;
+    struct aksnet__http_response rs;
     struct aksnet_error err;
 
     /* a specific message keeps its details to itself */
     response(&rs, 400, "{\"error\":{\"code\":\"InvalidParameter\",\"message\":\"podCidr overlaps\",\"target\":\"x\","
                        "\"details\":[{\"code\":\"D\",\"message\":\"d\"}]}}");
-    aksnet_http_response_add_header(&rs, "x-ms-request-id", "abc-123");
-    assert_int_equal(aksnet_arm_error_from_response(&rs, &err), AKSNET_EARM);
+    aksnet__http_response_add_header(&rs, "x-ms-request-id", "abc-123");
+    assert_int_equal(aksnet__arm_error_from_response(&rs, &err), AKSNET_EARM);
     assert_int_equal(err.code, AKSNET_EARM);
     assert_int_equal(err.http_status, 400);
     assert_str(err.arm_code, "InvalidParameter");
     assert_str(err.arm_message, "podCidr overlaps");
     assert_str(err.request_id, "abc-123");
     assert_str(err.message, "ARM refused the request: InvalidParameter: podCidr overlaps");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* a message that points at the details, and one that is empty */
     response(&rs, 400, "{\"error\":{\"code\":\"DeploymentFailed\",\"message\":\"See details.\",\"details\":"
                        "[{\"code\":\"LinkedAuthorizationFailed\",\"message\":\"no join\"}]}}");
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__arm_error_from_response(&rs, &err);
     assert_str(err.arm_message, "See details. (LinkedAuthorizationFailed: no join)");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     response(&rs, 400, "{\"error\":{\"code\":\"BadRequest\",\"details\":[{\"code\":\"SubnetIsFull\"}]}}");
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__arm_error_from_response(&rs, &err);
     assert_str(err.arm_message, "(SubnetIsFull)");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* the older envelope: code and message at the top */
     response(&rs, 404, "{\"code\":\"ResourceNotFound\",\"message\":\"gone\"}");
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__arm_error_from_response(&rs, &err);
     assert_str(err.arm_code, "ResourceNotFound");
     assert_str(err.arm_message, "gone");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* a gateway's page: no ARM fields, the status and the start of the body */
     response(&rs, 502, "<html><body>502 Bad Gateway\r\n</body></html>");
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__arm_error_from_response(&rs, &err);
     assert_int_equal(err.http_status, 502);
     assert_str(err.arm_code, "");
     assert_str(err.arm_message, "");
     assert_str(err.message, "ARM refused the request: HTTP 502: <html><body>502 Bad Gateway  </body></html>");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* nothing at all */
     response(&rs, 404, NULL);
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__arm_error_from_response(&rs, &err);
     assert_int_equal(err.http_status, 404);
     assert_str(err.arm_code, "");
     assert_str(err.message, "ARM refused the request: HTTP 404 with an empty body");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* too long for the buffers: cut on a character boundary, request id too */
     size_t n = 3000;
@@ -945,28 +945,28 @@ static void test_error_envelopes(void **state)
     char rid[200];
     memset(rid, 'r', sizeof(rid) - 1);
     rid[sizeof(rid) - 1] = '\0';
-    aksnet_http_response_add_header(&rs, "x-ms-request-id", rid);
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__http_response_add_header(&rs, "x-ms-request-id", rid);
+    aksnet__arm_error_from_response(&rs, &err);
     size_t len = strlen(err.arm_message);
     assert_true(len > 1000 && len < AKSNET_ERROR_ARM_MESSAGE_MAX);
-    assert_int_equal(aksnet_utf8_invalid_offset(err.arm_message, len), len);
+    assert_int_equal(aksnet__utf8_invalid_offset(err.arm_message, len), len);
     len = strlen(err.message);
     assert_true(len > 400 && len < AKSNET_ERROR_MESSAGE_MAX);
-    assert_int_equal(aksnet_utf8_invalid_offset(err.message, len), len);
+    assert_int_equal(aksnet__utf8_invalid_offset(err.message, len), len);
     assert_int_equal(strlen(err.request_id), AKSNET_ERROR_REQUEST_ID_MAX - 1);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* control characters never reach a terminal */
     response(&rs, 400, "{\"error\":{\"code\":\"X\\u001b[31m\",\"message\":\"a\\nb\"}}");
-    aksnet_arm_error_from_response(&rs, &err);
+    aksnet__arm_error_from_response(&rs, &err);
     assert_str(err.arm_code, "X [31m");
     assert_str(err.arm_message, "a b");
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* NULL err is allowed */
     response(&rs, 500, NULL);
-    assert_int_equal(aksnet_arm_error_from_response(&rs, NULL), AKSNET_EARM);
-    aksnet_http_response_free(&rs);
+    assert_int_equal(aksnet__arm_error_from_response(&rs, NULL), AKSNET_EARM);
+    aksnet__http_response_free(&rs);
 }
 
 int main(void)

@@ -35,7 +35,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "aksnet/aksnet.h"
+#include "internal.h"
 #include "mock_support.h"
 
 #define SECRET_CLIENT "77777777-7777-7777-7777-777777777777"
@@ -69,8 +69,8 @@ static int group_setup(void **state)
 {
     (void)state;
     struct aksnet_error err;
-    if (aksnet_jwt_new_rsa_key(2048, &client_key, &err) != AKSNET_OK ||
-        aksnet_jwt_new_rsa_key(2048, &other_key, &err) != AKSNET_OK)
+    if (aksnet__jwt_new_rsa_key(2048, &client_key, &err) != AKSNET_OK ||
+        aksnet__jwt_new_rsa_key(2048, &other_key, &err) != AKSNET_OK)
         return -1;
     client_cert = make_cert(client_key, "aksnet test client");
     other_cert = make_cert(other_key, "someone else");
@@ -143,7 +143,7 @@ struct fake {
     char *metadata;
 };
 
-static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, struct aksnet_http_response *rs,
+static aksnet_code fake_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
                              struct aksnet_error *err)
 {
     (void)err;
@@ -155,7 +155,7 @@ static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, st
     free(f->metadata);
     f->url = strdup(rq->url);
     f->body = rq->body ? strdup(rq->body) : NULL;
-    const char *md = aksnet_http_request_header(rq, "Metadata");
+    const char *md = aksnet__http_request_header(rq, "Metadata");
     f->metadata = md ? strdup(md) : NULL;
     f->sensitive = rq->sensitive_body;
     const struct canned *c = &f->replies[f->next < f->nreplies ? f->next++ : f->nreplies - 1];
@@ -217,19 +217,19 @@ struct fx {
     double fake_base;
     double *base;          /* the time both the mock and the chain follow */
     double skew;           /* the chain's clock = *base + skew */
-    struct aksnet_clock clock;
-    struct aksnet_retry_options retry;
-    struct aksnet_http_transport curl;
+    struct aksnet__clock clock;
+    struct aksnet__retry_options retry;
+    struct aksnet__http_transport curl;
     struct fake fake;
-    struct aksnet_http_transport fake_tr;
-    struct aksnet_http_policy chain;
-    struct aksnet_endpoints ep;
+    struct aksnet__http_transport fake_tr;
+    struct aksnet__http_policy chain;
+    struct aksnet__endpoints ep;
     const char *env_names[ENV_MAX];
     char *env_values[ENV_MAX];
     size_t nenv;
     struct fake_run run;
-    struct aksnet_auth_options o;
-    struct aksnet_auth *auth;
+    struct aksnet__auth_options o;
+    struct aksnet__auth *auth;
     struct armmock_credential secrets[2], certs[2], feds[1];
 };
 
@@ -283,16 +283,16 @@ static void env_clear(struct fx *f)
 }
 
 /* Build endpoints, the retry -> transport chain and the options for authority/arm. */
-static void fx_wire(struct fx *f, const struct aksnet_http_transport *transport, const char *authority,
+static void fx_wire(struct fx *f, const struct aksnet__http_transport *transport, const char *authority,
                     const char *arm)
 {
     struct aksnet_error err;
-    assert_int_equal(aksnet_cloud_endpoints("AzureCloud", arm, authority, NULL, &f->ep, &err), AKSNET_OK);
-    aksnet_retry_defaults(&f->retry);
+    assert_int_equal(aksnet__cloud_endpoints("AzureCloud", arm, authority, NULL, &f->ep, &err), AKSNET_OK);
+    aksnet__retry_defaults(&f->retry);
     f->retry.clock = &f->clock;
     f->retry.random = half;
-    f->chain = (struct aksnet_http_policy){aksnet_policy_retry, &f->retry, NULL, transport};
-    f->o = (struct aksnet_auth_options){.endpoints = &f->ep, .pipeline = &f->chain, .clock = &f->clock,
+    f->chain = (struct aksnet__http_policy){aksnet__policy_retry, &f->retry, NULL, transport};
+    f->o = (struct aksnet__auth_options){.endpoints = &f->ep, .pipeline = &f->chain, .clock = &f->clock,
                                         .getenv = fx_getenv, .getenv_ctx = f, .run = fake_run, .run_ctx = &f->run};
 }
 
@@ -310,10 +310,10 @@ static int fx_setup_common(void **state, bool with_mock)
     write_pem(f->client_cert_pem, client_cert, NULL, NULL, 0644);
     write_pem(f->other_cert_pem, other_cert, NULL, NULL, 0644);
     write_text(f->fed_file, FED_TOKEN "\n", 0600);
-    f->clock = (struct aksnet_clock){fx_now, fx_sleep, f};
+    f->clock = (struct aksnet__clock){fx_now, fx_sleep, f};
     f->fake_base = 1800000000.0;
     f->base = &f->fake_base;
-    f->fake_tr = (struct aksnet_http_transport){fake_send, &f->fake};
+    f->fake_tr = (struct aksnet__http_transport){fake_send, &f->fake};
     if (with_mock) {
         f->secrets[0] = (struct armmock_credential){MT_CLIENT, MT_SECRET};
         f->secrets[1] = (struct armmock_credential){SECRET_CLIENT, RIGHT_SECRET};
@@ -327,7 +327,7 @@ static int fx_setup_common(void **state, bool with_mock)
         f->mock_up = true;
         f->base = &f->t.now;
         struct aksnet_error err;
-        assert_int_equal(aksnet_curl_transport_new(NULL, &f->curl, &err), AKSNET_OK);
+        assert_int_equal(aksnet__curl_transport_new(NULL, &f->curl, &err), AKSNET_OK);
         fx_wire(f, &f->curl, f->t.url, f->t.url);
     } else {
         fx_wire(f, &f->fake_tr, FAKE_AUTHORITY, FAKE_ARM);
@@ -349,11 +349,11 @@ static int fx_setup_fake(void **state)
 static int fx_teardown(void **state)
 {
     struct fx *f = *state;
-    aksnet_auth_free(f->auth);
+    aksnet__auth_free(f->auth);
     env_clear(f);
     fake_free(&f->fake);
     if (f->mock_up) {
-        aksnet_curl_transport_free(&f->curl);
+        aksnet__curl_transport_free(&f->curl);
         mt_stop(&f->t);
     }
     const char *files[] = {f->client_pem, f->client_cert_pem, f->other_cert_pem, f->fed_file};
@@ -384,10 +384,10 @@ static void assert_clean(const struct aksnet_error *e)
 
 static aksnet_code fx_new(struct fx *f, struct aksnet_error *err)
 {
-    aksnet_auth_free(f->auth);
+    aksnet__auth_free(f->auth);
     f->auth = NULL;
     aksnet_error_clear(err);
-    aksnet_code rc = aksnet_auth_new(&f->o, &f->auth, err);
+    aksnet_code rc = aksnet__auth_new(&f->o, &f->auth, err);
     if (rc != AKSNET_OK)
         assert_clean(err);
     return rc;
@@ -397,7 +397,7 @@ static aksnet_code fx_new(struct fx *f, struct aksnet_error *err)
 static aksnet_code fx_token(struct fx *f, bool force, char **token, double *exp, struct aksnet_error *err)
 {
     aksnet_error_clear(err);
-    aksnet_code rc = aksnet_auth_get_token(f->auth, force, token, exp, err);
+    aksnet_code rc = aksnet__auth_get_token(f->auth, force, token, exp, err);
     if (rc != AKSNET_OK) {
         assert_null(*token);
         assert_clean(err);
@@ -425,12 +425,12 @@ static void set_app(struct fx *f, const char *client)
 /* The token's claims, parsed (the mock signs real JWTs). */
 static const char *claim(const char *token, const char *name, char *buf, size_t len)
 {
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_parse(token, &jwt, &err), AKSNET_OK);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(aksnet_jwt_claims(jwt), name);
+    assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(aksnet__jwt_claims(jwt), name);
     snprintf(buf, len, "%s", cJSON_IsString(v) ? v->valuestring : "");
-    aksnet_jwt_free(jwt);
+    aksnet__jwt_free(jwt);
     return buf;
 }
 
@@ -450,8 +450,8 @@ static void expect_kind(struct fx *f, aksnet_credential_kind kind)
     struct aksnet_error err;
     aksnet_code rc = fx_new(f, &err);
     if (rc != AKSNET_OK)
-        fail_msg("aksnet_auth_new: %s", err.message);
-    assert_int_equal(aksnet_auth_kind(f->auth), kind);
+        fail_msg("aksnet__auth_new: %s", err.message);
+    assert_int_equal(aksnet__auth_kind(f->auth), kind);
 }
 
 static void test_names(void **state)
@@ -463,9 +463,9 @@ static void test_names(void **state)
     assert_string_equal(aksnet_credential_name(AKSNET_CREDENTIAL_MANAGED_IDENTITY), "managed identity");
     assert_string_equal(aksnet_credential_name(AKSNET_CREDENTIAL_AZURE_CLI), "Azure CLI");
     assert_string_equal(aksnet_credential_name(AKSNET_CREDENTIAL_NONE), "none");
-    assert_int_equal(aksnet_auth_kind(NULL), AKSNET_CREDENTIAL_NONE);
-    aksnet_auth_free(NULL);
-    aksnet_auth_token_free(NULL);
+    assert_int_equal(aksnet__auth_kind(NULL), AKSNET_CREDENTIAL_NONE);
+    aksnet__auth_free(NULL);
+    aksnet__secret_free(NULL);
 }
 
 static void test_selection_order(void **state)
@@ -473,8 +473,8 @@ static void test_selection_order(void **state)
     struct fx *f = *state;
     /* nothing: managed identity (IMDS, then az) */
     expect_kind(f, AKSNET_CREDENTIAL_MANAGED_IDENTITY);
-    assert_string_equal(aksnet_auth_tenant(f->auth), "");
-    assert_string_equal(aksnet_auth_client(f->auth), "");
+    assert_string_equal(aksnet__auth_tenant(f->auth), "");
+    assert_string_equal(aksnet__auth_client(f->auth), "");
     /* empty variables count as unset */
     env_set(f, "AZURE_CLIENT_SECRET", "");
     expect_kind(f, AKSNET_CREDENTIAL_MANAGED_IDENTITY);
@@ -486,13 +486,13 @@ static void test_selection_order(void **state)
     set_app(f, FED_CLIENT);
     env_set(f, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
     expect_kind(f, AKSNET_CREDENTIAL_WORKLOAD_IDENTITY);
-    assert_string_equal(aksnet_auth_tenant(f->auth), MT_TENANT);
-    assert_string_equal(aksnet_auth_client(f->auth), FED_CLIENT);
+    assert_string_equal(aksnet__auth_tenant(f->auth), MT_TENANT);
+    assert_string_equal(aksnet__auth_client(f->auth), FED_CLIENT);
     env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     expect_kind(f, AKSNET_CREDENTIAL_CLIENT_CERTIFICATE);
     env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
     expect_kind(f, AKSNET_CREDENTIAL_CLIENT_SECRET);
-    assert_string_equal(aksnet_auth_client(f->auth), FED_CLIENT);
+    assert_string_equal(aksnet__auth_client(f->auth), FED_CLIENT);
 }
 
 static void test_selection_incomplete(void **state)
@@ -546,8 +546,8 @@ static void test_selection_incomplete(void **state)
     /* no pipeline */
     f->o.pipeline = NULL;
     struct aksnet_error err;
-    struct aksnet_auth *a = NULL;
-    assert_int_equal(aksnet_auth_new(&f->o, &a, &err), AKSNET_EINVAL);
+    struct aksnet__auth *a = NULL;
+    assert_int_equal(aksnet__auth_new(&f->o, &a, &err), AKSNET_EINVAL);
     assert_null(a);
 }
 
@@ -587,11 +587,11 @@ static void test_secret_success(void **state)
     assert_int_equal(fx_token(f, false, &again, NULL, &err), AKSNET_OK);
     assert_string_equal(again, tok);
     assert_int_equal(armmock_request_count(f->t.mock), n);
-    aksnet_auth_token_free(again);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(again);
+    aksnet__secret_free(tok);
     /* the bearer adapter gives the same */
-    assert_int_equal(aksnet_auth_bearer(f->auth, false, &again, &err), AKSNET_OK);
-    aksnet_auth_token_free(again);
+    assert_int_equal(aksnet__auth_bearer(f->auth, false, &again, &err), AKSNET_OK);
+    aksnet__secret_free(again);
 }
 
 static void test_secret_wrong(void **state)
@@ -656,19 +656,19 @@ static void test_refresh_before_expiry(void **state)
     assert_int_equal(fx_token(f, false, &t2, &exp2, &err), AKSNET_OK);
     assert_int_equal(armmock_request_count(f->t.mock), n);
     assert_string_equal(t2, tok);
-    aksnet_auth_token_free(t2);
+    aksnet__secret_free(t2);
     /* 4 minutes before: a new request, a new token */
     f->t.now = exp - 240;
     assert_int_equal(fx_token(f, false, &t2, &exp2, &err), AKSNET_OK);
     assert_int_equal(armmock_request_count(f->t.mock), n + 1);
     assert_string_not_equal(t2, tok);
     assert_true(exp2 == f->t.now + 3600);
-    aksnet_auth_token_free(t2);
+    aksnet__secret_free(t2);
     /* force_refresh always fetches */
     assert_int_equal(fx_token(f, true, &t2, &exp2, &err), AKSNET_OK);
     assert_int_equal(armmock_request_count(f->t.mock), n + 2);
-    aksnet_auth_token_free(t2);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(t2);
+    aksnet__secret_free(tok);
 }
 
 /* A failed early refresh keeps the old token, and is not retried for 30 s. */
@@ -687,20 +687,20 @@ static void test_failed_refresh_keeps_token(void **state)
     char *tok = NULL;
     double exp = 0;
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->fake.sent, 1);
     f->fake_base = exp - 240;
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     assert_string_equal(tok, "first.token.value");
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->fake.sent, 2);
     f->fake_base += 10; /* within 30 s: no new attempt */
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->fake.sent, 2);
     f->fake_base += 25; /* 35 s after the last attempt: one more */
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->fake.sent, 3);
     /* forced: the failure is reported */
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
@@ -718,21 +718,21 @@ static void test_refresh_on_401(void **state)
     env_set(f, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
-    struct aksnet_bearer_options bo = {aksnet_auth_bearer, f->auth};
-    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &f->curl};
+    struct aksnet__bearer_options bo = {aksnet__auth_bearer, f->auth};
+    struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &f->curl};
     char url[128];
     snprintf(url, sizeof(url), "%s/subscriptions?api-version=2020-01-01", f->t.url);
     for (int round = 0; round < 2; round++) {
-        struct aksnet_http_request rq;
-        struct aksnet_http_response rs = {0};
-        assert_int_equal(aksnet_http_request_init(&rq, "GET", url, &err), AKSNET_OK);
+        struct aksnet__http_request rq;
+        struct aksnet__http_response rs = {0};
+        assert_int_equal(aksnet__http_request_init(&rq, "GET", url, &err), AKSNET_OK);
         uint64_t n = armmock_request_count(f->t.mock);
         assert_int_equal(bearer.process(&bearer, &rq, &rs, &err), AKSNET_OK);
         assert_int_equal(rs.status, 200);
         /* first: token + GET; second: GET (401) + token + GET */
         assert_int_equal(armmock_request_count(f->t.mock), n + (round == 0 ? 2 : 3));
-        aksnet_http_request_free(&rq);
-        aksnet_http_response_free(&rs);
+        aksnet__http_request_free(&rq);
+        aksnet__http_response_free(&rs);
         /* the mock's time passes the token's expiry; the chain's clock does not */
         f->t.now += 3700;
         f->skew -= 3700;
@@ -758,7 +758,7 @@ static void test_certificate_success(void **state)
         char buf[128];
         assert_string_equal(claim(tok, "sub", buf, sizeof(buf)), CERT_CLIENT);
         assert_int_equal(arm_status(f, tok), 200);
-        aksnet_auth_token_free(tok);
+        aksnet__secret_free(tok);
     }
     /* an encrypted key with its password; the password never shows */
     char enc[160];
@@ -770,7 +770,7 @@ static void test_certificate_success(void **state)
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     env_set(f, "AZURE_CLIENT_CERTIFICATE_PASSWORD", "canary-wrong-password");
     expect_new_error(f, "AZURE_CLIENT_CERTIFICATE_PATH");
     /* a symlink to a private file is followed (Kubernetes mounts work this way) */
@@ -848,7 +848,7 @@ static char *form_field(const char *body, const char *name)
 static cJSON *decode_part(const char *text, size_t len)
 {
     size_t n = 0;
-    unsigned char *raw = aksnet_base64url_decode(text, len, &n);
+    unsigned char *raw = aksnet__base64url_decode(text, len, &n);
     assert_non_null(raw);
     cJSON *j = cJSON_ParseWithLength((const char *)raw, n);
     free(raw);
@@ -883,7 +883,7 @@ static void check_assertion(struct fx *f, bool pss)
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
     assert_string_equal(tok, "a.b.c");
     assert_true(exp == f->fake_base + 3599);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     /* the request */
     char url[128];
     snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token", FAKE_AUTHORITY, MT_TENANT);
@@ -909,7 +909,7 @@ static void check_assertion(struct fx *f, bool pss)
     const char *dot1 = strchr(jwt, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     assert_non_null(dot2);
     size_t siglen = 0;
-    unsigned char *sig = aksnet_base64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen);
+    unsigned char *sig = aksnet__base64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen);
     assert_non_null(sig);
     size_t inlen = (size_t)(dot2 - jwt);
     EVP_PKEY *pub = X509_get0_pubkey(client_cert);
@@ -925,7 +925,7 @@ static void check_assertion(struct fx *f, bool pss)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     assert_int_equal(X509_digest(client_cert, pss ? EVP_sha256() : EVP_sha1(), md, &mdlen), 1);
-    char *want = aksnet_base64url_encode(md, mdlen);
+    char *want = aksnet__base64url_encode(md, mdlen);
     const cJSON *alg = cJSON_GetObjectItemCaseSensitive(header, "alg");
     const cJSON *tp = cJSON_GetObjectItemCaseSensitive(header, pss ? "x5t#S256" : "x5t");
     assert_string_equal(alg->valuestring, pss ? "PS256" : "RS256");
@@ -952,7 +952,7 @@ static void check_assertion(struct fx *f, bool pss)
     free(jwt);
     /* a fresh jti every time */
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     jwt = form_field(f->fake.body, "client_assertion");
     dot1 = strchr(jwt, '.');
     dot2 = strchr(dot1 + 1, '.');
@@ -986,7 +986,7 @@ static void test_workload_identity(void **state)
         fail_msg("%s", err.message);
     char buf[128];
     assert_string_equal(claim(tok, "sub", buf, sizeof(buf)), FED_CLIENT);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     /* re-read at each fetch: a rotated token that is not registered is refused */
     write_text(f->fed_file, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.c2ln", 0600);
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
@@ -1025,13 +1025,13 @@ static void test_managed_identity_app_service(void **state)
     snprintf(want, sizeof(want), "%s/", f->t.url);
     assert_string_equal(claim(tok, "aud", buf, sizeof(buf)), want);
     assert_int_equal(f->run.calls, 0);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     /* a user-assigned identity */
     env_set(f, "AZURE_CLIENT_ID", UAMI_CLIENT);
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     assert_string_equal(claim(tok, "sub", buf, sizeof(buf)), UAMI_CLIENT);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     /* a wrong header */
     env_set(f, "IDENTITY_HEADER", "canary-wrong-header");
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
@@ -1051,14 +1051,14 @@ static void test_managed_identity_imds(void **state)
     env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", host_port(f));
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
-    assert_int_equal(aksnet_auth_kind(f->auth), AKSNET_CREDENTIAL_MANAGED_IDENTITY);
+    assert_int_equal(aksnet__auth_kind(f->auth), AKSNET_CREDENTIAL_MANAGED_IDENTITY);
     char *tok = NULL;
     double exp = 0;
     if (fx_token(f, false, &tok, &exp, &err) != AKSNET_OK)
         fail_msg("%s", err.message);
     assert_true(exp == f->t.now + 3600);
     assert_int_equal(arm_status(f, tok), 200);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     /* a URL works too, and AZURE_CLIENT_ID picks a user-assigned identity */
     env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", f->t.url);
     env_set(f, "AZURE_CLIENT_ID", UAMI_CLIENT);
@@ -1066,7 +1066,7 @@ static void test_managed_identity_imds(void **state)
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     char buf[128];
     assert_string_equal(claim(tok, "sub", buf, sizeof(buf)), UAMI_CLIENT);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->run.calls, 0); /* configured managed identity never falls back to az */
     /* nobody listening */
     char moved[64];
@@ -1096,7 +1096,7 @@ static void test_managed_identity_imds_request(void **state)
     double exp = 0;
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
     assert_true(exp == 1800003600.0);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_string_equal(f->fake.method, "GET");
     assert_string_equal(f->fake.url, "http://127.0.0.1:8080/metadata/identity/oauth2/token?api-version=2018-02-01"
                                      "&resource=https%3A%2F%2Fmanagement.example.test%2F&client_id=" UAMI_CLIENT);
@@ -1138,9 +1138,9 @@ static void test_fallback_imds_first(void **state)
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->run.calls, 0);
-    assert_int_equal(aksnet_auth_kind(f->auth), AKSNET_CREDENTIAL_MANAGED_IDENTITY);
+    assert_int_equal(aksnet__auth_kind(f->auth), AKSNET_CREDENTIAL_MANAGED_IDENTITY);
 }
 
 static void test_fallback_to_cli(void **state)
@@ -1170,12 +1170,12 @@ static void test_fallback_to_cli(void **state)
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
     assert_string_equal(tok, "cli.token.value");
     assert_true(exp == want_exp);
-    aksnet_auth_token_free(tok);
-    assert_int_equal(aksnet_auth_kind(f->auth), AKSNET_CREDENTIAL_AZURE_CLI);
-    assert_string_equal(aksnet_auth_tenant(f->auth), MT_TENANT);
+    aksnet__secret_free(tok);
+    assert_int_equal(aksnet__auth_kind(f->auth), AKSNET_CREDENTIAL_AZURE_CLI);
+    assert_string_equal(aksnet__auth_tenant(f->auth), MT_TENANT);
     uint64_t n = armmock_request_count(f->t.mock);
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_int_equal(f->run.calls, 3);
     assert_int_equal(armmock_request_count(f->t.mock), n); /* IMDS not asked again */
 }
@@ -1198,7 +1198,7 @@ static void test_azure_cli(void **state)
         fail_msg("%s", err.message);
     assert_string_equal(tok, "cli.token.old");
     assert_true(exp == f->fake_base + 3000);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     assert_string_equal(f->run.argv, "az account get-access-token --resource " FAKE_ARM "/ --output json --tenant "
                                      MT_TENANT);
     assert_true(f->run.timeout == 12);
@@ -1206,7 +1206,7 @@ static void test_azure_cli(void **state)
     cli_answer(f, f->fake_base + 2000, true);
     assert_int_equal(fx_token(f, true, &tok, &exp, &err), AKSNET_OK);
     assert_true(exp == f->fake_base + 2000);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     /* failures */
     f->run.rc = AKSNET_ETIMEOUT;
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
@@ -1249,7 +1249,7 @@ static void expect_answer(struct fx *f, long status, const char *body, aksnet_co
         fail_msg("%s: got %d (%s)", body, rc, err.message);
     if (text && !strstr(err.message, text))
         fail_msg("'%s' not in: %s", text, err.message);
-    aksnet_auth_token_free(tok);
+    aksnet__secret_free(tok);
     fake_free(&f->fake);
 }
 
@@ -1291,29 +1291,29 @@ static void test_read_secret_file(void **state)
     char *text = NULL;
     size_t len = 0;
     struct aksnet_error err;
-    assert_int_equal(aksnet_auth_read_secret_file(f->fed_file, "token file", 0, &text, &len, &err), AKSNET_OK);
+    assert_int_equal(aksnet__secret_read_file(f->fed_file, "token file", 0, &text, &len, &err), AKSNET_OK);
     assert_int_equal(len, strlen(FED_TOKEN) + 1);
     assert_memory_equal(text, FED_TOKEN "\n", len + 1);
-    aksnet_auth_token_free(text);
+    aksnet__secret_free(text);
     assert_int_equal(chmod(f->fed_file, 0400), 0);
-    assert_int_equal(aksnet_auth_read_secret_file(f->fed_file, "token file", 0, &text, NULL, &err), AKSNET_OK);
-    aksnet_auth_token_free(text);
+    assert_int_equal(aksnet__secret_read_file(f->fed_file, "token file", 0, &text, NULL, &err), AKSNET_OK);
+    aksnet__secret_free(text);
     assert_int_equal(chmod(f->fed_file, 0604), 0);
-    assert_int_equal(aksnet_auth_read_secret_file(f->fed_file, "token file", 0, &text, &len, &err), AKSNET_EAUTH);
+    assert_int_equal(aksnet__secret_read_file(f->fed_file, "token file", 0, &text, &len, &err), AKSNET_EAUTH);
     assert_null(text);
     assert_non_null(strstr(err.message, "token file '"));
     assert_non_null(strstr(err.message, "(mode 0604); chmod 600 it"));
     assert_int_equal(chmod(f->fed_file, 0600), 0);
     /* the size cap */
-    assert_int_equal(aksnet_auth_read_secret_file(f->fed_file, "token file", 10, &text, &len, &err), AKSNET_EAUTH);
+    assert_int_equal(aksnet__secret_read_file(f->fed_file, "token file", 10, &text, &len, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "larger than 10 bytes"));
     /* a FIFO is refused without hanging */
     char fifo[160];
     snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    assert_int_equal(aksnet_auth_read_secret_file(fifo, "token file", 0, &text, &len, &err), AKSNET_EAUTH);
+    assert_int_equal(aksnet__secret_read_file(fifo, "token file", 0, &text, &len, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "not a regular file"));
-    assert_int_equal(aksnet_auth_read_secret_file("", "token file", 0, &text, &len, &err), AKSNET_EAUTH);
+    assert_int_equal(aksnet__secret_read_file("", "token file", 0, &text, &len, &err), AKSNET_EAUTH);
 }
 
 /* ---- the real runner, on harmless programs -------------------------------------------------------------- */
@@ -1327,41 +1327,41 @@ static void test_run_program(void **state)
     char p0[] = "printf", p1[] = "%s", p2[] = "{\"accessToken\": \"x\"}";
     char *echo[] = {p0, p1, p2, NULL};
     aksnet_error_clear(&err);
-    assert_int_equal(aksnet_auth_run_program(NULL, echo, 5, &out, &status, &err), AKSNET_OK);
+    assert_int_equal(aksnet__subprocess_run(NULL, echo, 5, &out, &status, &err), AKSNET_OK);
     assert_int_equal(status, 0);
     assert_string_equal(out, "{\"accessToken\": \"x\"}");
-    aksnet_auth_token_free(out);
+    aksnet__secret_free(out);
     /* a failure with a message on standard error (sh is the program here, not a shell around one) */
     char s0[] = "sh", s1[] = "-c", s2[] = "echo '  ERROR: Please run az login' >&2; echo more >&2; exit 3";
     char *fail[] = {s0, s1, s2, NULL};
     aksnet_error_clear(&err);
-    assert_int_equal(aksnet_auth_run_program(NULL, fail, 5, &out, &status, &err), AKSNET_OK);
+    assert_int_equal(aksnet__subprocess_run(NULL, fail, 5, &out, &status, &err), AKSNET_OK);
     assert_int_equal(status, 3);
     assert_string_equal(err.message, "ERROR: Please run az login");
     assert_string_equal(out, "");
-    aksnet_auth_token_free(out);
+    aksnet__secret_free(out);
     /* standard input is /dev/null: cat ends at once */
     char c0[] = "cat";
     char *cat[] = {c0, NULL};
-    assert_int_equal(aksnet_auth_run_program(NULL, cat, 5, &out, &status, &err), AKSNET_OK);
+    assert_int_equal(aksnet__subprocess_run(NULL, cat, 5, &out, &status, &err), AKSNET_OK);
     assert_int_equal(status, 0);
-    aksnet_auth_token_free(out);
+    aksnet__secret_free(out);
     /* not on PATH */
     char n0[] = "aksnet-no-such-program-5f2c";
     char *none[] = {n0, NULL};
-    assert_int_equal(aksnet_auth_run_program(NULL, none, 5, &out, &status, &err), AKSNET_EIO);
+    assert_int_equal(aksnet__subprocess_run(NULL, none, 5, &out, &status, &err), AKSNET_EIO);
     assert_non_null(strstr(err.message, "was not found on PATH"));
     assert_null(out);
     /* the deadline kills it (50 ms) */
     char t0[] = "sleep", t1[] = "10";
     char *slow[] = {t0, t1, NULL};
-    assert_int_equal(aksnet_auth_run_program(NULL, slow, 0.05, &out, &status, &err), AKSNET_ETIMEOUT);
+    assert_int_equal(aksnet__subprocess_run(NULL, slow, 0.05, &out, &status, &err), AKSNET_ETIMEOUT);
     assert_non_null(strstr(err.message, "killed"));
     assert_null(out);
     /* too much output */
     char h0[] = "head", h1[] = "-c", h2[] = "2000000", h3[] = "/dev/zero";
     char *big[] = {h0, h1, h2, h3, NULL};
-    assert_int_equal(aksnet_auth_run_program(NULL, big, 5, &out, &status, &err), AKSNET_EIO);
+    assert_int_equal(aksnet__subprocess_run(NULL, big, 5, &out, &status, &err), AKSNET_EIO);
     assert_null(out);
 }
 

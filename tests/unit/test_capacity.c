@@ -17,7 +17,7 @@ static struct aksnet_capacity_input input(const char *prefix, aksnet_network_plu
 {
     struct aksnet_capacity_input in;
     memset(&in, 0, sizeof(in));
-    assert_int_equal(aksnet_cidr_parse(prefix, &in.subnet), AKSNET_CIDR_OK);
+    in.subnet_prefix = prefix;
     in.plugin = plugin;
     in.max_pods = max_pods;
     in.surge_nodes = surge;

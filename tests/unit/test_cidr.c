@@ -9,16 +9,16 @@
 
 #include <cmocka.h>
 
-#include "aksnet/cidr.h"
+#include "cidr.h"
 
 #define IP(a, b, c, d) \
     (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
 
-static struct aksnet_cidr must_parse(const char *text)
+static struct aksnet__cidr must_parse(const char *text)
 {
-    struct aksnet_cidr c;
+    struct aksnet__cidr c;
     memset(&c, 0xa5, sizeof(c));
-    assert_int_equal(aksnet_cidr_parse(text, &c), AKSNET_CIDR_OK);
+    assert_int_equal(aksnet__cidr_parse(text, &c), AKSNET_CIDR_OK);
     return c;
 }
 
@@ -27,7 +27,7 @@ static struct aksnet_cidr must_parse(const char *text)
 static void test_parse_valid(void **state)
 {
     (void)state;
-    struct aksnet_cidr c;
+    struct aksnet__cidr c;
 
     c = must_parse("0.0.0.0/0");
     assert_int_equal(c.addr, 0);
@@ -58,7 +58,7 @@ static void test_parse_valid(void **state)
 
 struct bad_case {
     const char *text;
-    aksnet_cidr_status want;
+    aksnet__cidr_status want;
 };
 
 static void test_parse_invalid(void **state)
@@ -96,8 +96,8 @@ static void test_parse_invalid(void **state)
         {"0.0.0.1/0", AKSNET_CIDR_HOST_BITS},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct aksnet_cidr c = {0, 0};
-        aksnet_cidr_status got = aksnet_cidr_parse(cases[i].text, &c);
+        struct aksnet__cidr c = {0, 0};
+        aksnet__cidr_status got = aksnet__cidr_parse(cases[i].text, &c);
         if (got != cases[i].want)
             print_error("case \"%s\": got status %d, want %d\n", cases[i].text, (int)got,
                         (int)cases[i].want);
@@ -108,40 +108,40 @@ static void test_parse_invalid(void **state)
 static void test_parse_null(void **state)
 {
     (void)state;
-    struct aksnet_cidr c = {0, 0};
-    assert_int_equal(aksnet_cidr_parse(NULL, &c), AKSNET_CIDR_EMPTY);
+    struct aksnet__cidr c = {0, 0};
+    assert_int_equal(aksnet__cidr_parse(NULL, &c), AKSNET_CIDR_EMPTY);
 }
 
 static void test_parse_host_bits_keeps_address(void **state)
 {
     (void)state;
-    struct aksnet_cidr c = {0, 0};
-    assert_int_equal(aksnet_cidr_parse("192.168.1.5/24", &c), AKSNET_CIDR_HOST_BITS);
+    struct aksnet__cidr c = {0, 0};
+    assert_int_equal(aksnet__cidr_parse("192.168.1.5/24", &c), AKSNET_CIDR_HOST_BITS);
     assert_int_equal(c.addr, IP(192, 168, 1, 5));
     assert_int_equal(c.len, 24);
-    struct aksnet_cidr net = aksnet_cidr_network(c);
+    struct aksnet__cidr net = aksnet__cidr_network(c);
     assert_int_equal(net.addr, IP(192, 168, 1, 0));
     assert_int_equal(net.len, 24);
     char buf[AKSNET_CIDR_STRLEN];
-    assert_string_equal(aksnet_cidr_format(&net, buf), "192.168.1.0/24");
+    assert_string_equal(aksnet__cidr_format(&net, buf), "192.168.1.0/24");
 }
 
 static void test_parse_strerror(void **state)
 {
     (void)state;
-    static const aksnet_cidr_status all[] = {AKSNET_CIDR_OK, AKSNET_CIDR_EMPTY,
+    static const aksnet__cidr_status all[] = {AKSNET_CIDR_OK, AKSNET_CIDR_EMPTY,
                                              AKSNET_CIDR_NO_SLASH, AKSNET_CIDR_BAD_ADDRESS,
                                              AKSNET_CIDR_BAD_LENGTH, AKSNET_CIDR_HOST_BITS};
     size_t n = sizeof(all) / sizeof(all[0]);
     for (size_t i = 0; i < n; i++) {
-        const char *s = aksnet_cidr_parse_strerror(all[i]);
+        const char *s = aksnet__cidr_parse_strerror(all[i]);
         assert_non_null(s);
         assert_true(strlen(s) > 0);
         for (size_t j = 0; j < i; j++)
-            assert_string_not_equal(s, aksnet_cidr_parse_strerror(all[j]));
+            assert_string_not_equal(s, aksnet__cidr_parse_strerror(all[j]));
     }
-    assert_non_null(strstr(aksnet_cidr_parse_strerror(AKSNET_CIDR_HOST_BITS), "host bits"));
-    assert_non_null(aksnet_cidr_parse_strerror((aksnet_cidr_status)99));
+    assert_non_null(strstr(aksnet__cidr_parse_strerror(AKSNET_CIDR_HOST_BITS), "host bits"));
+    assert_non_null(aksnet__cidr_parse_strerror((aksnet__cidr_status)99));
 }
 
 /* ---- bare addresses --------------------------------------------------------- */
@@ -150,13 +150,13 @@ static void test_ip_parse(void **state)
 {
     (void)state;
     uint32_t ip = 0;
-    assert_true(aksnet_ip_parse("192.168.0.4", &ip));
+    assert_true(aksnet__ip_parse("192.168.0.4", &ip));
     assert_int_equal(ip, IP(192, 168, 0, 4));
-    assert_true(aksnet_ip_parse("0.0.0.0", &ip));
+    assert_true(aksnet__ip_parse("0.0.0.0", &ip));
     assert_int_equal(ip, 0);
-    assert_true(aksnet_ip_parse("255.255.255.255", &ip));
+    assert_true(aksnet__ip_parse("255.255.255.255", &ip));
     assert_int_equal(ip, 0xffffffffu);
-    assert_true(aksnet_ip_parse("10.0.0.10", &ip));
+    assert_true(aksnet__ip_parse("10.0.0.10", &ip));
     assert_int_equal(ip, IP(10, 0, 0, 10));
 
     static const char *const bad[] = {"",          "1.2.3",     "1.2.3.4.5",  "01.2.3.4",
@@ -164,11 +164,11 @@ static void test_ip_parse(void **state)
                                       "::1",       "1.2.3.-4",  "a.b.c.d",    "1..2.3"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ip = 0x12345678u;
-        if (aksnet_ip_parse(bad[i], &ip))
+        if (aksnet__ip_parse(bad[i], &ip))
             print_error("accepted \"%s\"\n", bad[i]);
-        assert_false(aksnet_ip_parse(bad[i], &ip));
+        assert_false(aksnet__ip_parse(bad[i], &ip));
     }
-    assert_false(aksnet_ip_parse(NULL, &ip));
+    assert_false(aksnet__ip_parse(NULL, &ip));
 }
 
 /* ---- formatting ------------------------------------------------------------- */
@@ -180,9 +180,9 @@ static void test_format_round_trip(void **state)
                                         "255.255.255.255/32", "172.16.0.0/12", "10.244.0.0/16",
                                         "100.64.0.0/10",  "192.168.1.128/25"};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        struct aksnet_cidr c = must_parse(texts[i]);
+        struct aksnet__cidr c = must_parse(texts[i]);
         char buf[AKSNET_CIDR_STRLEN];
-        char *ret = aksnet_cidr_format(&c, buf);
+        char *ret = aksnet__cidr_format(&c, buf);
         assert_ptr_equal(ret, buf);
         assert_string_equal(buf, texts[i]);
     }
@@ -191,11 +191,11 @@ static void test_format_round_trip(void **state)
     assert_true(strlen("255.255.255.255") + 1 <= AKSNET_IP_STRLEN);
 
     char ipbuf[AKSNET_IP_STRLEN];
-    assert_string_equal(aksnet_ip_format(0, ipbuf), "0.0.0.0");
-    assert_string_equal(aksnet_ip_format(0xffffffffu, ipbuf), "255.255.255.255");
-    assert_string_equal(aksnet_ip_format(IP(10, 0, 0, 10), ipbuf), "10.0.0.10");
+    assert_string_equal(aksnet__ip_format(0, ipbuf), "0.0.0.0");
+    assert_string_equal(aksnet__ip_format(0xffffffffu, ipbuf), "255.255.255.255");
+    assert_string_equal(aksnet__ip_format(IP(10, 0, 0, 10), ipbuf), "10.0.0.10");
     uint32_t back = 0;
-    assert_true(aksnet_ip_parse(aksnet_ip_format(IP(192, 168, 0, 4), ipbuf), &back));
+    assert_true(aksnet__ip_parse(aksnet__ip_format(IP(192, 168, 0, 4), ipbuf), &back));
     assert_int_equal(back, IP(192, 168, 0, 4));
 }
 
@@ -204,71 +204,71 @@ static void test_format_round_trip(void **state)
 static void test_mask(void **state)
 {
     (void)state;
-    assert_int_equal(aksnet_cidr_mask(0), 0u);
-    assert_int_equal(aksnet_cidr_mask(1), 0x80000000u);
-    assert_int_equal(aksnet_cidr_mask(8), 0xff000000u);
-    assert_int_equal(aksnet_cidr_mask(24), 0xffffff00u);
-    assert_int_equal(aksnet_cidr_mask(31), 0xfffffffeu);
-    assert_int_equal(aksnet_cidr_mask(32), 0xffffffffu);
+    assert_int_equal(aksnet__cidr_mask(0), 0u);
+    assert_int_equal(aksnet__cidr_mask(1), 0x80000000u);
+    assert_int_equal(aksnet__cidr_mask(8), 0xff000000u);
+    assert_int_equal(aksnet__cidr_mask(24), 0xffffff00u);
+    assert_int_equal(aksnet__cidr_mask(31), 0xfffffffeu);
+    assert_int_equal(aksnet__cidr_mask(32), 0xffffffffu);
 }
 
 static void test_size(void **state)
 {
     (void)state;
-    struct aksnet_cidr c = must_parse("0.0.0.0/0");
-    assert_int_equal(aksnet_cidr_size(&c), UINT64_C(4294967296));
+    struct aksnet__cidr c = must_parse("0.0.0.0/0");
+    assert_int_equal(aksnet__cidr_size(&c), UINT64_C(4294967296));
     c = must_parse("255.255.255.255/32");
-    assert_int_equal(aksnet_cidr_size(&c), 1);
+    assert_int_equal(aksnet__cidr_size(&c), 1);
     c = must_parse("192.168.1.0/24");
-    assert_int_equal(aksnet_cidr_size(&c), 256);
+    assert_int_equal(aksnet__cidr_size(&c), 256);
     c = must_parse("10.0.0.0/8");
-    assert_int_equal(aksnet_cidr_size(&c), 16777216);
+    assert_int_equal(aksnet__cidr_size(&c), 16777216);
     c = must_parse("10.0.0.0/31");
-    assert_int_equal(aksnet_cidr_size(&c), 2);
+    assert_int_equal(aksnet__cidr_size(&c), 2);
 }
 
 static void test_last(void **state)
 {
     (void)state;
-    struct aksnet_cidr c = must_parse("192.168.1.0/24");
-    assert_int_equal(aksnet_cidr_last(&c), IP(192, 168, 1, 255));
+    struct aksnet__cidr c = must_parse("192.168.1.0/24");
+    assert_int_equal(aksnet__cidr_last(&c), IP(192, 168, 1, 255));
     c = must_parse("10.0.0.0/8");
-    assert_int_equal(aksnet_cidr_last(&c), IP(10, 255, 255, 255));
+    assert_int_equal(aksnet__cidr_last(&c), IP(10, 255, 255, 255));
     c = must_parse("0.0.0.0/0");
-    assert_int_equal(aksnet_cidr_last(&c), 0xffffffffu);
+    assert_int_equal(aksnet__cidr_last(&c), 0xffffffffu);
     c = must_parse("10.1.2.3/32");
-    assert_int_equal(aksnet_cidr_last(&c), IP(10, 1, 2, 3));
+    assert_int_equal(aksnet__cidr_last(&c), IP(10, 1, 2, 3));
 }
 
 static void test_nth(void **state)
 {
     (void)state;
     uint32_t ip = 0;
-    struct aksnet_cidr c = must_parse("192.168.1.0/24");
-    assert_true(aksnet_cidr_nth(&c, 0, &ip));
+    struct aksnet__cidr c = must_parse("192.168.1.0/24");
+    assert_true(aksnet__cidr_nth(&c, 0, &ip));
     assert_int_equal(ip, IP(192, 168, 1, 0));
-    assert_true(aksnet_cidr_nth(&c, 10, &ip));
+    assert_true(aksnet__cidr_nth(&c, 10, &ip));
     assert_int_equal(ip, IP(192, 168, 1, 10));
-    assert_true(aksnet_cidr_nth(&c, 255, &ip));
+    assert_true(aksnet__cidr_nth(&c, 255, &ip));
     assert_int_equal(ip, IP(192, 168, 1, 255));
-    assert_false(aksnet_cidr_nth(&c, 256, &ip));
-    assert_false(aksnet_cidr_nth(&c, UINT64_MAX, &ip));
+    assert_false(aksnet__cidr_nth(&c, 256, &ip));
+    assert_false(aksnet__cidr_nth(&c, UINT64_MAX, &ip));
 
     c = must_parse("10.0.0.0/16");
-    assert_true(aksnet_cidr_nth(&c, 10, &ip));
+    assert_true(aksnet__cidr_nth(&c, 10, &ip));
     assert_int_equal(ip, IP(10, 0, 0, 10));
-    assert_true(aksnet_cidr_nth(&c, 256, &ip));
+    assert_true(aksnet__cidr_nth(&c, 256, &ip));
     assert_int_equal(ip, IP(10, 0, 1, 0));
 
     c = must_parse("0.0.0.0/0");
-    assert_true(aksnet_cidr_nth(&c, UINT64_C(4294967295), &ip));
+    assert_true(aksnet__cidr_nth(&c, UINT64_C(4294967295), &ip));
     assert_int_equal(ip, 0xffffffffu);
-    assert_false(aksnet_cidr_nth(&c, UINT64_C(4294967296), &ip));
+    assert_false(aksnet__cidr_nth(&c, UINT64_C(4294967296), &ip));
 
     c = must_parse("10.9.8.7/32");
-    assert_true(aksnet_cidr_nth(&c, 0, &ip));
+    assert_true(aksnet__cidr_nth(&c, 0, &ip));
     assert_int_equal(ip, IP(10, 9, 8, 7));
-    assert_false(aksnet_cidr_nth(&c, 1, &ip));
+    assert_false(aksnet__cidr_nth(&c, 1, &ip));
 }
 
 /* ---- containment and overlap ------------------------------------------------ */
@@ -276,98 +276,98 @@ static void test_nth(void **state)
 static void test_contains(void **state)
 {
     (void)state;
-    struct aksnet_cidr v8 = must_parse("10.0.0.0/8");
-    struct aksnet_cidr v16 = must_parse("10.1.0.0/16");
-    struct aksnet_cidr other = must_parse("11.0.0.0/8");
-    struct aksnet_cidr all = must_parse("0.0.0.0/0");
-    struct aksnet_cidr host = must_parse("255.255.255.255/32");
-    struct aksnet_cidr v24 = must_parse("192.168.1.0/24");
-    struct aksnet_cidr v16b = must_parse("192.168.0.0/16");
+    struct aksnet__cidr v8 = must_parse("10.0.0.0/8");
+    struct aksnet__cidr v16 = must_parse("10.1.0.0/16");
+    struct aksnet__cidr other = must_parse("11.0.0.0/8");
+    struct aksnet__cidr all = must_parse("0.0.0.0/0");
+    struct aksnet__cidr host = must_parse("255.255.255.255/32");
+    struct aksnet__cidr v24 = must_parse("192.168.1.0/24");
+    struct aksnet__cidr v16b = must_parse("192.168.0.0/16");
 
-    assert_true(aksnet_cidr_contains(&v8, &v8));           /* self */
-    assert_true(aksnet_cidr_contains(&v8, &v16));          /* sub */
-    assert_false(aksnet_cidr_contains(&v16, &v8));         /* super */
-    assert_false(aksnet_cidr_contains(&v8, &other));       /* disjoint */
-    assert_false(aksnet_cidr_contains(&other, &v8));
-    assert_true(aksnet_cidr_contains(&v16b, &v24));
-    assert_false(aksnet_cidr_contains(&v24, &v16b));
-    assert_false(aksnet_cidr_contains(&v8, &v24));
+    assert_true(aksnet__cidr_contains(&v8, &v8));           /* self */
+    assert_true(aksnet__cidr_contains(&v8, &v16));          /* sub */
+    assert_false(aksnet__cidr_contains(&v16, &v8));         /* super */
+    assert_false(aksnet__cidr_contains(&v8, &other));       /* disjoint */
+    assert_false(aksnet__cidr_contains(&other, &v8));
+    assert_true(aksnet__cidr_contains(&v16b, &v24));
+    assert_false(aksnet__cidr_contains(&v24, &v16b));
+    assert_false(aksnet__cidr_contains(&v8, &v24));
 
-    const struct aksnet_cidr *every[] = {&v8, &v16, &other, &all, &host, &v24, &v16b};
+    const struct aksnet__cidr *every[] = {&v8, &v16, &other, &all, &host, &v24, &v16b};
     for (size_t i = 0; i < sizeof(every) / sizeof(every[0]); i++)
-        assert_true(aksnet_cidr_contains(&all, every[i]));
-    assert_false(aksnet_cidr_contains(&v8, &all));
-    assert_false(aksnet_cidr_contains(&host, &all));
-    assert_true(aksnet_cidr_contains(&host, &host));
+        assert_true(aksnet__cidr_contains(&all, every[i]));
+    assert_false(aksnet__cidr_contains(&v8, &all));
+    assert_false(aksnet__cidr_contains(&host, &all));
+    assert_true(aksnet__cidr_contains(&host, &host));
 }
 
 static void test_contains_ip(void **state)
 {
     (void)state;
-    struct aksnet_cidr v8 = must_parse("10.0.0.0/8");
-    assert_true(aksnet_cidr_contains_ip(&v8, IP(10, 0, 0, 0)));
-    assert_true(aksnet_cidr_contains_ip(&v8, IP(10, 255, 255, 255)));
-    assert_false(aksnet_cidr_contains_ip(&v8, IP(11, 0, 0, 0)));
-    assert_false(aksnet_cidr_contains_ip(&v8, IP(9, 255, 255, 255)));
+    struct aksnet__cidr v8 = must_parse("10.0.0.0/8");
+    assert_true(aksnet__cidr_contains_ip(&v8, IP(10, 0, 0, 0)));
+    assert_true(aksnet__cidr_contains_ip(&v8, IP(10, 255, 255, 255)));
+    assert_false(aksnet__cidr_contains_ip(&v8, IP(11, 0, 0, 0)));
+    assert_false(aksnet__cidr_contains_ip(&v8, IP(9, 255, 255, 255)));
 
-    struct aksnet_cidr all = must_parse("0.0.0.0/0");
-    assert_true(aksnet_cidr_contains_ip(&all, 0));
-    assert_true(aksnet_cidr_contains_ip(&all, 0xffffffffu));
+    struct aksnet__cidr all = must_parse("0.0.0.0/0");
+    assert_true(aksnet__cidr_contains_ip(&all, 0));
+    assert_true(aksnet__cidr_contains_ip(&all, 0xffffffffu));
 
-    struct aksnet_cidr host = must_parse("192.168.0.4/32");
-    assert_true(aksnet_cidr_contains_ip(&host, IP(192, 168, 0, 4)));
-    assert_false(aksnet_cidr_contains_ip(&host, IP(192, 168, 0, 5)));
+    struct aksnet__cidr host = must_parse("192.168.0.4/32");
+    assert_true(aksnet__cidr_contains_ip(&host, IP(192, 168, 0, 4)));
+    assert_false(aksnet__cidr_contains_ip(&host, IP(192, 168, 0, 5)));
 }
 
 static void test_overlaps(void **state)
 {
     (void)state;
-    struct aksnet_cidr a = must_parse("10.0.0.0/24");
-    struct aksnet_cidr b = must_parse("10.0.1.0/24");  /* adjacent to a */
-    struct aksnet_cidr ab = must_parse("10.0.0.0/23"); /* covers both */
-    struct aksnet_cidr far = must_parse("192.168.0.0/16");
-    struct aksnet_cidr all = must_parse("0.0.0.0/0");
-    struct aksnet_cidr svc = must_parse("10.0.0.0/16");
-    struct aksnet_cidr pod = must_parse("10.244.0.0/16");
+    struct aksnet__cidr a = must_parse("10.0.0.0/24");
+    struct aksnet__cidr b = must_parse("10.0.1.0/24");  /* adjacent to a */
+    struct aksnet__cidr ab = must_parse("10.0.0.0/23"); /* covers both */
+    struct aksnet__cidr far = must_parse("192.168.0.0/16");
+    struct aksnet__cidr all = must_parse("0.0.0.0/0");
+    struct aksnet__cidr svc = must_parse("10.0.0.0/16");
+    struct aksnet__cidr pod = must_parse("10.244.0.0/16");
 
-    assert_false(aksnet_cidr_overlaps(&a, &b));
-    assert_false(aksnet_cidr_overlaps(&b, &a));
-    assert_true(aksnet_cidr_overlaps(&a, &ab));
-    assert_true(aksnet_cidr_overlaps(&ab, &a));
-    assert_true(aksnet_cidr_overlaps(&b, &ab));
-    assert_true(aksnet_cidr_overlaps(&ab, &b));
-    assert_true(aksnet_cidr_overlaps(&a, &a));
-    assert_false(aksnet_cidr_overlaps(&a, &far));
-    assert_false(aksnet_cidr_overlaps(&far, &a));
-    assert_true(aksnet_cidr_overlaps(&all, &far));
-    assert_true(aksnet_cidr_overlaps(&far, &all));
-    assert_false(aksnet_cidr_overlaps(&svc, &pod));
-    assert_false(aksnet_cidr_overlaps(&pod, &svc));
+    assert_false(aksnet__cidr_overlaps(&a, &b));
+    assert_false(aksnet__cidr_overlaps(&b, &a));
+    assert_true(aksnet__cidr_overlaps(&a, &ab));
+    assert_true(aksnet__cidr_overlaps(&ab, &a));
+    assert_true(aksnet__cidr_overlaps(&b, &ab));
+    assert_true(aksnet__cidr_overlaps(&ab, &b));
+    assert_true(aksnet__cidr_overlaps(&a, &a));
+    assert_false(aksnet__cidr_overlaps(&a, &far));
+    assert_false(aksnet__cidr_overlaps(&far, &a));
+    assert_true(aksnet__cidr_overlaps(&all, &far));
+    assert_true(aksnet__cidr_overlaps(&far, &all));
+    assert_false(aksnet__cidr_overlaps(&svc, &pod));
+    assert_false(aksnet__cidr_overlaps(&pod, &svc));
 
     /* adjacent /16s at a /15 boundary */
-    struct aksnet_cidr lo = must_parse("10.1.0.0/16");
-    struct aksnet_cidr hi = must_parse("10.2.0.0/16");
-    assert_false(aksnet_cidr_overlaps(&lo, &hi));
-    assert_false(aksnet_cidr_overlaps(&hi, &lo));
+    struct aksnet__cidr lo = must_parse("10.1.0.0/16");
+    struct aksnet__cidr hi = must_parse("10.2.0.0/16");
+    assert_false(aksnet__cidr_overlaps(&lo, &hi));
+    assert_false(aksnet__cidr_overlaps(&hi, &lo));
 }
 
 static void test_count_subnets(void **state)
 {
     (void)state;
-    struct aksnet_cidr c = must_parse("10.0.0.0/16");
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 24), 256);
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 16), 1);
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 32), 65536);
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 8), 0);
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 15), 0);
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 33), 0);
+    struct aksnet__cidr c = must_parse("10.0.0.0/16");
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 24), 256);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 16), 1);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 32), 65536);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 8), 0);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 15), 0);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 33), 0);
 
     c = must_parse("0.0.0.0/0");
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 32), UINT64_C(4294967296));
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 0), 1);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 32), UINT64_C(4294967296));
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 0), 1);
 
     c = must_parse("10.244.0.0/16");
-    assert_int_equal(aksnet_cidr_count_subnets(&c, 24), 256);
+    assert_int_equal(aksnet__cidr_count_subnets(&c, 24), 256);
 }
 
 int main(void)

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "aksnet/aksnet.h"
+#include "internal.h"
 #include "mock_support.h"
 
 /* ---- fakes ------------------------------------------------------------------------- */
@@ -30,7 +30,7 @@ struct fake_clock {
     double now;
     double waits[16];
     size_t nwaits;
-    struct aksnet_clock clock;
+    struct aksnet__clock clock;
 };
 
 static double fake_now(void *ctx)
@@ -90,7 +90,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, struct aksnet_http_response *rs,
+static aksnet_code fake_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
                              struct aksnet_error *err)
 {
     struct fake_transport *f = ctx;
@@ -106,10 +106,10 @@ static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, st
         memcpy(s->body, rq->body, rq->body_len + 1);
     }
     s->body_len = rq->body_len;
-    s->auth = dup_or_null(aksnet_http_request_header(rq, "Authorization"));
-    s->request_id = dup_or_null(aksnet_http_request_header(rq, "x-ms-client-request-id"));
-    s->user_agent = dup_or_null(aksnet_http_request_header(rq, "User-Agent"));
-    s->accept = dup_or_null(aksnet_http_request_header(rq, "Accept"));
+    s->auth = dup_or_null(aksnet__http_request_header(rq, "Authorization"));
+    s->request_id = dup_or_null(aksnet__http_request_header(rq, "x-ms-client-request-id"));
+    s->user_agent = dup_or_null(aksnet__http_request_header(rq, "User-Agent"));
+    s->accept = dup_or_null(aksnet__http_request_header(rq, "Accept"));
     if (f->clock)
         f->clock->now += f->latency;
     static const struct canned ok = {AKSNET_OK, 200, "{}", {{NULL, NULL}}};
@@ -119,7 +119,7 @@ static aksnet_code fake_send(void *ctx, const struct aksnet_http_request *rq, st
     rs->status = c->status;
     for (size_t i = 0; i < 4; i++)
         if (c->headers[i][0] && c->headers[i][1])
-            assert_int_equal(aksnet_http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
+            assert_int_equal(aksnet__http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
     if (c->body) {
         rs->body = strdup(c->body);
         rs->body_len = strlen(c->body);
@@ -153,21 +153,21 @@ static double fixed_random(void *ctx)
 }
 
 /* Retry options on a fake clock with a fixed "random" factor. */
-static void retry_opts(struct aksnet_retry_options *o, struct fake_clock *clock, double *factor)
+static void retry_opts(struct aksnet__retry_options *o, struct fake_clock *clock, double *factor)
 {
-    aksnet_retry_defaults(o);
+    aksnet__retry_defaults(o);
     o->clock = &clock->clock;
     o->random = fixed_random;
     o->random_ctx = factor;
 }
 
-static aksnet_code send_get(const struct aksnet_http_policy *chain, const char *url, struct aksnet_http_response *rs,
+static aksnet_code send_get(const struct aksnet__http_policy *chain, const char *url, struct aksnet__http_response *rs,
                             struct aksnet_error *err)
 {
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "GET", url, err), AKSNET_OK);
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", url, err), AKSNET_OK);
     aksnet_code rc = chain->process(chain, &rq, rs, err);
-    aksnet_http_request_free(&rq);
+    aksnet__http_request_free(&rq);
     return rc;
 }
 
@@ -180,45 +180,45 @@ static void test_messages(void **state)
 {
     (void)state;
     struct aksnet_error err;
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "get", ARM, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_http_request_init(&rq, "TOOLONGMETHOD", ARM, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_http_request_init(&rq, "PUT", NULL, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_http_request_init(&rq, "PUT", ARM, &err), AKSNET_OK);
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "get", ARM, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_request_init(&rq, "TOOLONGMETHOD", ARM, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_request_init(&rq, "PUT", NULL, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_request_init(&rq, "PUT", ARM, &err), AKSNET_OK);
     assert_string_equal(rq.method, "PUT");
-    assert_int_equal(aksnet_http_request_set_header(&rq, "X-A", "1"), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "x-a", "2"), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "X-A", "1"), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "x-a", "2"), AKSNET_OK);
     assert_int_equal(rq.header_count, 1);
-    assert_string_equal(aksnet_http_request_header(&rq, "X-A"), "2");
-    assert_null(aksnet_http_request_header(&rq, "X-B"));
-    assert_int_equal(aksnet_http_request_set_header(&rq, "X-Evil", "a\r\nInjected: yes"), AKSNET_EINVAL);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "X:Evil", "a"), AKSNET_EINVAL);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "", "a"), AKSNET_EINVAL);
+    assert_string_equal(aksnet__http_request_header(&rq, "X-A"), "2");
+    assert_null(aksnet__http_request_header(&rq, "X-B"));
+    assert_int_equal(aksnet__http_request_set_header(&rq, "X-Evil", "a\r\nInjected: yes"), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "X:Evil", "a"), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "", "a"), AKSNET_EINVAL);
     const char body[] = {'{', '}', '\0', 'x'};
-    assert_int_equal(aksnet_http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
     assert_int_equal(rq.body_len, 4);
     assert_memory_equal(rq.body, body, 4);
     assert_int_equal(rq.body[4], '\0');
-    assert_string_equal(aksnet_http_request_header(&rq, "content-type"), "application/json");
-    assert_int_equal(aksnet_http_request_set_body(&rq, "", 0, NULL), AKSNET_OK);
+    assert_string_equal(aksnet__http_request_header(&rq, "content-type"), "application/json");
+    assert_int_equal(aksnet__http_request_set_body(&rq, "", 0, NULL), AKSNET_OK);
     assert_int_equal(rq.body_len, 0);
-    aksnet_http_request_free(&rq);
+    aksnet__http_request_free(&rq);
     assert_null(rq.url);
 
-    struct aksnet_http_response rs = {0};
-    assert_int_equal(aksnet_http_response_add_header(&rs, "Retry-After", "5"), AKSNET_OK);
-    assert_string_equal(aksnet_http_response_header(&rs, "retry-after"), "5");
-    assert_null(aksnet_http_response_header(&rs, "Location"));
-    aksnet_http_response_free(&rs);
+    struct aksnet__http_response rs = {0};
+    assert_int_equal(aksnet__http_response_add_header(&rs, "Retry-After", "5"), AKSNET_OK);
+    assert_string_equal(aksnet__http_response_header(&rs, "retry-after"), "5");
+    assert_null(aksnet__http_response_header(&rs, "Location"));
+    aksnet__http_response_free(&rs);
     assert_int_equal(rs.header_count, 0);
-    aksnet_http_response_free(&rs); /* twice is harmless */
+    aksnet__http_response_free(&rs); /* twice is harmless */
 }
 
 static void test_system_clock(void **state)
 {
     (void)state;
-    const struct aksnet_clock *c = aksnet_clock_system();
-    assert_ptr_equal(c, aksnet_clock_system());
+    const struct aksnet__clock *c = aksnet__clock_system();
+    assert_ptr_equal(c, aksnet__clock_system());
     double now = c->now(c->ctx);
     assert_true(now > 1.7e9);
     assert_true(now - (double)time(NULL) < 2 && (double)time(NULL) - now < 2);
@@ -263,21 +263,21 @@ static void test_check_url(void **state)
     };
     struct aksnet_error err;
     for (size_t i = 0; i < NCANNED(good); i++) {
-        if (aksnet_http_check_url(good[i], &err) != AKSNET_OK)
+        if (aksnet__http_check_url(good[i], &err) != AKSNET_OK)
             fail_msg("refused %s: %s", good[i], err.message);
     }
     for (size_t i = 0; i < NCANNED(bad); i++) {
         aksnet_error_clear(&err);
-        if (aksnet_http_check_url(bad[i], &err) != AKSNET_EINVAL)
+        if (aksnet__http_check_url(bad[i], &err) != AKSNET_EINVAL)
             fail_msg("accepted %s", bad[i]);
         assert_int_equal(err.code, AKSNET_EINVAL);
         assert_true(strlen(err.message) > 10);
     }
-    assert_int_equal(aksnet_http_check_url(NULL, NULL), AKSNET_EINVAL);
-    aksnet_http_check_url("http://10.0.0.1/x", &err);
+    assert_int_equal(aksnet__http_check_url(NULL, NULL), AKSNET_EINVAL);
+    aksnet__http_check_url("http://10.0.0.1/x", &err);
     assert_non_null(strstr(err.message, "10.0.0.1"));
     assert_non_null(strstr(err.message, "https://"));
-    aksnet_http_check_url("ftp://example.com/x", &err);
+    aksnet__http_check_url("ftp://example.com/x", &err);
     assert_non_null(strstr(err.message, "ftp"));
 }
 
@@ -295,11 +295,11 @@ static void test_retry_each_retryable_status(void **state)
         struct fake_clock clock;
         fake_clock_init(&clock, 1000);
         double factor = 0.5;
-        struct aksnet_retry_options o;
+        struct aksnet__retry_options o;
         retry_opts(&o, &clock, &factor);
-        struct aksnet_http_transport tr = {fake_send, &f};
-        struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-        struct aksnet_http_response rs = {0};
+        struct aksnet__http_transport tr = {fake_send, &f};
+        struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+        struct aksnet__http_response rs = {0};
         struct aksnet_error err;
         assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
         assert_int_equal(rs.status, 200);
@@ -307,7 +307,7 @@ static void test_retry_each_retryable_status(void **state)
         assert_int_equal(f.nsent, 2);
         assert_int_equal(clock.nwaits, 1);
         assert_true(clock.waits[0] == 0.4); /* 0.8 * 2^0 * 0.5 */
-        aksnet_http_response_free(&rs);
+        aksnet__http_response_free(&rs);
         fake_free(&f);
     }
 }
@@ -323,11 +323,11 @@ static void test_retry_transport_error(void **state)
     struct fake_clock clock;
     fake_clock_init(&clock, 1000);
     double factor = 0.25;
-    struct aksnet_retry_options o;
+    struct aksnet__retry_options o;
     retry_opts(&o, &clock, &factor);
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
@@ -337,7 +337,7 @@ static void test_retry_transport_error(void **state)
     assert_int_equal(clock.nwaits, 2);
     assert_true(clock.waits[0] == 0.2);
     assert_true(clock.waits[1] == 0.4);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 }
 
@@ -352,16 +352,16 @@ static void test_no_retry_on_client_errors(void **state)
         struct fake_clock clock;
         fake_clock_init(&clock, 1000);
         double factor = 0.5;
-        struct aksnet_retry_options o;
+        struct aksnet__retry_options o;
         retry_opts(&o, &clock, &factor);
-        struct aksnet_http_transport tr = {fake_send, &f};
-        struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-        struct aksnet_http_response rs = {0};
+        struct aksnet__http_transport tr = {fake_send, &f};
+        struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+        struct aksnet__http_response rs = {0};
         assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
         assert_int_equal(rs.status, codes[i]);
         assert_int_equal(f.nsent, 1);
         assert_int_equal(clock.nwaits, 0);
-        aksnet_http_response_free(&rs);
+        aksnet__http_response_free(&rs);
         fake_free(&f);
     }
     /* nor on an error that is not the connection's */
@@ -371,11 +371,11 @@ static void test_no_retry_on_client_errors(void **state)
     struct fake_clock clock;
     fake_clock_init(&clock, 1000);
     double factor = 0.5;
-    struct aksnet_retry_options o;
+    struct aksnet__retry_options o;
     retry_opts(&o, &clock, &factor);
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_EINVAL);
     assert_int_equal(f.nsent, 1);
     fake_free(&f);
@@ -391,15 +391,15 @@ static double wait_for(const char *h1, const char *v1, const char *h2, const cha
     struct fake_clock clock;
     fake_clock_init(&clock, now);
     double factor = 0.5;
-    struct aksnet_retry_options o;
+    struct aksnet__retry_options o;
     retry_opts(&o, &clock, &factor);
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_int_equal(clock.nwaits, 1);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
     return clock.waits[0];
 }
@@ -436,45 +436,45 @@ static void test_parse_retry_after(void **state)
 {
     (void)state;
     double s = -1;
-    assert_true(aksnet_http_parse_retry_after("120", 0, &s));
+    assert_true(aksnet__http_parse_retry_after("120", 0, &s));
     assert_true(s == 120);
-    assert_true(aksnet_http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111777.0 - 30, &s));
+    assert_true(aksnet__http_parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784111777.0 - 30, &s));
     assert_true(s == 30);
-    assert_false(aksnet_http_parse_retry_after(NULL, 0, &s));
-    assert_false(aksnet_http_parse_retry_after("", 0, &s));
-    assert_false(aksnet_http_parse_retry_after("garbage", 0, &s));
-    assert_false(aksnet_http_parse_retry_after("+5", 0, &s));
-    assert_false(aksnet_http_parse_retry_after("12345678901234567890", 0, &s));
+    assert_false(aksnet__http_parse_retry_after(NULL, 0, &s));
+    assert_false(aksnet__http_parse_retry_after("", 0, &s));
+    assert_false(aksnet__http_parse_retry_after("garbage", 0, &s));
+    assert_false(aksnet__http_parse_retry_after("+5", 0, &s));
+    assert_false(aksnet__http_parse_retry_after("12345678901234567890", 0, &s));
 }
 
 static void test_backoff_capped_and_jittered(void **state)
 {
     (void)state;
-    struct aksnet_retry_options o;
+    struct aksnet__retry_options o;
     struct fake_clock clock;
     fake_clock_init(&clock, 0);
     double factor = 0.5;
     retry_opts(&o, &clock, &factor);
     o.max_delay = 3;
     /* 0.8, 1.6, 3.2 -> 3 (cap), 6.4 -> 3, ... each times the factor */
-    assert_true(aksnet_retry_delay(&o, 1, NULL, 0) == 0.4);
-    assert_true(aksnet_retry_delay(&o, 2, NULL, 0) == 0.8);
-    assert_true(aksnet_retry_delay(&o, 3, NULL, 0) == 1.5);
-    assert_true(aksnet_retry_delay(&o, 4, NULL, 0) == 1.5);
-    assert_true(aksnet_retry_delay(&o, 1000, NULL, 0) == 1.5);
+    assert_true(aksnet__retry_delay(&o, 1, NULL, 0) == 0.4);
+    assert_true(aksnet__retry_delay(&o, 2, NULL, 0) == 0.8);
+    assert_true(aksnet__retry_delay(&o, 3, NULL, 0) == 1.5);
+    assert_true(aksnet__retry_delay(&o, 4, NULL, 0) == 1.5);
+    assert_true(aksnet__retry_delay(&o, 1000, NULL, 0) == 1.5);
     factor = 0;
-    assert_true(aksnet_retry_delay(&o, 3, NULL, 0) == 0);
+    assert_true(aksnet__retry_delay(&o, 3, NULL, 0) == 0);
     factor = 0.999999;
-    double d = aksnet_retry_delay(&o, 10, NULL, 0);
+    double d = aksnet__retry_delay(&o, 10, NULL, 0);
     assert_true(d < 3 && d > 2.99);
     factor = 7; /* a broken random source cannot exceed the cap */
-    assert_true(aksnet_retry_delay(&o, 10, NULL, 0) < 3);
+    assert_true(aksnet__retry_delay(&o, 10, NULL, 0) < 3);
     /* OpenSSL's randomness: within [0, cap), and not always the same */
     o.random = NULL;
-    double first = aksnet_retry_delay(&o, 5, NULL, 0);
+    double first = aksnet__retry_delay(&o, 5, NULL, 0);
     bool differs = false;
     for (int i = 0; i < 20; i++) {
-        d = aksnet_retry_delay(&o, 5, NULL, 0);
+        d = aksnet__retry_delay(&o, 5, NULL, 0);
         assert_true(d >= 0 && d < 3);
         differs = differs || d != first;
     }
@@ -492,20 +492,20 @@ static void test_backoff_capped_and_jittered(void **state)
     retry_opts(&o, &clock, &factor);
     o.max_retries = 5;
     o.max_delay = 3;
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_int_equal(clock.nwaits, 5);
     const double want[] = {0.4, 0.8, 1.5, 1.5, 1.5};
     for (size_t i = 0; i < 5; i++)
         assert_true(clock.waits[i] == want[i]);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 
     /* the defaults are the Azure SDKs' */
-    aksnet_retry_defaults(&o);
+    aksnet__retry_defaults(&o);
     assert_int_equal(o.max_retries, 3);
     assert_true(o.base_delay == 0.8);
     assert_true(o.max_delay == 60);
@@ -543,20 +543,20 @@ static void test_retries_exhausted(void **state)
     struct fake_clock clock;
     fake_clock_init(&clock, 1000);
     double factor = 0.5;
-    struct aksnet_retry_options o;
+    struct aksnet__retry_options o;
     retry_opts(&o, &clock, &factor);
     struct retry_log log = {0};
     o.on_retry = on_retry;
     o.on_retry_ctx = &log;
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     /* the last response is returned as it is */
     assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 500);
     assert_string_equal(rs.body, "four");
-    assert_string_equal(aksnet_http_response_header(&rs, "x-ms-request-id"), "r4");
+    assert_string_equal(aksnet__http_response_header(&rs, "x-ms-request-id"), "r4");
     assert_int_equal(f.nsent, 4);
     assert_int_equal(log.n, 3);
     for (int i = 0; i < 3; i++)
@@ -566,7 +566,7 @@ static void test_retries_exhausted(void **state)
     assert_int_equal(log.statuses[1], 0);
     assert_non_null(strstr(log.why[1], "connection reset"));
     assert_true(log.delays[2] == clock.waits[2]);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 
     /* the last transport error is returned as it is */
@@ -601,18 +601,18 @@ static void test_retry_resends_body_intact(void **state)
     struct fake_clock clock;
     fake_clock_init(&clock, 1000);
     double factor = 0.5;
-    struct aksnet_retry_options o;
+    struct aksnet__retry_options o;
     retry_opts(&o, &clock, &factor);
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &o, NULL, &tr};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
     char body[3000];
     for (size_t i = 0; i < sizeof(body); i++)
         body[i] = (char)('a' + i % 26);
     body[100] = '\0'; /* even with a NUL inside */
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "PUT", ARM, NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "PUT", ARM, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
+    struct aksnet__http_response rs = {0};
     assert_int_equal(retry.process(&retry, &rq, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 201);
     assert_int_equal(f.nsent, 3);
@@ -621,8 +621,8 @@ static void test_retry_resends_body_intact(void **state)
         assert_int_equal(f.sent[i].body_len, sizeof(body));
         assert_memory_equal(f.sent[i].body, body, sizeof(body));
     }
-    aksnet_http_request_free(&rq);
-    aksnet_http_response_free(&rs);
+    aksnet__http_request_free(&rq);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 }
 
@@ -657,20 +657,20 @@ static void test_bearer_adds_header(void **state)
     struct fake_transport f;
     fake_init(&f, NULL, 0);
     struct tokens tk = {0};
-    struct aksnet_bearer_options bo = {get_token, &tk};
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__bearer_options bo = {get_token, &tk};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_int_equal(f.nsent, 1);
     assert_string_equal(f.sent[0].auth, "Bearer tok1");
     assert_int_equal(tk.calls, 1);
     assert_int_equal(tk.forced, 0);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     /* loopback http is fine */
     assert_int_equal(send_get(&bearer, "http://127.0.0.1:9/x", &rs, NULL), AKSNET_OK);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
     /* a credential failure is passed on, nothing sent */
     tk.fail = AKSNET_EAUTH;
@@ -689,10 +689,10 @@ static void test_bearer_refuses_plain_http(void **state)
         struct fake_transport f;
         fake_init(&f, NULL, 0);
         struct tokens tk = {0};
-        struct aksnet_bearer_options bo = {get_token, &tk};
-        struct aksnet_http_transport tr = {fake_send, &f};
-        struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
-        struct aksnet_http_response rs = {0};
+        struct aksnet__bearer_options bo = {get_token, &tk};
+        struct aksnet__http_transport tr = {fake_send, &f};
+        struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
+        struct aksnet__http_response rs = {0};
         struct aksnet_error err;
         assert_int_equal(send_get(&bearer, urls[i], &rs, &err), AKSNET_EINVAL);
         assert_int_equal(f.nsent, 0);
@@ -708,10 +708,10 @@ static void bearer_refresh_case(const char *body, const char *www_auth, bool exp
     struct fake_transport f;
     fake_init(&f, replies, 2);
     struct tokens tk = {0};
-    struct aksnet_bearer_options bo = {get_token, &tk};
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__bearer_options bo = {get_token, &tk};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
     if (expect_refresh) {
         assert_int_equal(rs.status, 200);
@@ -724,7 +724,7 @@ static void bearer_refresh_case(const char *body, const char *www_auth, bool exp
         assert_int_equal(f.nsent, 1);
         assert_int_equal(tk.forced, 0);
     }
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 }
 
@@ -750,16 +750,16 @@ static void test_bearer_refreshes_once(void **state)
     struct fake_transport f;
     fake_init(&f, replies, NCANNED(replies));
     struct tokens tk = {0};
-    struct aksnet_bearer_options bo = {get_token, &tk};
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__bearer_options bo = {get_token, &tk};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 401);
     assert_int_equal(f.nsent, 2);
     assert_int_equal(tk.calls, 2);
     assert_int_equal(tk.forced, 1);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 }
 
@@ -788,13 +788,13 @@ static void test_request_id(void **state)
     struct fake_clock clock;
     fake_clock_init(&clock, 1000);
     double factor = 0.5;
-    struct aksnet_retry_options ro;
+    struct aksnet__retry_options ro;
     retry_opts(&ro, &clock, &factor);
-    struct aksnet_request_id_options io = {"aksnet/" AKSNET_VERSION};
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &ro, NULL, &tr};
-    struct aksnet_http_policy reqid = {aksnet_policy_request_id, &io, &retry, NULL};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__request_id_options io = {"aksnet/" AKSNET_VERSION};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &ro, NULL, &tr};
+    struct aksnet__http_policy reqid = {aksnet__policy_request_id, &io, &retry, NULL};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&reqid, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(f.nsent, 3);
     assert_true(is_uuid4(f.sent[0].request_id));
@@ -803,30 +803,30 @@ static void test_request_id(void **state)
         assert_string_equal(f.sent[i].user_agent, "aksnet/" AKSNET_VERSION);
         assert_string_equal(f.sent[i].accept, "application/json");
     }
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     /* the next request gets a new one */
     assert_int_equal(send_get(&reqid, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(f.nsent, 4);
     assert_true(is_uuid4(f.sent[3].request_id));
     assert_string_not_equal(f.sent[3].request_id, f.sent[0].request_id);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* the policy placed inside the retry: still one id for all tries */
     const struct canned again[] = {{AKSNET_OK, 429, NULL, {{NULL, NULL}}}, {AKSNET_OK, 200, NULL, {{NULL, NULL}}}};
     fake_free(&f);
     fake_init(&f, again, 2);
-    struct aksnet_http_policy inner = {aksnet_policy_request_id, NULL, NULL, &tr};
-    struct aksnet_http_policy outer = {aksnet_policy_retry, &ro, &inner, NULL};
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "Accept", "text/plain"), AKSNET_OK);
+    struct aksnet__http_policy inner = {aksnet__policy_request_id, NULL, NULL, &tr};
+    struct aksnet__http_policy outer = {aksnet__policy_retry, &ro, &inner, NULL};
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "Accept", "text/plain"), AKSNET_OK);
     assert_int_equal(outer.process(&outer, &rq, &rs, NULL), AKSNET_OK);
     assert_int_equal(f.nsent, 2);
     assert_string_equal(f.sent[0].request_id, f.sent[1].request_id);
     assert_string_equal(f.sent[0].accept, "text/plain"); /* kept */
     assert_string_equal(f.sent[0].user_agent, "aksnet/" AKSNET_VERSION);
-    aksnet_http_request_free(&rq);
-    aksnet_http_response_free(&rs);
+    aksnet__http_request_free(&rq);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 }
 
@@ -834,7 +834,7 @@ static void test_request_id(void **state)
 
 #define CANARY "CANARY-9f3a1c"
 
-static char *log_one(const struct canned *reply, struct aksnet_http_request *rq, aksnet_code want)
+static char *log_one(const struct canned *reply, struct aksnet__http_request *rq, aksnet_code want)
 {
     char *text = NULL;
     size_t len = 0;
@@ -846,14 +846,14 @@ static char *log_one(const struct canned *reply, struct aksnet_http_request *rq,
     fake_clock_init(&clock, 1000);
     f.clock = &clock;
     f.latency = 0.25;
-    struct aksnet_log_options lo = {out, &clock.clock};
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy log = {aksnet_policy_log, &lo, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__log_options lo = {out, &clock.clock};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy log = {aksnet__policy_log, &lo, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     assert_int_equal(log.process(&log, rq, &rs, &err), want);
     assert_int_equal(f.nsent, 1);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
     fclose(out);
     return text;
@@ -869,16 +869,16 @@ static void test_log_hides_secrets(void **state)
         "\"nested\":[{\"deeper\":{\"Refresh_Token\":\"" CANARY "\",\"keep\":\"visible-value\"}}]}",
         {{"Set-Cookie", "session=" CANARY}, {"x-ms-request-id", "req-42"}, {NULL, NULL}},
     };
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "POST", "https://login.example/t/oauth2/v2.0/token", NULL),
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "POST", "https://login.example/t/oauth2/v2.0/token", NULL),
                      AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "Authorization", "Bearer " CANARY), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "X-IDENTITY-HEADER", CANARY), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "x-client-secret", CANARY), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "Cookie", "a=" CANARY), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "x-ms-client-request-id", "rid-1"), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "Authorization", "Bearer " CANARY), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "X-IDENTITY-HEADER", CANARY), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "x-client-secret", CANARY), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "Cookie", "a=" CANARY), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "x-ms-client-request-id", "rid-1"), AKSNET_OK);
     const char *form = "grant_type=client_credentials&client_id=abc&client_secret=" CANARY "&scope=x";
-    assert_int_equal(aksnet_http_request_set_body(&rq, form, strlen(form), "application/x-www-form-urlencoded"),
+    assert_int_equal(aksnet__http_request_set_body(&rq, form, strlen(form), "application/x-www-form-urlencoded"),
                      AKSNET_OK);
     char *text = log_one(&reply, &rq, AKSNET_OK);
     assert_null(strstr(text, CANARY));
@@ -898,39 +898,39 @@ static void test_log_hides_secrets(void **state)
 
     /* a sensitive body is not shown at all, whatever its form */
     rq.sensitive_body = true;
-    assert_int_equal(aksnet_http_request_set_body(&rq, "opaque " CANARY, strlen("opaque " CANARY), "text/plain"),
+    assert_int_equal(aksnet__http_request_set_body(&rq, "opaque " CANARY, strlen("opaque " CANARY), "text/plain"),
                      AKSNET_OK);
     text = log_one(&reply, &rq, AKSNET_OK);
     assert_null(strstr(text, CANARY));
     assert_non_null(strstr(text, "> (body not shown: it holds a secret)\n"));
     free(text);
-    aksnet_http_request_free(&rq);
+    aksnet__http_request_free(&rq);
 
     /* a failure is logged with its reason */
     const struct canned reset = {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}};
-    assert_int_equal(aksnet_http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
     text = log_one(&reset, &rq, AKSNET_ETRANSPORT);
     assert_non_null(strstr(text, "> GET " ARM "\n"));
     assert_non_null(strstr(text, "< failed (250 ms): fake transport: connection reset"));
     free(text);
-    aksnet_http_request_free(&rq);
+    aksnet__http_request_free(&rq);
 
     /* out NULL: silent, and still passes the request on */
     struct fake_transport f;
     fake_init(&f, NULL, 0);
-    struct aksnet_log_options quiet = {NULL, NULL};
-    struct aksnet_http_transport tr = {fake_send, &f};
-    struct aksnet_http_policy log = {aksnet_policy_log, &quiet, NULL, &tr};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__log_options quiet = {NULL, NULL};
+    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_policy log = {aksnet__policy_log, &quiet, NULL, &tr};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&log, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(f.nsent, 1);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     fake_free(&f);
 }
 
 static void expect_redacted(const char *in, const char *want)
 {
-    char *out = aksnet_http_redact_body(in, strlen(in));
+    char *out = aksnet__http_redact_body(in, strlen(in));
     assert_non_null(out);
     assert_string_equal(out, want);
     free(out);
@@ -970,18 +970,18 @@ static void test_redact_body(void **state)
     memset(big, 'x', 10000);
     big[0] = '<';
     big[10000] = '\0';
-    char *out = aksnet_http_redact_body(big, 10000);
+    char *out = aksnet__http_redact_body(big, 10000);
     assert_non_null(out);
     assert_memory_equal(out, big, AKSNET_HTTP_LOG_TEXT_MAX);
     assert_string_equal(out + AKSNET_HTTP_LOG_TEXT_MAX, "... (5904 more bytes)");
     free(out);
     free(big);
     /* empty */
-    out = aksnet_http_redact_body(NULL, 0);
+    out = aksnet__http_redact_body(NULL, 0);
     assert_string_equal(out, "");
     free(out);
     /* a NUL inside a body does not end it early or reach the log */
-    out = aksnet_http_redact_body("a\0b", 3);
+    out = aksnet__http_redact_body("a\0b", 3);
     assert_string_equal(out, "a.b");
     free(out);
 }
@@ -1003,16 +1003,16 @@ static aksnet_code mock_get_token(void *ctx, bool force_refresh, char **token, s
 }
 
 /* GET url with t's token through bearer -> transport; returns the code, rs filled. */
-static aksnet_code curl_get(struct mt_mock *t, const struct aksnet_curl_options *co, const char *url,
-                            struct aksnet_http_response *rs, struct aksnet_error *err)
+static aksnet_code curl_get(struct mt_mock *t, const struct aksnet__curl_options *co, const char *url,
+                            struct aksnet__http_response *rs, struct aksnet_error *err)
 {
-    struct aksnet_http_transport tr;
-    assert_int_equal(aksnet_curl_transport_new(co, &tr, err), AKSNET_OK);
+    struct aksnet__http_transport tr;
+    assert_int_equal(aksnet__curl_transport_new(co, &tr, err), AKSNET_OK);
     struct mock_token mt = {t->token};
-    struct aksnet_bearer_options bo = {mock_get_token, &mt};
-    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, NULL, &tr};
+    struct aksnet__bearer_options bo = {mock_get_token, &mt};
+    struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
     aksnet_code rc = send_get(&bearer, url, rs, err);
-    aksnet_curl_transport_free(&tr);
+    aksnet__curl_transport_free(&tr);
     return rc;
 }
 
@@ -1024,72 +1024,72 @@ static void test_curl_http(void **state)
     assert_non_null(t.token);
     char url[256];
     snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
-    struct aksnet_http_response rs = {0};
+    struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     assert_int_equal(curl_get(&t, NULL, url, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_non_null(rs.body);
     assert_int_equal(strlen(rs.body), rs.body_len);
     assert_non_null(strstr(rs.body, MT_SUB));
-    assert_non_null(aksnet_http_response_header(&rs, "x-ms-request-id"));
-    assert_non_null(strstr(aksnet_http_response_header(&rs, "content-type"), "application/json"));
-    aksnet_http_response_free(&rs);
+    assert_non_null(aksnet__http_response_header(&rs, "x-ms-request-id"));
+    assert_non_null(strstr(aksnet__http_response_header(&rs, "content-type"), "application/json"));
+    aksnet__http_response_free(&rs);
 
     /* without a token: ARM's 401 comes back as a response */
-    struct aksnet_http_transport tr;
-    assert_int_equal(aksnet_curl_transport_new(NULL, &tr, &err), AKSNET_OK);
-    struct aksnet_http_policy bare = {NULL, NULL, NULL, &tr};
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    struct aksnet__http_transport tr;
+    assert_int_equal(aksnet__curl_transport_new(NULL, &tr, &err), AKSNET_OK);
+    struct aksnet__http_policy bare = {NULL, NULL, NULL, &tr};
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 401);
-    assert_non_null(aksnet_http_response_header(&rs, "WWW-Authenticate"));
-    aksnet_http_request_free(&rq);
-    aksnet_http_response_free(&rs);
+    assert_non_null(aksnet__http_response_header(&rs, "WWW-Authenticate"));
+    aksnet__http_request_free(&rq);
+    aksnet__http_response_free(&rs);
 
     /* a POST with a form body (the token endpoint), on the same handle */
     char turl[256];
     snprintf(turl, sizeof(turl), "%s/%s/oauth2/v2.0/token", t.url, MT_TENANT);
-    assert_int_equal(aksnet_http_request_init(&rq, "POST", turl, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_init(&rq, "POST", turl, NULL), AKSNET_OK);
     const char *form = "grant_type=client_credentials&client_id=" MT_CLIENT "&client_secret=" MT_SECRET
                        "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default";
-    assert_int_equal(aksnet_http_request_set_body(&rq, form, strlen(form), "application/x-www-form-urlencoded"),
+    assert_int_equal(aksnet__http_request_set_body(&rq, form, strlen(form), "application/x-www-form-urlencoded"),
                      AKSNET_OK);
-    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_non_null(strstr(rs.body, "access_token"));
-    aksnet_http_request_free(&rq);
-    aksnet_http_response_free(&rs);
+    aksnet__http_request_free(&rq);
+    aksnet__http_response_free(&rs);
 
     /* a PUT with a JSON body, and a DELETE without one */
     char rg[256];
     snprintf(rg, sizeof(rg), "%s/subscriptions/%s/resourcegroups/rg1?api-version=2021-04-01", t.url, MT_SUB);
     char authz[4096];
     snprintf(authz, sizeof(authz), "Bearer %s", t.token);
-    assert_int_equal(aksnet_http_request_init(&rq, "PUT", rg, NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "Authorization", authz), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_init(&rq, "PUT", rg, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "Authorization", authz), AKSNET_OK);
     const char *json = "{\"location\":\"chinaeast2\"}";
-    assert_int_equal(aksnet_http_request_set_body(&rq, json, strlen(json), "application/json"), AKSNET_OK);
-    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_body(&rq, json, strlen(json), "application/json"), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 201);
     assert_non_null(strstr(rs.body, "chinaeast2"));
-    aksnet_http_request_free(&rq);
-    aksnet_http_response_free(&rs);
-    assert_int_equal(aksnet_http_request_init(&rq, "DELETE", rg, NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_request_set_header(&rq, "Authorization", authz), AKSNET_OK);
-    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
+    aksnet__http_request_free(&rq);
+    aksnet__http_response_free(&rs);
+    assert_int_equal(aksnet__http_request_init(&rq, "DELETE", rg, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_request_set_header(&rq, "Authorization", authz), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 202);
-    assert_non_null(aksnet_http_response_header(&rs, "Location"));
-    aksnet_http_request_free(&rq);
-    aksnet_http_response_free(&rs);
+    assert_non_null(aksnet__http_response_header(&rs, "Location"));
+    aksnet__http_request_free(&rq);
+    aksnet__http_response_free(&rs);
 
     /* the transport itself refuses plain http off loopback, before any connection */
-    assert_int_equal(aksnet_http_request_init(&rq, "GET", "http://10.0.0.1/x", NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", "http://10.0.0.1/x", NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_EINVAL);
     assert_int_equal(rs.status, 0);
-    aksnet_http_request_free(&rq);
-    aksnet_curl_transport_free(&tr);
-    aksnet_curl_transport_free(&tr); /* twice is harmless */
+    aksnet__http_request_free(&rq);
+    aksnet__curl_transport_free(&tr);
+    aksnet__curl_transport_free(&tr); /* twice is harmless */
 
     /* the journal saw our requests, never the token itself */
     size_t n = 0;
@@ -1114,13 +1114,13 @@ static void test_curl_https(void **state)
     assert_int_equal(strncmp(t.url, "https://", 8), 0);
     char url[256];
     snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
-    struct aksnet_curl_options co = {.cacert = t.cacert};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__curl_options co = {.cacert = t.cacert};
+    struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_non_null(strstr(rs.body, MT_SUB));
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
 
     /* without the CA: the server's certificate is not trusted, so no request is made */
     uint64_t before = armmock_request_count(t.mock);
@@ -1135,7 +1135,7 @@ static void test_curl_https(void **state)
     snprintf(lurl, sizeof(lurl), "https://localhost:%u%s", (unsigned)armmock_port(t.mock), SUBS);
     assert_int_equal(curl_get(&t, &co, lurl, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     mt_stop(&t);
 }
 
@@ -1146,8 +1146,8 @@ static void test_curl_limits_and_errors(void **state)
     assert_true(mt_start(&t, NULL, false));
     char url[256];
     snprintf(url, sizeof(url), "%s%s", t.url, SUBS);
-    struct aksnet_curl_options co = {.max_response_bytes = 10};
-    struct aksnet_http_response rs = {0};
+    struct aksnet__curl_options co = {.max_response_bytes = 10};
+    struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "larger than 10 bytes"));
@@ -1156,7 +1156,7 @@ static void test_curl_limits_and_errors(void **state)
     co.max_response_bytes = 1 << 20;
     assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
-    aksnet_http_response_free(&rs);
+    aksnet__http_response_free(&rs);
     mt_stop(&t);
 
     /* a port nobody listens on: bind one, note it, close it */
@@ -1170,17 +1170,17 @@ static void test_curl_limits_and_errors(void **state)
     assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
     close(s);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned)ntohs(a.sin_port), SUBS);
-    struct aksnet_http_transport tr;
-    assert_int_equal(aksnet_curl_transport_new(NULL, &tr, &err), AKSNET_OK);
-    struct aksnet_http_policy bare = {NULL, NULL, NULL, &tr};
-    struct aksnet_http_request rq;
-    assert_int_equal(aksnet_http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
-    assert_int_equal(aksnet_http_policy_next(&bare, &rq, &rs, &err), AKSNET_ETRANSPORT);
+    struct aksnet__http_transport tr;
+    assert_int_equal(aksnet__curl_transport_new(NULL, &tr, &err), AKSNET_OK);
+    struct aksnet__http_policy bare = {NULL, NULL, NULL, &tr};
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_ETRANSPORT);
     assert_int_equal(err.code, AKSNET_ETRANSPORT);
     assert_non_null(strstr(err.message, "127.0.0.1"));
     assert_int_equal(rs.status, 0);
-    aksnet_http_request_free(&rq);
-    aksnet_curl_transport_free(&tr);
+    aksnet__http_request_free(&rq);
+    aksnet__curl_transport_free(&tr);
 }
 
 static void test_curl_retry_through_faults(void **state)
@@ -1202,20 +1202,20 @@ static void test_curl_retry_through_faults(void **state)
     struct fake_clock clock;
     fake_clock_init(&clock, 1000);
     double factor = 0.5;
-    struct aksnet_retry_options ro;
+    struct aksnet__retry_options ro;
     retry_opts(&ro, &clock, &factor);
-    struct aksnet_request_id_options io = {"aksnet/test"};
+    struct aksnet__request_id_options io = {"aksnet/test"};
     struct mock_token mt = {t.token};
-    struct aksnet_bearer_options bo = {mock_get_token, &mt};
-    struct aksnet_log_options lo = {out, &clock.clock};
-    struct aksnet_http_transport tr;
+    struct aksnet__bearer_options bo = {mock_get_token, &mt};
+    struct aksnet__log_options lo = {out, &clock.clock};
+    struct aksnet__http_transport tr;
     struct aksnet_error err;
-    assert_int_equal(aksnet_curl_transport_new(NULL, &tr, &err), AKSNET_OK);
-    struct aksnet_http_policy log = {aksnet_policy_log, &lo, NULL, &tr};
-    struct aksnet_http_policy bearer = {aksnet_policy_bearer, &bo, &log, NULL};
-    struct aksnet_http_policy retry = {aksnet_policy_retry, &ro, &bearer, NULL};
-    struct aksnet_http_policy reqid = {aksnet_policy_request_id, &io, &retry, NULL};
-    struct aksnet_http_response rs = {0};
+    assert_int_equal(aksnet__curl_transport_new(NULL, &tr, &err), AKSNET_OK);
+    struct aksnet__http_policy log = {aksnet__policy_log, &lo, NULL, &tr};
+    struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, &log, NULL};
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &ro, &bearer, NULL};
+    struct aksnet__http_policy reqid = {aksnet__policy_request_id, &io, &retry, NULL};
+    struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&reqid, url, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_non_null(strstr(rs.body, MT_SUB));
@@ -1223,8 +1223,8 @@ static void test_curl_retry_through_faults(void **state)
     assert_int_equal(clock.nwaits, 2);
     assert_true(clock.waits[0] == 1.0);
     assert_true(clock.waits[1] == 1.0);
-    aksnet_http_response_free(&rs);
-    aksnet_curl_transport_free(&tr);
+    aksnet__http_response_free(&rs);
+    aksnet__curl_transport_free(&tr);
     fclose(out);
     /* the log shows three tries and never the token */
     size_t tries = 0;

@@ -24,7 +24,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock_support.h"
 
 /* Made once for the whole group: 2048-bit keys are slow under ASan. */
@@ -43,8 +43,8 @@ static int group_setup(void **state)
 {
     (void)state;
     struct aksnet_error err;
-    if (aksnet_jwt_new_rsa_key(2048, &key1, &err) != AKSNET_OK ||
-        aksnet_jwt_new_rsa_key(2048, &key2, &err) != AKSNET_OK)
+    if (aksnet__jwt_new_rsa_key(2048, &key1, &err) != AKSNET_OK ||
+        aksnet__jwt_new_rsa_key(2048, &key2, &err) != AKSNET_OK)
         return -1;
     if (EVP_PKEY_get_bits(key1) != 2048 || !EVP_PKEY_is_a(key1, "RSA"))
         return -1;
@@ -176,11 +176,11 @@ static cJSON *assertion_claims(void)
     return c;
 }
 
-static char *sign_or_fail(EVP_PKEY *key, aksnet_jwt_alg alg, const cJSON *extra, const cJSON *claims)
+static char *sign_or_fail(EVP_PKEY *key, aksnet__jwt_alg alg, const cJSON *extra, const cJSON *claims)
 {
     struct aksnet_error err;
     char *token = NULL;
-    aksnet_code rc = aksnet_jwt_sign(key, alg, extra, claims, &token, &err);
+    aksnet_code rc = aksnet__jwt_sign(key, alg, extra, claims, &token, &err);
     if (rc != AKSNET_OK)
         fail_msg("sign: %s", err.message);
     assert_non_null(token);
@@ -190,11 +190,11 @@ static char *sign_or_fail(EVP_PKEY *key, aksnet_jwt_alg alg, const cJSON *extra,
 /* Parse, then verify with key; returns verify's code and leaves its message in err. */
 static aksnet_code parse_and_verify(const char *token, EVP_PKEY *key, struct aksnet_error *err)
 {
-    struct aksnet_jwt *jwt = NULL;
-    aksnet_code rc = aksnet_jwt_parse(token, &jwt, err);
+    struct aksnet__jwt *jwt = NULL;
+    aksnet_code rc = aksnet__jwt_parse(token, &jwt, err);
     if (rc == AKSNET_OK) {
-        rc = aksnet_jwt_verify(jwt, key, err);
-        aksnet_jwt_free(jwt);
+        rc = aksnet__jwt_verify(jwt, key, err);
+        aksnet__jwt_free(jwt);
     } else {
         assert_null(jwt);
     }
@@ -224,11 +224,11 @@ static void test_b64url_vectors(void **state)
     static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba"};
     static const char *const enc[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE"};
     for (size_t i = 0; i < 6; i++) {
-        char *e = aksnet_base64url_encode(plain[i], i);
+        char *e = aksnet__base64url_encode(plain[i], i);
         assert_non_null(e);
         assert_string_equal(e, enc[i]);
         size_t n = 99;
-        unsigned char *d = aksnet_base64url_decode(e, strlen(e), &n);
+        unsigned char *d = aksnet__base64url_decode(e, strlen(e), &n);
         assert_non_null(d);
         assert_int_equal(n, i);
         assert_memory_equal(d, plain[i], i);
@@ -240,22 +240,22 @@ static void test_b64url_vectors(void **state)
     static const unsigned char dash[] = {0xfb, 0xef, 0xbe};
     static const unsigned char under[] = {0xff, 0xff, 0xff};
     static const unsigned char both[] = {0xfb, 0xff};
-    char *e = aksnet_base64url_encode(dash, sizeof(dash));
+    char *e = aksnet__base64url_encode(dash, sizeof(dash));
     assert_string_equal(e, "----");
     free(e);
-    e = aksnet_base64url_encode(under, sizeof(under));
+    e = aksnet__base64url_encode(under, sizeof(under));
     assert_string_equal(e, "____");
     free(e);
-    e = aksnet_base64url_encode(both, sizeof(both));
+    e = aksnet__base64url_encode(both, sizeof(both));
     assert_string_equal(e, "-_8");
     size_t n = 0;
-    unsigned char *d = aksnet_base64url_decode(e, strlen(e), &n);
+    unsigned char *d = aksnet__base64url_decode(e, strlen(e), &n);
     assert_int_equal(n, 2);
     assert_memory_equal(d, both, 2);
     free(d);
     free(e);
     /* data may be NULL for length 0 */
-    e = aksnet_base64url_encode(NULL, 0);
+    e = aksnet__base64url_encode(NULL, 0);
     assert_string_equal(e, "");
     free(e);
 }
@@ -267,14 +267,14 @@ static void test_b64url_round_trip(void **state)
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (unsigned char)(i * 167u + 13u);
     for (size_t len = 0; len <= sizeof(buf); len++) {
-        char *e = aksnet_base64url_encode(buf, len);
+        char *e = aksnet__base64url_encode(buf, len);
         assert_non_null(e);
         char *ref = ref_b64url(buf, len);
         assert_string_equal(e, ref);
         free(ref);
         assert_null(strpbrk(e, "+/="));
         size_t n = 0;
-        unsigned char *d = aksnet_base64url_decode(e, strlen(e), &n);
+        unsigned char *d = aksnet__base64url_decode(e, strlen(e), &n);
         assert_non_null(d);
         assert_int_equal(n, len);
         assert_memory_equal(d, buf, len);
@@ -286,7 +286,7 @@ static void test_b64url_round_trip(void **state)
         size_t plen = elen;
         while (plen % 4)
             padded[plen++] = '=';
-        d = aksnet_base64url_decode(padded, plen, &n);
+        d = aksnet__base64url_decode(padded, plen, &n);
         assert_non_null(d);
         assert_int_equal(n, len);
         assert_memory_equal(d, buf, len);
@@ -316,18 +316,18 @@ static void test_b64url_invalid(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         size_t n = 12345;
-        unsigned char *d = aksnet_base64url_decode(bad[i], strlen(bad[i]), &n);
+        unsigned char *d = aksnet__base64url_decode(bad[i], strlen(bad[i]), &n);
         if (d)
             fail_msg("accepted \"%s\"", bad[i]);
         assert_int_equal(n, 12345);
     }
     /* a NUL inside the given length is not part of the alphabet */
     size_t n = 0;
-    assert_null(aksnet_base64url_decode("Zg\0A", 4, &n));
-    assert_null(aksnet_base64url_decode("Zg", 2, NULL));
-    assert_null(aksnet_base64url_decode(NULL, 2, &n));
+    assert_null(aksnet__base64url_decode("Zg\0A", 4, &n));
+    assert_null(aksnet__base64url_decode("Zg", 2, NULL));
+    assert_null(aksnet__base64url_decode(NULL, 2, &n));
     /* the length counts, not the NUL: "Zg" of "Zg==" is "f" */
-    unsigned char *d = aksnet_base64url_decode("Zg==", 2, &n);
+    unsigned char *d = aksnet__base64url_decode("Zg==", 2, &n);
     assert_non_null(d);
     assert_int_equal(n, 1);
     assert_int_equal(d[0], 'f');
@@ -336,12 +336,12 @@ static void test_b64url_invalid(void **state)
 
 /* ---- sign and verify ----------------------------------------------------------- */
 
-static void check_round_trip(aksnet_jwt_alg alg)
+static void check_round_trip(aksnet__jwt_alg alg)
 {
     bool pss = alg == AKSNET_JWT_PS256;
     char *thumb = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_thumbprint(cert1, pss, &thumb, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_thumbprint(cert1, pss, &thumb, &err), AKSNET_OK);
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, pss ? "x5t#S256" : "x5t", thumb);
     cJSON_AddStringToObject(extra, "kid", "key-1");
@@ -359,11 +359,11 @@ static void check_round_trip(aksnet_jwt_alg alg)
     assert_int_equal(strlen(d2 + 1), 342);
 
     /* the module agrees with itself ... */
-    struct aksnet_jwt *jwt = NULL;
-    assert_int_equal(aksnet_jwt_parse(token, &jwt, &err), AKSNET_OK);
-    if (aksnet_jwt_verify(jwt, key1, &err) != AKSNET_OK)
+    struct aksnet__jwt *jwt = NULL;
+    assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
+    if (aksnet__jwt_verify(jwt, key1, &err) != AKSNET_OK)
         fail_msg("verify: %s", err.message);
-    const cJSON *hdr = aksnet_jwt_header(jwt);
+    const cJSON *hdr = aksnet__jwt_header(jwt);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(hdr, "alg")->valuestring,
                         pss ? "PS256" : "RS256");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(hdr, "typ")->valuestring, "JWT");
@@ -371,11 +371,11 @@ static void check_round_trip(aksnet_jwt_alg alg)
                         thumb);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(hdr, "kid")->valuestring, "key-1");
     assert_int_equal(cJSON_GetArraySize(hdr), 4);
-    assert_true(cJSON_Compare(aksnet_jwt_claims(jwt), claims, true));
+    assert_true(cJSON_Compare(aksnet__jwt_claims(jwt), claims, true));
     /* a public-key-only copy verifies as well */
     EVP_PKEY *pub = X509_get0_pubkey(cert1);
-    assert_int_equal(aksnet_jwt_verify(jwt, pub, &err), AKSNET_OK);
-    aksnet_jwt_free(jwt);
+    assert_int_equal(aksnet__jwt_verify(jwt, pub, &err), AKSNET_OK);
+    aksnet__jwt_free(jwt);
 
     /* ... and OpenSSL, asked directly, agrees; the other padding does not */
     assert_int_equal(ref_verify(token, key1, pss), 1);
@@ -418,21 +418,21 @@ static void test_header_extra(void **state)
 
     /* no extra header at all */
     token = sign_or_fail(key1, AKSNET_JWT_RS256, NULL, claims);
-    struct aksnet_jwt *jwt = NULL;
-    assert_int_equal(aksnet_jwt_parse(token, &jwt, &err), AKSNET_OK);
-    assert_int_equal(cJSON_GetArraySize(aksnet_jwt_header(jwt)), 2);
-    aksnet_jwt_free(jwt);
+    struct aksnet__jwt *jwt = NULL;
+    assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
+    assert_int_equal(cJSON_GetArraySize(aksnet__jwt_header(jwt)), 2);
+    aksnet__jwt_free(jwt);
     free(token);
 
     /* "typ" replaces the default */
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "typ", "at+jwt");
     token = sign_or_fail(key1, AKSNET_JWT_RS256, extra, claims);
-    assert_int_equal(aksnet_jwt_parse(token, &jwt, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
     assert_string_equal(
-        cJSON_GetObjectItemCaseSensitive(aksnet_jwt_header(jwt), "typ")->valuestring, "at+jwt");
-    assert_int_equal(cJSON_GetArraySize(aksnet_jwt_header(jwt)), 2);
-    aksnet_jwt_free(jwt);
+        cJSON_GetObjectItemCaseSensitive(aksnet__jwt_header(jwt), "typ")->valuestring, "at+jwt");
+    assert_int_equal(cJSON_GetArraySize(aksnet__jwt_header(jwt)), 2);
+    aksnet__jwt_free(jwt);
     free(token);
     cJSON_Delete(extra);
 
@@ -440,7 +440,7 @@ static void test_header_extra(void **state)
     extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "alg", "none");
     token = (char *)1;
-    assert_int_equal(aksnet_jwt_sign(key1, AKSNET_JWT_RS256, extra, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, extra, claims, &token, &err),
                      AKSNET_EINVAL);
     assert_null(token);
     assert_true(err.message[0] != '\0');
@@ -448,21 +448,21 @@ static void test_header_extra(void **state)
     extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "kid", "a");
     cJSON_AddItemToObject(extra, "kid", cJSON_CreateString("b"));
-    assert_int_equal(aksnet_jwt_sign(key1, AKSNET_JWT_RS256, extra, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, extra, claims, &token, &err),
                      AKSNET_EINVAL);
     cJSON_Delete(extra);
 
     /* header_extra and claims must be objects */
     cJSON *arr = cJSON_CreateArray();
-    assert_int_equal(aksnet_jwt_sign(key1, AKSNET_JWT_RS256, arr, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, arr, claims, &token, &err),
                      AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_sign(key1, AKSNET_JWT_RS256, NULL, arr, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, NULL, arr, &token, &err),
                      AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_sign(key1, AKSNET_JWT_RS256, NULL, NULL, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, NULL, NULL, &token, &err),
                      AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_sign(NULL, AKSNET_JWT_RS256, NULL, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(NULL, AKSNET_JWT_RS256, NULL, claims, &token, &err),
                      AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_sign(key1, (aksnet_jwt_alg)7, NULL, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(key1, (aksnet__jwt_alg)7, NULL, claims, &token, &err),
                      AKSNET_EINVAL);
     assert_null(token);
     cJSON_Delete(arr);
@@ -480,10 +480,10 @@ static void test_weak_or_wrong_keys(void **state)
     assert_non_null(small);
     assert_non_null(ec);
 
-    assert_int_equal(aksnet_jwt_sign(small, AKSNET_JWT_RS256, NULL, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(small, AKSNET_JWT_RS256, NULL, claims, &token, &err),
                      AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "1024"));
-    assert_int_equal(aksnet_jwt_sign(ec, AKSNET_JWT_PS256, NULL, claims, &token, &err),
+    assert_int_equal(aksnet__jwt_sign(ec, AKSNET_JWT_PS256, NULL, claims, &token, &err),
                      AKSNET_EINVAL);
     assert_null(token);
 
@@ -491,13 +491,13 @@ static void test_weak_or_wrong_keys(void **state)
     assert_int_equal(parse_and_verify(token, small, &err), AKSNET_EINVAL);
     assert_int_equal(parse_and_verify(token, ec, &err), AKSNET_EINVAL);
     assert_int_equal(parse_and_verify(token, NULL, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_verify(NULL, key1, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_verify(NULL, key1, &err), AKSNET_EINVAL);
     /* wrong key of the right kind: the signature does not hold */
     assert_int_equal(parse_and_verify(token, key2, &err), AKSNET_EAUTH);
     assert_true(err.message[0] != '\0');
     /* key generation refuses sizes below the floor */
     EVP_PKEY *k = (EVP_PKEY *)1;
-    assert_int_equal(aksnet_jwt_new_rsa_key(1024, &k, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_new_rsa_key(1024, &k, &err), AKSNET_EINVAL);
     assert_null(k);
 
     free(token);
@@ -513,7 +513,7 @@ static void test_tampered(void **state)
     struct aksnet_error err;
     cJSON *claims = assertion_claims();
     for (int a = 0; a < 2; a++) {
-        aksnet_jwt_alg alg = a ? AKSNET_JWT_PS256 : AKSNET_JWT_RS256;
+        aksnet__jwt_alg alg = a ? AKSNET_JWT_PS256 : AKSNET_JWT_RS256;
         char *token = sign_or_fail(key1, alg, NULL, claims);
         assert_int_equal(parse_and_verify(token, key1, &err), AKSNET_OK);
 
@@ -620,9 +620,9 @@ static void test_parse_malformed(void **state)
     (void)state;
     struct aksnet_error err;
     char *ok = hand_token("{\"alg\":\"RS256\"}", "{\"a\":1}", "AAAA");
-    struct aksnet_jwt *jwt = NULL;
-    assert_int_equal(aksnet_jwt_parse(ok, &jwt, &err), AKSNET_OK);
-    aksnet_jwt_free(jwt);
+    struct aksnet__jwt *jwt = NULL;
+    assert_int_equal(aksnet__jwt_parse(ok, &jwt, &err), AKSNET_OK);
+    aksnet__jwt_free(jwt);
     free(ok);
 
     char *h = ref_b64url((const unsigned char *)"{\"alg\":\"RS256\"}", 15);
@@ -658,9 +658,9 @@ static void test_parse_malformed(void **state)
             assert_true(used + add < sizeof(buf));
             memcpy(buf + used, cases[i][j], add + 1);
         }
-        jwt = (struct aksnet_jwt *)1;
+        jwt = (struct aksnet__jwt *)1;
         aksnet_error_clear(&err);
-        aksnet_code rc = aksnet_jwt_parse(buf, &jwt, &err);
+        aksnet_code rc = aksnet__jwt_parse(buf, &jwt, &err);
         if (rc != AKSNET_EINVAL)
             fail_msg("case %zu parsed: %d", i, (int)rc);
         assert_null(jwt);
@@ -669,10 +669,10 @@ static void test_parse_malformed(void **state)
         if (buf[0])
             assert_null(strstr(err.message, buf));
     }
-    assert_int_equal(aksnet_jwt_parse(NULL, &jwt, &err), AKSNET_EINVAL);
-    assert_null(aksnet_jwt_header(NULL));
-    assert_null(aksnet_jwt_claims(NULL));
-    aksnet_jwt_free(NULL);
+    assert_int_equal(aksnet__jwt_parse(NULL, &jwt, &err), AKSNET_EINVAL);
+    assert_null(aksnet__jwt_header(NULL));
+    assert_null(aksnet__jwt_claims(NULL));
+    aksnet__jwt_free(NULL);
     free(h);
     free(c);
     free(notjson);
@@ -709,8 +709,8 @@ static void test_size_cap(void **state)
     memcpy(big, t, head);
     memset(big + head, 'A', total - head);
     big[total] = '\0';
-    struct aksnet_jwt *jwt = NULL;
-    assert_int_equal(aksnet_jwt_parse(big, &jwt, &err), AKSNET_EINVAL);
+    struct aksnet__jwt *jwt = NULL;
+    assert_int_equal(aksnet__jwt_parse(big, &jwt, &err), AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "longer"));
     assert_null(jwt);
     /* far over: refused without reading it all */
@@ -718,15 +718,15 @@ static void test_size_cap(void **state)
     assert_non_null(huge);
     memset(huge, 'A', (1 << 20) - 1);
     huge[(1 << 20) - 1] = '\0';
-    assert_int_equal(aksnet_jwt_parse(huge, &jwt, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_parse(huge, &jwt, &err), AKSNET_EINVAL);
     assert_null(jwt);
     /* exactly at the cap is accepted structurally */
     size_t at = AKSNET_JWT_MAX_LEN;
     while ((at - head) % 4 == 1)
         at--;
     big[at] = '\0';
-    assert_int_equal(aksnet_jwt_parse(big, &jwt, &err), AKSNET_OK);
-    aksnet_jwt_free(jwt);
+    assert_int_equal(aksnet__jwt_parse(big, &jwt, &err), AKSNET_OK);
+    aksnet__jwt_free(jwt);
     free(huge);
     free(big);
     free(t);
@@ -751,23 +751,23 @@ static void test_thumbprint(void **state)
         assert_int_equal(md_len, s ? 32 : 20);
         char *want = ref_b64url(md, md_len);
         char *got = NULL;
-        assert_int_equal(aksnet_jwt_thumbprint(cert1, s == 1, &got, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_thumbprint(cert1, s == 1, &got, &err), AKSNET_OK);
         assert_string_equal(got, want);
         assert_int_equal(strlen(got), s ? 43 : 27);
         free(got);
         free(want);
         /* another certificate, another thumbprint */
         char *other = NULL;
-        assert_int_equal(aksnet_jwt_thumbprint(cert2, s == 1, &other, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_thumbprint(cert2, s == 1, &other, &err), AKSNET_OK);
         char *mine = NULL;
-        assert_int_equal(aksnet_jwt_thumbprint(cert1, s == 1, &mine, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_thumbprint(cert1, s == 1, &mine, &err), AKSNET_OK);
         assert_string_not_equal(other, mine);
         free(other);
         free(mine);
     }
     OPENSSL_free(der);
     char *out = (char *)1;
-    assert_int_equal(aksnet_jwt_thumbprint(NULL, false, &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_thumbprint(NULL, false, &out, &err), AKSNET_EINVAL);
     assert_null(out);
 }
 
@@ -778,7 +778,7 @@ static void check_pem_pair(const char *pem, size_t len, const char *password)
     struct aksnet_error err;
     EVP_PKEY *k = NULL;
     X509 *x = NULL;
-    if (aksnet_jwt_load_pem(pem, len, password, &k, &x, &err) != AKSNET_OK)
+    if (aksnet__jwt_load_pem(pem, len, password, &k, &x, &err) != AKSNET_OK)
         fail_msg("load_pem: %s", err.message);
     assert_int_equal(EVP_PKEY_eq(k, key1), 1);
     assert_int_equal(X509_cmp(x, cert1), 0);
@@ -792,11 +792,11 @@ static void check_pem_pair(const char *pem, size_t len, const char *password)
     X509_free(x);
     /* either output alone */
     k = NULL;
-    assert_int_equal(aksnet_jwt_load_pem(pem, len, password, &k, NULL, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_load_pem(pem, len, password, &k, NULL, &err), AKSNET_OK);
     assert_int_equal(EVP_PKEY_eq(k, key1), 1);
     EVP_PKEY_free(k);
     x = NULL;
-    assert_int_equal(aksnet_jwt_load_pem(pem, len, password, NULL, &x, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_load_pem(pem, len, password, NULL, &x, &err), AKSNET_OK);
     assert_int_equal(X509_cmp(x, cert1), 0);
     X509_free(x);
 }
@@ -833,7 +833,7 @@ static void test_load_pem_orders(void **state)
     EVP_PKEY *k = NULL;
     X509 *x = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_load_pem(chain, l1 + l2, NULL, &k, &x, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_load_pem(chain, l1 + l2, NULL, &k, &x, &err), AKSNET_OK);
     assert_int_equal(X509_cmp(x, cert1), 0);
     EVP_PKEY_free(k);
     X509_free(x);
@@ -855,7 +855,7 @@ static void test_load_pem_encrypted(void **state)
 
         EVP_PKEY *k = (EVP_PKEY *)1;
         X509 *x = (X509 *)1;
-        assert_int_equal(aksnet_jwt_load_pem(pem, len, "wrong-password", &k, &x, &err),
+        assert_int_equal(aksnet__jwt_load_pem(pem, len, "wrong-password", &k, &x, &err),
                          AKSNET_EINVAL);
         assert_null(k);
         assert_null(x);
@@ -863,10 +863,10 @@ static void test_load_pem_encrypted(void **state)
         assert_null(strstr(err.message, "wrong-password"));
         assert_null(strstr(err.message, "PRIVATE KEY-----"));
 
-        assert_int_equal(aksnet_jwt_load_pem(pem, len, NULL, &k, &x, &err), AKSNET_EINVAL);
+        assert_int_equal(aksnet__jwt_load_pem(pem, len, NULL, &k, &x, &err), AKSNET_EINVAL);
         assert_non_null(strstr(err.message, "no password"));
         /* the certificate alone needs no password */
-        assert_int_equal(aksnet_jwt_load_pem(pem, len, NULL, NULL, &x, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_load_pem(pem, len, NULL, NULL, &x, &err), AKSNET_OK);
         X509_free(x);
         free(pem);
     }
@@ -886,11 +886,11 @@ static void test_load_pem_mismatch(void **state)
     memcpy(pem + l1, c, l2 + 1);
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    assert_int_equal(aksnet_jwt_load_pem(pem, l1 + l2, NULL, &key, &cert, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem(pem, l1 + l2, NULL, &key, &cert, &err), AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "does not match"));
     assert_null(key);
     assert_null(cert);
-    assert_int_equal(aksnet_jwt_load_pem(pem, l1 + l2, NULL, &key, NULL, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem(pem, l1 + l2, NULL, &key, NULL, &err), AKSNET_EINVAL);
     assert_null(key);
     free(pem);
     free(k);
@@ -912,35 +912,35 @@ static void test_load_pem_garbage(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         aksnet_error_clear(&err);
-        aksnet_code rc = aksnet_jwt_load_pem(bad[i], strlen(bad[i]), NULL, &k, &x, &err);
+        aksnet_code rc = aksnet__jwt_load_pem(bad[i], strlen(bad[i]), NULL, &k, &x, &err);
         if (rc != AKSNET_EINVAL)
             fail_msg("garbage %zu accepted: %d", i, (int)rc);
         assert_null(k);
         assert_null(x);
         assert_true(err.message[0] != '\0');
-        rc = aksnet_jwt_load_pem(bad[i], strlen(bad[i]), NULL, NULL, &x, &err);
+        rc = aksnet__jwt_load_pem(bad[i], strlen(bad[i]), NULL, NULL, &x, &err);
         assert_int_equal(rc, AKSNET_EINVAL);
         assert_null(x);
     }
     /* what is asked for must be there */
     size_t len;
     char *key_only = pem_text(key1, NULL, false, NULL, NULL, false, &len);
-    assert_int_equal(aksnet_jwt_load_pem(key_only, len, NULL, &k, &x, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem(key_only, len, NULL, &k, &x, &err), AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "no certificate"));
     assert_null(k);
-    assert_int_equal(aksnet_jwt_load_pem(key_only, len, NULL, &k, NULL, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_load_pem(key_only, len, NULL, &k, NULL, &err), AKSNET_OK);
     EVP_PKEY_free(k);
     k = NULL;
     free(key_only);
     char *cert_only = pem_text(NULL, cert1, true, NULL, NULL, false, &len);
-    assert_int_equal(aksnet_jwt_load_pem(cert_only, len, NULL, &k, &x, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem(cert_only, len, NULL, &k, &x, &err), AKSNET_EINVAL);
     if (!strstr(err.message, "no private key"))
         fail_msg("%s", err.message);
     assert_null(x);
     free(cert_only);
-    assert_int_equal(aksnet_jwt_load_pem("", 0, NULL, &k, &x, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_load_pem(NULL, 10, NULL, &k, &x, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet_jwt_load_pem("x", 1, NULL, NULL, NULL, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem("", 0, NULL, &k, &x, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem(NULL, 10, NULL, &k, &x, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_load_pem("x", 1, NULL, NULL, NULL, &err), AKSNET_EINVAL);
     assert_int_equal(ERR_peek_error(), 0);
 }
 

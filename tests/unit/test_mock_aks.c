@@ -20,7 +20,7 @@
 
 #include <openssl/pem.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock.h"
 #include "mock_support.h"
 
@@ -907,7 +907,7 @@ static int group_setup(void **state)
     struct aksnet_error err;
     BIO *bio = BIO_new(BIO_s_mem());
     char *data = NULL;
-    if (aksnet_jwt_new_rsa_key(2048, &key, &err) != AKSNET_OK || !bio ||
+    if (aksnet__jwt_new_rsa_key(2048, &key, &err) != AKSNET_OK || !bio ||
         PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) != 1)
         return -1;
     long n = BIO_get_mem_data(bio, &data);

@@ -6,7 +6,7 @@
  * managed-identity endpoints, and a journal that never shows a secret.
  *
  * Certificates and assertions are made here with OpenSSL and
- * aksnet_jwt_sign; issued tokens are checked with a key rebuilt from the
+ * aksnet__jwt_sign; issued tokens are checked with a key rebuilt from the
  * JWKS document, so the mock cannot pass by agreeing with itself.
  */
 #include <setjmp.h>
@@ -27,7 +27,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "mock_support.h"
 
 #define NOW 1800000000.0 /* mt_start's clock */
@@ -66,7 +66,7 @@ static char *sign_claims(EVP_PKEY *key, const char *iss, const char *sub, const 
     cJSON_AddNumberToObject(claims, "iat", NOW);
     char *out = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_sign(key, AKSNET_JWT_RS256, NULL, claims, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_sign(key, AKSNET_JWT_RS256, NULL, claims, &out, &err), AKSNET_OK);
     cJSON_Delete(claims);
     return out;
 }
@@ -75,8 +75,8 @@ static int group_setup(void **state)
 {
     (void)state;
     struct aksnet_error err;
-    if (aksnet_jwt_new_rsa_key(2048, &client_key, &err) != AKSNET_OK ||
-        aksnet_jwt_new_rsa_key(2048, &other_key, &err) != AKSNET_OK)
+    if (aksnet__jwt_new_rsa_key(2048, &client_key, &err) != AKSNET_OK ||
+        aksnet__jwt_new_rsa_key(2048, &other_key, &err) != AKSNET_OK)
         return -1;
     client_cert = make_cert(client_key, "aksnet-entra-client");
     other_cert = make_cert(other_key, "aksnet-entra-other");
@@ -209,11 +209,11 @@ static char *expect_token(const struct mt_response *r)
 /* The claims of a token the mock issued (copied; caller deletes). */
 static cJSON *claims_of(const char *token)
 {
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_parse(token, &jwt, &err), AKSNET_OK);
-    cJSON *c = cJSON_Duplicate(aksnet_jwt_claims(jwt), 1);
-    aksnet_jwt_free(jwt);
+    assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
+    cJSON *c = cJSON_Duplicate(aksnet__jwt_claims(jwt), 1);
+    aksnet__jwt_free(jwt);
     return c;
 }
 
@@ -252,7 +252,7 @@ static char *secret_form(const char *client, const char *secret)
 struct spec {
     EVP_PKEY *key;
     X509 *named;           /* the certificate the header names */
-    aksnet_jwt_alg alg;
+    aksnet__jwt_alg alg;
     bool s256;             /* x5t#S256 rather than x5t */
     const char *client;    /* client_id, and iss/sub unless overridden */
     const char *iss;
@@ -273,7 +273,7 @@ static char *sign_assertion(const struct spec *s)
 {
     char *tp = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_thumbprint(s->named, s->s256, &tp, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_thumbprint(s->named, s->s256, &tp, &err), AKSNET_OK);
     cJSON *header = cJSON_CreateObject(), *claims = cJSON_CreateObject();
     cJSON_AddStringToObject(header, s->s256 ? "x5t#S256" : "x5t", tp);
     cJSON_AddStringToObject(claims, "aud", s->aud);
@@ -285,7 +285,7 @@ static char *sign_assertion(const struct spec *s)
     if (s->jti)
         cJSON_AddStringToObject(claims, "jti", "0b6c1a4e-6f4e-4c3e-9a0e-5d1f2e3a4b5c");
     char *out = NULL;
-    assert_int_equal(aksnet_jwt_sign(s->key, s->alg, header, claims, &out, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_sign(s->key, s->alg, header, claims, &out, &err), AKSNET_OK);
     cJSON_Delete(header);
     cJSON_Delete(claims);
     free(tp);
@@ -704,8 +704,8 @@ static EVP_PKEY *key_from_jwk(const cJSON *jwk)
     assert_non_null(n64);
     assert_non_null(e64);
     size_t nl = 0, el = 0;
-    unsigned char *n = aksnet_base64url_decode(n64, strlen(n64), &nl);
-    unsigned char *e = aksnet_base64url_decode(e64, strlen(e64), &el);
+    unsigned char *n = aksnet__base64url_decode(n64, strlen(n64), &nl);
+    unsigned char *e = aksnet__base64url_decode(e64, strlen(e64), &el);
     assert_non_null(n);
     assert_non_null(e);
     assert_int_equal(nl, 256);
@@ -739,17 +739,17 @@ static void assert_jwks_verifies(struct mt_mock *t, const char *path)
     assert_string_equal(str_of(jwk, "kty"), "RSA");
     assert_string_equal(str_of(jwk, "use"), "sig");
     EVP_PKEY *key = key_from_jwk(jwk);
-    struct aksnet_jwt *jwt = NULL;
+    struct aksnet__jwt *jwt = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_parse(t->token, &jwt, &err), AKSNET_OK);
-    assert_string_equal(str_of(aksnet_jwt_header(jwt), "kid"), str_of(jwk, "kid"));
-    assert_int_equal(aksnet_jwt_verify(jwt, key, &err), AKSNET_OK);
-    aksnet_jwt_free(jwt);
+    assert_int_equal(aksnet__jwt_parse(t->token, &jwt, &err), AKSNET_OK);
+    assert_string_equal(str_of(aksnet__jwt_header(jwt), "kid"), str_of(jwk, "kid"));
+    assert_int_equal(aksnet__jwt_verify(jwt, key, &err), AKSNET_OK);
+    aksnet__jwt_free(jwt);
     /* and the key is not one that verifies anything: a client key's signature fails */
     char *foreign = sign_claims(client_key, "x", "y", "z", NOW + 60);
-    assert_int_equal(aksnet_jwt_parse(foreign, &jwt, &err), AKSNET_OK);
-    assert_int_equal(aksnet_jwt_verify(jwt, key, &err), AKSNET_EAUTH);
-    aksnet_jwt_free(jwt);
+    assert_int_equal(aksnet__jwt_parse(foreign, &jwt, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_verify(jwt, key, &err), AKSNET_EAUTH);
+    aksnet__jwt_free(jwt);
     free(foreign);
     EVP_PKEY_free(key);
     mt_response_free(&r);

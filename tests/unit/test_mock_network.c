@@ -20,7 +20,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
-#include "aksnet/jwt.h"
+#include "jwt.h"
 #include "arm_network.h"
 #include "mock_support.h"
 
@@ -771,7 +771,7 @@ static char *new_key_pem(void)
 {
     EVP_PKEY *key = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet_jwt_new_rsa_key(2048, &key, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_new_rsa_key(2048, &key, &err), AKSNET_OK);
     BIO *bio = BIO_new(BIO_s_mem());
     assert_non_null(bio);
     assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);

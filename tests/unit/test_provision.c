@@ -26,7 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "aksnet/aksnet.h"
+#include "internal.h"
 #include "mock_support.h"
 
 #define GROUP_ID "/subscriptions/" MT_SUB "/resourceGroups/myResourceGroup"
@@ -74,25 +74,23 @@ struct env {
     double now;
     double sleeps[MAX_SLEEPS];
     size_t nsleeps;
-    struct aksnet_clock clock;
+    struct aksnet__clock clock;
     struct rule rules[MAX_RULES];
     size_t nrules;
     struct recorded events[MAX_EVENTS];
     size_t nevents;
     int clients_live;
+    struct aksnet_client *client;
     struct aksnet_plan *plan;
     struct aksnet_provision_options opts;
     struct aksnet_provision_result result;
     struct aksnet_error err;
 };
 
-/* One ARM client of a run: its own connection, the pipeline, the shared clock. */
-struct tclient {
-    struct aksnet_arm_client client;
-    struct aksnet_http_transport transport;
-    struct aksnet_retry_options retry;
-    struct aksnet_bearer_options bearer;
-    struct aksnet_http_policy p_id, p_retry, p_bearer, p_intercept;
+/* One chain's transport: the rules first, then libcurl to the mock. */
+struct ttransport {
+    struct env *env;
+    struct aksnet__http_transport curl;
 };
 
 static double env_now(void *ctx)
@@ -130,10 +128,11 @@ static aksnet_code env_token(void *ctx, bool force, char **token, struct aksnet_
 }
 
 /* Answer in ARM's place when a rule matches; else pass on to the mock. */
-static aksnet_code intercept(const struct aksnet_http_policy *self, struct aksnet_http_request *rq,
-                             struct aksnet_http_response *rs, struct aksnet_error *err)
+static aksnet_code intercept(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                             struct aksnet_error *err)
 {
-    struct env *e = self->ctx;
+    struct ttransport *tt = ctx;
+    struct env *e = tt->env;
     const struct rule *hit = NULL;
     pthread_mutex_lock(&e->lock);
     for (size_t i = 0; i < e->nrules && !hit; i++) {
@@ -148,11 +147,11 @@ static aksnet_code intercept(const struct aksnet_http_policy *self, struct aksne
     const char *body = hit ? hit->body : NULL;
     pthread_mutex_unlock(&e->lock);
     if (!hit)
-        return aksnet_http_policy_next(self, rq, rs, err);
+        return tt->curl.send(tt->curl.ctx, rq, rs, err);
     rs->status = status;
     rs->body = strdup(body);
     rs->body_len = strlen(body);
-    aksnet_http_response_add_header(rs, "Content-Type", "application/json");
+    aksnet__http_response_add_header(rs, "Content-Type", "application/json");
     return AKSNET_OK;
 }
 
@@ -163,41 +162,54 @@ static void add_rule(struct env *e, const char *method, const char *contains, lo
     e->rules[e->nrules++] = (struct rule){method, contains, status, body, count, 0};
 }
 
-static aksnet_code new_client(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err)
+/* The transport seam: every chain the client builds ends in the rules, then libcurl. */
+static aksnet_code transport_new(void *ctx, const char *cacert, struct aksnet__http_transport *out,
+                                 struct aksnet_error *err)
 {
     struct env *e = ctx;
-    struct tclient *c = calloc(1, sizeof(*c));
-    if (!c)
+    struct ttransport *tt = calloc(1, sizeof(*tt));
+    if (!tt)
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
-    aksnet_code rc = aksnet_curl_transport_new(NULL, &c->transport, err);
+    struct aksnet__curl_options co = {.cacert = cacert};
+    aksnet_code rc = aksnet__curl_transport_new(&co, &tt->curl, err);
     if (rc != AKSNET_OK) {
-        free(c);
+        free(tt);
         return rc;
     }
-    aksnet_retry_defaults(&c->retry);
-    c->retry.clock = &e->clock;
-    c->bearer = (struct aksnet_bearer_options){env_token, e};
-    c->p_intercept = (struct aksnet_http_policy){intercept, e, NULL, &c->transport};
-    c->p_bearer = (struct aksnet_http_policy){aksnet_policy_bearer, &c->bearer, &c->p_intercept, NULL};
-    c->p_retry = (struct aksnet_http_policy){aksnet_policy_retry, &c->retry, &c->p_bearer, NULL};
-    c->p_id = (struct aksnet_http_policy){aksnet_policy_request_id, NULL, &c->p_retry, NULL};
-    c->client = (struct aksnet_arm_client){e->t.url, &c->p_id, &e->clock};
+    tt->env = e;
+    *out = (struct aksnet__http_transport){intercept, tt};
     pthread_mutex_lock(&e->lock);
     e->clients_live++;
     pthread_mutex_unlock(&e->lock);
-    *out = &c->client;
     return AKSNET_OK;
 }
 
-static void release_client(void *ctx, struct aksnet_arm_client *client)
+static void transport_free(void *ctx, struct aksnet__http_transport *transport)
 {
     struct env *e = ctx;
-    struct tclient *c = (struct tclient *)client; /* client is the first member */
-    aksnet_curl_transport_free(&c->transport);
-    free(c);
+    struct ttransport *tt = transport->ctx;
+    aksnet__curl_transport_free(&tt->curl);
+    free(tt);
     pthread_mutex_lock(&e->lock);
     e->clients_live--;
     pthread_mutex_unlock(&e->lock);
+}
+
+/* The library's client over the mock, with the test's transport, clock and token. */
+static struct aksnet_client *env_client(struct env *e)
+{
+    struct aksnet_client_options co;
+    aksnet_client_options_init(&co);
+    co.arm_endpoint = e->t.url;
+    co.authority_host = e->t.url;
+    struct aksnet__client_seams seams = {
+        .transport_new = transport_new, .transport_free = transport_free, .transport_ctx = e,
+        .clock = &e->clock, .get_token = env_token, .token_ctx = e,
+    };
+    struct aksnet_client *client = NULL;
+    struct aksnet_error err;
+    assert_int_equal(aksnet__client_new_with(&co, &seams, &client, &err), AKSNET_OK);
+    return client;
 }
 
 static void record(void *ctx, const struct aksnet_event *ev)
@@ -261,7 +273,7 @@ static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *p
     assert_non_null(e);
     pthread_mutex_init(&e->lock, NULL);
     e->now = 1800000000.0;
-    e->clock = (struct aksnet_clock){env_now, env_sleep, e};
+    e->clock = (struct aksnet__clock){env_now, env_sleep, e};
     struct armmock_options o = {0};
     if (opts)
         o = *opts;
@@ -273,16 +285,15 @@ static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *p
     aksnet_provision_options_init(&e->opts);
     e->opts.plan = plan;
     e->opts.mode = AKSNET_RUN_APPLY;
-    e->opts.new_client = new_client;
-    e->opts.release = release_client;
-    e->opts.client_ctx = e;
-    e->opts.clock = &e->clock;
+    e->client = env_client(e);
+    e->opts.client = e->client;
     e->opts.events = (struct aksnet_event_sink){record, e};
     return e;
 }
 
 static void env_stop(struct env *e)
 {
+    aksnet_client_free(e->client);
     assert_int_equal(e->clients_live, 0);
     events_reset(e);
     aksnet_plan_free(e->plan);
@@ -1334,10 +1345,11 @@ static void test_user_identity(void **state)
 
 /* ---- small things ------------------------------------------------------------------------------------------- */
 
-static aksnet_code failing_client(void *ctx, struct aksnet_arm_client **out, struct aksnet_error *err)
+static aksnet_code failing_token(void *ctx, bool force, char **token, struct aksnet_error *err)
 {
     (void)ctx;
-    *out = NULL;
+    (void)force;
+    *token = NULL;
     return aksnet_error_set(err, AKSNET_EAUTH, "no credential");
 }
 
@@ -1358,15 +1370,20 @@ static void test_names_and_arguments(void **state)
     struct aksnet_error err;
     assert_int_equal(aksnet_provision_run(&o, &r, &err), AKSNET_EINVAL);
 
-    /* No client to be had: the run fails at the preflight with the factory's error. */
+    /* No token to be had: the run fails at the preflight with the credential's error. */
     struct aksnet_plan *plan = load_plan("kubenet.json");
+    struct aksnet_client_options co;
+    aksnet_client_options_init(&co);
+    co.arm_endpoint = co.authority_host = "http://127.0.0.1:9";
+    struct aksnet__client_seams seams = {.get_token = failing_token};
+    assert_int_equal(aksnet__client_new_with(&co, &seams, &o.client, &err), AKSNET_OK);
     o.plan = plan;
-    o.new_client = failing_client;
     o.mode = AKSNET_RUN_APPLY;
     assert_int_equal(aksnet_provision_run(&o, &r, &err), AKSNET_EAUTH);
-    assert_string_equal(err.message, "no credential");
+    assert_non_null(strstr(err.message, "no credential"));
     assert_int_equal(r.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_FAILED);
     assert_int_equal(r.states[AKSNET_STEP_GROUP], AKSNET_STATE_PENDING);
+    aksnet_client_free(o.client);
     aksnet_plan_free(plan);
 }
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "aksnet/resid.h"
+#include "resid.h"
 
 #define SUB "6d95377c-52b4-4132-9c1e-0123456789ab"
 #define SUBNET_ID                                                                          \
@@ -23,9 +23,9 @@
 static void test_subnet_id(void **state)
 {
     (void)state;
-    struct aksnet_resid r;
+    struct aksnet__resid r;
     memset(&r, 'x', sizeof(r));
-    assert_true(aksnet_resid_parse(SUBNET_ID, &r));
+    assert_true(aksnet__resid_parse(SUBNET_ID, &r));
     assert_string_equal(r.subscription, SUB);
     assert_string_equal(r.resource_group, "myResourceGroup");
     assert_string_equal(r.provider, "Microsoft.Network");
@@ -34,20 +34,20 @@ static void test_subnet_id(void **state)
     assert_string_equal(r.child_type, "subnets");
     assert_string_equal(r.child_name, "myAKSSubnet");
 
-    assert_true(aksnet_resid_is(&r, "Microsoft.Network", "virtualNetworks", "subnets"));
-    assert_true(aksnet_resid_is(&r, "microsoft.network", "VIRTUALNETWORKS", "Subnets"));
-    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "virtualNetworks", NULL));
-    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "virtualNetworks", "routes"));
-    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "routeTables", "subnets"));
-    assert_false(aksnet_resid_is(&r, "Microsoft.ManagedIdentity", "virtualNetworks", "subnets"));
+    assert_true(aksnet__resid_is(&r, "Microsoft.Network", "virtualNetworks", "subnets"));
+    assert_true(aksnet__resid_is(&r, "microsoft.network", "VIRTUALNETWORKS", "Subnets"));
+    assert_false(aksnet__resid_is(&r, "Microsoft.Network", "virtualNetworks", NULL));
+    assert_false(aksnet__resid_is(&r, "Microsoft.Network", "virtualNetworks", "routes"));
+    assert_false(aksnet__resid_is(&r, "Microsoft.Network", "routeTables", "subnets"));
+    assert_false(aksnet__resid_is(&r, "Microsoft.ManagedIdentity", "virtualNetworks", "subnets"));
 }
 
 static void test_identity_id(void **state)
 {
     (void)state;
-    struct aksnet_resid r;
+    struct aksnet__resid r;
     memset(&r, 'x', sizeof(r));
-    assert_true(aksnet_resid_parse(IDENTITY_ID, &r));
+    assert_true(aksnet__resid_parse(IDENTITY_ID, &r));
     assert_string_equal(r.subscription, SUB);
     assert_string_equal(r.resource_group, "idRG");
     assert_string_equal(r.provider, "Microsoft.ManagedIdentity");
@@ -56,22 +56,22 @@ static void test_identity_id(void **state)
     assert_string_equal(r.child_type, "");
     assert_string_equal(r.child_name, "");
 
-    assert_true(aksnet_resid_is(&r, "Microsoft.ManagedIdentity", "userAssignedIdentities", NULL));
-    assert_true(aksnet_resid_is(&r, "MICROSOFT.MANAGEDIDENTITY", "userassignedidentities", NULL));
-    assert_false(aksnet_resid_is(&r, "Microsoft.ManagedIdentity", "userAssignedIdentities", "subnets"));
-    assert_false(aksnet_resid_is(&r, "Microsoft.Network", "userAssignedIdentities", NULL));
+    assert_true(aksnet__resid_is(&r, "Microsoft.ManagedIdentity", "userAssignedIdentities", NULL));
+    assert_true(aksnet__resid_is(&r, "MICROSOFT.MANAGEDIDENTITY", "userassignedidentities", NULL));
+    assert_false(aksnet__resid_is(&r, "Microsoft.ManagedIdentity", "userAssignedIdentities", "subnets"));
+    assert_false(aksnet__resid_is(&r, "Microsoft.Network", "userAssignedIdentities", NULL));
 }
 
 static void test_case_insensitive_fixed_segments(void **state)
 {
     (void)state;
-    struct aksnet_resid r;
-    assert_true(aksnet_resid_parse("/subscriptions/" SUB "/resourcegroups/rg1/PROVIDERS/"
+    struct aksnet__resid r;
+    assert_true(aksnet__resid_parse("/subscriptions/" SUB "/resourcegroups/rg1/PROVIDERS/"
                                    "Microsoft.Network/virtualNetworks/v/subnets/s",
                                    &r));
     assert_string_equal(r.resource_group, "rg1");
     assert_string_equal(r.child_name, "s");
-    assert_true(aksnet_resid_parse("/SUBSCRIPTIONS/" SUB "/ResourceGroups/RG/Providers/"
+    assert_true(aksnet__resid_parse("/SUBSCRIPTIONS/" SUB "/ResourceGroups/RG/Providers/"
                                    "microsoft.network/routeTables/rt",
                                    &r));
     /* names keep their case */
@@ -79,7 +79,7 @@ static void test_case_insensitive_fixed_segments(void **state)
     assert_string_equal(r.provider, "microsoft.network");
     assert_string_equal(r.type, "routeTables");
     assert_string_equal(r.name, "rt");
-    assert_true(aksnet_resid_is(&r, "Microsoft.Network", "routeTables", NULL));
+    assert_true(aksnet__resid_is(&r, "Microsoft.Network", "routeTables", NULL));
 }
 
 static void test_rejects(void **state)
@@ -112,13 +112,13 @@ static void test_rejects(void **state)
         "/subscriptions/" SUB "/resourceGroups/rg/provider/Microsoft.Network/virtualNetworks/v/subnets/s",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct aksnet_resid r;
-        if (aksnet_resid_parse(bad[i], &r))
+        struct aksnet__resid r;
+        if (aksnet__resid_parse(bad[i], &r))
             print_error("accepted \"%s\"\n", bad[i]);
-        assert_false(aksnet_resid_parse(bad[i], &r));
+        assert_false(aksnet__resid_parse(bad[i], &r));
     }
-    struct aksnet_resid r;
-    assert_false(aksnet_resid_parse(NULL, &r));
+    struct aksnet__resid r;
+    assert_false(aksnet__resid_parse(NULL, &r));
 }
 
 /* An id whose subnet name is n characters long. */
@@ -139,16 +139,16 @@ static void test_segment_length(void **state)
 {
     (void)state;
     char id[600];
-    struct aksnet_resid r;
+    struct aksnet__resid r;
 
     id_with_name_len(id, sizeof(id), 300);
-    assert_false(aksnet_resid_parse(id, &r));
+    assert_false(aksnet__resid_parse(id, &r));
 
     id_with_name_len(id, sizeof(id), AKSNET_RESID_SEGMENT_MAX); /* 261 */
-    assert_false(aksnet_resid_parse(id, &r));
+    assert_false(aksnet__resid_parse(id, &r));
 
     id_with_name_len(id, sizeof(id), AKSNET_RESID_SEGMENT_MAX - 1); /* 260: the longest kept */
-    assert_true(aksnet_resid_parse(id, &r));
+    assert_true(aksnet__resid_parse(id, &r));
     assert_int_equal(strlen(r.child_name), AKSNET_RESID_SEGMENT_MAX - 1);
 
     /* a 300-character resource group */
@@ -158,7 +158,7 @@ static void test_segment_length(void **state)
     int w = snprintf(id, sizeof(id), "/subscriptions/" SUB "/resourceGroups/%s/providers/"
                                      "Microsoft.ManagedIdentity/userAssignedIdentities/i", rg);
     assert_true(w > 0 && (size_t)w < sizeof(id));
-    assert_false(aksnet_resid_parse(id, &r));
+    assert_false(aksnet__resid_parse(id, &r));
 }
 
 /* Composing is parsing's inverse, with the fixed segments spelt as ARM spells them. */
@@ -167,30 +167,30 @@ static void test_format_round_trip(void **state)
     (void)state;
     static const char *const ids[] = {SUBNET_ID, IDENTITY_ID};
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        struct aksnet_resid r;
+        struct aksnet__resid r;
         char out[1024];
-        assert_true(aksnet_resid_parse(ids[i], &r));
-        assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+        assert_true(aksnet__resid_parse(ids[i], &r));
+        assert_true(aksnet__resid_format(&r, out, sizeof(out)));
         assert_string_equal(out, ids[i]);
     }
-    struct aksnet_resid r;
+    struct aksnet__resid r;
     char out[1024];
-    assert_true(aksnet_resid_parse("/SUBSCRIPTIONS/" SUB "/resourcegroups/myResourceGroup/PROVIDERS/"
+    assert_true(aksnet__resid_parse("/SUBSCRIPTIONS/" SUB "/resourcegroups/myResourceGroup/PROVIDERS/"
                                    "Microsoft.Network/virtualNetworks/myAKSVnet/subnets/myAKSSubnet",
                                    &r));
-    assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_true(aksnet__resid_format(&r, out, sizeof(out)));
     assert_string_equal(out, SUBNET_ID);
 }
 
 static void test_format_shorter_forms(void **state)
 {
     (void)state;
-    struct aksnet_resid r;
+    struct aksnet__resid r;
     char out[1024];
     memset(&r, 0, sizeof(r));
     snprintf(r.subscription, sizeof(r.subscription), "%s", SUB);
     snprintf(r.resource_group, sizeof(r.resource_group), "rg1");
-    assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_true(aksnet__resid_format(&r, out, sizeof(out)));
     assert_string_equal(out, "/subscriptions/" SUB "/resourceGroups/rg1");
 
     /* subscription-level: a role definition */
@@ -198,7 +198,7 @@ static void test_format_shorter_forms(void **state)
     snprintf(r.provider, sizeof(r.provider), "Microsoft.Authorization");
     snprintf(r.type, sizeof(r.type), "roleDefinitions");
     snprintf(r.name, sizeof(r.name), "4d97b98b-1d4f-4787-a291-c67834d212e7");
-    assert_true(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_true(aksnet__resid_format(&r, out, sizeof(out)));
     assert_string_equal(out, "/subscriptions/" SUB "/providers/Microsoft.Authorization/roleDefinitions/"
                              "4d97b98b-1d4f-4787-a291-c67834d212e7");
 }
@@ -206,31 +206,31 @@ static void test_format_shorter_forms(void **state)
 static void test_format_rejects(void **state)
 {
     (void)state;
-    struct aksnet_resid good, r;
+    struct aksnet__resid good, r;
     char out[1024];
-    assert_true(aksnet_resid_parse(SUBNET_ID, &good));
+    assert_true(aksnet__resid_parse(SUBNET_ID, &good));
 
     r = good; /* no subscription */
     r.subscription[0] = '\0';
-    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_false(aksnet__resid_format(&r, out, sizeof(out)));
     assert_string_equal(out, "");
     r = good; /* a '/' inside a name would make another id */
     snprintf(r.name, sizeof(r.name), "a/b");
-    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_false(aksnet__resid_format(&r, out, sizeof(out)));
     r = good; /* a child type without its name */
     r.child_name[0] = '\0';
-    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_false(aksnet__resid_format(&r, out, sizeof(out)));
     r = good; /* a provider without a type */
     r.type[0] = '\0';
-    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_false(aksnet__resid_format(&r, out, sizeof(out)));
     r = good; /* a name without a provider */
     r.provider[0] = '\0';
-    assert_false(aksnet_resid_format(&r, out, sizeof(out)));
+    assert_false(aksnet__resid_format(&r, out, sizeof(out)));
     /* too small a buffer: nothing half-written */
-    assert_false(aksnet_resid_format(&good, out, strlen(SUBNET_ID)));
+    assert_false(aksnet__resid_format(&good, out, strlen(SUBNET_ID)));
     assert_string_equal(out, "");
-    assert_true(aksnet_resid_format(&good, out, strlen(SUBNET_ID) + 1));
-    assert_false(aksnet_resid_format(&good, out, 0));
+    assert_true(aksnet__resid_format(&good, out, strlen(SUBNET_ID) + 1));
+    assert_false(aksnet__resid_format(&good, out, 0));
 }
 
 int main(void)

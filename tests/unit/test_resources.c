@@ -19,8 +19,8 @@
 #include <cmocka.h>
 
 #include "aksnet/plan.h"
-#include "aksnet/resid.h"
-#include "aksnet/resources.h"
+#include "resid.h"
+#include "resources.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define RG_ID "/subscriptions/" SUB "/resourceGroups/myResourceGroup"
@@ -284,9 +284,9 @@ static void assert_conforms(const cJSON *body, const char *model)
 
 static void assert_parses_as(const char *id, const char *provider, const char *type, const char *child)
 {
-    struct aksnet_resid r;
-    assert_true(aksnet_resid_parse(id, &r));
-    assert_true(aksnet_resid_is(&r, provider, type, child));
+    struct aksnet__resid r;
+    assert_true(aksnet__resid_parse(id, &r));
+    assert_true(aksnet__resid_is(&r, provider, type, child));
 }
 
 static void test_ids_seed(void **state)
@@ -294,7 +294,7 @@ static void test_ids_seed(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet.json");
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.group, RG_ID);
     assert_string_equal(ids.vnet_group, RG_ID);
     assert_string_equal(ids.vnet, VNET_ID);
@@ -311,7 +311,7 @@ static void test_ids_seed(void **state)
     aksnet_plan_free(plan);
 
     plan = example("kubenet-own-route-table.json");
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.route_table, RT_ID);
     aksnet_plan_free(plan);
 }
@@ -333,7 +333,7 @@ static void test_ids_existing_vnet_flag(void **state)
     assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
 
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.group, RG_ID);
     assert_string_equal(ids.vnet_group, "/subscriptions/" SUB "/resourceGroups/netRG");
     assert_string_equal(ids.vnet, "/subscriptions/" SUB "/resourceGroups/netRG/providers/Microsoft.Network/"
@@ -346,7 +346,7 @@ static void test_ids_existing_vnet_flag(void **state)
     aksnet_plan_free(plan);
 
     plan = example("kubenet-existing-vnet.json");
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.vnet_group, "/subscriptions/" SUB "/resourceGroups/networkResourceGroup");
     assert_string_equal(ids.subnet, "/subscriptions/" SUB "/resourceGroups/networkResourceGroup/providers/"
                                     "Microsoft.Network/virtualNetworks/corpVnet/subnets/aksNodes");
@@ -363,7 +363,7 @@ static void test_ids_identity_and_role(void **state)
         " \"roleAssignment\": {\"roleDefinitionId\": \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"},"
         " \"cluster\": {\"name\": \"c1\"}}");
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.identity, "");
     assert_string_equal(ids.route_table, ""); /* AKS makes it */
     assert_string_equal(ids.role_definition, "/subscriptions/" SUB "/providers/Microsoft.Authorization/"
@@ -384,7 +384,7 @@ static void test_ids_identity_and_role(void **state)
     aksnet_findings_init(&f);
     assert_int_equal(aksnet_plan_apply_overrides(plan, &o, &f), AKSNET_OK);
     aksnet_findings_free(&f);
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.identity, "/subscriptions/" SUB "/resourceGroups/idRG/providers/"
                                       "Microsoft.ManagedIdentity/userAssignedIdentities/byoId");
     assert_string_equal(ids.role_definition,
@@ -399,13 +399,13 @@ static void test_ids_missing_names(void **state)
     struct aksnet_resource_ids ids;
     struct aksnet_error err;
     aksnet_error_clear(&err);
-    assert_int_equal(aksnet_resources_ids(plan, &ids, &err), AKSNET_EINVAL); /* no subscription */
+    assert_int_equal(aksnet__resources_ids(plan, &ids, &err), AKSNET_EINVAL); /* no subscription */
     assert_true(strstr(err.message, "subscriptionId") != NULL);
     assert_string_equal(ids.group, "");
     aksnet_plan_free(plan);
 
     plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\"}");
-    assert_int_equal(aksnet_resources_ids(plan, &ids, &err), AKSNET_EINVAL); /* no cluster, no VNet name */
+    assert_int_equal(aksnet__resources_ids(plan, &ids, &err), AKSNET_EINVAL); /* no cluster, no VNet name */
     aksnet_plan_free(plan);
 }
 
@@ -413,40 +413,40 @@ static void test_role_assignment_name(void **state)
 {
     (void)state;
     char a[37], b[37];
-    aksnet_resources_role_assignment_name(VNET_ID, PRINCIPAL, ROLE_ID, a);
+    aksnet__resources_role_assignment_name(VNET_ID, PRINCIPAL, ROLE_ID, a);
     /* SHA-256 of the lower-cased "scope|principal|role", as a version-5 UUID (pinned: names must not drift) */
     assert_string_equal(a, "6a5d82cd-dcf9-5104-a313-9f26315ae25b");
     assert_int_equal(strlen(a), 36);
     assert_int_equal(a[14], '5');
     assert_non_null(strchr("89ab", a[19]));
 
-    aksnet_resources_role_assignment_name(VNET_ID, PRINCIPAL, ROLE_ID, b);
+    aksnet__resources_role_assignment_name(VNET_ID, PRINCIPAL, ROLE_ID, b);
     assert_string_equal(a, b);
     /* ids are case-insensitive: so is the name */
     char upper[sizeof(VNET_ID)];
     for (size_t i = 0; i < sizeof(VNET_ID); i++)
         upper[i] = (char)((VNET_ID[i] >= 'a' && VNET_ID[i] <= 'z') ? VNET_ID[i] - 32 : VNET_ID[i]);
-    aksnet_resources_role_assignment_name(upper, PRINCIPAL, ROLE_ID, b);
+    aksnet__resources_role_assignment_name(upper, PRINCIPAL, ROLE_ID, b);
     assert_string_equal(a, b);
     /* any of the three different: another name */
-    aksnet_resources_role_assignment_name(RT_ID, PRINCIPAL, ROLE_ID, b);
+    aksnet__resources_role_assignment_name(RT_ID, PRINCIPAL, ROLE_ID, b);
     assert_string_not_equal(a, b);
-    aksnet_resources_role_assignment_name(VNET_ID, "99999999-2222-3333-4444-555555555555", ROLE_ID, b);
+    aksnet__resources_role_assignment_name(VNET_ID, "99999999-2222-3333-4444-555555555555", ROLE_ID, b);
     assert_string_not_equal(a, b);
-    aksnet_resources_role_assignment_name(VNET_ID, PRINCIPAL, ROLE_ID "0", b);
+    aksnet__resources_role_assignment_name(VNET_ID, PRINCIPAL, ROLE_ID "0", b);
     assert_string_not_equal(a, b);
     /* the separator matters: "ab|c" is not "a|bc" */
     char c[37], d[37];
-    aksnet_resources_role_assignment_name("ab", "c", "x", c);
-    aksnet_resources_role_assignment_name("a", "bc", "x", d);
+    aksnet__resources_role_assignment_name("ab", "c", "x", c);
+    aksnet__resources_role_assignment_name("a", "bc", "x", d);
     assert_string_not_equal(c, d);
 
     char id[AKSNET_ID_MAX];
-    assert_int_equal(aksnet_resources_role_assignment_id(VNET_ID, a, id, sizeof(id)), AKSNET_OK);
+    assert_int_equal(aksnet__resources_role_assignment_id(VNET_ID, a, id, sizeof(id)), AKSNET_OK);
     assert_string_equal(id, VNET_ID "/providers/Microsoft.Authorization/roleAssignments/"
                                     "6a5d82cd-dcf9-5104-a313-9f26315ae25b");
-    assert_int_equal(aksnet_resources_role_assignment_id("", a, id, sizeof(id)), AKSNET_EINVAL);
-    assert_int_equal(aksnet_resources_role_assignment_id(VNET_ID, a, id, 40), AKSNET_EINVAL);
+    assert_int_equal(aksnet__resources_role_assignment_id("", a, id, sizeof(id)), AKSNET_EINVAL);
+    assert_int_equal(aksnet__resources_role_assignment_id(VNET_ID, a, id, 40), AKSNET_EINVAL);
     assert_string_equal(id, "");
 }
 
@@ -456,13 +456,13 @@ static void test_group_and_identity_bodies(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet-calico.json");
-    cJSON *group = aksnet_resources_group_body(plan);
+    cJSON *group = aksnet__resources_group_body(plan);
     assert_string_equal(str_at(group, "location"), "chinaeast2");
     assert_string_equal(str_at(group, "tags.env"), "dev");
     assert_string_equal(str_at(group, "tags.createdBy"), "aksnet");
     assert_int_equal(cJSON_GetArraySize(group), 2);
     assert_conforms(group, "resourceGroup");
-    cJSON *identity = aksnet_resources_identity_body(plan);
+    cJSON *identity = aksnet__resources_identity_body(plan);
     assert_true(cJSON_Compare(group, identity, 1));
     assert_conforms(identity, "userAssignedIdentity");
     cJSON_Delete(group);
@@ -472,7 +472,7 @@ static void test_group_and_identity_bodies(void **state)
     /* a plan tag named createdBy is not the plan's to set */
     plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
                    " \"tags\": {\"CreatedBy\": \"someone\", \"team\": \"a\"}, \"cluster\": {\"name\": \"c1\"}}");
-    group = aksnet_resources_group_body(plan);
+    group = aksnet__resources_group_body(plan);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(group, "tags")), 2);
     assert_string_equal(str_at(group, "tags.createdBy"), "aksnet");
     assert_string_equal(str_at(group, "tags.team"), "a");
@@ -485,28 +485,28 @@ static void test_keep_existing_tags(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet-calico.json");
-    cJSON *body = aksnet_resources_group_body(plan);
+    cJSON *body = aksnet__resources_group_body(plan);
     cJSON *users = parse("{\"id\": \"" RG_ID "\", \"name\": \"myResourceGroup\", \"location\": \"chinaeast2\","
                          " \"tags\": {\"owner\": \"me\", \"env\": \"dev\"},"
                          " \"properties\": {\"provisioningState\": \"Succeeded\"}}");
-    assert_true(aksnet_resources_keep_existing_tags(body, users));
+    assert_true(aksnet__resources_keep_existing_tags(body, users));
     assert_null(at(body, "tags.createdBy"));
     assert_string_equal(str_at(body, "tags.owner"), "me");
     assert_string_equal(str_at(body, "tags.env"), "dev");
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(body, users, aksnet_resources_immutable_paths(
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(body, users, aksnet__resources_immutable_paths(
                                                             "Microsoft.Resources/resourceGroups"),
                                            &d),
                      AKSNET_OK);
     assert_int_equal(d.count, 0); /* a re-run changes nothing on the user's group */
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(body);
 
-    body = aksnet_resources_group_body(plan);
+    body = aksnet__resources_group_body(plan);
     cJSON *ours = parse("{\"location\": \"chinaeast2\", \"tags\": {\"createdBy\": \"aksnet\"}}");
-    assert_true(aksnet_resources_keep_existing_tags(body, ours));
+    assert_true(aksnet__resources_keep_existing_tags(body, ours));
     assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
-    assert_true(aksnet_resources_keep_existing_tags(body, NULL)); /* nothing to keep */
+    assert_true(aksnet__resources_keep_existing_tags(body, NULL)); /* nothing to keep */
     cJSON_Delete(ours);
     cJSON_Delete(users);
     cJSON_Delete(body);
@@ -517,7 +517,7 @@ static void test_route_table_create(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet-own-route-table.json");
-    cJSON *body = aksnet_resources_route_table_body(plan, NULL);
+    cJSON *body = aksnet__resources_route_table_body(plan, NULL);
     assert_string_equal(str_at(body, "location"), "chinaeast2");
     assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
     assert_true(cJSON_IsFalse(at(body, "properties.disableBgpRoutePropagation")));
@@ -538,7 +538,7 @@ static void test_route_table_create(void **state)
                    "   \"nextHopIpAddress\": \"10.1.0.4\"},"
                    "  {\"name\": \"b\", \"addressPrefix\": \"10.9.0.0/16\", \"nextHopType\": \"VNETLOCAL\"}]}},"
                    " \"cluster\": {\"name\": \"c1\"}}");
-    body = aksnet_resources_route_table_body(plan, NULL);
+    body = aksnet__resources_route_table_body(plan, NULL);
     routes = at(body, "properties.routes");
     assert_string_equal(str_at(named(routes, "a"), "properties.nextHopType"), "VirtualAppliance");
     assert_string_equal(str_at(named(routes, "b"), "properties.nextHopType"), "VnetLocal");
@@ -572,7 +572,7 @@ static void test_route_table_keeps_aks_routes(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet-own-route-table.json");
     cJSON *existing = parse(EXISTING_ROUTE_TABLE);
-    cJSON *body = aksnet_resources_route_table_body(plan, existing);
+    cJSON *body = aksnet__resources_route_table_body(plan, existing);
     const cJSON *routes = at(body, "properties.routes");
     assert_int_equal(cJSON_GetArraySize(routes), 3);
     const cJSON *node0 = named(routes, "aks-nodepool1-12345678-vmss000000");
@@ -601,15 +601,15 @@ static void test_route_table_keeps_aks_routes(void **state)
     assert_conforms(body, "routeTable");
 
     /* the diff against what ARM holds: the route and the tag, both updatable */
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(body, existing, aksnet_resources_immutable_paths(
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(body, existing, aksnet__resources_immutable_paths(
                                                                "Microsoft.Network/routeTables"),
                                            &d),
                      AKSNET_OK);
     assert_int_equal(d.count, 2); /* tags.env and routes[egress] next hop; the name differs only in case, as ARM ignores */
     for (size_t i = 0; i < d.count; i++)
         assert_false(d.items[i].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(body);
     cJSON_Delete(existing);
     aksnet_plan_free(plan);
@@ -619,7 +619,7 @@ static void test_vnet_create(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet.json");
-    cJSON *body = aksnet_resources_vnet_body(plan, NULL, RT_ID);
+    cJSON *body = aksnet__resources_vnet_body(plan, NULL, RT_ID);
     assert_string_equal(str_at(body, "location"), "chinaeast2");
     assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
     const cJSON *prefixes = at(body, "properties.addressSpace.addressPrefixes");
@@ -633,7 +633,7 @@ static void test_vnet_create(void **state)
     assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
 
-    body = aksnet_resources_vnet_body(plan, NULL, ""); /* no route table of aksnet's */
+    body = aksnet__resources_vnet_body(plan, NULL, ""); /* no route table of aksnet's */
     assert_null(at(named(at(body, "properties.subnets"), "myAKSSubnet"), "properties.routeTable"));
     assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
@@ -674,7 +674,7 @@ static void test_vnet_keeps_other_subnets(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet.json");
     cJSON *existing = parse(EXISTING_VNET);
-    cJSON *body = aksnet_resources_vnet_body(plan, existing, RT_ID);
+    cJSON *body = aksnet__resources_vnet_body(plan, existing, RT_ID);
     const cJSON *subnets = at(body, "properties.subnets");
     assert_int_equal(cJSON_GetArraySize(subnets), 3);
     /* the other two as they were */
@@ -710,8 +710,8 @@ static void test_vnet_keeps_other_subnets(void **state)
     assert_conforms(body, "virtualNetwork");
 
     /* against what ARM holds: only the association differs, and it is updatable */
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(body, existing, aksnet_resources_immutable_paths(
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(body, existing, aksnet__resources_immutable_paths(
                                                                "Microsoft.Network/virtualNetworks"),
                                            &d),
                      AKSNET_OK);
@@ -719,13 +719,13 @@ static void test_vnet_keeps_other_subnets(void **state)
     assert_string_equal(d.items[0].path, "properties.subnets[myAKSSubnet].properties.routeTable");
     assert_string_equal(d.items[0].have, "(absent)");
     assert_false(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(body);
 
     /* the plan's subnet missing from the VNet: added, none dropped */
     cJSON *subs = cJSON_GetObjectItem(cJSON_GetObjectItem(existing, "properties"), "subnets");
     cJSON_DeleteItemFromArray(subs, 2);
-    body = aksnet_resources_vnet_body(plan, existing, RT_ID);
+    body = aksnet__resources_vnet_body(plan, existing, RT_ID);
     assert_int_equal(cJSON_GetArraySize(at(body, "properties.subnets")), 3);
     assert_non_null(named(at(body, "properties.subnets"), "myAKSSubnet"));
     assert_non_null(named(at(body, "properties.subnets"), "frontend"));
@@ -756,9 +756,9 @@ static void test_subnet_body(void **state)
     plan->subnet.address_prefix = strdup("172.16.5.0/24");
     assert_non_null(plan->subnet.address_prefix);
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     cJSON *existing = parse(EXISTING_SUBNET);
-    cJSON *body = aksnet_resources_subnet_body(plan, existing, ids.route_table);
+    cJSON *body = aksnet__resources_subnet_body(plan, existing, ids.route_table);
     assert_int_equal(cJSON_GetArraySize(body), 1);
     assert_string_equal(str_at(body, "properties.addressPrefix"), "172.16.4.0/24");
     assert_string_equal(str_at(body, "properties.routeTable.id"), RT_ID);
@@ -771,18 +771,18 @@ static void test_subnet_body(void **state)
     assert_false(has_anywhere(body, "provisioningState"));
     assert_conforms(body, "subnet");
 
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(body, existing, aksnet_resources_immutable_paths(
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(body, existing, aksnet__resources_immutable_paths(
                                                                "Microsoft.Network/virtualNetworks/subnets"),
                                            &d),
                      AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "properties.routeTable");
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(body);
     cJSON_Delete(existing);
 
-    body = aksnet_resources_subnet_body(plan, NULL, "");
+    body = aksnet__resources_subnet_body(plan, NULL, "");
     assert_string_equal(str_at(body, "properties.addressPrefix"), "172.16.5.0/24");
     assert_null(at(body, "properties.routeTable"));
     assert_conforms(body, "subnet");
@@ -793,7 +793,7 @@ static void test_subnet_body(void **state)
 static void test_role_assignment_body(void **state)
 {
     (void)state;
-    cJSON *body = aksnet_resources_role_assignment_body(ROLE_ID, PRINCIPAL);
+    cJSON *body = aksnet__resources_role_assignment_body(ROLE_ID, PRINCIPAL);
     assert_string_equal(str_at(body, "properties.roleDefinitionId"), ROLE_ID);
     assert_string_equal(str_at(body, "properties.principalId"), PRINCIPAL);
     assert_string_equal(str_at(body, "properties.principalType"), "ServicePrincipal");
@@ -808,8 +808,8 @@ static void test_cluster_body(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet-calico.json");
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
-    cJSON *body = aksnet_resources_cluster_body(plan, &ids);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
+    cJSON *body = aksnet__resources_cluster_body(plan, &ids);
     assert_string_equal(str_at(body, "location"), "chinaeast2");
     assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
     assert_string_equal(str_at(body, "identity.type"), "UserAssigned");
@@ -847,8 +847,8 @@ static void test_cluster_body(void **state)
                    "  \"networkPolicy\": \"none\", \"outboundType\": \"USERDEFINEDROUTING\","
                    "  \"nodePools\": [{\"name\": \"sys\", \"osType\": \"linux\", \"mode\": \"system\","
                    "   \"enableAutoScaling\": true, \"minCount\": 2, \"maxCount\": 5, \"maxSurge\": \"33%\"}]}}");
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
-    body = aksnet_resources_cluster_body(plan, &ids);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
+    body = aksnet__resources_cluster_body(plan, &ids);
     assert_string_equal(str_at(body, "identity.type"), "SystemAssigned");
     assert_null(at(body, "identity.userAssignedIdentities"));
     assert_string_equal(str_at(body, "properties.kubernetesVersion"), "1.30");
@@ -886,22 +886,22 @@ static void conform_example(const char *name)
 {
     struct aksnet_plan *plan = example(name);
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     struct built b = {.count = 0};
-    built_add(&b, aksnet_resources_group_body(plan), "resourceGroup");
+    built_add(&b, aksnet__resources_group_body(plan), "resourceGroup");
     if (ids.route_table[0])
-        built_add(&b, aksnet_resources_route_table_body(plan, NULL), "routeTable");
+        built_add(&b, aksnet__resources_route_table_body(plan, NULL), "routeTable");
     if (ids.identity[0] && !plan->identity.id)
-        built_add(&b, aksnet_resources_identity_body(plan), "userAssignedIdentity");
+        built_add(&b, aksnet__resources_identity_body(plan), "userAssignedIdentity");
     if (aksnet_plan_vnet_is_existing(plan)) {
         cJSON *existing = parse(EXISTING_SUBNET);
-        built_add(&b, aksnet_resources_subnet_body(plan, existing, ids.route_table), "subnet");
+        built_add(&b, aksnet__resources_subnet_body(plan, existing, ids.route_table), "subnet");
         cJSON_Delete(existing);
     } else {
-        built_add(&b, aksnet_resources_vnet_body(plan, NULL, ids.route_table), "virtualNetwork");
+        built_add(&b, aksnet__resources_vnet_body(plan, NULL, ids.route_table), "virtualNetwork");
     }
-    built_add(&b, aksnet_resources_role_assignment_body(ids.role_definition, PRINCIPAL), "roleAssignment");
-    built_add(&b, aksnet_resources_cluster_body(plan, &ids), "managedCluster");
+    built_add(&b, aksnet__resources_role_assignment_body(ids.role_definition, PRINCIPAL), "roleAssignment");
+    built_add(&b, aksnet__resources_cluster_body(plan, &ids), "managedCluster");
     for (size_t i = 0; i < b.count; i++) {
         if (spec_violations(b.body[i], b.model[i], false))
             print_error("%s: the %s body does not conform\n", name, b.model[i]);
@@ -994,8 +994,8 @@ static void seed_cluster(cJSON **desired, cJSON **existing)
 {
     struct aksnet_plan *plan = example("kubenet-calico.json");
     struct aksnet_resource_ids ids;
-    assert_int_equal(aksnet_resources_ids(plan, &ids, NULL), AKSNET_OK);
-    *desired = aksnet_resources_cluster_body(plan, &ids);
+    assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
+    *desired = aksnet__resources_cluster_body(plan, &ids);
     assert_non_null(*desired);
     *existing = cJSON_Duplicate(*desired, 1);
     assert_non_null(*existing);
@@ -1004,7 +1004,7 @@ static void seed_cluster(cJSON **desired, cJSON **existing)
 
 static const char *const *aks_paths(void)
 {
-    return aksnet_resources_immutable_paths("Microsoft.ContainerService/managedClusters");
+    return aksnet__resources_immutable_paths("Microsoft.ContainerService/managedClusters");
 }
 
 static void set_string(cJSON *obj, const char *path, const char *value)
@@ -1029,26 +1029,26 @@ static void test_diff_pod_cidr_immutable(void **state)
     cJSON *want, *have;
     seed_cluster(&want, &have);
     set_string(have, "properties.networkProfile.podCidr", "10.245.0.0/16");
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "properties.networkProfile.podCidr");
     assert_string_equal(d.items[0].want, "10.244.0.0/16");
     assert_string_equal(d.items[0].have, "10.245.0.0/16");
     assert_true(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     assert_null(d.items);
     assert_int_equal(d.count, 0);
 
     /* a pool's subnet, matched through [*] */
     cJSON *pool = cJSON_GetArrayItem((cJSON *)at(have, "properties.agentPoolProfiles"), 0);
     set_string(pool, "vnetSubnetID", VNET_ID "/subnets/other");
-    assert_int_equal(aksnet_resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 2); /* in the body's order: pools before the network profile */
     assert_string_equal(d.items[0].path, "properties.agentPoolProfiles[nodepool1].vnetSubnetID");
     assert_true(d.items[0].immutable);
     assert_string_equal(d.items[1].path, "properties.networkProfile.podCidr");
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(want);
     cJSON_Delete(have);
 }
@@ -1059,27 +1059,27 @@ static void test_diff_tag_change_mutable(void **state)
     cJSON *want, *have;
     seed_cluster(&want, &have);
     set_string(have, "tags.env", "prod");
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "tags.env");
     assert_string_equal(d.items[0].want, "dev");
     assert_string_equal(d.items[0].have, "prod");
     assert_false(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
 
     /* a tag's value is compared exactly; a count by value */
     set_string(have, "tags.env", "DEV");
     cJSON *pool = cJSON_GetArrayItem((cJSON *)at(have, "properties.agentPoolProfiles"), 0);
     cJSON_ReplaceItemInObjectCaseSensitive(pool, "count", cJSON_CreateNumber(5));
-    assert_int_equal(aksnet_resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 2);
     assert_string_equal(d.items[0].path, "tags.env");
     assert_string_equal(d.items[1].path, "properties.agentPoolProfiles[nodepool1].count");
     assert_string_equal(d.items[1].want, "3");
     assert_string_equal(d.items[1].have, "5");
     assert_false(d.items[1].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(want);
     cJSON_Delete(have);
 }
@@ -1119,22 +1119,22 @@ static void test_diff_ignores_existing_only_and_case(void **state)
     cJSON_DeleteItemFromObject(uai, IDENTITY_ID);
     cJSON_AddItemToObject(uai, key, parse("{\"principalId\": \"p\", \"clientId\": \"c\"}"));
 
-    struct aksnet_differences d;
-    assert_int_equal(aksnet_resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
+    struct aksnet__differences d;
+    assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     for (size_t i = 0; i < d.count; i++)
         print_error("unexpected difference %s: %s / %s\n", d.items[i].path, d.items[i].want, d.items[i].have);
     assert_int_equal(d.count, 0);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
 
     /* another identity is a difference (and AKS can move identities in place) */
     cJSON_DeleteItemFromObject(uai, key);
     cJSON_AddItemToObject(uai, RG_ID "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other",
                           cJSON_CreateObject());
-    assert_int_equal(aksnet_resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "identity.userAssignedIdentities." IDENTITY_ID);
     assert_false(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(want);
     cJSON_Delete(have);
 }
@@ -1143,50 +1143,50 @@ static void test_diff_arrays_and_absence(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet.json");
-    cJSON *want = aksnet_resources_vnet_body(plan, NULL, RT_ID);
+    cJSON *want = aksnet__resources_vnet_body(plan, NULL, RT_ID);
     cJSON *have = cJSON_Duplicate(want, 1);
-    const char *const *vnet = aksnet_resources_immutable_paths("Microsoft.Network/virtualNetworks");
-    struct aksnet_differences d;
+    const char *const *vnet = aksnet__resources_immutable_paths("Microsoft.Network/virtualNetworks");
+    struct aksnet__differences d;
 
     /* prefixes are a set: another order, another case is no difference; another member is */
     cJSON *prefixes = (cJSON *)at(want, "properties.addressSpace.addressPrefixes");
     cJSON_AddItemToArray(prefixes, cJSON_CreateString("10.60.0.0/16"));
     cJSON *have_prefixes = (cJSON *)at(have, "properties.addressSpace.addressPrefixes");
     cJSON_InsertItemInArray(have_prefixes, 0, cJSON_CreateString("10.60.0.0/16"));
-    assert_int_equal(aksnet_resources_diff(want, have, vnet, &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 0);
     cJSON_AddItemToArray(have_prefixes, cJSON_CreateString("10.70.0.0/16"));
-    assert_int_equal(aksnet_resources_diff(want, have, vnet, &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "properties.addressSpace.addressPrefixes");
     assert_false(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_DeleteItemFromArray(have_prefixes, 2);
 
     /* a subnet's range: immutable through [*]; the subnet missing: one difference for it */
     cJSON *subnet = cJSON_GetArrayItem((cJSON *)at(have, "properties.subnets"), 0);
     set_string(subnet, "properties.addressPrefix", "192.168.9.0/24");
-    assert_int_equal(aksnet_resources_diff(want, have, vnet, &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "properties.subnets[myAKSSubnet].properties.addressPrefix");
     assert_true(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     set_string(subnet, "name", "renamed");
-    assert_int_equal(aksnet_resources_diff(want, have, vnet, &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "properties.subnets[myAKSSubnet]");
     assert_string_equal(d.items[0].have, "(absent)");
     assert_false(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     /* the location, immutable everywhere */
     set_string(subnet, "name", "myAKSSubnet");
     set_string(subnet, "properties.addressPrefix", "192.168.1.0/24");
     set_string(have, "location", "chinanorth2");
-    assert_int_equal(aksnet_resources_diff(want, have, vnet, &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "location");
     assert_true(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(want);
     cJSON_Delete(have);
     aksnet_plan_free(plan);
@@ -1195,29 +1195,29 @@ static void test_diff_arrays_and_absence(void **state)
     cJSON *cwant, *chave;
     seed_cluster(&cwant, &chave);
     cJSON_DeleteItemFromObject(cJSON_GetObjectItem(chave, "properties"), "networkProfile");
-    assert_int_equal(aksnet_resources_diff(cwant, chave, aks_paths(), &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(cwant, chave, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_string_equal(d.items[0].path, "properties.networkProfile");
     assert_true(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     /* no resource at all: everything differs */
-    assert_int_equal(aksnet_resources_diff(cwant, NULL, aks_paths(), &d), AKSNET_OK);
+    assert_int_equal(aksnet__resources_diff(cwant, NULL, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, (size_t)cJSON_GetArraySize(cwant));
-    aksnet_resources_differences_free(&d);
-    assert_int_equal(aksnet_resources_diff(NULL, chave, aks_paths(), &d), AKSNET_EINVAL);
+    aksnet__resources_differences_free(&d);
+    assert_int_equal(aksnet__resources_diff(NULL, chave, aks_paths(), &d), AKSNET_EINVAL);
     cJSON_Delete(cwant);
     cJSON_Delete(chave);
 
     /* a role assignment changes only by being replaced */
-    cJSON *ra = aksnet_resources_role_assignment_body(ROLE_ID, PRINCIPAL);
-    cJSON *ra_have = aksnet_resources_role_assignment_body(ROLE_ID, "99999999-2222-3333-4444-555555555555");
-    assert_int_equal(aksnet_resources_diff(ra, ra_have, aksnet_resources_immutable_paths(
+    cJSON *ra = aksnet__resources_role_assignment_body(ROLE_ID, PRINCIPAL);
+    cJSON *ra_have = aksnet__resources_role_assignment_body(ROLE_ID, "99999999-2222-3333-4444-555555555555");
+    assert_int_equal(aksnet__resources_diff(ra, ra_have, aksnet__resources_immutable_paths(
                                                             "microsoft.authorization/roleassignments"),
                                            &d),
                      AKSNET_OK);
     assert_int_equal(d.count, 1);
     assert_true(d.items[0].immutable);
-    aksnet_resources_differences_free(&d);
+    aksnet__resources_differences_free(&d);
     cJSON_Delete(ra);
     cJSON_Delete(ra_have);
 }
@@ -1230,15 +1230,15 @@ static void test_immutable_paths(void **state)
                                         "Microsoft.ManagedIdentity/userAssignedIdentities",
                                         "Microsoft.Resources/resourceGroups", "Something/else", NULL};
     for (size_t i = 0; types[i]; i++) {
-        const char *const *p = aksnet_resources_immutable_paths(types[i]);
+        const char *const *p = aksnet__resources_immutable_paths(types[i]);
         assert_non_null(p);
         bool location = false;
         for (size_t j = 0; p[j]; j++)
             location = location || strcmp(p[j], "location") == 0;
         assert_true(location);
     }
-    assert_non_null(aksnet_resources_immutable_paths(NULL));
-    const char *const *aks = aksnet_resources_immutable_paths("MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS");
+    assert_non_null(aksnet__resources_immutable_paths(NULL));
+    const char *const *aks = aksnet__resources_immutable_paths("MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS");
     static const char *const expected[] = {"properties.networkProfile.networkPlugin",
                                            "properties.networkProfile.podCidr",
                                            "properties.networkProfile.serviceCidr",

@@ -1,0 +1,123 @@
+/*
+ * arm.h - Azure Resource Manager over the HTTP pipeline: PUT, GET,
+ * DELETE with api-version, long-running operations followed to the end, and
+ * ARM's error envelope turned into struct aksnet_error.
+ *
+ * Long-running operations are followed as the Azure SDKs follow them:
+ * Azure-AsyncOperation, else Location, else the resource's
+ * provisioningState; waiting as Retry-After says; with a deadline whose
+ * expiry reports the operation's URL so that a later run can resume.
+ */
+#ifndef AKSNET_ARM_H
+#define AKSNET_ARM_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "aksnet/error.h"
+#include "http.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Where ARM is and how to reach it. */
+struct aksnet__arm_client {
+    const char *endpoint;                     /**< "https://management.azure.com", no trailing slash */
+    const struct aksnet__http_policy *pipeline; /**< request id -> retry -> bearer -> log -> transport */
+    const struct aksnet__clock *clock;         /**< waiting between polls; NULL = system */
+};
+
+/** Defaults of struct aksnet__lro_options (a field left 0 takes them). */
+#define AKSNET_LRO_DEFAULT_DEADLINE 3600.0
+#define AKSNET_LRO_DEFAULT_POLL 5.0
+#define AKSNET_LRO_DEFAULT_MIN_POLL 0.05
+
+/**
+ * How many times a PUT or DELETE answered 409 AnotherOperationInProgress is
+ * sent again, each after waiting for the running operation.
+ */
+#define AKSNET_ARM_CONFLICT_RETRIES 3
+
+/** What following an operation reports and how long it may take. */
+struct aksnet__lro_options {
+    double deadline;          /**< seconds from the first request; 0 = 3600 */
+    double default_poll;      /**< wait when no Retry-After is given (default 5 s) */
+    double min_poll;          /**< never poll faster than this (default 0.05 s; Retry-After: 0 is common) */
+    /** Told after every poll: the state seen ("InProgress", "Succeeded", ...) and the URL polled. */
+    void (*on_poll)(void *ctx, const char *state, const char *url);
+    void *ctx;
+};
+
+/**
+ * GET id?api-version.  *out receives the parsed body (caller cJSON_Deletes);
+ * a 404 is not an error: *out is NULL and AKSNET_OK returned.  Any other
+ * non-2xx is AKSNET_EARM with ARM's code, message, status and request id.
+ */
+aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char *id, const char *api_version,
+                           cJSON **out, struct aksnet_error *err);
+
+/** Pages aksnet__arm_list follows before it gives up (a loop of nextLinks). */
+#define AKSNET_ARM_LIST_PAGES 50
+
+/**
+ * GET a collection (path?api-version, with &$filter=filter percent-encoded
+ * when filter is not NULL) and every page its nextLink names, which must be
+ * on the ARM endpoint's own origin (the token goes there).  *out is one JSON
+ * array of every page's "value" items (caller cJSON_Deletes).  A 404 is an
+ * empty array.  More than AKSNET_ARM_LIST_PAGES pages is AKSNET_EARM.
+ */
+aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char *path, const char *api_version,
+                            const char *filter, cJSON **out, struct aksnet_error *err);
+
+/**
+ * PUT body to id and follow the operation to its end.  *out (may be NULL)
+ * receives the final resource.  A 409 AnotherOperationInProgress waits for
+ * the running operation (polling the resource) and tries again.  Failed or
+ * Canceled: AKSNET_EARM with the operation's error.  Deadline: AKSNET_ETIMEOUT
+ * with the operation URL in the message.
+ */
+aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char *id, const char *api_version,
+                           const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
+                           struct aksnet_error *err);
+
+/**
+ * DELETE id and follow the operation; a 404/204 (already gone) is success.
+ * No final GET.  A 202 with neither operation header is followed by GETting
+ * the resource until it answers 404; a 409 AnotherOperationInProgress waits
+ * and tries again as aksnet__arm_put does.
+ */
+aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const char *id, const char *api_version,
+                              const struct aksnet__lro_options *lro, struct aksnet_error *err);
+
+/**
+ * POST to id (an action such as .../register) and return the body (may be
+ * NULL: *out is NULL for an empty body).  No operation is followed.
+ */
+aksnet_code aksnet__arm_post(const struct aksnet__arm_client *client, const char *id, const char *api_version,
+                            const cJSON *body, cJSON **out, struct aksnet_error *err);
+
+/**
+ * Resume waiting on an operation URL printed by an earlier run that timed
+ * out (Azure-AsyncOperation or Location form).  A URL whose path holds
+ * "/operationResults/" (any case) or whose query holds "monitor=true" is
+ * polled as a Location; any other as Azure-AsyncOperation, where a body
+ * without "status" is judged by its properties.provisioningState (so a
+ * resource URL, printed when a resource's own state was being followed,
+ * resumes too).  The first poll goes out at once.
+ */
+aksnet_code aksnet__arm_wait(const struct aksnet__arm_client *client, const char *operation_url,
+                            const struct aksnet__lro_options *lro, struct aksnet_error *err);
+
+/**
+ * Fill err from an ARM error response: {"error":{"code","message","details"}}
+ * (or the older top-level {"code","message"}), the status and x-ms-request-id.
+ * Returns AKSNET_EARM.
+ */
+aksnet_code aksnet__arm_error_from_response(const struct aksnet__http_response *rs, struct aksnet_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

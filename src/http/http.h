@@ -1,0 +1,268 @@
+/*
+ * http.h - the HTTP pipeline every call to Entra ID and ARM goes
+ * through.
+ *
+ * As in azure-sdk-for-c, a request passes through a chain of small
+ * policies (request id, retry, bearer token, logging), each testable alone,
+ * and ends at a transport.  The transport, the clock and sleeping are seams:
+ * libcurl and the system clock in the tool, fakes in unit tests, so a retry
+ * test takes no wall time and opens no socket.
+ *
+ * The usual chain, outermost first: request id -> retry -> bearer -> log ->
+ * transport.  The request id is then set once and kept by every try;
+ * each try asks the credential (its cache) for a token, so a long wait
+ * cannot send a stale one; the log shows each try as it goes on the wire.
+ * A policy receives rs zeroed (or freed) and leaves in it the response it
+ * returns AKSNET_OK with; on an error rs holds nothing.
+ */
+#ifndef AKSNET_HTTP_H
+#define AKSNET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aksnet/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- messages ------------------------------------------------------------ */
+
+/** A header; both strings owned by the message. */
+struct aksnet__http_header {
+    char *name;
+    char *value;
+};
+
+/** A request.  Build with aksnet__http_request_init, release with aksnet__http_request_free. */
+struct aksnet__http_request {
+    char method[8];                      /**< "GET", "PUT", ... */
+    char *url;
+    struct aksnet__http_header *headers;
+    size_t header_count;
+    char *body;                          /**< NUL-terminated copy, or NULL */
+    size_t body_len;
+    bool sensitive_body;                 /**< holds a secret (token request): never logged */
+};
+
+/** A response.  Zero-initialise; release with aksnet__http_response_free. */
+struct aksnet__http_response {
+    long status;                         /**< 0 until a response arrived */
+    struct aksnet__http_header *headers;
+    size_t header_count;
+    char *body;                          /**< NUL-terminated, or NULL */
+    size_t body_len;
+};
+
+aksnet_code aksnet__http_request_init(struct aksnet__http_request *rq, const char *method, const char *url,
+                                     struct aksnet_error *err);
+/** Set a header, replacing one of the same name (case-insensitive).  AKSNET_EINVAL for a name or value with CR/LF. */
+aksnet_code aksnet__http_request_set_header(struct aksnet__http_request *rq, const char *name, const char *value);
+/** Copy body in and set Content-Type. */
+aksnet_code aksnet__http_request_set_body(struct aksnet__http_request *rq, const char *body, size_t len,
+                                         const char *content_type);
+const char *aksnet__http_request_header(const struct aksnet__http_request *rq, const char *name);
+/** Frees and wipes (OPENSSL_cleanse) headers and body; leaves rq zeroed. */
+void aksnet__http_request_free(struct aksnet__http_request *rq);
+
+/** A response header's value (case-insensitive), or NULL. */
+const char *aksnet__http_response_header(const struct aksnet__http_response *rs, const char *name);
+/** Add a header to a response (transports and test fakes build responses with it). */
+aksnet_code aksnet__http_response_add_header(struct aksnet__http_response *rs, const char *name, const char *value);
+/** Frees and wipes headers and body; leaves rs zeroed, ready to be filled again. */
+void aksnet__http_response_free(struct aksnet__http_response *rs);
+
+/* ---- seams ------------------------------------------------------------------ */
+
+/** Time and waiting.  The tool uses aksnet__clock_system(); tests pass a fake. */
+struct aksnet__clock {
+    double (*now)(void *ctx);             /**< seconds since the epoch */
+    void (*sleep)(void *ctx, double seconds);
+    void *ctx;
+};
+
+/** The real clock (CLOCK_REALTIME, nanosleep).  A constant: no state. */
+const struct aksnet__clock *aksnet__clock_system(void);
+
+/** Where requests finally go. */
+struct aksnet__http_transport {
+    /**
+     * Send rq and fill rs.  AKSNET_ETRANSPORT (with a message) when no
+     * response arrived: refused, reset, timed out, TLS failure.
+     */
+    aksnet_code (*send)(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                        struct aksnet_error *err);
+    void *ctx;
+};
+
+/** Options of the libcurl transport. */
+struct aksnet__curl_options {
+    const char *cacert;            /**< CA bundle; NULL = the system store */
+    long connect_timeout_ms;       /**< default 10000 */
+    long timeout_ms;               /**< whole request, default 120000 */
+    size_t max_response_bytes;     /**< larger responses fail (AKSNET_EINVAL: not retried), default 16 MiB */
+};
+
+/**
+ * A libcurl transport: one easy handle, so one connection per host is
+ * reused; TLS always verified (peer and host); plain http:// refused unless
+ * the host is loopback.  Free with aksnet__curl_transport_free.
+ *
+ * Also: no redirect is followed (a 3xx is returned as it is); http://
+ * requests never go through a proxy from the environment (https:// ones
+ * may, tunnelled); a refused URL is AKSNET_EINVAL; every other failure
+ * (refused, reset, timed out, TLS) is AKSNET_ETRANSPORT.  A transport is
+ * one libcurl handle: one request at a time, so use one per thread.
+ */
+aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options,
+                                      struct aksnet__http_transport *out, struct aksnet_error *err);
+void aksnet__curl_transport_free(struct aksnet__http_transport *transport);
+
+/**
+ * Is url one aksnet may send a bearer token or a secret to?  https:// to
+ * anywhere, http:// only to 127.0.0.0/8, ::1 or localhost.  AKSNET_EINVAL
+ * with a message naming the URL's problem otherwise.
+ */
+aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err);
+
+/* ---- the pipeline ------------------------------------------------------------ */
+
+struct aksnet__http_policy;
+
+/** One step: do its part, call aksnet__http_policy_next, look at the response. */
+typedef aksnet_code (*aksnet__http_policy_fn)(const struct aksnet__http_policy *self,
+                                             struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                                             struct aksnet_error *err);
+
+/** A policy in a chain; the last one's next is NULL and it hands over to transport. */
+struct aksnet__http_policy {
+    aksnet__http_policy_fn process;
+    void *ctx;                                /**< the policy's options */
+    const struct aksnet__http_policy *next;
+    const struct aksnet__http_transport *transport; /**< used when next is NULL */
+};
+
+/** Pass rq on to the next policy, or to the transport at the end of the chain. */
+aksnet_code aksnet__http_policy_next(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                    struct aksnet__http_response *rs, struct aksnet_error *err);
+
+/**
+ * Options of the request-id policy: User-Agent (options' one, else
+ * "aksnet/<version>" when the request has none), a fresh UUID v4
+ * x-ms-client-request-id per request (only when absent, so every retry of
+ * a request keeps its id, as the Azure SDKs do), and Accept:
+ * application/json when absent.  ctx may be NULL.
+ */
+struct aksnet__request_id_options {
+    const char *user_agent;                   /**< "aksnet/<version>" */
+};
+aksnet_code aksnet__policy_request_id(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                     struct aksnet__http_response *rs, struct aksnet_error *err);
+
+/** Options of the retry policy (Azure SDK defaults in aksnet__retry_defaults). */
+struct aksnet__retry_options {
+    int max_retries;                          /**< retries after the first try (default 3) */
+    double base_delay;                        /**< seconds (default 0.8) */
+    double max_delay;                         /**< cap of one wait (default 60) */
+    const struct aksnet__clock *clock;         /**< waiting; NULL = system */
+    /** A uniform random number in [0,1); NULL = OpenSSL's RAND_bytes. */
+    double (*random)(void *ctx);
+    void *random_ctx;
+    /** Told before each wait, for progress output; may be NULL. */
+    void (*on_retry)(void *ctx, int attempt, double delay, long status, const char *why);
+    void *on_retry_ctx;
+};
+void aksnet__retry_defaults(struct aksnet__retry_options *options);
+
+/**
+ * Retry 408, 429, 500, 502, 503, 504 and transport failures with capped
+ * exponential backoff and full jitter; a Retry-After (seconds or HTTP-date)
+ * is waited out exactly, never less.  The last response or error is
+ * returned when retries run out.
+ *
+ * A server-given wait is also read from retry-after-ms and
+ * x-ms-retry-after-ms (milliseconds, as the Azure SDKs do, these first),
+ * and is waited in full even when longer than max_delay: the Go SDK gives
+ * up instead, but ARM throttling says exactly when it will answer again.
+ * ctx may be NULL (defaults).
+ */
+aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                struct aksnet__http_response *rs, struct aksnet_error *err);
+
+/**
+ * The delay before retry number attempt (1-based): Retry-After when the
+ * response has one, else min(max_delay, base_delay * 2^(attempt-1)) times a
+ * random factor in [0,1) (full jitter).  Exposed for tests.
+ */
+double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
+                          const struct aksnet__http_response *rs, double now);
+
+/**
+ * Parse a Retry-After value (delta-seconds or an IMF-fixdate), relative to
+ * now; false when absent or malformed.
+ */
+bool aksnet__http_parse_retry_after(const char *value, double now, double *seconds);
+
+/** Where the bearer-token policy gets tokens from. */
+struct aksnet__bearer_options {
+    /**
+     * Give a token for the request's audience; force_refresh asks for a new
+     * one (the last was refused as expired).  *token is malloc'd and owned by
+     * the caller (the policy wipes and frees it).
+     */
+    aksnet_code (*get_token)(void *ctx, bool force_refresh, char **token, struct aksnet_error *err);
+    void *ctx;
+};
+
+/**
+ * Add "Authorization: Bearer ..." (refusing URLs aksnet__http_check_url
+ * refuses), and on a 401 that says the token expired (ARM's
+ * ExpiredAuthenticationToken or InvalidAuthenticationToken, or
+ * WWW-Authenticate error="invalid_token"), refresh once and send again:
+ * never more than once per call.
+ */
+aksnet_code aksnet__policy_bearer(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                 struct aksnet__http_response *rs, struct aksnet_error *err);
+
+/** Options of the logging policy (--verbose). */
+struct aksnet__log_options {
+    FILE *out;                                /**< NULL = the policy logs nothing */
+    const struct aksnet__clock *clock;         /**< for durations; NULL = system */
+};
+
+/**
+ * Print each request and response: method, URL, status, duration, headers
+ * with Authorization and other secrets as "***", JSON bodies with token and
+ * secret members masked, sensitive bodies not at all.
+ *
+ * Lines: "> METHOD URL", "> Name: value" per header, "> body"; then
+ * "< STATUS (N ms)", "< Name: value", "< body", or "< failed (N ms): why".
+ * Masked headers: Authorization ("Bearer ***"), and any name containing
+ * secret, token, cookie, password or authorization, ending in key, or
+ * x-identity-header.
+ */
+aksnet_code aksnet__policy_log(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                              struct aksnet__http_response *rs, struct aksnet_error *err);
+
+/**
+ * Mask secrets in a copy of a body for logs; caller frees; NULL only when
+ * out of memory.  In JSON (at any depth, printed back on one line) and in
+ * form bodies (name=value&...), the values of members/fields named
+ * access_token, refresh_token, id_token, client_secret, client_assertion,
+ * password, secret, key, token, accessToken (case-insensitive) become
+ * "***"; so do those of any name ending in "token" or "assertion", or
+ * containing "secret" or "password" (clientSecret, adminPassword,
+ * refreshToken; token_type and client_assertion_type stay visible).
+ * Any other body is kept, cut at AKSNET_HTTP_LOG_TEXT_MAX bytes, control
+ * characters shown as '.'.
+ */
+#define AKSNET_HTTP_LOG_TEXT_MAX 4096
+char *aksnet__http_redact_body(const char *body, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,337 @@
+/*
+ * provision_preflight.c - what would otherwise fail late, checked before
+ * the first write (DESIGN.md "Provisioning"):
+ *
+ *   - the resource providers are registered (in APPLY mode registered if
+ *     not, as the Azure SDKs do on MissingSubscriptionRegistration: POST
+ *     .../register, then GET every 10 s until Registered);
+ *   - the subnet hosts no other cluster and the route table serves no other
+ *     cluster (from the subscription's list of managed clusters);
+ *   - the user's subnet is not associated with a route table other than the
+ *     plan's (aksnet would replace that association, and the user's routes
+ *     with it);
+ *   - the service range overlaps no subnet of a VNet that exists;
+ *   - a warning for an NSG on the subnet: AKS never edits a user's NSG.
+ *
+ * A check aksnet is not allowed to make (403 on a subscription-wide read,
+ * for a user whose rights end at a resource group) becomes a warning, not
+ * a failure: the step it guards still fails, later, with ARM's own words.
+ */
+#include "provision_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cidr.h"
+
+#define REGISTER_POLL 10.0   /* seconds between two reads of a provider being registered */
+
+/* ---- providers -------------------------------------------------------------------------- */
+
+static const char *registration_state(const cJSON *provider)
+{
+    const char *s = aksnet__provision_str(provider, "registrationState");
+    return s ? s : "unknown";
+}
+
+static bool registered(const cJSON *provider)
+{
+    return strcasecmp(registration_state(provider), "Registered") == 0;
+}
+
+/* A subscription-wide read refused for lack of rights: a skipped check, not a failure. */
+static bool forbidden(aksnet_code rc, const struct aksnet_error *err)
+{
+    return rc == AKSNET_EARM && err->http_status == 403;
+}
+
+/* POST .../register and read the provider every REGISTER_POLL seconds until it is Registered. */
+static aksnet_code register_provider(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, const char *id,
+                                     const char *ns, struct aksnet_error *err)
+{
+    char action[AKSNET_ID_MAX], status[PV_STATUS_MAX];
+    aksnet__provision_format(action, sizeof(action), "%s/register", id);
+    aksnet__provision_format(status, sizeof(status), "registering resource provider %s", ns);
+    aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WAITING, status, NULL);
+    aksnet_code rc = aksnet__arm_post(client, action, AKSNET_API_RESOURCES, NULL, NULL, err);
+    aksnet__provision_count_write(run);
+    if (rc != AKSNET_OK)
+        return rc;
+    double limit = run->o->step_deadline > 0 ? run->o->step_deadline : 1800.0;
+    double start = aksnet__provision_now(run);
+    for (;;) {
+        cJSON *provider = NULL;
+        rc = aksnet__arm_get(client, id, AKSNET_API_RESOURCES, &provider, err);
+        bool done = rc == AKSNET_OK && registered(provider);
+        aksnet__provision_format(status, sizeof(status), "%s: %s", ns, registration_state(provider));
+        cJSON_Delete(provider);
+        if (rc != AKSNET_OK || done)
+            return rc;
+        aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WAITING, status, NULL);
+        if (aksnet__provision_now(run) - start + REGISTER_POLL > limit)
+            return aksnet_error_set(err, AKSNET_ETIMEOUT,
+                                    "resource provider %s still not registered after %.0f s; resume with the "
+                                    "operation URL %s/%s?api-version=%s",
+                                    ns, limit, client->endpoint, id + 1, AKSNET_API_RESOURCES);
+        run->clock->sleep(run->clock->ctx, REGISTER_POLL);
+    }
+}
+
+aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                   struct aksnet_error *err)
+{
+    const char *namespaces[] = {"Microsoft.Network", "Microsoft.ContainerService", "Microsoft.Authorization",
+                                run->system_assigned || run->user_identity ? NULL : "Microsoft.ManagedIdentity"};
+    for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
+        if (!namespaces[i])
+            continue;
+        char id[AKSNET_ID_MAX], status[PV_STATUS_MAX];
+        aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/%s", run->plan->subscription_id, namespaces[i]);
+        cJSON *provider = NULL;
+        aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_RESOURCES, &provider, err);
+        if (forbidden(rc, err)) {
+            aksnet__provision_format(status, sizeof(status), "cannot read the registration of %s (%s): not checked", namespaces[i],
+                      err->arm_code);
+            aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
+            aksnet_error_clear(err);
+            continue;
+        }
+        if (rc != AKSNET_OK)
+            return rc;
+        bool ok = !provider || registered(provider); /* 404: an RP ARM does not know here; AKS will say */
+        aksnet__provision_format(status, sizeof(status), "resource provider %s is %s%s", namespaces[i], registration_state(provider),
+                  run->o->mode == AKSNET_RUN_PLAN ? ": provision registers it" : "");
+        cJSON_Delete(provider);
+        if (ok)
+            continue;
+        if (run->o->mode == AKSNET_RUN_PLAN) {
+            aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
+            continue;
+        }
+        rc = register_provider(run, client, id, namespaces[i], err);
+        if (rc != AKSNET_OK)
+            return rc;
+    }
+    return AKSNET_OK;
+}
+
+/* ---- other clusters ----------------------------------------------------------------------- */
+
+/*
+ * The next page of a list: a full URL that ARM gave (nextLink), sent
+ * through the client's pipeline only when it is on the client's endpoint,
+ * since the pipeline adds the bearer token.
+ */
+static aksnet_code get_next_page(const struct aksnet__arm_client *client, const char *url, cJSON **out,
+                                 struct aksnet_error *err)
+{
+    *out = NULL;
+    size_t n = strlen(client->endpoint);
+    while (n > 0 && client->endpoint[n - 1] == '/')
+        n--;
+    if (strncasecmp(url, client->endpoint, n) != 0 || url[n] != '/')
+        return aksnet_error_set(err, AKSNET_EARM, "ARM named a next page on another host (%.200s); not following it",
+                                url);
+    struct aksnet__http_request rq;
+    aksnet_code rc = aksnet__http_request_init(&rq, "GET", url, err);
+    if (rc != AKSNET_OK)
+        return rc;
+    struct aksnet__http_response rs;
+    memset(&rs, 0, sizeof(rs));
+    rc = client->pipeline->process(client->pipeline, &rq, &rs, err);
+    aksnet__http_request_free(&rq);
+    if (rc == AKSNET_OK && (rs.status < 200 || rs.status > 299))
+        rc = aksnet__arm_error_from_response(&rs, err);
+    if (rc == AKSNET_OK && !(*out = rs.body ? cJSON_ParseWithLength(rs.body, rs.body_len) : NULL))
+        rc = aksnet_error_set(err, AKSNET_EARM, "ARM answered %.200s with a body that is not JSON", url);
+    aksnet__http_response_free(&rs);
+    return rc;
+}
+
+/* The subnets (other than ours) the route table is associated with, as read; NULL when none. */
+static const cJSON *route_table_subnets(const struct aksnet__provision_run *run)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(run->route_table, "properties"),
+                                            "subnets");
+}
+
+/* Is sid one of the subnets (other than ours) the route table serves? */
+static bool served_by_route_table(const struct aksnet__provision_run *run, const char *sid)
+{
+    const cJSON *s;
+    cJSON_ArrayForEach(s, route_table_subnets(run))
+    {
+        const char *id = aksnet__provision_str(s, "id");
+        if (aksnet__provision_same_id(id, sid) && !aksnet__provision_same_id(id, run->ids.subnet))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Another cluster (not the plan's) with a pool on our subnet, or on a
+ * subnet our route table serves: its id, with the subnet in which.
+ */
+static const char *conflict_of(const struct aksnet__provision_run *run, const cJSON *cluster, bool *route_table, char *which,
+                               size_t which_size)
+{
+    const char *other = aksnet__provision_str(cluster, "id");
+    if (!other || aksnet__provision_same_id(other, run->ids.cluster))
+        return NULL;
+    const cJSON *pool;
+    cJSON_ArrayForEach(pool, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cluster, "properties"),
+                                                              "agentPoolProfiles"))
+    {
+        const char *sid = aksnet__provision_str(pool, "vnetSubnetID");
+        bool on_subnet = run->subnet && aksnet__provision_same_id(sid, run->ids.subnet);
+        if (sid && (on_subnet || served_by_route_table(run, sid))) {
+            *route_table = !on_subnet;
+            aksnet__provision_format(which, which_size, "%s", sid);
+            return other;
+        }
+    }
+    return NULL;
+}
+
+/* One page of the cluster list against our subnet and route table. */
+static aksnet_code check_clusters_page(const struct aksnet__provision_run *run, const cJSON *page, struct aksnet_error *err)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(page, "value"))
+    {
+        bool by_route_table = false;
+        char which[AKSNET_ID_MAX];
+        const char *other = conflict_of(run, c, &by_route_table, which, sizeof(which));
+        if (!other)
+            continue;
+        if (by_route_table)
+            return aksnet_error_set(err, AKSNET_EPLAN,
+                                    "the route table %.200s already serves managed cluster %.200s (through subnet "
+                                    "%.200s); a route table serves one cluster",
+                                    run->ids.route_table, other, which);
+        return aksnet_error_set(err, AKSNET_EPLAN,
+                                "the subnet %.250s already hosts managed cluster %.200s; a kubenet cluster needs a "
+                                "subnet of its own",
+                                which, other);
+    }
+    return AKSNET_OK;
+}
+
+/* The subscription's managed clusters, page by page, against our subnet and route table. */
+static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                        struct aksnet_error *err)
+{
+    if (!run->subnet && !run->route_table)
+        return AKSNET_OK; /* neither exists yet: nothing else can be using them */
+    char id[AKSNET_ID_MAX];
+    aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/Microsoft.ContainerService/managedClusters",
+              run->plan->subscription_id);
+    cJSON *page = NULL;
+    aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_AKS, &page, err);
+    if (forbidden(rc, err)) {
+        char status[PV_STATUS_MAX];
+        aksnet__provision_format(status, sizeof(status),
+                  "cannot list the subscription's managed clusters (%s): whether another cluster uses the subnet "
+                  "or the route table is not checked",
+                  err->arm_code);
+        aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
+        aksnet_error_clear(err);
+        return AKSNET_OK;
+    }
+    for (int pages = 0; rc == AKSNET_OK && page && pages < 1000; pages++) {
+        rc = check_clusters_page(run, page, err);
+        const char *next = aksnet__provision_str(page, "nextLink");
+        cJSON *following = NULL;
+        if (rc == AKSNET_OK && next && *next)
+            rc = get_next_page(client, next, &following, err);
+        cJSON_Delete(page);
+        page = following;
+    }
+    cJSON_Delete(page);
+    return rc;
+}
+
+/* ---- the network ---------------------------------------------------------------------------- */
+
+/* Does the range text (one of a subnet's prefixes) overlap svc?  Malformed ranges are ARM's business. */
+static bool overlaps(const char *text, const struct aksnet__cidr *svc)
+{
+    struct aksnet__cidr c;
+    return text && aksnet__cidr_parse(text, &c) == AKSNET_CIDR_OK && aksnet__cidr_overlaps(&c, svc);
+}
+
+/* The service range against every subnet of the VNet as read (AKS: ServiceCidrOverlapExistingSubnetsCidr). */
+static aksnet_code check_service_range(const struct aksnet__provision_run *run, struct aksnet_error *err)
+{
+    struct aksnet__cidr svc;
+    if (!run->vnet || aksnet__cidr_parse(run->plan->cluster.service_cidr, &svc) != AKSNET_CIDR_OK)
+        return AKSNET_OK;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(run->vnet, "properties"),
+                                                           "subnets"))
+    {
+        const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
+        const char *hit = overlaps(aksnet__provision_str(props, "addressPrefix"), &svc) ? aksnet__provision_str(props, "addressPrefix") : NULL;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(props, "addressPrefixes"))
+        {
+            if (!hit && cJSON_IsString(p) && overlaps(p->valuestring, &svc))
+                hit = p->valuestring;
+        }
+        if (hit)
+            return aksnet_error_set(err, AKSNET_EPLAN,
+                                    "the service range %s (cluster.serviceCidr) overlaps subnet %.100s (%s) of VNet "
+                                    "%.200s; AKS would refuse it (ServiceCidrOverlapExistingSubnetsCidr): choose a "
+                                    "range outside the VNet's subnets",
+                                    run->plan->cluster.service_cidr, aksnet__provision_str(s, "name") ? aksnet__provision_str(s, "name") : "?", hit,
+                                    run->ids.vnet);
+    }
+    return AKSNET_OK;
+}
+
+/* The user's subnet associated with another route table: aksnet would replace that association. */
+static aksnet_code check_subnet_route_table(const struct aksnet__provision_run *run, struct aksnet_error *err)
+{
+    const char *have = aksnet__provision_path_str(run->subnet, "properties.routeTable.id");
+    if (!run->vnet_existing || !have || !run->ids.route_table[0] || aksnet__provision_same_id(have, run->ids.route_table))
+        return AKSNET_OK;
+    const char *have_name = strrchr(have, '/'), *want_name = strrchr(run->ids.route_table, '/');
+    return aksnet_error_set(err, AKSNET_EPLAN,
+                            "the user's subnet %.200s is associated with route table '%.80s'; aksnet would replace "
+                            "that association with its '%.80s', and the subnet's routes with it: remove the "
+                            "association first, or use that route table (network.routeTable, in the plan's group)",
+                            run->ids.subnet, have_name ? have_name + 1 : have,
+                            want_name ? want_name + 1 : run->ids.route_table);
+}
+
+/* An NSG on the subnet: AKS never edits it, so it must let nodes and pods talk. */
+static void warn_nsg(struct aksnet__provision_run *run)
+{
+    const char *nsg = aksnet__provision_path_str(run->subnet, "properties.networkSecurityGroup.id");
+    if (!nsg)
+        return;
+    const char *range = aksnet__provision_path_str(run->subnet, "properties.addressPrefix");
+    char status[PV_STATUS_MAX];
+    aksnet__provision_format(status, sizeof(status),
+              "the subnet has network security group %.300s; AKS never edits a user's NSG: it must allow traffic "
+              "between the node subnet (%s) and the pod range (%s) both ways",
+              nsg, range ? range : run->plan->subnet.address_prefix ? run->plan->subnet.address_prefix : "?",
+              run->plan->cluster.pod_cidr ? run->plan->cluster.pod_cidr : "?");
+    aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
+}
+
+aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                 struct aksnet_error *err)
+{
+    aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_READING, "subnet, route table and service range", NULL);
+    aksnet_code rc = check_subnet_route_table(run, err);
+    if (rc == AKSNET_OK)
+        rc = check_service_range(run, err);
+    if (rc == AKSNET_OK)
+        rc = check_other_clusters(run, client, err);
+    if (rc == AKSNET_OK)
+        warn_nsg(run);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/*
+ * utf8.h - is this text UTF-8?  Plans, ARM bodies and tokens are
+ * JSON, which must be UTF-8; cJSON passes invalid bytes through, so the
+ * check happens before parsing.
+ */
+#ifndef AKSNET_UTF8_H
+#define AKSNET_UTF8_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Offset of the first byte of text that is not well-formed UTF-8 (overlong
+ * forms, surrogates, code points past U+10FFFF, truncated sequences) or is
+ * a NUL byte; len when every byte is fine.
+ */
+size_t aksnet__utf8_invalid_offset(const char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
