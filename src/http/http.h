@@ -8,6 +8,12 @@
  * libcurl and the system clock in the tool, fakes in unit tests, so a retry
  * test takes no wall time and opens no socket.
  *
+ * One file per piece: message.c (requests, responses), clock.c, url.c (the
+ * rule for secrets: https, or http to loopback), pipeline.c (the chain),
+ * policy_request_id.c, policy_retry.c, policy_bearer.c, policy_log.c with
+ * redact.c, and transport_curl.c.  The chain is assembled in one place,
+ * src/arm/client.c.
+ *
  * The usual chain, outermost first: request id -> retry -> bearer -> log ->
  * transport.  The request id is then set once and kept by every try;
  * each try asks the credential (its cache) for a token, so a long wait
@@ -65,6 +71,9 @@ aksnet_code aksnet__http_request_set_header(struct aksnet__http_request *rq, con
 aksnet_code aksnet__http_request_set_body(struct aksnet__http_request *rq, const char *body, size_t len,
                                          const char *content_type);
 const char *aksnet__http_request_header(const struct aksnet__http_request *rq, const char *name);
+/** False when s is NULL or holds CR or LF (a header value that would smuggle in another header). */
+bool aksnet__http_header_text_ok(const char *s);
+
 /** Frees and wipes (OPENSSL_cleanse) headers and body; leaves rq zeroed. */
 void aksnet__http_request_free(struct aksnet__http_request *rq);
 
@@ -261,6 +270,9 @@ aksnet_code aksnet__policy_log(const struct aksnet__http_policy *self, struct ak
  */
 #define AKSNET_HTTP_LOG_TEXT_MAX 4096
 char *aksnet__http_redact_body(const char *body, size_t len);
+
+/** Whether a header's value is a secret to show as "***" (Authorization, *token*, *secret*, *key, ...). */
+bool aksnet__http_secret_header(const char *name);
 
 #ifdef __cplusplus
 }

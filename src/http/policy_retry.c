@@ -1,0 +1,146 @@
+/*
+ * policy_retry.c - retries as the Azure SDKs make them: exponential
+ * backoff with full jitter on 408, 429, 5xx and transport failures,
+ * honouring Retry-After (seconds or an HTTP-date, read by curl_getdate).
+ */
+#include "http.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/rand.h>
+
+/* The Go and .NET SDKs' values (reference: "Errors, throttling, retries"). */
+void aksnet__retry_defaults(struct aksnet__retry_options *options)
+{
+    memset(options, 0, sizeof(*options));
+    options->max_retries = 3;
+    options->base_delay = 0.8;
+    options->max_delay = 60;
+}
+
+/* 53 random bits from OpenSSL as a double in [0,1). */
+static double openssl_random(void)
+{
+    uint64_t v = 0;
+    if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+        return 0.5; /* OpenSSL failed: wait half the backoff rather than none */
+    return (double)(v >> 11) * 0x1.0p-53;
+}
+
+/* Plain digits (surrounding blanks allowed); false otherwise or when absurdly long. */
+static bool parse_digits(const char *value, double *out)
+{
+    const char *p = value;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    double v = 0;
+    size_t n = 0;
+    for (; *p >= '0' && *p <= '9'; p++, n++)
+        v = v * 10 + (*p - '0');
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (n == 0 || n > 15 || *p)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* delta-seconds, else any HTTP-date form RFC 9110 makes recipients accept (curl_getdate parses them). */
+bool aksnet__http_parse_retry_after(const char *value, double now, double *seconds)
+{
+    if (!value || !*value)
+        return false;
+    double v;
+    if (parse_digits(value, &v)) {
+        *seconds = v;
+        return true;
+    }
+    time_t when = curl_getdate(value, NULL);
+    if (when == (time_t)-1)
+        return false;
+    double d = (double)when - now;
+    *seconds = d > 0 ? d : 0;
+    return true;
+}
+
+/*
+ * The server's word first, in the Azure SDKs' order (retry-after-ms,
+ * x-ms-retry-after-ms, Retry-After) and not capped; otherwise capped
+ * exponential backoff with full jitter.
+ */
+double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
+                          const struct aksnet__http_response *rs, double now)
+{
+    struct aksnet__retry_options d;
+    if (!options) {
+        aksnet__retry_defaults(&d);
+        options = &d;
+    }
+    if (rs) {
+        static const char *const ms_headers[] = {"retry-after-ms", "x-ms-retry-after-ms"};
+        for (size_t i = 0; i < sizeof(ms_headers) / sizeof(ms_headers[0]); i++) {
+            const char *v = aksnet__http_response_header(rs, ms_headers[i]);
+            double ms;
+            if (v && parse_digits(v, &ms))
+                return ms / 1000.0;
+        }
+        double s;
+        if (aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"), now, &s))
+            return s;
+    }
+    if (attempt < 1)
+        attempt = 1;
+    double cap = options->max_delay > 0 ? options->max_delay : 0;
+    double backoff = ldexp(options->base_delay > 0 ? options->base_delay : 0, attempt > 64 ? 63 : attempt - 1);
+    if (backoff > cap)
+        backoff = cap;
+    double r = options->random ? options->random(options->random_ctx) : openssl_random();
+    if (!(r >= 0))
+        r = 0;
+    if (r >= 1)
+        r = nextafter(1.0, 0.0);
+    return backoff * r;
+}
+
+static bool retryable_status(long status)
+{
+    return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+/*
+ * Each try starts from a clean response and error; the request itself is
+ * not touched here, so its body goes out intact every time.
+ */
+aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                struct aksnet__http_response *rs, struct aksnet_error *err)
+{
+    struct aksnet__retry_options d;
+    const struct aksnet__retry_options *o = self->ctx;
+    if (!o) {
+        aksnet__retry_defaults(&d);
+        o = &d;
+    }
+    const struct aksnet__clock *clock = o->clock ? o->clock : aksnet__clock_system();
+    for (int attempt = 0;; attempt++) {
+        aksnet__http_response_free(rs);
+        aksnet_error_clear(err);
+        aksnet_code rc = aksnet__http_policy_next(self, rq, rs, err);
+        bool again = rc == AKSNET_ETRANSPORT || (rc == AKSNET_OK && retryable_status(rs->status));
+        if (!again || attempt >= o->max_retries)
+            return rc;
+        double delay = aksnet__retry_delay(o, attempt + 1, rc == AKSNET_OK ? rs : NULL, clock->now(clock->ctx));
+        if (o->on_retry) {
+            char why[AKSNET_ERROR_MESSAGE_MAX + 16];
+            if (rc == AKSNET_OK)
+                snprintf(why, sizeof(why), "HTTP %ld", rs->status);
+            else
+                snprintf(why, sizeof(why), "%s", err && err->message[0] ? err->message : aksnet_strerror(rc));
+            o->on_retry(o->on_retry_ctx, attempt + 1, delay, rc == AKSNET_OK ? rs->status : 0, why);
+        }
+        clock->sleep(clock->ctx, delay);
+    }
+}

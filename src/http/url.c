@@ -1,0 +1,58 @@
+/*
+ * url.c - the URL rule for anything that carries a secret: https, or
+ * plain http to loopback only.  URLs are parsed by libcurl's URL API so
+ * that the host approved here is the host libcurl connects to.
+ */
+#include "http.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+
+/* Loopback as libcurl will connect to it: 127.0.0.0/8, [::1] or the name localhost. */
+static bool host_is_loopback(const char *host)
+{
+    struct in_addr a;
+    if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+        return true;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/*
+ * libcurl's own parser decides, so "http://127.1", "http://0x7f000001" and
+ * "http://[0:0::1]" are judged by the address libcurl would really use.
+ */
+aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err)
+{
+    if (!url || !*url)
+        return aksnet_error_set(err, AKSNET_EINVAL, "the URL is empty");
+    CURLU *u = curl_url();
+    if (!u)
+        return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    char *scheme = NULL, *host = NULL;
+    aksnet_code rc = AKSNET_OK;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+    if (uc != CURLUE_OK) {
+        rc = aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' is not an absolute http(s) URL: %s", url,
+                              curl_url_strerror(uc));
+    } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+               (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)) {
+        rc = aksnet_error_set(err, AKSNET_EINVAL,
+                              "'%.200s': only https:// URLs (and http:// to loopback) are accepted, not scheme '%s'",
+                              url, scheme ? scheme : "");
+    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+        rc = aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' names no host", url);
+    } else if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
+        rc = aksnet_error_set(err, AKSNET_EINVAL,
+                              "plain http:// to host '%.200s' is refused: tokens and secrets would cross the "
+                              "network unencrypted; use https:// (http:// is accepted only for 127.0.0.0/8, "
+                              "[::1] and localhost)",
+                              host);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
