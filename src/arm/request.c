@@ -1,0 +1,364 @@
+/*
+ * request.c - the bottom of the ARM client: text cut to fit messages, JSON
+ * read leniently, ARM's error envelope turned into struct aksnet_error, and
+ * one request sent through the pipeline.  Nothing here retries or touches
+ * a token: the pipeline does (retry and bearer policies).
+ */
+#include "arm_internal.h"
+#include "utf8.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- text ---------------------------------------------------------------------- */
+
+/* A cut at the end of a buffer must not leave half a UTF-8 sequence behind. */
+void aksnet__arm_trim_partial_utf8(char *s)
+{
+    size_t n = strlen(s), i = n, cont = 0;
+    while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        cont++;
+    }
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (lead >= 0xC0 && need > cont + 1)
+        s[i - 1] = '\0';
+}
+
+/*
+ * Text from the server into a fixed buffer: cut to fit (on a character
+ * boundary), control characters as spaces so a message cannot drive a
+ * terminal or split a log line.
+ */
+void aksnet__arm_copy_text(char *dst, size_t size, const char *src)
+{
+    size_t w = 0;
+    for (; src && src[w] && w + 1 < size; w++) {
+        unsigned char c = (unsigned char)src[w];
+        dst[w] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    dst[w] = '\0';
+    if (src && src[w])
+        aksnet__arm_trim_partial_utf8(dst);
+}
+
+/* Formatted text into a fixed buffer, cut (on a character boundary) when it does not fit: by design. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 0)))
+#endif
+static void vformat(char *out, size_t size, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(out, size, fmt, ap);
+    if (n < 0)
+        out[0] = '\0';
+    else if ((size_t)n >= size)
+        aksnet__arm_trim_partial_utf8(out);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void format_text(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(out, size, fmt, ap);
+    va_end(ap);
+}
+
+/* err->message by format, keeping the ARM fields already filled; control characters blanked. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void aksnet__arm_set_message(struct aksnet_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    char buf[AKSNET_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    aksnet__arm_copy_text(err->message, sizeof(err->message), buf);
+}
+
+/* Does text hold needle, in any case?  (strcasestr is a GNU extension.) */
+bool aksnet__arm_contains_ci(const char *text, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (strncasecmp(text + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+/* The body as JSON, or NULL when empty, not UTF-8 or not JSON. */
+cJSON *aksnet__arm_parse_body(const struct aksnet__http_response *rs)
+{
+    if (!rs->body || rs->body_len == 0 || aksnet__utf8_invalid_offset(rs->body, rs->body_len) != rs->body_len)
+        return NULL;
+    return cJSON_ParseWithLength(rs->body, rs->body_len);
+}
+
+const char *aksnet__arm_json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *aksnet__arm_provisioning_state(const cJSON *resource)
+{
+    return aksnet__arm_json_str(cJSON_GetObjectItemCaseSensitive(resource, "properties"), "provisioningState");
+}
+
+/* Succeeded, Failed and Canceled end an operation, in any case (reference: "Long-running operations"). */
+bool aksnet__arm_terminal(const char *state)
+{
+    return state && (strcasecmp(state, "Succeeded") == 0 || strcasecmp(state, "Failed") == 0 ||
+                     strcasecmp(state, "Canceled") == 0);
+}
+
+bool aksnet__arm_succeeded(const char *state)
+{
+    return state && strcasecmp(state, "Succeeded") == 0;
+}
+
+/* ---- the error envelope -------------------------------------------------------------- */
+
+/*
+ * Top-level messages that say only "look at the details": then the first
+ * detail is what a person needs to read.
+ */
+static bool generic_message(const char *msg)
+{
+    static const char *const generic[] = {"Cannot parse the request", "The request is invalid", "Bad Request",
+                                          "An error has occurred", "One or more errors occurred",
+                                          "The request content was invalid", NULL};
+    size_t n = msg ? strlen(msg) : 0;
+    if (n == 0 || aksnet__arm_contains_ci(msg, n, "details"))
+        return true;
+    while (n > 0 && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+        n--;
+    for (size_t i = 0; generic[i]; i++)
+        if (strlen(generic[i]) == n && strncasecmp(msg, generic[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* {"error":{...}}, or the older envelope with code and message at the top. */
+const cJSON *aksnet__arm_envelope(const cJSON *body)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(body, "error");
+    if (cJSON_IsObject(e))
+        return e;
+    return aksnet__arm_json_str(body, "code") ? body : NULL;
+}
+
+/* arm_code and arm_message from an error object, the first detail added to a generic message. */
+void aksnet__arm_fill_arm_fields(struct aksnet_error *err, const cJSON *e)
+{
+    const char *code = aksnet__arm_json_str(e, "code"), *msg = aksnet__arm_json_str(e, "message");
+    aksnet__arm_copy_text(err->arm_code, sizeof(err->arm_code), code);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "details"), 0);
+    const char *dcode = aksnet__arm_json_str(first, "code"), *dmsg = aksnet__arm_json_str(first, "message");
+    if ((dcode || dmsg) && generic_message(msg)) {
+        char buf[AKSNET_ERROR_ARM_MESSAGE_MAX];
+        format_text(buf, sizeof(buf), "%s%s(%s%s%s)", msg ? msg : "", msg && *msg ? " " : "", dcode ? dcode : "",
+                 dcode && dmsg ? ": " : "", dmsg ? dmsg : "");
+        aksnet__arm_copy_text(err->arm_message, sizeof(err->arm_message), buf);
+    } else {
+        aksnet__arm_copy_text(err->arm_message, sizeof(err->arm_message), msg);
+    }
+}
+
+/*
+ * The part of a message that says what ARM answered: "Code: message", or
+ * for a body that is no envelope (a gateway's HTML page) the status and the
+ * start of the body.
+ */
+static void describe(const struct aksnet_error *err, const struct aksnet__http_response *rs, char *out, size_t size)
+{
+    if (err->arm_code[0] || err->arm_message[0]) {
+        format_text(out, size, "%s%s%s", err->arm_code[0] ? err->arm_code : "", err->arm_code[0] ? ": " : "",
+                 err->arm_message[0] ? err->arm_message : "(no message)");
+    } else if (rs->body && rs->body_len) {
+        char excerpt[201];
+        aksnet__arm_copy_text(excerpt, sizeof(excerpt), rs->body);
+        format_text(out, size, "HTTP %ld: %s", rs->status, excerpt);
+    } else {
+        snprintf(out, size, "HTTP %ld with an empty body", rs->status);
+    }
+}
+
+/* Status, request id and ARM's fields; the message is the caller's. */
+static void fill_from_response(const struct aksnet__http_response *rs, struct aksnet_error *err)
+{
+    aksnet_error_clear(err);
+    err->code = AKSNET_EARM;
+    err->http_status = (int)rs->status;
+    aksnet__arm_copy_text(err->request_id, sizeof(err->request_id), aksnet__http_response_header(rs, "x-ms-request-id"));
+    cJSON *body = aksnet__arm_parse_body(rs);
+    const cJSON *e = aksnet__arm_envelope(body);
+    if (e)
+        aksnet__arm_fill_arm_fields(err, e);
+    cJSON_Delete(body);
+}
+
+/* The envelope is parsed leniently: whatever is there is kept, nothing is required. */
+aksnet_code aksnet__arm_error_from_response(const struct aksnet__http_response *rs, struct aksnet_error *err)
+{
+    if (!err || !rs)
+        return AKSNET_EARM;
+    fill_from_response(rs, err);
+    char what[AKSNET_ERROR_MESSAGE_MAX];
+    describe(err, rs, what, sizeof(what));
+    aksnet__arm_set_message(err, "ARM refused the request: %s", what);
+    return AKSNET_EARM;
+}
+
+/* "ARM refused PUT <id>: <code>: <message>", the id shortened so ARM's words fit. */
+aksnet_code aksnet__arm_refused(const char *method, const char *what, const struct aksnet__http_response *rs,
+                           struct aksnet_error *err)
+{
+    if (!err)
+        return AKSNET_EARM;
+    fill_from_response(rs, err);
+    char text[AKSNET_ERROR_MESSAGE_MAX];
+    describe(err, rs, text, sizeof(text));
+    aksnet__arm_set_message(err, "ARM refused %s %.200s: %s", method, what, text);
+    return AKSNET_EARM;
+}
+
+/* A 2xx whose body should be a resource but is not JSON. */
+aksnet_code aksnet__arm_not_json(const char *method, const char *what, const struct aksnet__http_response *rs,
+                            struct aksnet_error *err)
+{
+    if (!err)
+        return AKSNET_EARM;
+    fill_from_response(rs, err);
+    aksnet__arm_set_message(err, "ARM answered %s %.200s with HTTP %ld and a body that is not JSON", method, what, rs->status);
+    return AKSNET_EARM;
+}
+
+bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs)
+{
+    if (rs->status != 409)
+        return false;
+    cJSON *body = aksnet__arm_parse_body(rs);
+    const char *code = aksnet__arm_json_str(aksnet__arm_envelope(body), "code");
+    bool busy = code && strcmp(code, "AnotherOperationInProgress") == 0;
+    cJSON_Delete(body);
+    return busy;
+}
+
+/* ---- requests --------------------------------------------------------------------- */
+
+/* Refused early, so a caller's mistake is not sent (and not blamed on ARM). */
+aksnet_code aksnet__arm_check_client(const struct aksnet__arm_client *client, struct aksnet_error *err)
+{
+    if (!client || !client->endpoint || !*client->endpoint)
+        return aksnet_error_set(err, AKSNET_EINVAL, "the ARM client has no endpoint");
+    if (!client->pipeline || !client->pipeline->process)
+        return aksnet_error_set(err, AKSNET_EINVAL, "the ARM client has no HTTP pipeline");
+    return AKSNET_OK;
+}
+
+/* api-versions are dates with an optional "-preview": nothing that could change the query. */
+static bool version_ok(const char *v)
+{
+    if (!v || !*v)
+        return false;
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+            return false;
+    return true;
+}
+
+/* Bytes a path may carry as they are; everything else is percent-encoded (RFC 3986 pchar and '/'). */
+static bool path_char(unsigned char c)
+{
+    return isalnum(c) || (c && strchr("-._~!$&'()*+,;=:@/", c));
+}
+
+/*
+ * endpoint + id + "?api-version=" + version.  An id is a path starting with
+ * '/'; a name with spaces or non-ASCII letters (resource groups allow them)
+ * is percent-encoded, and '?' or '#' in an id is refused rather than
+ * changing what is asked.
+ */
+aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, const char *id, const char *version,
+                                char **out, struct aksnet_error *err)
+{
+    *out = NULL;
+    aksnet_code rc = aksnet__arm_check_client(client, err);
+    if (rc != AKSNET_OK)
+        return rc;
+    if (!id || id[0] != '/' || strpbrk(id, "?#"))
+        return aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' is not an ARM resource id (\"/subscriptions/...\")",
+                                id ? id : "");
+    if (!version_ok(version))
+        return aksnet_error_set(err, AKSNET_EINVAL, "api-version '%.64s' is not valid", version ? version : "");
+    size_t elen = strlen(client->endpoint);
+    while (elen > 0 && client->endpoint[elen - 1] == '/')
+        elen--;
+    size_t size = elen + 3 * strlen(id) + sizeof("?api-version=") + strlen(version);
+    char *url = malloc(size), *w = url;
+    if (!url)
+        return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    memcpy(w, client->endpoint, elen);
+    w += elen;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        if (path_char(*p)) {
+            *w++ = (char)*p;
+        } else {
+            snprintf(w, 4, "%%%02X", *p);
+            w += 3;
+        }
+    }
+    snprintf(w, size - (size_t)(w - url), "?api-version=%s", version);
+    *out = url;
+    return AKSNET_OK;
+}
+
+/* One request through the client's pipeline; rs is freed first so it can be reused. */
+aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, const char *method, const char *url,
+                                const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
+{
+    aksnet__http_response_free(rs);
+    aksnet_code rc = aksnet__arm_check_client(client, err);
+    if (rc != AKSNET_OK)
+        return rc;
+    struct aksnet__http_request rq;
+    rc = aksnet__http_request_init(&rq, method, url, err);
+    if (rc != AKSNET_OK)
+        return rc;
+    if (body) {
+        char *text = cJSON_PrintUnformatted(body);
+        rc = text ? aksnet__http_request_set_body(&rq, text, strlen(text), "application/json") : AKSNET_ENOMEM;
+        free(text);
+        if (rc != AKSNET_OK) {
+            aksnet__http_request_free(&rq);
+            return aksnet_error_set(err, rc, "cannot build the %s request: %s", method, aksnet_strerror(rc));
+        }
+    }
+    rc = client->pipeline->process(client->pipeline, &rq, rs, err);
+    aksnet__http_request_free(&rq);
+    if (rc != AKSNET_OK)
+        aksnet__http_response_free(rs);
+    return rc;
+}
+
+bool aksnet__arm_ok_status(long status)
+{
+    return status >= 200 && status < 300;
+}
