@@ -31,35 +31,6 @@
 #define DEFAULT_CLI_TIMEOUT 30.0
 /* Largest certificate file read (PEM of a key and a chain). */
 #define CERT_FILE_MAX (1024 * 1024)
-/* Largest secret file read when the caller gives no size. */
-
-
-/* The names messages and `aksnet whoami` use, as the Azure SDKs' documentation calls them. */
-const char *aksnet_credential_name(aksnet_credential_kind kind)
-{
-    switch (kind) {
-    case AKSNET_CREDENTIAL_CLIENT_SECRET:
-        return "client secret";
-    case AKSNET_CREDENTIAL_CLIENT_CERTIFICATE:
-        return "client certificate";
-    case AKSNET_CREDENTIAL_WORKLOAD_IDENTITY:
-        return "workload identity";
-    case AKSNET_CREDENTIAL_MANAGED_IDENTITY:
-        return "managed identity";
-    case AKSNET_CREDENTIAL_AZURE_CLI:
-        return "Azure CLI";
-    case AKSNET_CREDENTIAL_NONE:
-    default:
-        return "none";
-    }
-}
-
-/* ---- helpers ------------------------------------------------------------------- */
-
-double aksnet__auth_now(const struct aksnet__auth *a)
-{
-    return a->clock->now(a->clock->ctx);
-}
 
 /* ---- choosing the credential ---------------------------------------------------------- */
 

@@ -16,6 +16,32 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+/* The names messages and `aksnet whoami` use, as the Azure SDKs' documentation calls them. */
+const char *aksnet_credential_name(aksnet_credential_kind kind)
+{
+    switch (kind) {
+    case AKSNET_CREDENTIAL_CLIENT_SECRET:
+        return "client secret";
+    case AKSNET_CREDENTIAL_CLIENT_CERTIFICATE:
+        return "client certificate";
+    case AKSNET_CREDENTIAL_WORKLOAD_IDENTITY:
+        return "workload identity";
+    case AKSNET_CREDENTIAL_MANAGED_IDENTITY:
+        return "managed identity";
+    case AKSNET_CREDENTIAL_AZURE_CLI:
+        return "Azure CLI";
+    case AKSNET_CREDENTIAL_NONE:
+    default:
+        return "none";
+    }
+}
+
+/* Every credential reads time through the chain's clock, so that tests can move it. */
+double aksnet__auth_now(const struct aksnet__auth *a)
+{
+    return a->clock->now(a->clock->ctx);
+}
+
 /* Longest piece of a server's answer quoted in a message. */
 #define QUOTE_MAX 300
 

@@ -1,0 +1,213 @@
+/*
+ * provision_events.c - the bottom of the engine: what every step's file
+ * shares about a run.  Step and state names, small helpers (ids, strings,
+ * the run's clock), events told to the caller under one lock (they come
+ * from several threads), and ARM clients taken from the library's client.
+ * Calls nothing of the engine's other files.
+ */
+#include "provision_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- names ------------------------------------------------------------------------ */
+
+const char *aksnet_step_name(aksnet_step step)
+{
+    static const char *const names[AKSNET_STEP_COUNT] = {
+        "preflight", "resource-group", "route-table", "identity", "vnet", "role-vnet", "role-route-table", "cluster",
+    };
+    return (unsigned)step < AKSNET_STEP_COUNT ? names[step] : "unknown";
+}
+
+const char *aksnet_state_name(aksnet_step_state state)
+{
+    static const char *const names[] = {
+        "pending", "reading", "create", "update", "waiting", "retrying", "done", "no-op", "skipped", "deleted",
+        "failed", "warning",
+    };
+    return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
+}
+
+void aksnet_provision_options_init(struct aksnet_provision_options *options)
+{
+    if (!options)
+        return;
+    memset(options, 0, sizeof(*options));
+    options->mode = AKSNET_RUN_PLAN;
+    options->cluster_deadline = 3600.0;
+    options->step_deadline = 1800.0;
+    options->principal_wait = 600.0;
+    options->parallel = true;
+}
+
+/* ---- small helpers shared by the engine's files --------------------------------------- */
+
+void aksnet__provision_format(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 && size > 0)
+        out[0] = '\0';
+}
+
+bool aksnet__provision_same_id(const char *a, const char *b)
+{
+    return a && b && strcasecmp(a, b) == 0;
+}
+
+const char *aksnet__provision_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *aksnet__provision_path_str(const cJSON *obj, const char *path)
+{
+    char key[128];
+    const cJSON *at = obj;
+    while (at && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof(key))
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        at = cJSON_GetObjectItemCaseSensitive(at, key);
+        path += n + (dot ? 1 : 0);
+    }
+    return cJSON_IsString(at) ? at->valuestring : NULL;
+}
+
+bool aksnet__provision_created_by_aksnet(const cJSON *resource)
+{
+    const cJSON *tag = cJSON_GetObjectItem(cJSON_GetObjectItemCaseSensitive(resource, "tags"), AKSNET_TAG_CREATED_BY);
+    return cJSON_IsString(tag) && strcasecmp(tag->valuestring, AKSNET_TAG_CREATED_BY_VALUE) == 0;
+}
+
+double aksnet__provision_now(struct aksnet__provision_run *run)
+{
+    return run->clock->now(run->clock->ctx);
+}
+
+/* ---- events (every one under the lock: they come from several threads) ------------------ */
+
+/* Call the sink; the lock is held. */
+static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state, const char *status,
+                 const struct aksnet_error *error)
+{
+    const struct aksnet_event_sink *sink = &run->o->events;
+    if (!sink->emit)
+        return;
+    const struct aksnet__provision_step *st = &run->steps[step];
+    struct aksnet_event ev = {
+        .step = step,
+        .state = state,
+        .resource = st->resource,
+        .status = status ? status : "",
+        .elapsed = st->started_at > 0 ? aksnet__provision_now(run) - st->started_at : 0,
+        .error = error,
+    };
+    sink->emit(sink->ctx, &ev);
+}
+
+void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state, const char *status,
+             const struct aksnet_error *error)
+{
+    pthread_mutex_lock(&run->lock);
+    if (state != AKSNET_STATE_WARNING)
+        run->steps[step].state = state;
+    tell(run, step, state, status, error);
+    pthread_mutex_unlock(&run->lock);
+}
+
+void aksnet__provision_warn(struct aksnet__provision_run *run, aksnet_step step, const char *status)
+{
+    aksnet__provision_emit(run, step, AKSNET_STATE_WARNING, status, NULL);
+}
+
+aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc, const struct aksnet_error *err)
+{
+    struct aksnet_error copy;
+    if (err)
+        copy = *err;
+    else
+        aksnet_error_set(&copy, rc, "%s failed: %s", aksnet_step_name(step), aksnet_strerror(rc));
+    if (copy.code == AKSNET_OK)
+        copy.code = rc;
+    pthread_mutex_lock(&run->lock);
+    run->steps[step].state = AKSNET_STATE_FAILED;
+    if (!run->failed) {
+        run->failed = true;
+        run->first_rc = rc;
+        run->first_err = copy;
+    }
+    tell(run, step, AKSNET_STATE_FAILED, copy.message, &copy);
+    pthread_mutex_unlock(&run->lock);
+    return rc;
+}
+
+void aksnet__provision_count_write(struct aksnet__provision_run *run)
+{
+    pthread_mutex_lock(&run->lock);
+    run->writes++;
+    pthread_mutex_unlock(&run->lock);
+}
+
+void aksnet__provision_set_resource(struct aksnet__provision_run *run, aksnet_step step, const char *id)
+{
+    pthread_mutex_lock(&run->lock);
+    aksnet__provision_format(run->steps[step].resource, sizeof(run->steps[step].resource), "%s", id ? id : "");
+    pthread_mutex_unlock(&run->lock);
+}
+
+void aksnet__provision_get_principal(struct aksnet__provision_run *run, char out[PV_PRINCIPAL_MAX])
+{
+    pthread_mutex_lock(&run->lock);
+    memcpy(out, run->principal, PV_PRINCIPAL_MAX);
+    pthread_mutex_unlock(&run->lock);
+}
+
+void aksnet__provision_set_principal(struct aksnet__provision_run *run, const char *principal)
+{
+    pthread_mutex_lock(&run->lock);
+    aksnet__provision_format(run->principal, sizeof(run->principal), "%s", principal ? principal : "");
+    pthread_mutex_unlock(&run->lock);
+}
+
+/* Every poll of an operation is a WAITING event with the state seen. */
+static void on_poll(void *ctx, const char *state, const char *url)
+{
+    (void)url;
+    const struct aksnet__provision_lro *l = ctx;
+    aksnet__provision_emit(l->run, l->step, AKSNET_STATE_WAITING, state, NULL);
+}
+
+void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__provision_run *run, aksnet_step step)
+{
+    memset(l, 0, sizeof(*l));
+    l->run = run;
+    l->step = step;
+    const struct aksnet_provision_options *o = run->o;
+    double cluster = o->cluster_deadline > 0 ? o->cluster_deadline : 3600.0;
+    double other = o->step_deadline > 0 ? o->step_deadline : 1800.0;
+    l->lro.deadline = step == AKSNET_STEP_CLUSTER ? cluster : other;
+    l->lro.on_poll = on_poll;
+    l->lro.ctx = l;
+}
+
+aksnet_code aksnet__provision_client(struct aksnet__provision_run *run, struct aksnet__arm_client **out, struct aksnet_error *err)
+{
+    *out = NULL;
+    return aksnet__client_acquire(run->o->client, out, err);
+}
+
+void aksnet__provision_release(struct aksnet__provision_run *run, struct aksnet__arm_client *client)
+{
+    aksnet__client_release(run->o->client, client);
+}
