@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "arm.h"
+#include "json.h"
 
 /* ---- request.c ---------------------------------------------------------------------- */
 
@@ -33,8 +34,6 @@ bool aksnet__arm_contains_ci(const char *text, size_t len, const char *needle);
 
 /* The body as JSON, or NULL when empty, not UTF-8 or not JSON. */
 cJSON *aksnet__arm_parse_body(const struct aksnet__http_response *rs);
-
-const char *aksnet__arm_json_str(const cJSON *obj, const char *key);
 
 const char *aksnet__arm_provisioning_state(const cJSON *resource);
 

@@ -177,7 +177,7 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
             aksnet__http_response_free(&rs);
             return rc;
         }
-        const char *state = aksnet__arm_json_str(body, "status");
+        const char *state = aksnet__json_str(body, "status");
         if (!state)
             state = aksnet__arm_provisioning_state(body);
         report(op, state ? state : "InProgress", url);

@@ -110,15 +110,9 @@ cJSON *aksnet__arm_parse_body(const struct aksnet__http_response *rs)
     return cJSON_ParseWithLength(rs->body, rs->body_len);
 }
 
-const char *aksnet__arm_json_str(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 const char *aksnet__arm_provisioning_state(const cJSON *resource)
 {
-    return aksnet__arm_json_str(cJSON_GetObjectItemCaseSensitive(resource, "properties"), "provisioningState");
+    return aksnet__json_str(cJSON_GetObjectItemCaseSensitive(resource, "properties"), "provisioningState");
 }
 
 /* Succeeded, Failed and Canceled end an operation, in any case (reference: "Long-running operations"). */
@@ -161,16 +155,16 @@ const cJSON *aksnet__arm_envelope(const cJSON *body)
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(body, "error");
     if (cJSON_IsObject(e))
         return e;
-    return aksnet__arm_json_str(body, "code") ? body : NULL;
+    return aksnet__json_str(body, "code") ? body : NULL;
 }
 
 /* arm_code and arm_message from an error object, the first detail added to a generic message. */
 void aksnet__arm_fill_arm_fields(struct aksnet_error *err, const cJSON *e)
 {
-    const char *code = aksnet__arm_json_str(e, "code"), *msg = aksnet__arm_json_str(e, "message");
+    const char *code = aksnet__json_str(e, "code"), *msg = aksnet__json_str(e, "message");
     aksnet__arm_copy_text(err->arm_code, sizeof(err->arm_code), code);
     const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "details"), 0);
-    const char *dcode = aksnet__arm_json_str(first, "code"), *dmsg = aksnet__arm_json_str(first, "message");
+    const char *dcode = aksnet__json_str(first, "code"), *dmsg = aksnet__json_str(first, "message");
     if ((dcode || dmsg) && generic_message(msg)) {
         char buf[AKSNET_ERROR_ARM_MESSAGE_MAX];
         format_text(buf, sizeof(buf), "%s%s(%s%s%s)", msg ? msg : "", msg && *msg ? " " : "", dcode ? dcode : "",
@@ -255,7 +249,7 @@ bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs)
     if (rs->status != 409)
         return false;
     cJSON *body = aksnet__arm_parse_body(rs);
-    const char *code = aksnet__arm_json_str(aksnet__arm_envelope(body), "code");
+    const char *code = aksnet__json_str(aksnet__arm_envelope(body), "code");
     bool busy = code && strcmp(code, "AnotherOperationInProgress") == 0;
     cJSON_Delete(body);
     return busy;

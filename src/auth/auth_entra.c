@@ -29,30 +29,11 @@
 
 /* ---- the form ----------------------------------------------------------------- */
 
+/* The form holds a client secret or an assertion: a secret buffer, wiped as it grows and when freed. */
 struct form {
-    char *buf;
-    size_t len, cap;
+    struct aksnet__buf buf;
     bool oom;
 };
-
-/* Grow by copying into a new block and wiping the old one: realloc could leave the secret behind. */
-static bool form_reserve(struct form *f, size_t more)
-{
-    if (f->len + more + 1 <= f->cap)
-        return true;
-    size_t cap = (f->len + more + 1) * 2;
-    char *b = malloc(cap);
-    if (!b)
-        return false;
-    if (f->buf) {
-        memcpy(b, f->buf, f->len + 1);
-        OPENSSL_cleanse(f->buf, f->cap);
-        free(f->buf);
-    }
-    f->buf = b;
-    f->cap = cap;
-    return true;
-}
 
 /* Append "&name=value", the value URL-escaped. */
 static void form_add(struct form *f, const char *name, const char *value)
@@ -60,23 +41,8 @@ static void form_add(struct form *f, const char *name, const char *value)
     if (f->oom)
         return;
     char *esc = aksnet__auth_escape(value);
-    size_t n = esc ? strlen(name) + strlen(esc) + 2 : 0;
-    if (!esc || !form_reserve(f, n)) {
-        f->oom = true;
-    } else {
-        f->len += (size_t)snprintf(f->buf + f->len, f->cap - f->len, "%s%s=%s", f->len ? "&" : "", name, esc);
-    }
+    f->oom = !esc || aksnet__buf_addf(&f->buf, "%s%s=%s", f->buf.len ? "&" : "", name, esc) != AKSNET_OK;
     aksnet__secret_free(esc);
-}
-
-/* The form held a secret or an assertion. */
-static void form_free(struct form *f)
-{
-    if (f->buf) {
-        OPENSSL_cleanse(f->buf, f->cap);
-        free(f->buf);
-    }
-    memset(f, 0, sizeof(*f));
 }
 
 /* ---- the certificate assertion ------------------------------------------------------ */
@@ -196,6 +162,7 @@ aksnet_code aksnet__auth_entra_fetch(struct aksnet__auth *a, struct auth_token *
     snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token", a->endpoints.authority_host, a->tenant);
     double now = aksnet__auth_now(a);
     struct form f = {0};
+    aksnet__buf_init(&f.buf, 0, true);
     aksnet_code rc = build_form(a, url, now, &f, err);
     struct aksnet__http_request rq = {0};
     struct aksnet__http_response rs = {0};
@@ -203,13 +170,13 @@ aksnet_code aksnet__auth_entra_fetch(struct aksnet__auth *a, struct auth_token *
         rc = aksnet__http_request_init(&rq, "POST", url, err);
     if (rc == AKSNET_OK) {
         rq.sensitive_body = true;
-        rc = aksnet__http_request_set_body(&rq, f.buf, f.len, "application/x-www-form-urlencoded");
+        rc = aksnet__http_request_set_body(&rq, aksnet__buf_str(&f.buf), f.buf.len, "application/x-www-form-urlencoded");
         if (rc == AKSNET_OK)
             rc = aksnet__http_request_set_header(&rq, "Accept", "application/json");
         if (rc != AKSNET_OK)
             rc = aksnet_error_set(err, rc, "%s: cannot build the token request: %s", cred, aksnet_strerror(rc));
     }
-    form_free(&f);
+    aksnet__buf_free(&f.buf);
     if (rc == AKSNET_OK)
         rc = aksnet__auth_send(a, cred, "the token endpoint", &rq, &rs, err);
     if (rc == AKSNET_OK && rs.status == 200)

@@ -13,6 +13,7 @@
 #include <openssl/types.h>
 
 #include "auth.h"
+#include "buf.h"
 #include "jwt.h"
 #include "secret.h"
 #include "subprocess.h"

@@ -61,33 +61,17 @@ aksnet_code aksnet__auth_mi_set_imds(struct aksnet__auth *a, const char *authori
 /* ---- the link-local exception ---------------------------------------------------- */
 
 struct answer {
-    char *body;
-    size_t len;
+    struct aksnet__buf buf;
     bool too_big;
 };
 
-/* The answer holds a token: grown without realloc, capped so a rogue host cannot exhaust memory. */
+/* The answer holds a token: a secret buffer, capped so a rogue host cannot exhaust memory. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
     struct answer *b = ctx;
-    size_t add = size * nmemb;
-    if (add > IMDS_ANSWER_MAX - b->len) {
-        b->too_big = true;
-        return 0;
-    }
-    char *more = malloc(b->len + add + 1);
-    if (!more)
-        return 0;
-    if (b->body) {
-        memcpy(more, b->body, b->len);
-        OPENSSL_cleanse(b->body, b->len);
-        free(b->body);
-    }
-    memcpy(more + b->len, data, add);
-    b->body = more;
-    b->len += add;
-    b->body[b->len] = '\0';
-    return add;
+    aksnet_code rc = aksnet__buf_add(&b->buf, data, size * nmemb);
+    b->too_big = rc == AKSNET_EINVAL;
+    return rc == AKSNET_OK ? size * nmemb : 0;
 }
 
 /* Is url exactly http://169.254.169.254/...: no other host, port, user or scheme? */
@@ -122,6 +106,7 @@ static aksnet_code imds_link_local_get(const char *url, double connect_timeout, 
         return aksnet_error_set(err, AKSNET_ENOMEM, "cannot create a libcurl handle");
     }
     struct answer b = {0};
+    aksnet__buf_init(&b.buf, IMDS_ANSWER_MAX, true);
     char errbuf[CURL_ERROR_SIZE] = "";
     CURLcode cc = CURLE_FAILED_INIT;
     if (curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
@@ -147,15 +132,12 @@ static aksnet_code imds_link_local_get(const char *url, double connect_timeout, 
     curl_easy_cleanup(e);
     curl_slist_free_all(hdrs);
     if (rc != AKSNET_OK) {
-        if (b.body) {
-            OPENSSL_cleanse(b.body, b.len);
-            free(b.body);
-        }
+        aksnet__buf_free(&b.buf);
         return rc;
     }
-    rs->body = b.body;
-    rs->body_len = b.len;
-    return AKSNET_OK;
+    rs->body_len = b.buf.len;
+    rs->body = aksnet__buf_take(&b.buf);
+    return rs->body ? AKSNET_OK : aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
 }
 
 /* ---- fetching ---------------------------------------------------------------------- */

@@ -4,6 +4,7 @@
  * error="invalid_token"), never more.
  */
 #include "http.h"
+#include "json.h"
 #include "secret.h"
 
 #include <stdlib.h>
@@ -34,7 +35,7 @@ static bool token_refused(const struct aksnet__http_response *rs)
         return true;
     bool refused = false;
     cJSON *j = rs->body ? cJSON_ParseWithLength(rs->body, rs->body_len) : NULL;
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "error"), "code");
+    const cJSON *code = aksnet__json_at(j, "error.code");
     if (cJSON_IsString(code))
         refused = strcmp(code->valuestring, "ExpiredAuthenticationToken") == 0 ||
                   strcmp(code->valuestring, "InvalidAuthenticationToken") == 0;

@@ -1,5 +1,5 @@
 /*
- * http_curl.c - the transport at the end of the pipeline: libcurl, one easy
+ * transport_curl.c - the transport at the end of the pipeline: libcurl, one easy
  * handle per transport so its connection cache keeps a connection to each
  * host alive between requests.
  *
@@ -8,6 +8,7 @@
  * the Authorization header along), the loopback rule of
  * aksnet__http_check_url, and a cap on what a response may make us hold.
  */
+#include "buf.h"
 #include "http.h"
 
 #include <stdlib.h>
@@ -32,32 +33,19 @@ struct curl_transport {
 /* What the callbacks of one transfer fill. */
 struct transfer {
     struct aksnet__http_response *rs;
-    size_t max;
     bool too_big;
     bool oom;
-    char *body;
-    size_t len;
+    struct aksnet__buf body;   /* a secret buffer: token answers come through here too */
 };
 
 /* Grows the body, refusing (and so aborting the transfer) past the cap. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
     struct transfer *t = ctx;
-    size_t add = size * nmemb;
-    if (add > t->max - t->len) {
-        t->too_big = true;
-        return 0;
-    }
-    char *more = realloc(t->body, t->len + add + 1);
-    if (!more) {
-        t->oom = true;
-        return 0;
-    }
-    memcpy(more + t->len, data, add);
-    t->body = more;
-    t->len += add;
-    t->body[t->len] = '\0';
-    return add;
+    aksnet_code rc = aksnet__buf_add(&t->body, data, size * nmemb);
+    t->too_big = rc == AKSNET_EINVAL;
+    t->oom = rc == AKSNET_ENOMEM;
+    return rc == AKSNET_OK ? size * nmemb : 0;
 }
 
 static void trim(const char **s, size_t *n)
@@ -264,7 +252,8 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
     rc = build_headers(rq, &hdrs, err);
     if (rc != AKSNET_OK)
         return rc;
-    struct transfer t = {.rs = rs, .max = c->max_response_bytes};
+    struct transfer t = {.rs = rs};
+    aksnet__buf_init(&t.body, c->max_response_bytes, true);
     char errbuf[CURL_ERROR_SIZE] = "";
     curl_easy_reset(c->easy);
     CURLcode cc = CURLE_FAILED_INIT;
@@ -281,15 +270,13 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
     curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
     free_slist(hdrs);
     if (rc != AKSNET_OK) {
-        if (t.body) {
-            OPENSSL_cleanse(t.body, t.len);
-            free(t.body);
-        }
+        aksnet__buf_free(&t.body);
         aksnet__http_response_free(rs);
         return rc;
     }
-    rs->body = t.body;
-    rs->body_len = t.len;
+    rs->body_len = t.body.len;
+    rs->body = t.body.len ? aksnet__buf_take(&t.body) : NULL;
+    aksnet__buf_free(&t.body);
     return AKSNET_OK;
 }
 

@@ -108,8 +108,8 @@ static aksnet_code read_all(struct aksnet__provision_destroy *d, struct aksnet_e
         rc = look(d, AKSNET_STEP_GROUP, ids->group, AKSNET_API_RESOURCES, &d->group, err);
     if (rc != AKSNET_OK)
         return rc;
-    const char *principal = run->system_assigned ? aksnet__provision_path_str(d->cluster, "identity.principalId")
-                                                 : aksnet__provision_path_str(d->identity, "properties.principalId");
+    const char *principal = run->system_assigned ? aksnet__json_str(d->cluster, "identity.principalId")
+                                                 : aksnet__json_str(d->identity, "properties.principalId");
     static const aksnet_step roles[] = {AKSNET_STEP_ROLE_VNET, AKSNET_STEP_ROLE_ROUTE_TABLE};
     for (size_t i = 0; i < 2 && principal; i++) {
         aksnet_step step = roles[i];
@@ -157,7 +157,7 @@ static aksnet_code destroy_vnet(struct aksnet__provision_destroy *d, struct aksn
     struct aksnet__provision_run *run = d->run;
     if (d->vnet && !run->vnet_existing && aksnet__provision_created_by_aksnet(d->vnet))
         return remove_one(d, AKSNET_STEP_VNET, run->ids.vnet, AKSNET_API_NETWORK, err);
-    const char *associated = aksnet__provision_path_str(d->subnet, "properties.routeTable.id");
+    const char *associated = aksnet__json_str(d->subnet, "properties.routeTable.id");
     bool ours = d->route_table && aksnet__provision_created_by_aksnet(d->route_table) && aksnet__provision_same_id(associated, run->ids.route_table);
     if (!ours) {
         skipped(run, AKSNET_STEP_VNET,
@@ -197,7 +197,7 @@ static aksnet_code destroy_group(struct aksnet__provision_destroy *d, struct aks
     cJSON *list = NULL;
     aksnet_code rc = aksnet__arm_get(d->client, id, AKSNET_API_RESOURCES, &list, err);
     int left = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list, "value"));
-    const char *first = aksnet__provision_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list, "value"), 0), "id");
+    const char *first = aksnet__json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list, "value"), 0), "id");
     char status[PV_STATUS_MAX];
     aksnet__provision_format(status, sizeof(status), "aksnet made it, but it still holds %d resource%s (%.300s%s): left alone", left,
               left == 1 ? "" : "s", first ? first : "?", left > 1 ? ", ..." : "");

@@ -61,29 +61,6 @@ bool aksnet__provision_same_id(const char *a, const char *b)
     return a && b && strcasecmp(a, b) == 0;
 }
 
-const char *aksnet__provision_str(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-const char *aksnet__provision_path_str(const cJSON *obj, const char *path)
-{
-    char key[128];
-    const cJSON *at = obj;
-    while (at && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= sizeof(key))
-            return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        at = cJSON_GetObjectItemCaseSensitive(at, key);
-        path += n + (dot ? 1 : 0);
-    }
-    return cJSON_IsString(at) ? at->valuestring : NULL;
-}
-
 bool aksnet__provision_created_by_aksnet(const cJSON *resource)
 {
     const cJSON *tag = cJSON_GetObjectItem(cJSON_GetObjectItemCaseSensitive(resource, "tags"), AKSNET_TAG_CREATED_BY);

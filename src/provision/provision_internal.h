@@ -22,6 +22,7 @@
 
 #include "aksnet/provision.h"
 #include "arm.h"
+#include "json.h"
 #include "resources.h"
 #include "client_internal.h"
 
@@ -119,10 +120,6 @@ void aksnet__provision_format(char *out, size_t size, const char *fmt, ...)
 
 /* Case-insensitive string equality; NULL equals nothing. */
 bool aksnet__provision_same_id(const char *a, const char *b);
-/* A string member, or NULL. */
-const char *aksnet__provision_str(const cJSON *obj, const char *key);
-/* A string at a dotted path ("properties.principalId"), or NULL. */
-const char *aksnet__provision_path_str(const cJSON *obj, const char *path);
 /* Does the resource carry createdBy: aksnet? */
 bool aksnet__provision_created_by_aksnet(const cJSON *resource);
 

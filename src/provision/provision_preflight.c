@@ -32,7 +32,7 @@
 
 static const char *registration_state(const cJSON *provider)
 {
-    const char *s = aksnet__provision_str(provider, "registrationState");
+    const char *s = aksnet__json_str(provider, "registrationState");
     return s ? s : "unknown";
 }
 
@@ -153,8 +153,7 @@ static aksnet_code get_next_page(const struct aksnet__arm_client *client, const 
 /* The subnets (other than ours) the route table is associated with, as read; NULL when none. */
 static const cJSON *route_table_subnets(const struct aksnet__provision_run *run)
 {
-    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(run->route_table, "properties"),
-                                            "subnets");
+    return aksnet__json_at(run->route_table, "properties.subnets");
 }
 
 /* Is sid one of the subnets (other than ours) the route table serves? */
@@ -163,7 +162,7 @@ static bool served_by_route_table(const struct aksnet__provision_run *run, const
     const cJSON *s;
     cJSON_ArrayForEach(s, route_table_subnets(run))
     {
-        const char *id = aksnet__provision_str(s, "id");
+        const char *id = aksnet__json_str(s, "id");
         if (aksnet__provision_same_id(id, sid) && !aksnet__provision_same_id(id, run->ids.subnet))
             return true;
     }
@@ -177,14 +176,13 @@ static bool served_by_route_table(const struct aksnet__provision_run *run, const
 static const char *conflict_of(const struct aksnet__provision_run *run, const cJSON *cluster, bool *route_table, char *which,
                                size_t which_size)
 {
-    const char *other = aksnet__provision_str(cluster, "id");
+    const char *other = aksnet__json_str(cluster, "id");
     if (!other || aksnet__provision_same_id(other, run->ids.cluster))
         return NULL;
     const cJSON *pool;
-    cJSON_ArrayForEach(pool, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cluster, "properties"),
-                                                              "agentPoolProfiles"))
+    cJSON_ArrayForEach(pool, aksnet__json_at(cluster, "properties.agentPoolProfiles"))
     {
-        const char *sid = aksnet__provision_str(pool, "vnetSubnetID");
+        const char *sid = aksnet__json_str(pool, "vnetSubnetID");
         bool on_subnet = run->subnet && aksnet__provision_same_id(sid, run->ids.subnet);
         if (sid && (on_subnet || served_by_route_table(run, sid))) {
             *route_table = !on_subnet;
@@ -242,7 +240,7 @@ static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const
     }
     for (int pages = 0; rc == AKSNET_OK && page && pages < 1000; pages++) {
         rc = check_clusters_page(run, page, err);
-        const char *next = aksnet__provision_str(page, "nextLink");
+        const char *next = aksnet__json_str(page, "nextLink");
         cJSON *following = NULL;
         if (rc == AKSNET_OK && next && *next)
             rc = get_next_page(client, next, &following, err);
@@ -269,11 +267,10 @@ static aksnet_code check_service_range(const struct aksnet__provision_run *run, 
     if (!run->vnet || aksnet__cidr_parse(run->plan->cluster.service_cidr, &svc) != AKSNET_CIDR_OK)
         return AKSNET_OK;
     const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(run->vnet, "properties"),
-                                                           "subnets"))
+    cJSON_ArrayForEach(s, aksnet__json_at(run->vnet, "properties.subnets"))
     {
         const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-        const char *hit = overlaps(aksnet__provision_str(props, "addressPrefix"), &svc) ? aksnet__provision_str(props, "addressPrefix") : NULL;
+        const char *hit = overlaps(aksnet__json_str(props, "addressPrefix"), &svc) ? aksnet__json_str(props, "addressPrefix") : NULL;
         const cJSON *p;
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(props, "addressPrefixes"))
         {
@@ -285,7 +282,7 @@ static aksnet_code check_service_range(const struct aksnet__provision_run *run, 
                                     "the service range %s (cluster.serviceCidr) overlaps subnet %.100s (%s) of VNet "
                                     "%.200s; AKS would refuse it (ServiceCidrOverlapExistingSubnetsCidr): choose a "
                                     "range outside the VNet's subnets",
-                                    run->plan->cluster.service_cidr, aksnet__provision_str(s, "name") ? aksnet__provision_str(s, "name") : "?", hit,
+                                    run->plan->cluster.service_cidr, aksnet__json_str(s, "name") ? aksnet__json_str(s, "name") : "?", hit,
                                     run->ids.vnet);
     }
     return AKSNET_OK;
@@ -294,7 +291,7 @@ static aksnet_code check_service_range(const struct aksnet__provision_run *run, 
 /* The user's subnet associated with another route table: aksnet would replace that association. */
 static aksnet_code check_subnet_route_table(const struct aksnet__provision_run *run, struct aksnet_error *err)
 {
-    const char *have = aksnet__provision_path_str(run->subnet, "properties.routeTable.id");
+    const char *have = aksnet__json_str(run->subnet, "properties.routeTable.id");
     if (!run->vnet_existing || !have || !run->ids.route_table[0] || aksnet__provision_same_id(have, run->ids.route_table))
         return AKSNET_OK;
     const char *have_name = strrchr(have, '/'), *want_name = strrchr(run->ids.route_table, '/');
@@ -309,10 +306,10 @@ static aksnet_code check_subnet_route_table(const struct aksnet__provision_run *
 /* An NSG on the subnet: AKS never edits it, so it must let nodes and pods talk. */
 static void warn_nsg(struct aksnet__provision_run *run)
 {
-    const char *nsg = aksnet__provision_path_str(run->subnet, "properties.networkSecurityGroup.id");
+    const char *nsg = aksnet__json_str(run->subnet, "properties.networkSecurityGroup.id");
     if (!nsg)
         return;
-    const char *range = aksnet__provision_path_str(run->subnet, "properties.addressPrefix");
+    const char *range = aksnet__json_str(run->subnet, "properties.addressPrefix");
     char status[PV_STATUS_MAX];
     aksnet__provision_format(status, sizeof(status),
               "the subnet has network security group %.300s; AKS never edits a user's NSG: it must allow traffic "

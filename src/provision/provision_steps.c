@@ -71,7 +71,7 @@ static aksnet_code decide(struct aksnet__provision_run *run, struct aksnet__prov
      * while ARM was still at it.  Still running: wait for it (no PUT).
      * Failed or Canceled: send it again.
      */
-    const char *ps = aksnet__provision_path_str(st->existing, "properties.provisioningState");
+    const char *ps = aksnet__json_str(st->existing, "properties.provisioningState");
     bool failed = ps && (strcasecmp(ps, "Failed") == 0 || strcasecmp(ps, "Canceled") == 0);
     bool running = ps && !failed && strcasecmp(ps, "Succeeded") != 0;
     if (d.count == 0 && failed) {
@@ -165,7 +165,7 @@ static aksnet_code read_identity(struct aksnet__provision_run *run, const struct
     aksnet_code rc = read_existing(run, client, st, run->ids.identity, AKSNET_API_IDENTITY, err);
     if (rc != AKSNET_OK)
         return rc;
-    const char *principal = aksnet__provision_path_str(st->existing, "properties.principalId");
+    const char *principal = aksnet__json_str(st->existing, "properties.principalId");
     if (run->user_identity) {
         if (!st->existing)
             return aksnet_error_set(err, AKSNET_EPLAN, "the identity %.300s (identity.id) was not found",
@@ -189,10 +189,9 @@ static aksnet_code read_identity(struct aksnet__provision_run *run, const struct
 static const cJSON *subnet_in(const cJSON *vnet, const char *name)
 {
     const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vnet, "properties"),
-                                                           "subnets"))
+    cJSON_ArrayForEach(s, aksnet__json_at(vnet, "properties.subnets"))
     {
-        const char *n = aksnet__provision_str(s, "name");
+        const char *n = aksnet__json_str(s, "name");
         if (n && name && strcasecmp(n, name) == 0)
             return s;
     }
@@ -256,7 +255,7 @@ static aksnet_code read_cluster(struct aksnet__provision_run *run, const struct 
     aksnet_code rc = read_existing(run, client, st, run->ids.cluster, AKSNET_API_AKS, err);
     if (rc != AKSNET_OK)
         return rc;
-    const char *principal = aksnet__provision_path_str(st->existing, "identity.principalId");
+    const char *principal = aksnet__json_str(st->existing, "identity.principalId");
     if (run->system_assigned && principal)
         aksnet__provision_set_principal(run, principal);
     st->body = aksnet__resources_cluster_body(run->plan, &run->ids);
@@ -317,8 +316,8 @@ static aksnet_code find_role_elsewhere(struct aksnet__provision_run *run, const 
     const cJSON *it = NULL;
     cJSON_ArrayForEach(it, list)
     {
-        const char *id = aksnet__provision_path_str(it, "id"), *at = aksnet__provision_path_str(it, "properties.scope");
-        const char *role = aksnet__provision_path_str(it, "properties.roleDefinitionId");
+        const char *id = aksnet__json_str(it, "id"), *at = aksnet__json_str(it, "properties.scope");
+        const char *role = aksnet__json_str(it, "properties.roleDefinitionId");
         if (id && at && role && aksnet__provision_same_id(at, scope) &&
             strcasecmp(last_segment(role), last_segment(run->ids.role_definition)) == 0) {
             aksnet__provision_set_resource(run, st->id, id);
@@ -463,7 +462,7 @@ static aksnet_code write_identity(struct aksnet__provision_run *run, const struc
 {
     cJSON *out = NULL;
     aksnet_code rc = put(run, client, st->id, run->ids.identity, AKSNET_API_IDENTITY, st->body, &out, err);
-    const char *principal = aksnet__provision_path_str(out, "properties.principalId");
+    const char *principal = aksnet__json_str(out, "properties.principalId");
     if (rc == AKSNET_OK && !principal)
         rc = aksnet_error_set(err, AKSNET_EARM, "ARM answered the identity %.300s without a principalId",
                               run->ids.identity);
@@ -503,7 +502,7 @@ static aksnet_code write_cluster(struct aksnet__provision_run *run, const struct
     static const char *const retry[] = {"LinkedAuthorizationFailed", "CustomRouteTableMissingPermission", NULL};
     cJSON *out = NULL;
     aksnet_code rc = put_retrying(run, client, st->id, run->ids.cluster, AKSNET_API_AKS, st->body, retry, &out, err);
-    const char *principal = aksnet__provision_path_str(out, "identity.principalId");
+    const char *principal = aksnet__json_str(out, "identity.principalId");
     if (rc == AKSNET_OK && run->system_assigned) {
         if (!principal)
             rc = aksnet_error_set(err, AKSNET_EARM, "ARM answered the cluster %.300s without identity.principalId",

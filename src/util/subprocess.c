@@ -25,6 +25,7 @@
 
 #include <openssl/crypto.h>
 
+#include "buf.h"
 #include "secret.h"
 
 extern char **environ;
@@ -41,45 +42,12 @@ static double monotonic(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* What the child writes, as it arrives. */
+/* What the child writes, as it arrives: standard output whole (it may hold a token), the start of stderr. */
 struct capture {
-    char *out;
-    size_t len, cap;
+    struct aksnet__buf out;
     char errtext[STDERR_KEEP + 1];
     size_t errlen;
 };
-
-/* Grow without realloc (the output holds a token: the old block is wiped). */
-static bool out_append(struct capture *c, const char *data, size_t n)
-{
-    if (c->len + n + 1 > c->cap) {
-        size_t cap = (c->len + n + 1) * 2;
-        char *b = malloc(cap);
-        if (!b)
-            return false;
-        if (c->out) {
-            memcpy(b, c->out, c->len);
-            OPENSSL_cleanse(c->out, c->cap);
-            free(c->out);
-        }
-        c->out = b;
-        c->cap = cap;
-    }
-    memcpy(c->out + c->len, data, n);
-    c->len += n;
-    c->out[c->len] = '\0';
-    return true;
-}
-
-/* The output held a token: wiped whole (capacity, not length). */
-static void capture_free(struct capture *c)
-{
-    if (c->out) {
-        OPENSSL_cleanse(c->out, c->cap);
-        free(c->out);
-    }
-    c->out = NULL;
-}
 
 /* The first non-empty line the program wrote to standard error, cleaned for a message. */
 static void first_line(const struct capture *c, char *out, size_t len)
@@ -124,6 +92,7 @@ static aksnet_code pump(pid_t pid, int outfd, int errfd, double deadline, const 
 {
     struct pollfd fds[2] = {{outfd, POLLIN, 0}, {errfd, POLLIN, 0}};
     char buf[4096];
+    aksnet_code grown;
     while (fds[0].fd >= 0 || fds[1].fd >= 0) {
         double left = deadline - monotonic();
         if (left <= 0) {
@@ -146,10 +115,10 @@ static aksnet_code pump(pid_t pid, int outfd, int errfd, double deadline, const 
                 continue;
             if (n <= 0) {
                 fds[i].fd = -1;
-            } else if (i == 0 && (c->len + (size_t)n > OUTPUT_MAX || !out_append(c, buf, (size_t)n))) {
+            } else if (i == 0 && (grown = aksnet__buf_add(&c->out, buf, (size_t)n)) != AKSNET_OK) {
                 OPENSSL_cleanse(buf, sizeof(buf));
                 kill_and_reap(pid);
-                return aksnet_error_set(err, c->len + (size_t)n > OUTPUT_MAX ? AKSNET_EIO : AKSNET_ENOMEM,
+                return aksnet_error_set(err, grown == AKSNET_EINVAL ? AKSNET_EIO : AKSNET_ENOMEM,
                                         "`%s` wrote more than %d bytes, or memory ran out", name, OUTPUT_MAX);
             } else if (i == 1 && c->errlen < STDERR_KEEP) {
                 size_t keep = (size_t)n < STDERR_KEEP - c->errlen ? (size_t)n : STDERR_KEEP - c->errlen;
@@ -246,6 +215,7 @@ aksnet_code aksnet__subprocess_run(void *ctx, char *const argv[], double timeout
     fcntl(o[0], F_SETFL, O_NONBLOCK);
     fcntl(e[0], F_SETFL, O_NONBLOCK);
     struct capture c = {0};
+    aksnet__buf_init(&c.out, OUTPUT_MAX, true);
     aksnet_code rc = pump(pid, o[0], e[0], deadline, argv[0], timeout, &c, err);
     close(o[0]);
     close(e[0]);
@@ -256,7 +226,7 @@ aksnet_code aksnet__subprocess_run(void *ctx, char *const argv[], double timeout
                               timeout);
     }
     if (rc != AKSNET_OK) {
-        capture_free(&c);
+        aksnet__buf_free(&c.out);
         return rc;
     }
     *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : -1;
@@ -265,11 +235,8 @@ aksnet_code aksnet__subprocess_run(void *ctx, char *const argv[], double timeout
         first_line(&c, line, sizeof(line));
         aksnet_error_set(err, AKSNET_OK, "%s", line);
     }
-    if (!c.out && !out_append(&c, "", 0)) {
-        capture_free(&c);
+    if (!(*out = aksnet__buf_take(&c.out)))
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
-    }
-    *out = c.out;
     return AKSNET_OK;
 }
 
