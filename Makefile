@@ -1,7 +1,8 @@
 # aksnet - build, test, dry run.
 #
 #   make            build/libaksnet.a, build/aksnet
-#   make test       unit + CLI tests under ASan/UBSan, the threaded ones under TSan, valgrind, cppcheck
+#   make test       checksrc; unit and end-to-end tests under ASan/UBSan, the threaded ones under TSan;
+#                   valgrind; cppcheck; man pages and completion; an install into a temporary DESTDIR
 #   make fuzz       libFuzzer on plans and on the mock's requests (FUZZ_SECONDS each)
 #   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side
 #   make conformance  the Azure CLI and the Azure SDK for JavaScript against aksnet-mock
@@ -75,7 +76,8 @@ TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/bin/%,test_provision test_arm test_auth
 TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
 TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
 
-.PHONY: all deps test unit-tests tsan memcheck lint dry-run install clean fuzz bench conformance
+.PHONY: all deps test unit-tests tsan memcheck lint dry-run install install-test checksrc check-docs clean fuzz bench \
+        conformance
 .DEFAULT_GOAL := all
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -142,8 +144,12 @@ $(BUILD)/san/aksnet: $(SCLI_OBJ) $(BUILD)/san/libaksnet.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $(SCLI_OBJ) $(BUILD)/san/libaksnet.a $(PKG_LIBS) -lpthread -lm
 
-# The commit in `aksnet --version` follows HEAD.
-$(BUILD)/obj/src/util/version.o $(BUILD)/san/src/util/version.o: .FORCE
+# The commit in `aksnet --version` follows HEAD: version.o is rebuilt when
+# build/commit changes, and build/commit is rewritten only when HEAD moved.
+$(BUILD)/commit: .FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' >$@
+$(BUILD)/obj/src/util/version.o $(BUILD)/san/src/util/version.o $(BUILD)/tsan/src/util/version.o: $(BUILD)/commit
 .PHONY: .FORCE
 .FORCE:
 
@@ -195,7 +201,19 @@ lint: | deps
 	    src mocks tests/unit tests/e2e tests/support 2>&1
 	@echo "cppcheck: clean"
 
-test: all unit-tests tsan memcheck lint
+# The house style and the layering: line width, braces, comments, opening
+# comments, who includes whom (scripts/checksrc.py, with its self-test), and
+# files within a folder calling one way (scripts/callgraph.py).
+checksrc: | deps
+	@tests/checksrc/run.sh
+	@python3 scripts/checksrc.py
+	@python3 scripts/callgraph.py
+
+# Man pages render, every flag is documented and completed (scripts/check-docs.sh).
+check-docs: all
+	@scripts/check-docs.sh $(BUILD)
+
+test: all checksrc unit-tests tsan memcheck lint check-docs install-test
 	@echo "make test: all passed"
 
 # ---- fuzzing (clang's libFuzzer; not part of `make test`) ----------------------
@@ -272,13 +290,38 @@ dry-run: all
 
 # ---- install --------------------------------------------------------------------
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/aksnet
-	install -m 0755 $(BUILD)/aksnet $(DESTDIR)$(PREFIX)/bin/aksnet
-	install -m 0755 $(BUILD)/aksnet-mock $(DESTDIR)$(PREFIX)/bin/aksnet-mock
-	install -m 0644 $(BUILD)/libaksnet.a $(BUILD)/libarmmock.a $(DESTDIR)$(PREFIX)/lib/
+# Man pages from scdoc sources, and the pkg-config file with this prefix and version.
+VERSION = $(shell sed -n 's/^\#define AKSNET_VERSION "\(.*\)"/\1/p' include/aksnet/version.h)
+MAN_PAGES := $(BUILD)/man/aksnet.1 $(BUILD)/man/aksnet-mock.1
+
+$(BUILD)/man/%.1: docs/man/%.1.scd | deps
+	@mkdir -p $(@D)
+	@echo "  SCDOC   $@"
+	$(Q)scdoc <$< >$@
+
+$(BUILD)/libaksnet.pc: scripts/pkgconfig/libaksnet.pc.in include/aksnet/version.h
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# The tool and the mock program, the library with only its public headers,
+# pkg-config, man pages, bash and zsh completion.
+install: all $(MAN_PAGES) $(BUILD)/libaksnet.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/aksnet \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+	install -m 0755 $(BUILD)/aksnet $(BUILD)/aksnet-mock $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/libaksnet.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(BUILD)/libaksnet.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 0644 include/aksnet/*.h $(DESTDIR)$(PREFIX)/include/aksnet/
-	install -m 0644 mocks/armmock.h $(DESTDIR)$(PREFIX)/include/armmock.h
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 scripts/completion/aksnet.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/aksnet
+	install -m 0644 scripts/completion/aksnet-mock.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/aksnet-mock
+	install -m 0644 scripts/completion/_aksnet $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_aksnet
+
+# A temporary DESTDIR: a program built with pkg-config against the installed
+# headers runs a dry run; man pages, completion, --version (tests/install/run.sh).
+install-test: all
+	@tests/install/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -6,7 +6,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev
-libmicrohttpd-dev valgrind cppcheck curl openssl"
+libmicrohttpd-dev valgrind cppcheck curl openssl python3 scdoc man-db groff-base"
 
 # Extra groups a caller may ask for: `bench` adds the load tools, `fuzz` clang's libFuzzer,
 # `conformance` the Azure CLI and jq, `js` jq (Node.js comes from the machine or conformance-js.sh).

@@ -19,7 +19,7 @@
 
 /* A 404 is an answer here ("not there"), not a failure: GET before PUT depends on it. */
 aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                           cJSON **out, struct aksnet_error *err)
+                            cJSON **out, struct aksnet_error *err)
 {
     if (out)
         *out = NULL;
@@ -95,7 +95,7 @@ static aksnet_code list_page(const struct aksnet__arm_client *client, const char
 
 /* Role assignments at a scope, say: small collections, but ARM pages them all the same. */
 aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char *path, const char *api_version,
-                            const char *filter, cJSON **out, struct aksnet_error *err)
+                             const char *filter, cJSON **out, struct aksnet_error *err)
 {
     *out = NULL;
     char *url;
@@ -127,8 +127,8 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
 
 /* The deadline counts from here, so waiting out another operation's 409 uses it up too. */
 aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                           const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
-                           struct aksnet_error *err)
+                            const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
+                            struct aksnet_error *err)
 {
     if (out)
         *out = NULL;
@@ -158,7 +158,7 @@ aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char 
 
 /* 204 and 404 both mean there is nothing (left) to delete. */
 aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                              const struct aksnet__lro_options *lro, struct aksnet_error *err)
+                               const struct aksnet__lro_options *lro, struct aksnet_error *err)
 {
     char *url;
     aksnet_code rc = aksnet__arm_resource_url(client, id, api_version, &url, err);
@@ -169,7 +169,8 @@ aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const ch
     struct aksnet__http_response rs = {0};
     rc = aksnet__arm_send_write(&op, "DELETE", url, NULL, &rs, err);
     if (rc == AKSNET_OK && rs.status != 204 && rs.status != 404)
-        rc = aksnet__arm_ok_status(rs.status) ? aksnet__arm_follow(&op, url, false, &rs, NULL, err) : aksnet__arm_refused("DELETE", id, &rs, err);
+        rc = aksnet__arm_ok_status(rs.status) ? aksnet__arm_follow(&op, url, false, &rs, NULL, err)
+                                              : aksnet__arm_refused("DELETE", id, &rs, err);
     aksnet__http_response_free(&rs);
     free(url);
     return rc;
@@ -177,7 +178,7 @@ aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const ch
 
 /* Actions (provider registration) answer at once: no operation is followed. */
 aksnet_code aksnet__arm_post(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                            const cJSON *body, cJSON **out, struct aksnet_error *err)
+                             const cJSON *body, cJSON **out, struct aksnet_error *err)
 {
     if (out)
         *out = NULL;
@@ -217,7 +218,7 @@ static bool location_form(const char *url)
 
 /* The first poll goes out at once: the earlier run has already waited. */
 aksnet_code aksnet__arm_wait(const struct aksnet__arm_client *client, const char *operation_url,
-                            const struct aksnet__lro_options *lro, struct aksnet_error *err)
+                             const struct aksnet__lro_options *lro, struct aksnet_error *err)
 {
     aksnet_code rc = aksnet__arm_check_client(client, err);
     if (rc != AKSNET_OK)

@@ -56,7 +56,7 @@ struct aksnet__lro_options {
  * non-2xx is AKSNET_EARM with ARM's code, message, status and request id.
  */
 aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                           cJSON **out, struct aksnet_error *err);
+                            cJSON **out, struct aksnet_error *err);
 
 /** Pages aksnet__arm_list follows before it gives up (a loop of nextLinks). */
 #define AKSNET_ARM_LIST_PAGES 50
@@ -69,7 +69,7 @@ aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char 
  * empty array.  More than AKSNET_ARM_LIST_PAGES pages is AKSNET_EARM.
  */
 aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char *path, const char *api_version,
-                            const char *filter, cJSON **out, struct aksnet_error *err);
+                             const char *filter, cJSON **out, struct aksnet_error *err);
 
 /**
  * PUT body to id and follow the operation to its end.  *out (may be NULL)
@@ -79,8 +79,8 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
  * with the operation URL in the message.
  */
 aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                           const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
-                           struct aksnet_error *err);
+                            const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
+                            struct aksnet_error *err);
 
 /**
  * DELETE id and follow the operation; a 404/204 (already gone) is success.
@@ -89,14 +89,14 @@ aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char 
  * and tries again as aksnet__arm_put does.
  */
 aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                              const struct aksnet__lro_options *lro, struct aksnet_error *err);
+                               const struct aksnet__lro_options *lro, struct aksnet_error *err);
 
 /**
  * POST to id (an action such as .../register) and return the body (may be
  * NULL: *out is NULL for an empty body).  No operation is followed.
  */
 aksnet_code aksnet__arm_post(const struct aksnet__arm_client *client, const char *id, const char *api_version,
-                            const cJSON *body, cJSON **out, struct aksnet_error *err);
+                             const cJSON *body, cJSON **out, struct aksnet_error *err);
 
 /**
  * Resume waiting on an operation URL printed by an earlier run that timed
@@ -108,7 +108,7 @@ aksnet_code aksnet__arm_post(const struct aksnet__arm_client *client, const char
  * resumes too).  The first poll goes out at once.
  */
 aksnet_code aksnet__arm_wait(const struct aksnet__arm_client *client, const char *operation_url,
-                            const struct aksnet__lro_options *lro, struct aksnet_error *err);
+                             const struct aksnet__lro_options *lro, struct aksnet_error *err);
 
 /**
  * Fill err from an ARM error response: {"error":{"code","message","details"}}

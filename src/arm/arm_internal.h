@@ -50,11 +50,11 @@ void aksnet__arm_fill_arm_fields(struct aksnet_error *err, const cJSON *e);
 
 /* "ARM refused PUT <id>: <code>: <message>", the id shortened so ARM's words fit. */
 aksnet_code aksnet__arm_refused(const char *method, const char *what, const struct aksnet__http_response *rs,
-                           struct aksnet_error *err);
+                                struct aksnet_error *err);
 
 /* A 2xx whose body should be a resource but is not JSON. */
 aksnet_code aksnet__arm_not_json(const char *method, const char *what, const struct aksnet__http_response *rs,
-                            struct aksnet_error *err);
+                                 struct aksnet_error *err);
 
 bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs);
 
@@ -68,11 +68,11 @@ aksnet_code aksnet__arm_check_client(const struct aksnet__arm_client *client, st
  * changing what is asked.
  */
 aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, const char *id, const char *version,
-                                char **out, struct aksnet_error *err);
+                                     char **out, struct aksnet_error *err);
 
 /* One request through the client's pipeline; rs is freed first so it can be reused. */
 aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, const char *method, const char *url,
-                                const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err);
+                                     const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err);
 
 bool aksnet__arm_ok_status(long status);
 
@@ -98,11 +98,11 @@ struct aksnet__arm_op {
  * elsewhere.
  */
 aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *client, const char *url,
-                                       struct aksnet_error *err);
+                                            struct aksnet_error *err);
 
 /* Zero fields take the defaults of arm.h; the clock starts now. */
-void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_client *client, const struct aksnet__lro_options *lro,
-                    const char *method, const char *what);
+void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_client *client,
+                         const struct aksnet__lro_options *lro, const char *method, const char *what);
 
 /*
  * After the first answer (2xx): Azure-AsyncOperation, else Location, else
@@ -110,16 +110,16 @@ void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_cli
  * as it ended: the last poll of its state, the answer itself when nothing
  * ran, or a GET once an operation succeeded.
  */
-aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url, bool is_put, const struct aksnet__http_response *rs,
-                          cJSON **final, struct aksnet_error *err);
+aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url, bool is_put,
+                               const struct aksnet__http_response *rs, cJSON **final, struct aksnet_error *err);
 
 /*
  * Send a write; while ARM answers 409 AnotherOperationInProgress, wait for
  * the resource to settle (409's Retry-After, else the poll interval, first)
  * and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
  */
-aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url, const cJSON *body,
-                              struct aksnet__http_response *rs, struct aksnet_error *err);
+aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url,
+                                   const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /*
  * The Azure-AsyncOperation form: GET the status resource until its status

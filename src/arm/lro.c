@@ -46,7 +46,7 @@ static bool origin_of(const char *url, char *out, size_t size)
  * elsewhere.
  */
 aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *client, const char *url,
-                                       struct aksnet_error *err)
+                                            struct aksnet_error *err)
 {
     aksnet_code rc = aksnet__http_check_url(url, err);
     if (rc != AKSNET_OK)
@@ -62,8 +62,8 @@ aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *cli
 
 
 /* Zero fields take the defaults of arm.h; the clock starts now. */
-void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_client *client, const struct aksnet__lro_options *lro,
-                    const char *method, const char *what)
+void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_client *client,
+                         const struct aksnet__lro_options *lro, const char *method, const char *what)
 {
     memset(op, 0, sizeof(*op));
     op->client = client;
@@ -88,7 +88,7 @@ static double poll_wait(const struct aksnet__arm_op *op, const struct aksnet__ht
 {
     double s;
     if (!rs || !aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"),
-                                              op->clock->now(op->clock->ctx), &s))
+                                               op->clock->now(op->clock->ctx), &s))
         s = op->default_poll;
     return s < op->min_poll ? op->min_poll : s;
 }
@@ -127,18 +127,19 @@ static aksnet_code op_failed(const struct aksnet__arm_op *op, const char *state,
     aksnet_error_clear(err);
     err->code = AKSNET_EARM;
     err->http_status = (int)rs->status;
-    aksnet__arm_copy_text(err->request_id, sizeof(err->request_id), aksnet__http_response_header(rs, "x-ms-request-id"));
+    aksnet__arm_copy_text(err->request_id, sizeof(err->request_id),
+                          aksnet__http_response_header(rs, "x-ms-request-id"));
     if (error_obj)
         aksnet__arm_fill_arm_fields(err, error_obj);
     aksnet__arm_set_message(err, "%s %.200s: the operation ended %s: %s%s%s", op->method ? op->method : "operation",
-                op->what, state, err->arm_code[0] ? err->arm_code : "no error code",
-                err->arm_message[0] ? ": " : "", err->arm_message);
+                            op->what, state, err->arm_code[0] ? err->arm_code : "no error code",
+                            err->arm_message[0] ? ": " : "", err->arm_message);
     return AKSNET_EARM;
 }
 
 /* GET url; a non-2xx is refused, except a 404 when gone_ok (then *gone). */
-static aksnet_code poll_once(const struct aksnet__arm_op *op, const char *url, bool gone_ok, struct aksnet__http_response *rs,
-                             bool *gone, struct aksnet_error *err)
+static aksnet_code poll_once(const struct aksnet__arm_op *op, const char *url, bool gone_ok,
+                             struct aksnet__http_response *rs, bool *gone, struct aksnet_error *err)
 {
     *gone = false;
     aksnet_code rc = aksnet__arm_send_request(op->client, "GET", url, NULL, rs, err);
@@ -156,7 +157,8 @@ static aksnet_code poll_once(const struct aksnet__arm_op *op, const char *url, b
  * is terminal.  A URL whose body has no status but a provisioningState (a
  * resource URL given to aksnet__arm_wait) is followed by that state.
  */
-aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *url, double wait, struct aksnet_error *err)
+aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *url, double wait,
+                                   struct aksnet_error *err)
 {
     aksnet_code rc = aksnet__arm_check_operation_url(op->client, url, err);
     if (rc != AKSNET_OK)
@@ -211,7 +213,8 @@ static bool take_location(const struct aksnet__http_response *rs, char **url)
  * The Location form: 202 while running, 200/201/204 (any 2xx) when done,
  * an error status when the operation failed (with ARM's envelope).
  */
-aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const char *first_url, double wait, struct aksnet_error *err)
+aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const char *first_url, double wait,
+                                      struct aksnet_error *err)
 {
     char *url = strdup(first_url);
     if (!url)
@@ -281,8 +284,8 @@ static bool settled(const struct aksnet__arm_op *op, enum settle until, const ch
  * GET first); a resource with no provisioningState has nothing to wait for.
  * With final, the resource as it ended is handed over.
  */
-static aksnet_code poll_state(const struct aksnet__arm_op *op, const char *url, enum settle until, cJSON *body, double wait,
-                              cJSON **final, struct aksnet_error *err)
+static aksnet_code poll_state(const struct aksnet__arm_op *op, const char *url, enum settle until, cJSON *body,
+                              double wait, cJSON **final, struct aksnet_error *err)
 {
     struct aksnet__http_response rs = {0};
     aksnet_code rc = AKSNET_OK;
@@ -331,7 +334,8 @@ static aksnet_code poll_state(const struct aksnet__arm_op *op, const char *url, 
  * so not reported, unless it still shows itself settling (then it is
  * followed by its state).
  */
-static aksnet_code fetch_final(const struct aksnet__arm_op *op, const char *url, cJSON **final, struct aksnet_error *err)
+static aksnet_code fetch_final(const struct aksnet__arm_op *op, const char *url, cJSON **final,
+                               struct aksnet_error *err)
 {
     struct aksnet__http_response rs = {0};
     bool gone;
@@ -351,8 +355,8 @@ static aksnet_code fetch_final(const struct aksnet__arm_op *op, const char *url,
  * as it ended: the last poll of its state, the answer itself when nothing
  * ran, or a GET once an operation succeeded.
  */
-aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url, bool is_put, const struct aksnet__http_response *rs,
-                          cJSON **final, struct aksnet_error *err)
+aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url, bool is_put,
+                               const struct aksnet__http_response *rs, cJSON **final, struct aksnet_error *err)
 {
     const char *async = aksnet__http_response_header(rs, "Azure-AsyncOperation");
     const char *location = aksnet__http_response_header(rs, "Location");
@@ -376,8 +380,8 @@ aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url,
  * the resource to settle (409's Retry-After, else the poll interval, first)
  * and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
  */
-aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url, const cJSON *body,
-                              struct aksnet__http_response *rs, struct aksnet_error *err)
+aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url,
+                                   const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     for (int attempt = 0;; attempt++) {
         aksnet_code rc = aksnet__arm_send_request(op->client, method, url, body, rs, err);

@@ -200,7 +200,8 @@ static void fill_from_response(const struct aksnet__http_response *rs, struct ak
     aksnet_error_clear(err);
     err->code = AKSNET_EARM;
     err->http_status = (int)rs->status;
-    aksnet__arm_copy_text(err->request_id, sizeof(err->request_id), aksnet__http_response_header(rs, "x-ms-request-id"));
+    aksnet__arm_copy_text(err->request_id, sizeof(err->request_id),
+                          aksnet__http_response_header(rs, "x-ms-request-id"));
     cJSON *body = aksnet__arm_parse_body(rs);
     const cJSON *e = aksnet__arm_envelope(body);
     if (e)
@@ -222,7 +223,7 @@ aksnet_code aksnet__arm_error_from_response(const struct aksnet__http_response *
 
 /* "ARM refused PUT <id>: <code>: <message>", the id shortened so ARM's words fit. */
 aksnet_code aksnet__arm_refused(const char *method, const char *what, const struct aksnet__http_response *rs,
-                           struct aksnet_error *err)
+                                struct aksnet_error *err)
 {
     if (!err)
         return AKSNET_EARM;
@@ -235,12 +236,13 @@ aksnet_code aksnet__arm_refused(const char *method, const char *what, const stru
 
 /* A 2xx whose body should be a resource but is not JSON. */
 aksnet_code aksnet__arm_not_json(const char *method, const char *what, const struct aksnet__http_response *rs,
-                            struct aksnet_error *err)
+                                 struct aksnet_error *err)
 {
     if (!err)
         return AKSNET_EARM;
     fill_from_response(rs, err);
-    aksnet__arm_set_message(err, "ARM answered %s %.200s with HTTP %ld and a body that is not JSON", method, what, rs->status);
+    aksnet__arm_set_message(err, "ARM answered %s %.200s with HTTP %ld and a body that is not JSON", method, what,
+                            rs->status);
     return AKSNET_EARM;
 }
 
@@ -291,7 +293,7 @@ static bool path_char(unsigned char c)
  * changing what is asked.
  */
 aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, const char *id, const char *version,
-                                char **out, struct aksnet_error *err)
+                                     char **out, struct aksnet_error *err)
 {
     *out = NULL;
     aksnet_code rc = aksnet__arm_check_client(client, err);
@@ -326,7 +328,7 @@ aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, co
 
 /* One request through the client's pipeline; rs is freed first so it can be reused. */
 aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, const char *method, const char *url,
-                                const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
+                                     const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     aksnet__http_response_free(rs);
     aksnet_code rc = aksnet__arm_check_client(client, err);

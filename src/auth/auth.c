@@ -111,7 +111,7 @@ static aksnet_code setup_certificate(struct aksnet__auth *a, const struct aksnet
                                                    "PS256, not '%.16s'",
                                 alg);
     return aksnet__auth_entra_load_certificate(a, path, env(o, "AZURE_CLIENT_CERTIFICATE_PASSWORD"),
-                                              alg ? alg : "RS256", err);
+                                               alg ? alg : "RS256", err);
 }
 
 /* The federated token is re-read at every fetch; it is checked once now for a clear early error. */
@@ -170,7 +170,8 @@ static aksnet_code choose(struct aksnet__auth *a, const struct aksnet__auth_opti
                                 "managed identity: IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not (the Azure "
                                 "Arc form of managed identity is not supported)");
     } else if (id_header && !id_endpoint) {
-        return aksnet_error_set(err, AKSNET_EAUTH, "managed identity: IDENTITY_HEADER is set but IDENTITY_ENDPOINT is not");
+        return aksnet_error_set(err, AKSNET_EAUTH,
+                                "managed identity: IDENTITY_HEADER is set but IDENTITY_ENDPOINT is not");
     } else {
         a->kind = AKSNET_CREDENTIAL_MANAGED_IDENTITY;
         a->fallback = !id_endpoint && !env(o, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
@@ -194,7 +195,7 @@ static aksnet_code choose(struct aksnet__auth *a, const struct aksnet__auth_opti
 
 /* Everything that can be checked without the network is checked here, so a bad setup fails before any work. */
 aksnet_code aksnet__auth_new(const struct aksnet__auth_options *options, struct aksnet__auth **out,
-                            struct aksnet_error *err)
+                             struct aksnet_error *err)
 {
     *out = NULL;
     if (!options || !options->endpoints || !options->pipeline)
@@ -353,7 +354,7 @@ static aksnet_code give(const struct aksnet__auth *a, char **token, double *expi
  * ARM has just refused it.
  */
 aksnet_code aksnet__auth_get_token(struct aksnet__auth *auth, bool force_refresh, char **token, double *expires_on,
-                                  struct aksnet_error *err)
+                                   struct aksnet_error *err)
 {
     *token = NULL;
     if (!auth)

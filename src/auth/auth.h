@@ -95,7 +95,7 @@ struct aksnet__auth;
  * contexts must outlive the chain.
  */
 aksnet_code aksnet__auth_new(const struct aksnet__auth_options *options, struct aksnet__auth **out,
-                            struct aksnet_error *err);
+                             struct aksnet_error *err);
 
 /**
  * Which credential the chain uses.  For the "nothing set" chain:
@@ -122,8 +122,8 @@ const char *aksnet__auth_client(const struct aksnet__auth *auth);
  * Entra ID's error (AADSTS code and description), never a secret.  Calls
  * from several threads are serialised (one fetch at a time).
  */
-aksnet_code aksnet__auth_get_token(struct aksnet__auth *auth, bool force_refresh, char **token,
-                                  double *expires_on, struct aksnet_error *err);
+aksnet_code aksnet__auth_get_token(struct aksnet__auth *auth, bool force_refresh, char **token, double *expires_on,
+                                   struct aksnet_error *err);
 
 /** Adapter for struct aksnet__bearer_options: ctx is the struct aksnet__auth. */
 aksnet_code aksnet__auth_bearer(void *ctx, bool force_refresh, char **token, struct aksnet_error *err);

@@ -98,8 +98,8 @@ static void quote_line(char *out, size_t len, const char *text)
  * is an authentication failure for the user: exit code 3, with the reason.
  */
 aksnet_code aksnet__auth_send(const struct aksnet__auth *a, const char *cred, const char *what,
-                             struct aksnet__http_request *rq, struct aksnet__http_response *rs,
-                             struct aksnet_error *err)
+                              struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                              struct aksnet_error *err)
 {
     struct aksnet_error why;
     aksnet_error_clear(&why);
@@ -143,7 +143,7 @@ bool aksnet__auth_token_ok(const char *token)
 
 /* A token already expired, or said to live for weeks, means a confused server or clock: say so now. */
 aksnet_code aksnet__auth_check_expiry(const char *cred, const char *source, double expires_on, double now,
-                                     struct aksnet_error *err)
+                                      struct aksnet_error *err)
 {
     if (expires_on <= now)
         return aksnet_error_set(err, AKSNET_EAUTH, "%s: %s gave a token that has already expired", cred, source);
@@ -159,7 +159,7 @@ aksnet_code aksnet__auth_check_expiry(const char *cred, const char *source, doub
  * relative, so a skewed clock on either side does not matter.
  */
 aksnet_code aksnet__auth_parse_token(const char *cred, const char *source, const struct aksnet__http_response *rs,
-                                    double now, struct auth_token *tok, struct aksnet_error *err)
+                                     double now, struct auth_token *tok, struct aksnet_error *err)
 {
     memset(tok, 0, sizeof(*tok));
     cJSON *json = rs->body ? cJSON_ParseWithLength(rs->body, rs->body_len) : NULL;
@@ -204,7 +204,7 @@ aksnet_code aksnet__auth_parse_token(const char *cred, const char *source, const
  * error_codes supplies it, so the user can always look the code up.
  */
 aksnet_code aksnet__auth_refused(const char *cred, const char *source, const struct aksnet__http_response *rs,
-                                struct aksnet_error *err)
+                                 struct aksnet_error *err)
 {
     cJSON *json = rs->body ? cJSON_ParseWithLength(rs->body, rs->body_len) : NULL;
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(json, "error");

@@ -48,14 +48,13 @@ static void form_add(struct form *f, const char *name, const char *value)
 /* ---- the certificate assertion ------------------------------------------------------ */
 
 aksnet_code aksnet__auth_entra_load_certificate(struct aksnet__auth *a, const char *path, const char *password,
-                                               const char *alg_name, struct aksnet_error *err)
+                                                const char *alg_name, struct aksnet_error *err)
 {
     char *pem = NULL;
     size_t len = 0;
     struct aksnet_error why;
     aksnet_error_clear(&why);
-    aksnet_code rc = aksnet__secret_read_file(path, "AZURE_CLIENT_CERTIFICATE_PATH", CERT_FILE_MAX, &pem, &len,
-                                                  &why);
+    aksnet_code rc = aksnet__secret_read_file(path, "AZURE_CLIENT_CERTIFICATE_PATH", CERT_FILE_MAX, &pem, &len, &why);
     if (rc != AKSNET_OK)
         return aksnet_error_set(err, rc, "client certificate: %s", why.message);
     X509 *cert = NULL;
@@ -113,8 +112,8 @@ static aksnet_code read_federated(const struct aksnet__auth *a, char **out, stru
     size_t len = 0;
     struct aksnet_error why;
     aksnet_error_clear(&why);
-    aksnet_code rc = aksnet__secret_read_file(a->federated_file, "AZURE_FEDERATED_TOKEN_FILE",
-                                                  FEDERATED_FILE_MAX, out, &len, &why);
+    aksnet_code rc =
+        aksnet__secret_read_file(a->federated_file, "AZURE_FEDERATED_TOKEN_FILE", FEDERATED_FILE_MAX, out, &len, &why);
     if (rc != AKSNET_OK)
         return aksnet_error_set(err, rc, "workload identity: %s", why.message);
     while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r' || (*out)[len - 1] == ' ' ||
@@ -170,7 +169,8 @@ aksnet_code aksnet__auth_entra_fetch(struct aksnet__auth *a, struct auth_token *
         rc = aksnet__http_request_init(&rq, "POST", url, err);
     if (rc == AKSNET_OK) {
         rq.sensitive_body = true;
-        rc = aksnet__http_request_set_body(&rq, aksnet__buf_str(&f.buf), f.buf.len, "application/x-www-form-urlencoded");
+        rc =
+            aksnet__http_request_set_body(&rq, aksnet__buf_str(&f.buf), f.buf.len, "application/x-www-form-urlencoded");
         if (rc == AKSNET_OK)
             rc = aksnet__http_request_set_header(&rq, "Accept", "application/json");
         if (rc != AKSNET_OK)

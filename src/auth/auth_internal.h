@@ -72,8 +72,8 @@ double aksnet__auth_now(const struct aksnet__auth *a);
  * AKSNET_EAUTH "<cred>: cannot reach <what>: ..." (ENOMEM stays ENOMEM).
  */
 aksnet_code aksnet__auth_send(const struct aksnet__auth *a, const char *cred, const char *what,
-                             struct aksnet__http_request *rq, struct aksnet__http_response *rs,
-                             struct aksnet_error *err);
+                              struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                              struct aksnet_error *err);
 
 /*
  * Read a token answer: {"access_token", "expires_in"} (number or string),
@@ -81,7 +81,7 @@ aksnet_code aksnet__auth_send(const struct aksnet__auth *a, const char *cred, co
  * no expires_in.  AKSNET_EAUTH "<cred>: <source> ..." for anything else.
  */
 aksnet_code aksnet__auth_parse_token(const char *cred, const char *source, const struct aksnet__http_response *rs,
-                                    double now, struct auth_token *tok, struct aksnet_error *err);
+                                     double now, struct auth_token *tok, struct aksnet_error *err);
 
 /*
  * A refusal as AKSNET_EAUTH: "<cred>: <source> refused the token request
@@ -89,11 +89,11 @@ aksnet_code aksnet__auth_parse_token(const char *cred, const char *source, const
  * err->http_status, arm_code (error) and arm_message (the description's line).
  */
 aksnet_code aksnet__auth_refused(const char *cred, const char *source, const struct aksnet__http_response *rs,
-                                struct aksnet_error *err);
+                                 struct aksnet_error *err);
 
 /* An expiry told as seconds since the epoch: in the future and not absurdly far. */
 aksnet_code aksnet__auth_check_expiry(const char *cred, const char *source, double expires_on, double now,
-                                     struct aksnet_error *err);
+                                      struct aksnet_error *err);
 
 /* Does the access token look like one (printable ASCII without spaces, not empty, not huge)? */
 bool aksnet__auth_token_ok(const char *token);
@@ -111,10 +111,10 @@ aksnet_code aksnet__auth_cli_fetch(struct aksnet__auth *a, struct auth_token *to
 
 /* Load AZURE_CLIENT_CERTIFICATE_PATH into a (key, thumbprint) for the certificate credential. */
 aksnet_code aksnet__auth_entra_load_certificate(struct aksnet__auth *a, const char *path, const char *password,
-                                               const char *alg_name, struct aksnet_error *err);
+                                                const char *alg_name, struct aksnet_error *err);
 
 /* Set a->imds (and imds_link_local) from an override, or the well-known address when NULL. */
 aksnet_code aksnet__auth_mi_set_imds(struct aksnet__auth *a, const char *authority, const char *what,
-                                    struct aksnet_error *err);
+                                     struct aksnet_error *err);
 
 #endif

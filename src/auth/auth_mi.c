@@ -41,7 +41,7 @@
  * but the well-known address must pass the pipeline's URL rule.
  */
 aksnet_code aksnet__auth_mi_set_imds(struct aksnet__auth *a, const char *authority, const char *what,
-                                    struct aksnet_error *err)
+                                     struct aksnet_error *err)
 {
     if (!authority)
         authority = IMDS_LINK_LOCAL;

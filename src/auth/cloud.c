@@ -41,8 +41,7 @@ static aksnet_code take_url(char *dst, size_t len, const char *url, const char *
 }
 
 aksnet_code aksnet__cloud_endpoints(const char *cloud_name, const char *arm_override, const char *authority_flag,
-                                   const char *authority_env, struct aksnet__endpoints *out,
-                                   struct aksnet_error *err)
+                                    const char *authority_env, struct aksnet__endpoints *out, struct aksnet_error *err)
 {
     const struct aksnet__cloud *c = aksnet__cloud_find(cloud_name ? cloud_name : "AzureCloud");
     if (!c)

@@ -40,8 +40,7 @@ struct aksnet__endpoints {
  * aksnet__http_check_url (https, or http to loopback only).
  */
 aksnet_code aksnet__cloud_endpoints(const char *cloud_name, const char *arm_override, const char *authority_flag,
-                                   const char *authority_env, struct aksnet__endpoints *out,
-                                   struct aksnet_error *err);
+                                    const char *authority_env, struct aksnet__endpoints *out, struct aksnet_error *err);
 
 #ifdef __cplusplus
 }

@@ -39,7 +39,9 @@ int cmd_validate(const struct cli_args *args, FILE *out, FILE *err)
         fprintf(err, "aksnet: %s\n", aksnet_strerror(AKSNET_ENOMEM));
         exit_code = EXIT_PLAN;
     } else {
-        const char *source = !args->plan_file ? "flags" : strcmp(args->plan_file, "-") == 0 ? "<stdin>" : args->plan_file;
+        const char *source = !args->plan_file                    ? "flags"
+                             : strcmp(args->plan_file, "-") == 0 ? "<stdin>"
+                                                                 : args->plan_file;
         exit_code = output_findings(&findings, source, args->output, out, err);
     }
     aksnet_plan_free(plan);

@@ -64,12 +64,12 @@ struct aksnet__http_response {
 };
 
 aksnet_code aksnet__http_request_init(struct aksnet__http_request *rq, const char *method, const char *url,
-                                     struct aksnet_error *err);
+                                      struct aksnet_error *err);
 /** Set a header, replacing one of the same name (case-insensitive).  AKSNET_EINVAL for a name or value with CR/LF. */
 aksnet_code aksnet__http_request_set_header(struct aksnet__http_request *rq, const char *name, const char *value);
 /** Copy body in and set Content-Type. */
 aksnet_code aksnet__http_request_set_body(struct aksnet__http_request *rq, const char *body, size_t len,
-                                         const char *content_type);
+                                          const char *content_type);
 const char *aksnet__http_request_header(const struct aksnet__http_request *rq, const char *name);
 /** False when s is NULL or holds CR or LF (a header value that would smuggle in another header). */
 bool aksnet__http_header_text_ok(const char *s);
@@ -126,8 +126,8 @@ struct aksnet__curl_options {
  * (refused, reset, timed out, TLS) is AKSNET_ETRANSPORT.  A transport is
  * one libcurl handle: one request at a time, so use one per thread.
  */
-aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options,
-                                      struct aksnet__http_transport *out, struct aksnet_error *err);
+aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
+                                       struct aksnet_error *err);
 void aksnet__curl_transport_free(struct aksnet__http_transport *transport);
 
 /**
@@ -142,9 +142,8 @@ aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err);
 struct aksnet__http_policy;
 
 /** One step: do its part, call aksnet__http_policy_next, look at the response. */
-typedef aksnet_code (*aksnet__http_policy_fn)(const struct aksnet__http_policy *self,
-                                             struct aksnet__http_request *rq, struct aksnet__http_response *rs,
-                                             struct aksnet_error *err);
+typedef aksnet_code (*aksnet__http_policy_fn)(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                              struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /** A policy in a chain; the last one's next is NULL and it hands over to transport. */
 struct aksnet__http_policy {
@@ -156,7 +155,7 @@ struct aksnet__http_policy {
 
 /** Pass rq on to the next policy, or to the transport at the end of the chain. */
 aksnet_code aksnet__http_policy_next(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                    struct aksnet__http_response *rs, struct aksnet_error *err);
+                                     struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /**
  * Options of the request-id policy: User-Agent (options' one, else
@@ -169,7 +168,7 @@ struct aksnet__request_id_options {
     const char *user_agent;                   /**< "aksnet/<version>" */
 };
 aksnet_code aksnet__policy_request_id(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                     struct aksnet__http_response *rs, struct aksnet_error *err);
+                                      struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /** Options of the retry policy (Azure SDK defaults in aksnet__retry_defaults). */
 struct aksnet__retry_options {
@@ -199,7 +198,7 @@ void aksnet__retry_defaults(struct aksnet__retry_options *options);
  * ctx may be NULL (defaults).
  */
 aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                struct aksnet__http_response *rs, struct aksnet_error *err);
+                                 struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /**
  * The delay before retry number attempt (1-based): Retry-After when the
@@ -207,7 +206,7 @@ aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct 
  * random factor in [0,1) (full jitter).  Exposed for tests.
  */
 double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
-                          const struct aksnet__http_response *rs, double now);
+                           const struct aksnet__http_response *rs, double now);
 
 /**
  * Parse a Retry-After value (delta-seconds or an IMF-fixdate), relative to
@@ -234,7 +233,7 @@ struct aksnet__bearer_options {
  * never more than once per call.
  */
 aksnet_code aksnet__policy_bearer(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                 struct aksnet__http_response *rs, struct aksnet_error *err);
+                                  struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /** Options of the logging policy (--verbose). */
 struct aksnet__log_options {
@@ -254,7 +253,7 @@ struct aksnet__log_options {
  * x-identity-header.
  */
 aksnet_code aksnet__policy_log(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                              struct aksnet__http_response *rs, struct aksnet_error *err);
+                               struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /**
  * Mask secrets in a copy of a body for logs; caller frees; NULL only when

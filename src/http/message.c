@@ -57,7 +57,7 @@ static const char *headers_find(const struct aksnet__http_header *h, size_t n, c
 
 /* The method is a short token; anything else is a caller's mistake, refused early. */
 aksnet_code aksnet__http_request_init(struct aksnet__http_request *rq, const char *method, const char *url,
-                                     struct aksnet_error *err)
+                                      struct aksnet_error *err)
 {
     memset(rq, 0, sizeof(*rq));
     size_t n = method ? strlen(method) : 0;
@@ -78,7 +78,8 @@ aksnet_code aksnet__http_request_init(struct aksnet__http_request *rq, const cha
 /* Replace in place, so a header keeps its position and appears once. */
 aksnet_code aksnet__http_request_set_header(struct aksnet__http_request *rq, const char *name, const char *value)
 {
-    if (!name || !*name || !aksnet__http_header_text_ok(name) || strchr(name, ':') || !aksnet__http_header_text_ok(value))
+    if (!name || !*name || !aksnet__http_header_text_ok(name) || strchr(name, ':') ||
+        !aksnet__http_header_text_ok(value))
         return AKSNET_EINVAL;
     for (size_t i = 0; i < rq->header_count; i++) {
         if (strcasecmp(rq->headers[i].name, name) == 0) {
@@ -95,7 +96,7 @@ aksnet_code aksnet__http_request_set_header(struct aksnet__http_request *rq, con
 
 /* A NUL-terminated copy, so the body can be logged and parsed as a string. */
 aksnet_code aksnet__http_request_set_body(struct aksnet__http_request *rq, const char *body, size_t len,
-                                         const char *content_type)
+                                          const char *content_type)
 {
     if (!body && len)
         return AKSNET_EINVAL;

@@ -6,7 +6,7 @@
 
 /* The end of a chain is its transport; a chain with neither is a programming error. */
 aksnet_code aksnet__http_policy_next(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                    struct aksnet__http_response *rs, struct aksnet_error *err)
+                                     struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     if (self && self->next)
         return self->next->process(self->next, rq, rs, err);

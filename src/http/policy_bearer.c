@@ -77,7 +77,7 @@ static aksnet_code attach_token(const struct aksnet__bearer_options *o, bool for
  * per call, so a token the server keeps refusing cannot loop.
  */
 aksnet_code aksnet__policy_bearer(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                 struct aksnet__http_response *rs, struct aksnet_error *err)
+                                  struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     const struct aksnet__bearer_options *o = self->ctx;
     if (!o || !o->get_token)

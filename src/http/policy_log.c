@@ -40,7 +40,7 @@ static void log_body(FILE *out, char dir, const char *body, size_t len)
  * wire, one try at a time, with every secret masked.
  */
 aksnet_code aksnet__policy_log(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                              struct aksnet__http_response *rs, struct aksnet_error *err)
+                               struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     const struct aksnet__log_options *o = self->ctx;
     if (!o || !o->out)

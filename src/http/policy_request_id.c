@@ -13,7 +13,7 @@
  * request carries the same x-ms-client-request-id, so ARM's logs tie them.
  */
 aksnet_code aksnet__policy_request_id(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                     struct aksnet__http_response *rs, struct aksnet_error *err)
+                                      struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     const struct aksnet__request_id_options *o = self->ctx;
     const char *ua = o && o->user_agent ? o->user_agent : NULL;

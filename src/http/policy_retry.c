@@ -73,7 +73,7 @@ bool aksnet__http_parse_retry_after(const char *value, double now, double *secon
  * exponential backoff with full jitter.
  */
 double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
-                          const struct aksnet__http_response *rs, double now)
+                           const struct aksnet__http_response *rs, double now)
 {
     struct aksnet__retry_options d;
     if (!options) {
@@ -116,7 +116,7 @@ static bool retryable_status(long status)
  * not touched here, so its body goes out intact every time.
  */
 aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
-                                struct aksnet__http_response *rs, struct aksnet_error *err)
+                                 struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     struct aksnet__retry_options d;
     const struct aksnet__retry_options *o = self->ctx;

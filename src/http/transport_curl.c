@@ -282,7 +282,7 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
 
 /* curl_global_init is reference-counted by libcurl; the transport holds one reference. */
 aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
-                                      struct aksnet_error *err)
+                                       struct aksnet_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

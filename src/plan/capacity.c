@@ -61,8 +61,8 @@ aksnet_code aksnet_capacity_compute(const struct aksnet_capacity_input *in,
     struct aksnet__cidr subnet;
     aksnet__cidr_status st = aksnet__cidr_parse(in->subnet_prefix ? in->subnet_prefix : "", &subnet);
     if (st != AKSNET_CIDR_OK)
-        return aksnet_error_set(err, AKSNET_EINVAL, "subnet prefix '%.64s': %s", in->subnet_prefix ? in->subnet_prefix : "",
-                                aksnet__cidr_parse_strerror(st));
+        return aksnet_error_set(err, AKSNET_EINVAL, "subnet prefix '%.64s': %s",
+                                in->subnet_prefix ? in->subnet_prefix : "", aksnet__cidr_parse_strerror(st));
     memset(out, 0, sizeof(*out));
     out->prefix_len = subnet.len;
     out->addresses = aksnet__cidr_size(&subnet);

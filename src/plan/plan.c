@@ -924,7 +924,8 @@ aksnet_code aksnet_plan_apply_defaults(struct aksnet_plan *plan, const char *env
     if (!ok)
         return AKSNET_ENOMEM;
     bool user_assigned = strcmp(plan->identity.type, "UserAssigned") == 0;
-    if (user_assigned && !plan->identity.id && !default_named(&plan->identity.name, plan->cluster.name, "-identity", 128))
+    if (user_assigned && !plan->identity.id &&
+        !default_named(&plan->identity.name, plan->cluster.name, "-identity", 128))
         return AKSNET_ENOMEM;
     if (plan->subnet.id && !plan->vnet.existing) {
         /* A subnet id in the file means the same as --vnet-subnet-id. */

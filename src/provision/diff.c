@@ -294,7 +294,7 @@ static void compare(struct walk *w, const cJSON *want, const cJSON *have, const 
 }
 
 aksnet_code aksnet__resources_diff(const cJSON *desired, const cJSON *existing, const char *const *immutable_paths,
-                                  struct aksnet__differences *out)
+                                   struct aksnet__differences *out)
 {
     if (!out)
         return AKSNET_EINVAL;

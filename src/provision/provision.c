@@ -191,7 +191,8 @@ static void init_steps(struct aksnet__provision_run *run)
     }
     const struct aksnet_resource_ids *ids = &run->ids;
     char sub[AKSNET_ID_MAX];
-    aksnet__provision_format(sub, sizeof(sub), "/subscriptions/%s", run->plan->subscription_id ? run->plan->subscription_id : "");
+    aksnet__provision_format(sub, sizeof(sub), "/subscriptions/%s",
+                             run->plan->subscription_id ? run->plan->subscription_id : "");
     const char *resources[AKSNET_STEP_COUNT] = {
         sub, ids->group, ids->route_table, ids->identity, run->vnet_existing ? ids->subnet : ids->vnet,
         run->role_scope, ids->route_table, ids->cluster,
@@ -227,7 +228,8 @@ static aksnet_code setup(struct aksnet__provision_run *run, const struct aksnet_
                                 "an own route table needs a user-assigned identity: a system-assigned one cannot be "
                                 "granted rights on it before the cluster exists (identity-byo-route-table)");
     bool subnet_scope = p->role_assignment.scope && strcasecmp(p->role_assignment.scope, "subnet") == 0;
-    aksnet__provision_format(run->role_scope, sizeof(run->role_scope), "%s", subnet_scope ? run->ids.subnet : run->ids.vnet);
+    aksnet__provision_format(run->role_scope, sizeof(run->role_scope), "%s",
+                             subnet_scope ? run->ids.subnet : run->ids.vnet);
     init_steps(run);
     return AKSNET_OK;
 }

@@ -38,8 +38,8 @@ struct aksnet__provision_destroy {
 };
 
 /* Read one resource for destroy, with a READING event; NULL when absent. */
-static aksnet_code look(struct aksnet__provision_destroy *d, aksnet_step step, const char *id, const char *api, cJSON **out,
-                        struct aksnet_error *err)
+static aksnet_code look(struct aksnet__provision_destroy *d, aksnet_step step, const char *id, const char *api,
+                        cJSON **out, struct aksnet_error *err)
 {
     *out = NULL;
     if (!id[0])
@@ -72,8 +72,8 @@ static aksnet_code remove_one(struct aksnet__provision_destroy *d, aksnet_step s
 }
 
 /* A tagged resource is deleted; an absent one or one without the tag is left, saying why. */
-static aksnet_code remove_tagged(struct aksnet__provision_destroy *d, aksnet_step step, const cJSON *resource, const char *id,
-                                 const char *api, struct aksnet_error *err)
+static aksnet_code remove_tagged(struct aksnet__provision_destroy *d, aksnet_step step, const cJSON *resource,
+                                 const char *id, const char *api, struct aksnet_error *err)
 {
     if (!id[0]) {
         skipped(d->run, step, "not part of this plan");
@@ -114,9 +114,9 @@ static aksnet_code read_all(struct aksnet__provision_destroy *d, struct aksnet_e
     for (size_t i = 0; i < 2 && principal; i++) {
         aksnet_step step = roles[i];
         const char *scope = step == AKSNET_STEP_ROLE_VNET ? run->role_scope : ids->route_table;
-        bool scope_there = step == AKSNET_STEP_ROLE_ROUTE_TABLE ? d->route_table != NULL
-                                                                : aksnet__provision_same_id(scope, ids->subnet) ? d->subnet != NULL
-                                                                                                 : d->vnet != NULL;
+        bool scope_there = step == AKSNET_STEP_ROLE_ROUTE_TABLE            ? d->route_table != NULL
+                           : aksnet__provision_same_id(scope, ids->subnet) ? d->subnet != NULL
+                                                                           : d->vnet != NULL;
         if (!scope_there)
             continue; /* gone with its scope */
         char name[37];
@@ -158,7 +158,8 @@ static aksnet_code destroy_vnet(struct aksnet__provision_destroy *d, struct aksn
     if (d->vnet && !run->vnet_existing && aksnet__provision_created_by_aksnet(d->vnet))
         return remove_one(d, AKSNET_STEP_VNET, run->ids.vnet, AKSNET_API_NETWORK, err);
     const char *associated = aksnet__json_str(d->subnet, "properties.routeTable.id");
-    bool ours = d->route_table && aksnet__provision_created_by_aksnet(d->route_table) && aksnet__provision_same_id(associated, run->ids.route_table);
+    bool ours = d->route_table && aksnet__provision_created_by_aksnet(d->route_table) &&
+                aksnet__provision_same_id(associated, run->ids.route_table);
     if (!ours) {
         skipped(run, AKSNET_STEP_VNET,
                 !d->vnet ? "absent"
@@ -172,7 +173,8 @@ static aksnet_code destroy_vnet(struct aksnet__provision_destroy *d, struct aksn
     cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "properties"), "routeTable");
     run->steps[AKSNET_STEP_VNET].started_at = aksnet__provision_now(run);
     aksnet__provision_set_resource(run, AKSNET_STEP_VNET, run->ids.subnet);
-    aksnet__provision_emit(run, AKSNET_STEP_VNET, AKSNET_STATE_UPDATE, "removing the association with aksnet's route table", NULL);
+    aksnet__provision_emit(run, AKSNET_STEP_VNET, AKSNET_STATE_UPDATE,
+                           "removing the association with aksnet's route table", NULL);
     struct aksnet__provision_lro l;
     aksnet__provision_lro_init(&l, run, AKSNET_STEP_VNET);
     aksnet_code rc = aksnet__arm_put(d->client, run->ids.subnet, AKSNET_API_NETWORK, body, &l.lro, NULL, err);
@@ -180,9 +182,10 @@ static aksnet_code destroy_vnet(struct aksnet__provision_destroy *d, struct aksn
     cJSON_Delete(body);
     if (rc == AKSNET_OK)
         aksnet__provision_emit(run, AKSNET_STEP_VNET, AKSNET_STATE_DONE,
-                run->vnet_existing ? "the user's VNet is left; its subnet no longer uses aksnet's route table"
+                               run->vnet_existing
+                                   ? "the user's VNet is left; its subnet no longer uses aksnet's route table"
                                    : "the VNet is left; its subnet no longer uses aksnet's route table",
-                NULL);
+                               NULL);
     return rc;
 }
 
@@ -199,8 +202,9 @@ static aksnet_code destroy_group(struct aksnet__provision_destroy *d, struct aks
     int left = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list, "value"));
     const char *first = aksnet__json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(list, "value"), 0), "id");
     char status[PV_STATUS_MAX];
-    aksnet__provision_format(status, sizeof(status), "aksnet made it, but it still holds %d resource%s (%.300s%s): left alone", left,
-              left == 1 ? "" : "s", first ? first : "?", left > 1 ? ", ..." : "");
+    aksnet__provision_format(status, sizeof(status),
+                             "aksnet made it, but it still holds %d resource%s (%.300s%s): left alone", left,
+                             left == 1 ? "" : "s", first ? first : "?", left > 1 ? ", ..." : "");
     cJSON_Delete(list);
     if (rc != AKSNET_OK)
         return rc;

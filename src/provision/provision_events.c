@@ -93,8 +93,8 @@ static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_ste
     sink->emit(sink->ctx, &ev);
 }
 
-void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state, const char *status,
-             const struct aksnet_error *error)
+void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state,
+                            const char *status, const struct aksnet_error *error)
 {
     pthread_mutex_lock(&run->lock);
     if (state != AKSNET_STATE_WARNING)
@@ -108,7 +108,8 @@ void aksnet__provision_warn(struct aksnet__provision_run *run, aksnet_step step,
     aksnet__provision_emit(run, step, AKSNET_STATE_WARNING, status, NULL);
 }
 
-aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc, const struct aksnet_error *err)
+aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc,
+                                   const struct aksnet_error *err)
 {
     struct aksnet_error copy;
     if (err)
@@ -178,7 +179,8 @@ void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__
     l->lro.ctx = l;
 }
 
-aksnet_code aksnet__provision_client(struct aksnet__provision_run *run, struct aksnet__arm_client **out, struct aksnet_error *err)
+aksnet_code aksnet__provision_client(struct aksnet__provision_run *run, struct aksnet__arm_client **out,
+                                     struct aksnet_error *err)
 {
     *out = NULL;
     return aksnet__client_acquire(run->o->client, out, err);

@@ -85,12 +85,13 @@ struct aksnet__provision_run {
 double aksnet__provision_now(struct aksnet__provision_run *run);
 
 /* Set a step's state and tell it (status may be NULL, error NULL unless FAILED).  Takes the lock. */
-void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state, const char *status,
-             const struct aksnet_error *error);
+void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state,
+                            const char *status, const struct aksnet_error *error);
 /* Tell a notice (AKSNET_STATE_WARNING) without changing the step's state.  Takes the lock. */
 void aksnet__provision_warn(struct aksnet__provision_run *run, aksnet_step step, const char *status);
 /* A step failed: FAILED event, and the run's first error if it is the first.  Returns rc. */
-aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc, const struct aksnet_error *err);
+aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc,
+                                   const struct aksnet_error *err);
 /* Count one PUT/POST/DELETE.  Takes the lock. */
 void aksnet__provision_count_write(struct aksnet__provision_run *run);
 /* Set the id a step's events carry.  Takes the lock. */
@@ -108,7 +109,8 @@ struct aksnet__provision_lro {
 void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__provision_run *run, aksnet_step step);
 
 /* A client of options->new_client; AKSNET_OK or the failure (err set). */
-aksnet_code aksnet__provision_client(struct aksnet__provision_run *run, struct aksnet__arm_client **out, struct aksnet_error *err);
+aksnet_code aksnet__provision_client(struct aksnet__provision_run *run, struct aksnet__arm_client **out,
+                                     struct aksnet_error *err);
 void aksnet__provision_release(struct aksnet__provision_run *run, struct aksnet__arm_client *client);
 
 /* snprintf into a fixed buffer, cut when it does not fit: by design. */
@@ -126,28 +128,29 @@ bool aksnet__provision_created_by_aksnet(const cJSON *resource);
 /* ---- provision_steps.c --------------------------------------------------------- */
 
 /* The read phase of one step: GET, build the body, diff, decide.  Emits the decision. */
-aksnet_code aksnet__provision_read_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                         struct aksnet_error *err);
+aksnet_code aksnet__provision_read_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                        aksnet_step step, struct aksnet_error *err);
 /* The write phase of one step (decision CREATE or UPDATE): PUT and follow.  Emits DONE or FAILED. */
-aksnet_code aksnet__provision_write_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                          struct aksnet_error *err);
+aksnet_code aksnet__provision_write_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                         aksnet_step step, struct aksnet_error *err);
 
 /*
  * Send a role assignment PUT, retrying PrincipalNotFound within
  * options->principal_wait (each retry a RETRYING event).  RoleAssignmentExists
  * is success (*exists set).
  */
-aksnet_code aksnet__provision_put_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                        const char *id, const cJSON *body, bool *exists, struct aksnet_error *err);
+aksnet_code aksnet__provision_put_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                       aksnet_step step, const char *id, const cJSON *body, bool *exists,
+                                       struct aksnet_error *err);
 
 /* ---- provision_preflight.c ------------------------------------------------------- */
 
 /* Resource providers registered (registering them in APPLY mode). */
-aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                   struct aksnet_error *err);
+aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run,
+                                                  const struct aksnet__arm_client *client, struct aksnet_error *err);
 /* After the reads: other clusters, the service range, the NSG warning. */
-aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                 struct aksnet_error *err);
+aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run,
+                                                const struct aksnet__arm_client *client, struct aksnet_error *err);
 
 /* ---- provision_destroy.c ------------------------------------------------------------ */
 

@@ -48,8 +48,8 @@ static bool forbidden(aksnet_code rc, const struct aksnet_error *err)
 }
 
 /* POST .../register and read the provider every REGISTER_POLL seconds until it is Registered. */
-static aksnet_code register_provider(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, const char *id,
-                                     const char *ns, struct aksnet_error *err)
+static aksnet_code register_provider(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                     const char *id, const char *ns, struct aksnet_error *err)
 {
     char action[AKSNET_ID_MAX], status[PV_STATUS_MAX];
     aksnet__provision_format(action, sizeof(action), "%s/register", id);
@@ -79,8 +79,8 @@ static aksnet_code register_provider(struct aksnet__provision_run *run, const st
     }
 }
 
-aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                   struct aksnet_error *err)
+aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run,
+                                                  const struct aksnet__arm_client *client, struct aksnet_error *err)
 {
     const char *namespaces[] = {"Microsoft.Network", "Microsoft.ContainerService", "Microsoft.Authorization",
                                 run->system_assigned || run->user_identity ? NULL : "Microsoft.ManagedIdentity"};
@@ -88,12 +88,13 @@ aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *
         if (!namespaces[i])
             continue;
         char id[AKSNET_ID_MAX], status[PV_STATUS_MAX];
-        aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/%s", run->plan->subscription_id, namespaces[i]);
+        aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/%s", run->plan->subscription_id,
+                                 namespaces[i]);
         cJSON *provider = NULL;
         aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_RESOURCES, &provider, err);
         if (forbidden(rc, err)) {
-            aksnet__provision_format(status, sizeof(status), "cannot read the registration of %s (%s): not checked", namespaces[i],
-                      err->arm_code);
+            aksnet__provision_format(status, sizeof(status), "cannot read the registration of %s (%s): not checked",
+                                     namespaces[i], err->arm_code);
             aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
             aksnet_error_clear(err);
             continue;
@@ -101,8 +102,9 @@ aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *
         if (rc != AKSNET_OK)
             return rc;
         bool ok = !provider || registered(provider); /* 404: an RP ARM does not know here; AKS will say */
-        aksnet__provision_format(status, sizeof(status), "resource provider %s is %s%s", namespaces[i], registration_state(provider),
-                  run->o->mode == AKSNET_RUN_PLAN ? ": provision registers it" : "");
+        aksnet__provision_format(status, sizeof(status), "resource provider %s is %s%s", namespaces[i],
+                                 registration_state(provider),
+                                 run->o->mode == AKSNET_RUN_PLAN ? ": provision registers it" : "");
         cJSON_Delete(provider);
         if (ok)
             continue;
@@ -173,8 +175,8 @@ static bool served_by_route_table(const struct aksnet__provision_run *run, const
  * Another cluster (not the plan's) with a pool on our subnet, or on a
  * subnet our route table serves: its id, with the subnet in which.
  */
-static const char *conflict_of(const struct aksnet__provision_run *run, const cJSON *cluster, bool *route_table, char *which,
-                               size_t which_size)
+static const char *conflict_of(const struct aksnet__provision_run *run, const cJSON *cluster, bool *route_table,
+                               char *which, size_t which_size)
 {
     const char *other = aksnet__json_str(cluster, "id");
     if (!other || aksnet__provision_same_id(other, run->ids.cluster))
@@ -194,7 +196,8 @@ static const char *conflict_of(const struct aksnet__provision_run *run, const cJ
 }
 
 /* One page of the cluster list against our subnet and route table. */
-static aksnet_code check_clusters_page(const struct aksnet__provision_run *run, const cJSON *page, struct aksnet_error *err)
+static aksnet_code check_clusters_page(const struct aksnet__provision_run *run, const cJSON *page,
+                                       struct aksnet_error *err)
 {
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(page, "value"))
@@ -225,15 +228,16 @@ static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const
         return AKSNET_OK; /* neither exists yet: nothing else can be using them */
     char id[AKSNET_ID_MAX];
     aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/Microsoft.ContainerService/managedClusters",
-              run->plan->subscription_id);
+                             run->plan->subscription_id);
     cJSON *page = NULL;
     aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_AKS, &page, err);
     if (forbidden(rc, err)) {
         char status[PV_STATUS_MAX];
-        aksnet__provision_format(status, sizeof(status),
-                  "cannot list the subscription's managed clusters (%s): whether another cluster uses the subnet "
-                  "or the route table is not checked",
-                  err->arm_code);
+        aksnet__provision_format(
+            status, sizeof(status),
+            "cannot list the subscription's managed clusters (%s): whether another cluster uses the subnet "
+            "or the route table is not checked",
+            err->arm_code);
         aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
         aksnet_error_clear(err);
         return AKSNET_OK;
@@ -270,7 +274,8 @@ static aksnet_code check_service_range(const struct aksnet__provision_run *run, 
     cJSON_ArrayForEach(s, aksnet__json_at(run->vnet, "properties.subnets"))
     {
         const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-        const char *hit = overlaps(aksnet__json_str(props, "addressPrefix"), &svc) ? aksnet__json_str(props, "addressPrefix") : NULL;
+        const char *hit =
+            overlaps(aksnet__json_str(props, "addressPrefix"), &svc) ? aksnet__json_str(props, "addressPrefix") : NULL;
         const cJSON *p;
         cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(props, "addressPrefixes"))
         {
@@ -282,7 +287,8 @@ static aksnet_code check_service_range(const struct aksnet__provision_run *run, 
                                     "the service range %s (cluster.serviceCidr) overlaps subnet %.100s (%s) of VNet "
                                     "%.200s; AKS would refuse it (ServiceCidrOverlapExistingSubnetsCidr): choose a "
                                     "range outside the VNet's subnets",
-                                    run->plan->cluster.service_cidr, aksnet__json_str(s, "name") ? aksnet__json_str(s, "name") : "?", hit,
+                                    run->plan->cluster.service_cidr,
+                                    aksnet__json_str(s, "name") ? aksnet__json_str(s, "name") : "?", hit,
                                     run->ids.vnet);
     }
     return AKSNET_OK;
@@ -292,7 +298,8 @@ static aksnet_code check_service_range(const struct aksnet__provision_run *run, 
 static aksnet_code check_subnet_route_table(const struct aksnet__provision_run *run, struct aksnet_error *err)
 {
     const char *have = aksnet__json_str(run->subnet, "properties.routeTable.id");
-    if (!run->vnet_existing || !have || !run->ids.route_table[0] || aksnet__provision_same_id(have, run->ids.route_table))
+    if (!run->vnet_existing || !have || !run->ids.route_table[0] ||
+        aksnet__provision_same_id(have, run->ids.route_table))
         return AKSNET_OK;
     const char *have_name = strrchr(have, '/'), *want_name = strrchr(run->ids.route_table, '/');
     return aksnet_error_set(err, AKSNET_EPLAN,
@@ -311,18 +318,23 @@ static void warn_nsg(struct aksnet__provision_run *run)
         return;
     const char *range = aksnet__json_str(run->subnet, "properties.addressPrefix");
     char status[PV_STATUS_MAX];
-    aksnet__provision_format(status, sizeof(status),
-              "the subnet has network security group %.300s; AKS never edits a user's NSG: it must allow traffic "
-              "between the node subnet (%s) and the pod range (%s) both ways",
-              nsg, range ? range : run->plan->subnet.address_prefix ? run->plan->subnet.address_prefix : "?",
-              run->plan->cluster.pod_cidr ? run->plan->cluster.pod_cidr : "?");
+    aksnet__provision_format(
+        status, sizeof(status),
+        "the subnet has network security group %.300s; AKS never edits a user's NSG: it must allow traffic "
+        "between the node subnet (%s) and the pod range (%s) both ways",
+        nsg,
+        range                              ? range
+        : run->plan->subnet.address_prefix ? run->plan->subnet.address_prefix
+                                           : "?",
+        run->plan->cluster.pod_cidr ? run->plan->cluster.pod_cidr : "?");
     aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
 }
 
-aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                 struct aksnet_error *err)
+aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run,
+                                                const struct aksnet__arm_client *client, struct aksnet_error *err)
 {
-    aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_READING, "subnet, route table and service range", NULL);
+    aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_READING, "subnet, route table and service range",
+                           NULL);
     aksnet_code rc = check_subnet_route_table(run, err);
     if (rc == AKSNET_OK)
         rc = check_service_range(run, err);

@@ -41,7 +41,8 @@ static void describe(const struct aksnet__differences *d, bool want_immutable, c
  * equal -> NOOP, different -> UPDATE (the fields in st->fields), unless a
  * difference is one ARM cannot apply in place: AKSNET_EPLAN naming it.
  */
-static aksnet_code decide(struct aksnet__provision_run *run, struct aksnet__provision_step *st, const char *arm_type, struct aksnet_error *err)
+static aksnet_code decide(struct aksnet__provision_run *run, struct aksnet__provision_step *st, const char *arm_type,
+                          struct aksnet_error *err)
 {
     if (!st->body)
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory building the %s body", aksnet_step_name(st->id));
@@ -76,7 +77,8 @@ static aksnet_code decide(struct aksnet__provision_run *run, struct aksnet__prov
     bool running = ps && !failed && strcasecmp(ps, "Succeeded") != 0;
     if (d.count == 0 && failed) {
         st->decision = AKSNET_STATE_UPDATE;
-        aksnet__provision_format(st->fields, sizeof(st->fields), "properties.provisioningState: %s -> Succeeded (sent again)", ps);
+        aksnet__provision_format(st->fields, sizeof(st->fields),
+                                 "properties.provisioningState: %s -> Succeeded (sent again)", ps);
         aksnet__provision_emit(run, st->id, AKSNET_STATE_UPDATE, st->fields, NULL);
     } else if (d.count == 0 && running) {
         st->decision = AKSNET_STATE_WAITING;
@@ -109,8 +111,9 @@ static bool in_absent_group(const struct aksnet__provision_run *run, const char 
 }
 
 /* GET into st->existing (NULL when absent), after a READING event. */
-static aksnet_code read_existing(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                 const char *id, const char *api, struct aksnet_error *err)
+static aksnet_code read_existing(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                 struct aksnet__provision_step *st, const char *id, const char *api,
+                                 struct aksnet_error *err)
 {
     cJSON_Delete(st->existing);
     st->existing = NULL;
@@ -128,8 +131,8 @@ static cJSON *keep_copy(const cJSON *resource)
 
 /* ---- reads ------------------------------------------------------------------------------ */
 
-static aksnet_code read_group(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                              struct aksnet_error *err)
+static aksnet_code read_group(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                              struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     aksnet_code rc = read_existing(run, client, st, run->ids.group, AKSNET_API_RESOURCES, err);
     if (rc != AKSNET_OK)
@@ -140,8 +143,8 @@ static aksnet_code read_group(struct aksnet__provision_run *run, const struct ak
     return decide(run, st, "Microsoft.Resources/resourceGroups", err);
 }
 
-static aksnet_code read_route_table(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                    struct aksnet_error *err)
+static aksnet_code read_route_table(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                    struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     if (!run->ids.route_table[0]) {
         skip(run, st, "no route table of aksnet's: AKS makes one for a system-assigned identity");
@@ -155,8 +158,8 @@ static aksnet_code read_route_table(struct aksnet__provision_run *run, const str
     return decide(run, st, "Microsoft.Network/routeTables", err);
 }
 
-static aksnet_code read_identity(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                 struct aksnet_error *err)
+static aksnet_code read_identity(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                 struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     if (run->system_assigned) {
         skip(run, st, "system-assigned identity: AKS makes it with the cluster");
@@ -211,8 +214,8 @@ static const char *subnet_name(const struct aksnet__provision_run *run)
  * The user's VNet: read, never written.  Its subnet is read and, if it
  * differs (the route table association), written back whole.
  */
-static aksnet_code read_user_vnet(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                  struct aksnet_error *err)
+static aksnet_code read_user_vnet(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                  struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     aksnet__provision_emit(run, st->id, AKSNET_STATE_READING, NULL, NULL);
     aksnet_code rc = aksnet__arm_get(client, run->ids.vnet, AKSNET_API_NETWORK, &run->vnet, err);
@@ -235,8 +238,8 @@ static aksnet_code read_user_vnet(struct aksnet__provision_run *run, const struc
     return decide(run, st, "Microsoft.Network/virtualNetworks/subnets", err);
 }
 
-static aksnet_code read_vnet(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                             struct aksnet_error *err)
+static aksnet_code read_vnet(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                             struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     if (run->vnet_existing)
         return read_user_vnet(run, client, st, err);
@@ -249,8 +252,8 @@ static aksnet_code read_vnet(struct aksnet__provision_run *run, const struct aks
     return decide(run, st, "Microsoft.Network/virtualNetworks", err);
 }
 
-static aksnet_code read_cluster(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                struct aksnet_error *err)
+static aksnet_code read_cluster(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     aksnet_code rc = read_existing(run, client, st, run->ids.cluster, AKSNET_API_AKS, err);
     if (rc != AKSNET_OK)
@@ -279,7 +282,8 @@ static bool scope_exists(const struct aksnet__provision_run *run, aksnet_step st
 }
 
 /* The id of the assignment of principal at the step's scope; false when it cannot be composed. */
-static bool role_id(const struct aksnet__provision_run *run, aksnet_step step, const char *principal, char out[AKSNET_ID_MAX])
+static bool role_id(const struct aksnet__provision_run *run, aksnet_step step, const char *principal,
+                    char out[AKSNET_ID_MAX])
 {
     char name[37];
     aksnet__resources_role_assignment_name(role_scope(run, step), principal, run->ids.role_definition, name);
@@ -302,7 +306,8 @@ static const char *last_segment(const char *id)
  * not count: the seed asks for the grant on this scope.
  */
 static aksnet_code find_role_elsewhere(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                       struct aksnet__provision_step *st, const char *principal, struct aksnet_error *err)
+                                       struct aksnet__provision_step *st, const char *principal,
+                                       struct aksnet_error *err)
 {
     char path[AKSNET_ID_MAX + 64], filter[PV_PRINCIPAL_MAX + 32];
     const char *scope = role_scope(run, st->id);
@@ -322,7 +327,8 @@ static aksnet_code find_role_elsewhere(struct aksnet__provision_run *run, const 
             strcasecmp(last_segment(role), last_segment(run->ids.role_definition)) == 0) {
             aksnet__provision_set_resource(run, st->id, id);
             st->decision = AKSNET_STATE_NOOP;
-            aksnet__provision_emit(run, st->id, AKSNET_STATE_NOOP, "present, made by another client under its own name", NULL);
+            aksnet__provision_emit(run, st->id, AKSNET_STATE_NOOP, "present, made by another client under its own name",
+                                   NULL);
             break;
         }
     }
@@ -330,8 +336,8 @@ static aksnet_code find_role_elsewhere(struct aksnet__provision_run *run, const 
     return rc;
 }
 
-static aksnet_code read_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                             struct aksnet_error *err)
+static aksnet_code read_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                             struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     if (!role_scope(run, st->id)[0]) {
         skip(run, st, "no route table of aksnet's");
@@ -343,9 +349,10 @@ static aksnet_code read_role(struct aksnet__provision_run *run, const struct aks
     if (!principal[0] || st->scope_absent) {
         st->decision = AKSNET_STATE_CREATE;
         aksnet__provision_emit(run, st->id, AKSNET_STATE_CREATE,
-                run->system_assigned ? "Network Contributor for the cluster's identity, once it exists"
-                                     : "Network Contributor for the identity (principalType ServicePrincipal)",
-                NULL);
+                               run->system_assigned
+                                   ? "Network Contributor for the cluster's identity, once it exists"
+                                   : "Network Contributor for the identity (principalType ServicePrincipal)",
+                               NULL);
         return AKSNET_OK;
     }
     if (!role_id(run, st->id, principal, id))
@@ -361,8 +368,8 @@ static aksnet_code read_role(struct aksnet__provision_run *run, const struct aks
     return decide(run, st, "Microsoft.Authorization/roleAssignments", err);
 }
 
-aksnet_code aksnet__provision_read_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                         struct aksnet_error *err)
+aksnet_code aksnet__provision_read_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                        aksnet_step step, struct aksnet_error *err)
 {
     struct aksnet__provision_step *st = &run->steps[step];
     switch (step) {
@@ -401,9 +408,9 @@ static bool arm_code_in(aksnet_code rc, const struct aksnet_error *err, const ch
  * options->principal_wait on the run's clock: each retry is a RETRYING event
  * with its attempt number, the code and the wait.
  */
-static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                                const char *id, const char *api, const cJSON *body, const char *const *retry_codes,
-                                cJSON **out, struct aksnet_error *err)
+static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                aksnet_step step, const char *id, const char *api, const cJSON *body,
+                                const char *const *retry_codes, cJSON **out, struct aksnet_error *err)
 {
     struct aksnet__provision_lro l;
     aksnet__provision_lro_init(&l, run, step);
@@ -417,23 +424,25 @@ static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct 
         double left = budget - (aksnet__provision_now(run) - start);
         if (left <= 0) {
             char msg[AKSNET_ERROR_MESSAGE_MAX];
-            aksnet__provision_format(msg, sizeof(msg), "%s (still refused after %d attempts over %.0f s)", err->message, attempt,
-                      budget);
+            aksnet__provision_format(msg, sizeof(msg), "%s (still refused after %d attempts over %.0f s)", err->message,
+                                     attempt, budget);
             aksnet__provision_format(err->message, sizeof(err->message), "%s", msg);
             return rc;
         }
         double wait = delay < left ? delay : left;
         char status[PV_STATUS_MAX];
-        aksnet__provision_format(status, sizeof(status), "attempt %d refused with %s; attempt %d in %.0f s (%.0f s of %.0f s left)",
-                  attempt, err->arm_code, attempt + 1, wait, left, budget);
+        aksnet__provision_format(status, sizeof(status),
+                                 "attempt %d refused with %s; attempt %d in %.0f s (%.0f s of %.0f s left)", attempt,
+                                 err->arm_code, attempt + 1, wait, left, budget);
         aksnet__provision_emit(run, step, AKSNET_STATE_RETRYING, status, NULL);
         run->clock->sleep(run->clock->ctx, wait);
         delay = delay * 2 < ROLE_RETRY_CAP ? delay * 2 : ROLE_RETRY_CAP;
     }
 }
 
-aksnet_code aksnet__provision_put_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                        const char *id, const cJSON *body, bool *exists, struct aksnet_error *err)
+aksnet_code aksnet__provision_put_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                       aksnet_step step, const char *id, const cJSON *body, bool *exists,
+                                       struct aksnet_error *err)
 {
     static const char *const retry[] = {"PrincipalNotFound", NULL};
     *exists = false;
@@ -447,8 +456,8 @@ aksnet_code aksnet__provision_put_role(struct aksnet__provision_run *run, const 
 }
 
 /* A plain PUT whose operation is followed; *out (may be NULL) receives the resource. */
-static aksnet_code put(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step, const char *id,
-                       const char *api, const cJSON *body, cJSON **out, struct aksnet_error *err)
+static aksnet_code put(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
+                       const char *id, const char *api, const cJSON *body, cJSON **out, struct aksnet_error *err)
 {
     struct aksnet__provision_lro l;
     aksnet__provision_lro_init(&l, run, step);
@@ -457,8 +466,8 @@ static aksnet_code put(struct aksnet__provision_run *run, const struct aksnet__a
     return rc;
 }
 
-static aksnet_code write_identity(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                  struct aksnet_error *err)
+static aksnet_code write_identity(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                  struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     cJSON *out = NULL;
     aksnet_code rc = put(run, client, st->id, run->ids.identity, AKSNET_API_IDENTITY, st->body, &out, err);
@@ -472,8 +481,8 @@ static aksnet_code write_identity(struct aksnet__provision_run *run, const struc
     return rc;
 }
 
-static aksnet_code write_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                              const char **status, struct aksnet_error *err)
+static aksnet_code write_role(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                              struct aksnet__provision_step *st, const char **status, struct aksnet_error *err)
 {
     char principal[PV_PRINCIPAL_MAX], id[AKSNET_ID_MAX];
     aksnet__provision_get_principal(run, principal);
@@ -495,8 +504,8 @@ static aksnet_code write_role(struct aksnet__provision_run *run, const struct ak
     return rc;
 }
 
-static aksnet_code write_cluster(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, struct aksnet__provision_step *st,
-                                 struct aksnet_error *err)
+static aksnet_code write_cluster(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                 struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     /* A right granted moments ago may not be effective yet (the seed: up to 60 minutes). */
     static const char *const retry[] = {"LinkedAuthorizationFailed", "CustomRouteTableMissingPermission", NULL};
@@ -543,8 +552,8 @@ static const char *step_target(const struct aksnet__provision_run *run, aksnet_s
  * Wait for an operation an earlier run left running, by the resource's own
  * provisioningState (aksnet__arm_wait takes a resource URL too): no write.
  */
-static aksnet_code wait_settled(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                                struct aksnet_error *err)
+static aksnet_code wait_settled(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                aksnet_step step, struct aksnet_error *err)
 {
     const char *api;
     const char *id = step_target(run, step, &api);
@@ -572,8 +581,8 @@ static aksnet_code wait_settled(struct aksnet__provision_run *run, const struct 
     return rc;
 }
 
-aksnet_code aksnet__provision_write_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client, aksnet_step step,
-                          struct aksnet_error *err)
+aksnet_code aksnet__provision_write_step(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                         aksnet_step step, struct aksnet_error *err)
 {
     struct aksnet__provision_step *st = &run->steps[step];
     aksnet__provision_emit(run, step, st->decision, st->decision != AKSNET_STATE_CREATE ? st->fields : NULL, NULL);

@@ -133,7 +133,7 @@ static aksnet_code role_definition_id(const struct aksnet_plan *plan, char out[A
 }
 
 aksnet_code aksnet__resources_ids(const struct aksnet_plan *plan, struct aksnet_resource_ids *ids,
-                                 struct aksnet_error *err)
+                                  struct aksnet_error *err)
 {
     memset(ids, 0, sizeof(*ids));
     if (!compose(ids->group, plan->subscription_id, plan->resource_group, NULL, NULL, NULL))
@@ -196,7 +196,7 @@ static bool digest_lower(EVP_MD_CTX *ctx, const char *s)
  * case-insensitive in ARM, hence the lower-casing.
  */
 void aksnet__resources_role_assignment_name(const char *scope, const char *principal_id, const char *role_id,
-                                           char out[37])
+                                            char out[37])
 {
     unsigned char h[EVP_MAX_MD_SIZE];
     unsigned int hlen = 0;
@@ -580,8 +580,7 @@ static bool set_vnet_properties(cJSON *body, const struct aksnet_plan *plan, con
  * servers, address ranges the plan does not list) and only the plan's
  * subnet is set, added if absent: never fewer subnets than ARM holds.
  */
-cJSON *aksnet__resources_vnet_body(const struct aksnet_plan *plan, const cJSON *existing,
-                                  const char *route_table_id)
+cJSON *aksnet__resources_vnet_body(const struct aksnet_plan *plan, const cJSON *existing, const char *route_table_id)
 {
     if (!cJSON_IsObject(existing))
         existing = NULL;
@@ -598,8 +597,7 @@ cJSON *aksnet__resources_vnet_body(const struct aksnet_plan *plan, const cJSON *
  * them (NSG, service endpoints, delegations, its address range), only the
  * route table association set.  Without existing, the plan's range.
  */
-cJSON *aksnet__resources_subnet_body(const struct aksnet_plan *plan, const cJSON *existing,
-                                    const char *route_table_id)
+cJSON *aksnet__resources_subnet_body(const struct aksnet_plan *plan, const cJSON *existing, const char *route_table_id)
 {
     const cJSON *old = cJSON_GetObjectItemCaseSensitive(existing, "properties");
     cJSON *body = cJSON_CreateObject();

@@ -45,7 +45,7 @@ extern "C" {
 
 /** Compose the ids of a plan (after defaults).  AKSNET_EINVAL when a name is missing. */
 aksnet_code aksnet__resources_ids(const struct aksnet_plan *plan, struct aksnet_resource_ids *ids,
-                                 struct aksnet_error *err);
+                                  struct aksnet_error *err);
 
 /**
  * The name of the role assignment of principal for role at scope: a UUID
@@ -54,7 +54,7 @@ aksnet_code aksnet__resources_ids(const struct aksnet_plan *plan, struct aksnet_
  * OpenSSL's digest fails.
  */
 void aksnet__resources_role_assignment_name(const char *scope, const char *principal_id, const char *role_id,
-                                           char out[37]);
+                                            char out[37]);
 
 /**
  * The id of role assignment name at scope (an id, e.g. ids->vnet):
@@ -99,16 +99,14 @@ bool aksnet__resources_keep_existing_tags(cJSON *body, const cJSON *existing);
  * the plan's added.  Read-only members (ids of named children, etags,
  * provisioning states, ...) are left out.
  */
-cJSON *aksnet__resources_vnet_body(const struct aksnet_plan *plan, const cJSON *existing,
-                                  const char *route_table_id);
+cJSON *aksnet__resources_vnet_body(const struct aksnet_plan *plan, const cJSON *existing, const char *route_table_id);
 
 /**
  * The subnet alone (for an existing VNet): {"properties": existing's
  * properties minus read-only ones, the address range the user's, routeTable
  * set (route_table_id "" leaves it)}.  existing NULL: the plan's range.
  */
-cJSON *aksnet__resources_subnet_body(const struct aksnet_plan *plan, const cJSON *existing,
-                                    const char *route_table_id);
+cJSON *aksnet__resources_subnet_body(const struct aksnet_plan *plan, const cJSON *existing, const char *route_table_id);
 
 /** {"properties":{"roleDefinitionId","principalId","principalType":"ServicePrincipal"}}. */
 cJSON *aksnet__resources_role_assignment_body(const char *role_definition_id, const char *principal_id);
@@ -152,7 +150,7 @@ struct aksnet__differences {
  * body that is not an object, AKSNET_ENOMEM.
  */
 aksnet_code aksnet__resources_diff(const cJSON *desired, const cJSON *existing, const char *const *immutable_paths,
-                                  struct aksnet__differences *out);
+                                   struct aksnet__differences *out);
 void aksnet__resources_differences_free(struct aksnet__differences *d);
 
 /** The immutable paths of an ARM type ("Microsoft.ContainerService/managedClusters", ...); never NULL. */

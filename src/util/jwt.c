@@ -274,8 +274,8 @@ out:
 }
 
 /* Compact serialization (RFC 7515 section 7.1): the three parts joined by '.'. */
-aksnet_code aksnet__jwt_sign(EVP_PKEY *key, aksnet__jwt_alg alg, const cJSON *header_extra,
-                            const cJSON *claims, char **out, struct aksnet_error *err)
+aksnet_code aksnet__jwt_sign(EVP_PKEY *key, aksnet__jwt_alg alg, const cJSON *header_extra, const cJSON *claims,
+                             char **out, struct aksnet_error *err)
 {
     if (!out)
         return aksnet_error_set(err, AKSNET_EINVAL, "no place for the signed JWT");
@@ -412,8 +412,7 @@ fail:
  * bound to RSA keys, so an attacker cannot switch to "none" or to HMAC keyed
  * with the public key.
  */
-aksnet_code aksnet__jwt_verify(const struct aksnet__jwt *jwt, EVP_PKEY *public_key,
-                              struct aksnet_error *err)
+aksnet_code aksnet__jwt_verify(const struct aksnet__jwt *jwt, EVP_PKEY *public_key, struct aksnet_error *err)
 {
     if (!jwt)
         return aksnet_error_set(err, AKSNET_EINVAL, "no JWT given");
@@ -626,8 +625,8 @@ static aksnet_code read_cert(const char *pem, size_t len, EVP_PKEY *key, X509 **
 }
 
 /* See the header: the key first (if wanted), then the certificate that matches it. */
-aksnet_code aksnet__jwt_load_pem(const char *pem, size_t len, const char *password, EVP_PKEY **key,
-                                X509 **cert, struct aksnet_error *err)
+aksnet_code aksnet__jwt_load_pem(const char *pem, size_t len, const char *password, EVP_PKEY **key, X509 **cert,
+                                 struct aksnet_error *err)
 {
     if (key)
         *key = NULL;

@@ -65,8 +65,8 @@ typedef enum {
  * AKSNET_JWT_MIN_RSA_BITS.  On success *out is a string the caller releases
  * with free().
  */
-aksnet_code aksnet__jwt_sign(EVP_PKEY *key, aksnet__jwt_alg alg, const cJSON *header_extra,
-                            const cJSON *claims, char **out, struct aksnet_error *err);
+aksnet_code aksnet__jwt_sign(EVP_PKEY *key, aksnet__jwt_alg alg, const cJSON *header_extra, const cJSON *claims,
+                             char **out, struct aksnet_error *err);
 
 /** A parsed, not yet verified token; see aksnet__jwt_parse.  Opaque. */
 struct aksnet__jwt;
@@ -88,8 +88,7 @@ aksnet_code aksnet__jwt_parse(const char *token, struct aksnet__jwt **out, struc
  * AKSNET_EINVAL for an algorithm or key that is not accepted.  Claims such as
  * "exp", "nbf" and "aud" are the caller's to check.
  */
-aksnet_code aksnet__jwt_verify(const struct aksnet__jwt *jwt, EVP_PKEY *public_key,
-                              struct aksnet_error *err);
+aksnet_code aksnet__jwt_verify(const struct aksnet__jwt *jwt, EVP_PKEY *public_key, struct aksnet_error *err);
 
 /** The header object of a parsed token; owned by jwt. */
 const cJSON *aksnet__jwt_header(const struct aksnet__jwt *jwt);
@@ -117,8 +116,8 @@ aksnet_code aksnet__jwt_thumbprint(X509 *cert, bool sha256, char **out, struct a
  * certificate matches it, that is an error.  On success the caller releases
  * *key with EVP_PKEY_free() and *cert with X509_free().
  */
-aksnet_code aksnet__jwt_load_pem(const char *pem, size_t len, const char *password, EVP_PKEY **key,
-                                X509 **cert, struct aksnet_error *err);
+aksnet_code aksnet__jwt_load_pem(const char *pem, size_t len, const char *password, EVP_PKEY **key, X509 **cert,
+                                 struct aksnet_error *err);
 
 /**
  * Generate an RSA key of bits (AKSNET_JWT_MIN_RSA_BITS .. 16384), for the

@@ -56,8 +56,7 @@ bool aksnet__resid_parse(const char *id, struct aksnet__resid *out)
     return true;
 }
 
-bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, const char *type,
-                     const char *child_type)
+bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, const char *type, const char *child_type)
 {
     if (strcasecmp(id->provider, provider) != 0 || strcasecmp(id->type, type) != 0)
         return false;

@@ -38,8 +38,7 @@ struct aksnet__resid {
 bool aksnet__resid_parse(const char *id, struct aksnet__resid *out);
 
 /** True if id parses and names provider/type (and child_type, when not NULL), case-insensitively. */
-bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, const char *type,
-                     const char *child_type);
+bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, const char *type, const char *child_type);
 
 /**
  * Compose the id that id's parts name, the inverse of aksnet__resid_parse,

@@ -35,7 +35,7 @@ void aksnet__secret_free(char *token)
  * the open; it does nothing to a regular file.
  */
 aksnet_code aksnet__secret_read_file(const char *path, const char *what, size_t max, char **out, size_t *len,
-                                         struct aksnet_error *err)
+                                     struct aksnet_error *err)
 {
     *out = NULL;
     if (len)

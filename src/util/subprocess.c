@@ -182,7 +182,7 @@ static int spawn(pid_t *pid, char *const argv[], const int out[2], const int err
  * is kept for the message only when the program fails.
  */
 aksnet_code aksnet__subprocess_run(void *ctx, char *const argv[], double timeout, char **out, int *status,
-                                    struct aksnet_error *err)
+                                   struct aksnet_error *err)
 {
     (void)ctx;
     *out = NULL;

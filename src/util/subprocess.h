@@ -17,6 +17,6 @@
  * seam).  *out is freed with aksnet__secret_free (it may hold a token).
  */
 aksnet_code aksnet__subprocess_run(void *ctx, char *const argv[], double timeout, char **out, int *status,
-                              struct aksnet_error *err);
+                                   struct aksnet_error *err);
 
 #endif

@@ -16,10 +16,18 @@ size_t aksnet__utf8_invalid_offset(const char *text, size_t len)
         if (c == 0)
             return i;
         if (c < 0x80) { i++; continue; }
-        if ((c & 0xe0) == 0xc0) { n = 1; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { n = 2; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
-        else return i;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            min = 0x800;
+        } else if ((c & 0xf8) == 0xf0 && c <= 0xf4) {
+            n = 3;
+            min = 0x10000;
+        } else {
+            return i;
+        }
         if (i + n >= len)
             return i;
         unsigned cp = c & (0x3fu >> n);
