@@ -2,7 +2,7 @@
  * aksnet/finding.h - what the plan reader and the validator report.
  *
  * A finding is one problem with a plan: a stable code scripts can match on
- * (the table in DESIGN.md), a severity, the path of the field it is about
+ * (the table in docs/plan.md), a severity, the path of the field it is about
  * ("cluster.nodePools[0].maxPods") and a message that says what was found
  * and what would be valid.  All findings of a run are collected, never just
  * the first, so a user fixes a plan in one pass.

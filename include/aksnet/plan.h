@@ -2,7 +2,7 @@
  * aksnet/plan.h - the plan: what the user wants built.
  *
  * A plan comes from a JSON file (keys spelled as ARM spells them, see
- * DESIGN.md), from az-style flags that override the file, or from flags
+ * docs/plan.md), from az-style flags that override the file, or from flags
  * alone.  Reading never stops at the first problem: syntax errors, unknown
  * keys and wrong types become findings (plan-syntax / plan-field) and the
  * rest of the plan is still read, so the validator can report everything in
@@ -170,7 +170,7 @@ aksnet_code aksnet_plan_apply_overrides(struct aksnet_plan *plan,
                                         struct aksnet_findings *findings);
 
 /**
- * Fill every value still missing with DESIGN.md's defaults (the cloud
+ * Fill every value still missing with the defaults of docs/plan.md (the cloud
  * follows the location when not given: chinaeast2 means AzureChinaCloud).  env_subscription_id
  * is the value of AZURE_SUBSCRIPTION_ID (or NULL); the caller reads the
  * environment so that this function stays pure.

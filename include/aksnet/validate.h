@@ -3,7 +3,7 @@
  *
  * Checks a plan (after overrides and defaults) against every rule of the
  * kubenet page and of ARM's naming rules, without touching the network.
- * Each rule has a stable code (DESIGN.md's table, plus the codes marked
+ * Each rule has a stable code (docs/plan.md's table, plus the codes marked
  * "aksnet" below) that scripts may match on.
  */
 #ifndef AKSNET_VALIDATE_H

@@ -37,7 +37,10 @@ cJSON *aksnet__arm_parse_body(const struct aksnet__http_response *rs);
 
 const char *aksnet__arm_provisioning_state(const cJSON *resource);
 
-/* Succeeded, Failed and Canceled end an operation, in any case (reference: "Long-running operations"). */
+/*
+ * Succeeded, Failed and Canceled end an operation, in any case (ARM's async
+ * contract: Azure/azure-resource-manager-rpc, v1.0/async-api-reference.md).
+ */
 bool aksnet__arm_terminal(const char *state);
 
 bool aksnet__arm_succeeded(const char *state);

@@ -115,7 +115,10 @@ const char *aksnet__arm_provisioning_state(const cJSON *resource)
     return aksnet__json_str(cJSON_GetObjectItemCaseSensitive(resource, "properties"), "provisioningState");
 }
 
-/* Succeeded, Failed and Canceled end an operation, in any case (reference: "Long-running operations"). */
+/*
+ * Succeeded, Failed and Canceled end an operation, in any case (ARM's async
+ * contract: Azure/azure-resource-manager-rpc, v1.0/async-api-reference.md).
+ */
 bool aksnet__arm_terminal(const char *state)
 {
     return state && (strcasecmp(state, "Succeeded") == 0 || strcasecmp(state, "Failed") == 0 ||

@@ -14,7 +14,7 @@
 
 #include "aksnet/plan.h"
 
-/* Exit codes (DESIGN.md). */
+/* Exit codes (README.md's table, aksnet(1) EXIT STATUS). */
 enum {
     EXIT_DONE = 0,
     EXIT_PLAN = 1,

@@ -1,7 +1,7 @@
 /*
  * cmd_provision.c - `aksnet plan`, `aksnet provision [--dry-run]` and
  * `aksnet destroy [--yes]`: validate offline, open a session, run the
- * engine, render its events, map the outcome to DESIGN.md's exit codes.
+ * engine, render its events, map the outcome to README's exit codes.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,11 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 
-/* The Go and .NET SDKs' values (reference: "Errors, throttling, retries"). */
+/*
+ * The Azure SDKs' defaults: 3 retries, 0.8 s base delay, 60 s cap (azcore's
+ * policy.RetryOptions in Azure/azure-sdk-for-go, Azure.Core's RetryOptions
+ * in Azure/azure-sdk-for-net).
+ */
 void aksnet__retry_defaults(struct aksnet__retry_options *options)
 {
     memset(options, 0, sizeof(*options));

@@ -148,7 +148,7 @@ static bool check_object(struct reader *r, const cJSON *obj, const char *path,
         while (known[k] && strcmp(known[k], m->string) != 0)
             k++;
         if (!known[k])
-            field_error(r, sub, "unknown key '%s' (check its spelling against DESIGN.md's plan file)",
+            field_error(r, sub, "unknown key '%s' (check its spelling against docs/plan.md, the plan reference)",
                         m->string);
         else if (k < sizeof(seen) && seen[k])
             field_error(r, sub, "key given twice");

@@ -36,7 +36,7 @@ static bool ended_well(aksnet_step_state s)
 
 /*
  * What each step needs first.  Both role assignments follow the identity and
- * the VNet (DESIGN.md: "after 3, 4"); the cluster follows everything it
+ * the VNet (aksnet/provision.h: "after 3, 4"); the cluster follows everything it
  * references.  SystemAssigned: the VNet's role assignment follows the cluster,
  * whose identity does not exist before it.
  */

@@ -1,6 +1,6 @@
 /*
  * provision_preflight.c - what would otherwise fail late, checked before
- * the first write (DESIGN.md "Provisioning"):
+ * the first write (docs/architecture.md, "The engine"):
  *
  *   - the resource providers are registered (in APPLY mode registered if
  *     not, as the Azure SDKs do on MissingSubscriptionRegistration: POST

@@ -21,7 +21,13 @@
 extern "C" {
 #endif
 
-/** The api-versions aksnet sends (shared/reference: conservative, available in Azure China). */
+/*
+ * The api-versions aksnet sends: each a stable version in
+ * Azure/azure-rest-api-specs (specification/{resources,network,msi,
+ * authorization,containerservice}/resource-manager/<namespace>/stable/<version>/),
+ * chosen old enough for the national clouds, which lag behind the public one.
+ * Bodies are checked against those specs' models (tests/data/specs/).
+ */
 #define AKSNET_API_RESOURCES "2021-04-01"
 #define AKSNET_API_NETWORK "2024-05-01"
 #define AKSNET_API_IDENTITY "2023-01-31"

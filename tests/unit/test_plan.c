@@ -25,7 +25,7 @@
     "/subscriptions/" SUB "/resourceGroups/idRG/providers/Microsoft.ManagedIdentity/" \
     "userAssignedIdentities/byoId"
 
-/* DESIGN.md's example plan, verbatim. */
+/* The starting design's example plan, verbatim (docs/plan.md has the reference). */
 static const char SEED_PLAN[] =
     "{\n"
     "  \"cloud\": \"AzureChinaCloud\",\n"
