@@ -19,6 +19,9 @@
  * and found by that path (a state file restores them without a type).
  *
  * Authorization's messages print GUIDs without dashes, as ARM's do.
+ *
+ * Depends on: arm_identity.c (mock_type_identity), store.c, token.c
+ * (mock_caller_tenant()), util.c, src/util (jwt).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -109,6 +112,7 @@ static const struct builtin_role builtin_roles[] = {
 };
 #define BUILTIN_COUNT (sizeof(builtin_roles) / sizeof(builtin_roles[0]))
 
+/* Built-in roles are a fixed table, not stored: a definition id names one by its GUID. */
 static const struct builtin_role *builtin_by_guid(const char *guid)
 {
     for (size_t i = 0; i < BUILTIN_COUNT; i++)
@@ -121,6 +125,7 @@ static const struct builtin_role *builtin_by_guid(const char *guid)
 
 /* printf into a new string; NULL when out of memory. */
 static char *fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ids and scopes have no useful upper bound, so they are formatted into exactly sized buffers. */
 static char *fmt_alloc(const char *fmt, ...)
 {
     va_list ap;
@@ -136,6 +141,7 @@ static char *fmt_alloc(const char *fmt, ...)
     return s;
 }
 
+/* The one answer for every allocation that fails, so that no handler invents its own. */
 static void reply_oom(struct mock_response *rs)
 {
     mock_reply_error(rs, 500, "InternalServerError", "The mock ran out of memory.");
@@ -219,6 +225,7 @@ static void caller_claim(const struct mock_request *rq, const char *claim, char 
     aksnet__jwt_free(jwt);
 }
 
+/* Role permissions are NULL-terminated lists in the table and JSON arrays on the wire. */
 static cJSON *string_array(const char *const *items)
 {
     cJSON *a = cJSON_CreateArray();
@@ -236,6 +243,7 @@ struct scope_parts {
     size_t n;
 };
 
+/* A scope is checked segment by segment (subscription, group, provider, type, name); false if it is too long. */
 static bool scope_split(const char *scope, struct scope_parts *sp)
 {
     memset(sp, 0, sizeof(*sp));
@@ -249,6 +257,7 @@ static bool scope_split(const char *scope, struct scope_parts *sp)
     return sp->buf != NULL;
 }
 
+/* ARM compares path words case-insensitively; out of range is simply no match. */
 static bool seg_is(const struct scope_parts *sp, size_t i, const char *word)
 {
     return i < sp->n && strcasecmp(sp->seg[i], word) == 0;
@@ -425,6 +434,7 @@ static bool term_call(const char *term, const char *fn, char *out, size_t len)
     return unquote(term + k + 1, n - k - 2, out, len);
 }
 
+/* ARM refuses a $filter it does not understand rather than ignoring it and listing everything. */
 static void reply_bad_filter(const char *filter, struct mock_response *rs)
 {
     mock_reply_error(rs, 400, "InvalidFilter", "The $filter '%s' is not supported.", filter);
@@ -447,6 +457,7 @@ static struct mock_resource *custom_role(struct armmock *m, const char *guid)
     return NULL;
 }
 
+/* An assignment may name a built-in or a custom role; both count as existing. */
 static bool role_exists(struct armmock *m, const char *guid)
 {
     return builtin_by_guid(guid) || custom_role(m, guid);
@@ -479,14 +490,16 @@ static cJSON *builtin_json(const struct builtin_role *b, const char *scope)
     return o;
 }
 
+/* ARM's 404 for a role definition quotes the GUID without hyphens. */
 static void reply_definition_missing(const char *guid, struct mock_response *rs)
 {
     char compact[33];
     guid_compact(guid, compact);
-    mock_reply_error(rs, 404, "RoleDefinitionDoesNotExist", "The specified role definition with ID '%s' does not exist.",
-                     compact);
+    mock_reply_error(rs, 404, "RoleDefinitionDoesNotExist",
+                     "The specified role definition with ID '%s' does not exist.", compact);
 }
 
+/* Built-in definitions are presented at the asked scope; custom ones as stored. */
 static void definition_get(struct armmock *m, const char *scope, const char *guid, struct mock_response *rs)
 {
     const struct builtin_role *b = builtin_by_guid(guid);
@@ -505,6 +518,7 @@ struct rd_filter {
     char type[64];
 };
 
+/* Role definitions are listed by roleName or type only, the filters clients send; false for any other term. */
 static bool rd_filter_parse(const char *filter, struct rd_filter *f)
 {
     memset(f, 0, sizeof(*f));
@@ -516,6 +530,7 @@ static bool rd_filter_parse(const char *filter, struct rd_filter *f)
     return true;
 }
 
+/* An empty field of the filter matches everything, as an absent term does. */
 static bool rd_match(const struct rd_filter *f, const char *name, const char *type)
 {
     return (!f->role_name[0] || strcasecmp(f->role_name, name) == 0) && (!f->type[0] || strcasecmp(f->type, type) == 0);
@@ -539,6 +554,7 @@ static void list_custom_roles(struct armmock *m, const char *scope, const struct
     }
 }
 
+/* The built-in roles first, then the custom ones visible at the scope, as ARM lists them. */
 static void definition_list(struct armmock *m, const struct mock_request *rq, const char *scope,
                             struct mock_response *rs)
 {
@@ -631,6 +647,7 @@ static bool definition_put_allowed(const char *scope, const char *guid, struct m
     return true;
 }
 
+/* A custom role is created or updated at once (no operation); its name must be unique in the directory. */
 static void definition_put(struct armmock *m, const struct mock_request *rq, const char *scope, const char *guid,
                            struct mock_response *rs)
 {
@@ -673,6 +690,7 @@ static bool role_in_use(struct armmock *m, const char *guid)
     return false;
 }
 
+/* Built-in roles cannot go and a role still assigned cannot either, as in ARM; a missing one is 204. */
 static void definition_delete(struct armmock *m, const char *guid, struct mock_response *rs)
 {
     struct mock_resource *r = custom_role(m, guid);
@@ -690,6 +708,7 @@ static void definition_delete(struct armmock *m, const char *guid, struct mock_r
     }
 }
 
+/* The role definition endpoints by method, so that each method's rules stay in its own function. */
 static void definitions(struct armmock *m, const struct mock_request *rq, const char *scope, const char *name,
                         struct mock_response *rs)
 {
@@ -744,6 +763,7 @@ static bool optional_string(const cJSON *props, const char *key, const char **ou
     return !v || cJSON_IsString(v) || cJSON_IsNull(v);
 }
 
+/* Every member of an assignment's properties is read once, with ARM's error for a wrong JSON type. */
 static bool ra_read(const struct mock_request *rq, struct ra_request *in, struct mock_response *rs)
 {
     memset(in, 0, sizeof(*in));
@@ -803,6 +823,7 @@ static const struct mock_resource *identity_of(struct armmock *m, const char *pr
     return NULL;
 }
 
+/* ARM's answer while a new principal has not replicated yet, which clients retry on. */
 static void reply_principal_not_found(const struct mock_request *rq, const struct mock_resource *identity,
                                       const char *principal_id, struct mock_response *rs)
 {
@@ -852,6 +873,7 @@ static bool principal_ok(struct armmock *m, const struct mock_request *rq, const
     return true;
 }
 
+/* Assignments keep their members under properties; a missing one reads as NULL. */
 static const char *ra_prop(const struct mock_resource *r, const char *key)
 {
     return mock_json_str(cJSON_GetObjectItemCaseSensitive(r->body, "properties"), key);
@@ -927,6 +949,7 @@ static cJSON *ra_body(const struct mock_request *rq, const char *scope, const ch
     return b;
 }
 
+/* Role assignments are immutable: checked, made at once, and a second PUT must match the first. */
 static void assignment_put(struct armmock *m, const struct mock_request *rq, const char *scope, const char *name,
                            const char *id, struct mock_resource *old, struct mock_response *rs)
 {
@@ -958,6 +981,7 @@ struct ra_filter {
     char principal[64];
 };
 
+/* The filters clients use to find their assignments (atScope(), principalId, assignedTo); false for others. */
 static bool ra_filter_parse(const char *filter, struct ra_filter *f)
 {
     memset(f, 0, sizeof(*f));
@@ -986,6 +1010,7 @@ static bool ra_listed(const struct mock_resource *r, const char *q, const struct
     return covers(a, q) || (!f->at_scope && covers(q, a));
 }
 
+/* Assignments at or above the scope, and below it unless atScope(), that pass the filter, as ARM lists them. */
 static void assignment_list(struct armmock *m, const struct mock_request *rq, const char *scope,
                             struct mock_response *rs)
 {
@@ -1003,6 +1028,7 @@ static void assignment_list(struct armmock *m, const struct mock_request *rq, co
     mock_reply(rs, 200, body);
 }
 
+/* The role assignment endpoints by method, so that each method's rules stay in its own function. */
 static void assignments(struct armmock *m, const struct mock_request *rq, const char *scope, const char *name,
                         struct mock_response *rs)
 {
@@ -1042,6 +1068,7 @@ static void assignments(struct armmock *m, const struct mock_request *rq, const 
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
+/* The entry from dispatch: api-version, a path that ends here, and a scope that exists, before either kind. */
 void mock_arm_authz(struct armmock *m, const struct mock_request *rq, const char *scope, const char *type,
                     const char *name, struct mock_response *rs)
 {
@@ -1081,12 +1108,14 @@ static bool find_grant(struct armmock *m, const char *principal_id, const char *
     return false;
 }
 
+/* See arm_authz.h: a role named by a full definition id is compared by its GUID. */
 bool mock_authz_has_role(struct armmock *m, const char *principal_id, const char *scope_id,
                          const char *role_guid_or_null)
 {
     return find_grant(m, principal_id, scope_id, role_guid_or_null ? last_segment(role_guid_or_null) : NULL, false);
 }
 
+/* See arm_authz.h: what AKS asks before it writes a subnet or a route table. */
 bool mock_authz_can_write(struct armmock *m, const char *principal_id, const char *scope_id)
 {
     return find_grant(m, principal_id, scope_id, NULL, true);

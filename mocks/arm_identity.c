@@ -3,6 +3,9 @@
  * Created synchronously; each gets a principalId, clientId and tenantId on
  * creation that updates keep.  The principal is "replicated" to the
  * directory --principal-delay seconds after creation (arm_authz.c asks).
+ *
+ * Depends on: token.c (mock_caller_tenant()), tracked.c
+ * (mock_tracked_handle()), util.c.
  */
 #include <string.h>
 
@@ -12,6 +15,7 @@ static const char *const identity_versions[] = {
     "2015-08-31-preview", "2018-11-30", "2021-09-30-preview", "2022-01-31-preview", "2023-01-31",
     "2023-07-31-preview", "2024-11-30", "2025-01-31-preview", NULL};
 
+/* An identity's principal, client and tenant are made once and kept across updates, as Entra ID keeps them. */
 static bool prepare(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
                     const struct mock_resource *old, cJSON *body, struct mock_response *rs)
 {
@@ -46,6 +50,7 @@ static cJSON *present(struct armmock *m, const struct mock_resource *r)
 
 static const struct mock_tracked_ops ops = {.lro = false, .prepare = prepare};
 
+/* A user-assigned identity has nothing beyond the common tracked life and the ids prepare adds. */
 static void handle(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
                    struct mock_response *rs)
 {

@@ -14,6 +14,9 @@
  * A route table's `subnets` is computed on GET from the VNets whose subnets
  * point at it, so an association shows on both sides.  Every write gives
  * the parent and its children a new etag, as the Network RP does.
+ *
+ * Depends on: lro.c, store.c (mock_store_get()), tracked.c
+ * (mock_tracked_handle()), util.c, src/util (cidr).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -436,11 +439,16 @@ static bool names_subnet(const cJSON *obj, const char *key, const char *subnet_i
     return s && strcasecmp(s, subnet_id) == 0;
 }
 
-/* A managed cluster, by its type (or its body's, for one loaded from a state file). */
+/*
+ * A managed cluster, by its type's name or its body's (for one loaded from a
+ * state file): never by &mock_type_cluster, which would make this file call
+ * back up into arm_aks.c, which calls this one.
+ */
 static bool is_cluster(const struct mock_resource *r)
 {
     const char *type = mock_json_str(r->body, "type");
-    return r->type == &mock_type_cluster || (type && strcasecmp(type, CLUSTER_TYPE) == 0);
+    return (r->type && strcasecmp(r->type->arm_type, CLUSTER_TYPE) == 0) ||
+           (type && strcasecmp(type, CLUSTER_TYPE) == 0);
 }
 
 /* Who uses a subnet: a cluster's node (or pod) pools, or an agent pool; its id, or NULL. */
@@ -942,8 +950,8 @@ static cJSON *associated_subnets(struct armmock *m, const char *table_id)
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < m->store.count; i++) {
         const struct mock_resource *r = m->store.items[i];
-        const cJSON *subnets = r->type == &mock_type_vnet ? cJSON_GetObjectItemCaseSensitive(props_of(r->body), "subnets")
-                                                          : NULL;
+        const cJSON *subnets =
+            r->type == &mock_type_vnet ? cJSON_GetObjectItemCaseSensitive(props_of(r->body), "subnets") : NULL;
         const cJSON *s;
         cJSON_ArrayForEach(s, subnets) {
             const char *rt = mock_json_str(cJSON_GetObjectItemCaseSensitive(props_of(s), "routeTable"), "id");

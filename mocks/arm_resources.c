@@ -2,6 +2,9 @@
  * arm_resources.c - Microsoft.Resources: subscriptions, tenants, resource
  * providers and resource groups.  A resource group is created synchronously
  * and deleted as a long-running operation that takes everything in it.
+ *
+ * Depends on: lro.c, store.c (mock_store_get(), mock_store_put()), token.c
+ * (mock_caller_tenant()), util.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@ const struct mock_type mock_type_resource_group = {
     .api_versions = resources_versions,
 };
 
+/* The subscription as ARM describes it; clients read its tenant and state from here. */
 static cJSON *subscription_json(const char *id, const char *tenant)
 {
     char path[128];
@@ -39,6 +43,7 @@ static cJSON *subscription_json(const char *id, const char *tenant)
     return s;
 }
 
+/* Any subscription id is accepted (the mock serves whatever it is asked for); the list holds the configured ones. */
 void mock_arm_subscriptions(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     if (!mock_check_api_version(rq, resources_versions, "Microsoft.Resources/subscriptions", rs))
@@ -61,6 +66,7 @@ void mock_arm_subscriptions(struct armmock *m, const struct mock_request *rq, st
     mock_reply(rs, 200, body);
 }
 
+/* The caller's own tenant only, as a token for one tenant sees it. */
 void mock_arm_tenants(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     (void)m;
@@ -79,6 +85,7 @@ void mock_arm_tenants(struct armmock *m, const struct mock_request *rq, struct m
     mock_reply(rs, 200, body);
 }
 
+/* Every provider is registered: the mock serves the types it knows under any namespace asked. */
 static cJSON *provider_json(const char *sub, const char *ns)
 {
     char id[256];
@@ -92,6 +99,7 @@ static cJSON *provider_json(const char *sub, const char *ns)
     return p;
 }
 
+/* GET reads a provider's registration and POST .../register asks for it; both answer Registered. */
 void mock_arm_providers(struct armmock *m, const struct mock_request *rq, const char *sub, const char *ns,
                         bool register_action, struct mock_response *rs)
 {
@@ -119,11 +127,13 @@ void mock_arm_providers(struct armmock *m, const struct mock_request *rq, const 
 
 /* ---- resource groups ---------------------------------------------------------- */
 
+/* A group's canonical id, the store's key for it. */
 static void group_id(const char *sub, const char *group, char out[512])
 {
     snprintf(out, 512, "/subscriptions/%s/resourceGroups/%s", sub, group);
 }
 
+/* ARM's rule for group names: 1-90 of letters, digits, _-.() and non-ASCII, not ending in '.'. */
 static bool group_name_ok(const char *g)
 {
     size_t n = strlen(g);
@@ -138,6 +148,7 @@ static bool group_name_ok(const char *g)
     return true;
 }
 
+/* Groups are created synchronously, and may not change location, as ARM refuses that. */
 static void group_put(struct armmock *m, const struct mock_request *rq, const char *sub, const char *group,
                       struct mock_response *rs)
 {
@@ -218,6 +229,7 @@ static void group_resources(struct armmock *m, const char *id, struct mock_respo
     mock_reply(rs, 200, body);
 }
 
+/* Groups are listed from the store by the subscription's prefix, in id order. */
 static void group_list(struct armmock *m, const char *sub, struct mock_response *rs)
 {
     char prefix[512];
@@ -233,6 +245,7 @@ static void group_list(struct armmock *m, const char *sub, struct mock_response 
     mock_reply(rs, 200, body);
 }
 
+/* The resource group endpoints, including its resources list and its long-running delete. */
 void mock_arm_group(struct armmock *m, const struct mock_request *rq, const char *sub, const char *group,
                     bool resources, struct mock_response *rs)
 {

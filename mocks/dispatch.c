@@ -11,6 +11,11 @@
  *   /subscriptions/{s}/resourcegroups[/{rg}[/resources]]
  *   /subscriptions/{s}/resourcegroups/{rg}/providers/{ns}/{type}[/{name}[/{child}[/{name}]]]
  *   {any scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]
+ *
+ * Depends on: arm_authz.c (mock_arm_authz()), arm_resources.c, entra.c
+ * (mock_entra_handle()), lro.c, store.c (mock_store_get()), token.c
+ * (mock_token_check()), types.c (mock_find_type()), util.c
+ * (mock_check_api_version(), mock_reply_error()), src/util (utf8).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +24,7 @@
 #include "utf8.h"
 #include "mock.h"
 
+/* ARM compares path words case-insensitively; out of range is simply no match. */
 static bool seg_is(const struct mock_request *rq, size_t i, const char *word)
 {
     return i < rq->nsegs && strcasecmp(rq->segs[i], word) == 0;
@@ -121,6 +127,7 @@ static void route_subscription_list(struct armmock *m, const struct mock_request
     type->handle(m, rq, &t, rs);
 }
 
+/* Everything under /subscriptions/{s} that is not a typed resource: operations, providers, groups. */
 static void route_subscription(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     size_t n = rq->nsegs;
@@ -175,6 +182,7 @@ static bool group_writable(struct armmock *m, const struct mock_request *rq, str
     return false;
 }
 
+/* A group being deleted takes no writes; then authorization (under any scope), tenants, subscriptions. */
 static void route_arm(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     if (!group_writable(m, rq, rs))
@@ -200,6 +208,7 @@ static void route_arm(struct armmock *m, const struct mock_request *rq, struct m
     }
 }
 
+/* One place decides the order (Entra ID before tokens, settling before routing) for every request. */
 void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_response *rs)
 {
     size_t plen = strlen(rq->path);
@@ -222,6 +231,7 @@ void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_respo
     route_arm(m, rq, rs);
 }
 
+/* ARM answers ResourceGroupNotFound before anything about the resource itself. */
 bool mock_require_group(struct armmock *m, const struct mock_target *t, struct mock_response *rs)
 {
     if (!t->resource_group)

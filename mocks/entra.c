@@ -15,6 +15,9 @@
  * (secrets, assertions, tokens), and every answer holding a token asks the
  * journal to hide it.  Registered certificates are read from their files at
  * each use: they are small, and struct armmock has no place to cache them.
+ *
+ * Depends on: arm_identity.c (mock_type_identity), store.c
+ * (mock_store_get()), token.c (mock_token_issue()), util.c, src/util (jwt).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -110,11 +113,13 @@ static long long lifetime(const struct armmock *m)
 
 /* ---- small checks --------------------------------------------------------------- */
 
+/* Entra ID compares path words case-insensitively; out of range is simply no match. */
 static bool seg_is(const struct mock_request *rq, size_t i, const char *word)
 {
     return i < rq->nsegs && strcasecmp(rq->segs[i], word) == 0;
 }
 
+/* A tenant named by a GUID is taken as given; any other name must be a domain or alias Entra ID knows. */
 static bool is_guid(const char *s)
 {
     static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
@@ -157,6 +162,7 @@ static bool is_alias_tenant(const char *t)
            strcasecmp(t, "consumers") == 0;
 }
 
+/* ADFS takes no tenant in its token URL, so it is told apart by name. */
 static bool is_adfs(const char *t)
 {
     return strcasecmp(t, "adfs") == 0;
@@ -186,6 +192,7 @@ static bool same_secret(const char *a, const char *b)
     return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
 }
 
+/* Credentials are registered per client id; NULL means the client registered none of this kind. */
 static const char *registered(const struct armmock_credential *list, size_t n, const char *client)
 {
     for (size_t i = 0; client && i < n; i++)
@@ -229,6 +236,7 @@ static char *form_value(const char *body, const char *key)
     return NULL;
 }
 
+/* A secret read from a form is wiped before its memory goes back. */
 static void free_secret(char *s)
 {
     if (s)
@@ -252,6 +260,7 @@ struct token_req {
 static void fail(struct token_req *q, int status, const char *error, int aadsts, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Every refusal of a token request goes out as Entra ID's OAuth error with its AADSTS code. */
 static void fail(struct token_req *q, int status, const char *error, int aadsts, const char *fmt, ...)
 {
     char text[768];
@@ -284,6 +293,7 @@ static void read_form(struct token_req *q)
     q->assertion = form_value(b, "client_assertion");
 }
 
+/* The form's fields are owned copies; secrets among them are wiped. */
 static void free_form(struct token_req *q)
 {
     free(q->grant);
@@ -373,6 +383,7 @@ static void issue(struct token_req *q, const char *client)
 
 /* ---- client secret ------------------------------------------------------------------ */
 
+/* client_credentials with a client secret, refused as Entra ID refuses an unknown client or a wrong secret. */
 static void by_secret(struct token_req *q)
 {
     struct armmock *m = q->m;
@@ -488,6 +499,7 @@ static bool audience_ok(const struct token_req *q, const char *aud)
            (strlen(v1) == pn && strncasecmp(path, v1, pn) == 0);
 }
 
+/* Time claims must be numbers; a string exp would make an assertion valid forever. */
 static bool claim_number(const cJSON *claims, const char *key, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(claims, key);
@@ -616,6 +628,7 @@ static void federated_mismatch(struct token_req *q, const struct aksnet__jwt *jw
 
 /* ---- which credential ------------------------------------------------------------------- */
 
+/* A client assertion says which certificate signed it through x5t or x5t#S256. */
 static bool names_certificate(const struct aksnet__jwt *jwt)
 {
     const cJSON *h = jwt ? aksnet__jwt_header(jwt) : NULL;
@@ -690,6 +703,7 @@ static void token_endpoint(struct armmock *m, const struct mock_request *rq, boo
 
 /* ---- discovery ------------------------------------------------------------------------ */
 
+/* Discovery documents list their supported values as arrays. */
 static void add_strings(cJSON *obj, const char *key, const char *const *values)
 {
     cJSON *a = cJSON_AddArrayToObject(obj, key);
@@ -697,6 +711,7 @@ static void add_strings(cJSON *obj, const char *key, const char *const *values)
         cJSON_AddItemToArray(a, cJSON_CreateString(values[i]));
 }
 
+/* Discovery documents name endpoints relative to the mock's own URL. */
 static void add_url(cJSON *obj, const char *key, const char *base, const char *suffix)
 {
     char url[400];
@@ -1014,6 +1029,7 @@ static bool route_discovery(struct armmock *m, const struct mock_request *rq, st
     return true;
 }
 
+/* Entra ID and managed identity need no bearer token, so dispatch asks here first. */
 bool mock_entra_handle(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     if (rq->nsegs == 4 && seg_is(rq, 0, "metadata") && seg_is(rq, 1, "identity") && seg_is(rq, 2, "oauth2") &&

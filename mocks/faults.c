@@ -2,6 +2,8 @@
  * faults.c - --fault METHOD:PATH-GLOB:ACTION[:COUNT]: make the mock answer
  * as a struggling ARM does, a counted number of times, so that retry paths
  * are tested against the wire and not only against a seam.
+ *
+ * Depends on: util.c (mock_add_header(), mock_reply_error()).
  */
 #define _GNU_SOURCE /* FNM_CASEFOLD: ARM paths match without case */
 #include <fnmatch.h>
@@ -24,6 +26,7 @@ static bool parse_num(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+/* The action part of a rule; a status fault says 1 s Retry-After unless it names another. */
 static bool parse_action(const char *a, struct mock_fault *f)
 {
     long v;
@@ -59,6 +62,7 @@ static bool parse_action(const char *a, struct mock_fault *f)
     return false;
 }
 
+/* Rules come from the command line: a bad one is refused with a message, never half taken. */
 bool mock_fault_parse(const char *rule, struct mock_fault *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
@@ -87,12 +91,14 @@ bool mock_fault_parse(const char *rule, struct mock_fault *out, char *err, size_
     return ok;
 }
 
+/* A rule matches while hits remain, by method (or *) and a case-insensitive glob on the path. */
 static bool matches(const struct mock_fault *f, const char *method, const char *path)
 {
     return f->remaining > 0 && (strcmp(f->method, "*") == 0 || strcasecmp(f->method, method) == 0) &&
            fnmatch(f->glob, path, FNM_CASEFOLD) == 0;
 }
 
+/* A request-level fault is used up when it hits; fail faults wait for an operation to start. */
 struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const char *path)
 {
     for (size_t i = 0; i < m->fault_count; i++) {
@@ -105,6 +111,7 @@ struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const
     return NULL;
 }
 
+/* A fail fault makes the next operation on a matching path fail instead of the request. */
 bool mock_fault_take_fail(struct armmock *m, const char *method, const char *path)
 {
     for (size_t i = 0; i < m->fault_count; i++) {
@@ -117,6 +124,7 @@ bool mock_fault_take_fail(struct armmock *m, const char *method, const char *pat
     return false;
 }
 
+/* Faults come before anything else, so that a client's retry logic sees them as ARM's own. */
 bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
                        long *delay_ms)
 {

@@ -4,6 +4,8 @@
  * responseBody, durationMs.  Scripts and tests read it, so nothing secret
  * goes in: Authorization is cut to its scheme, form secrets and issued
  * tokens become "***".
+ *
+ * Depends on: util.c (mock_header(), mock_utf8_scrub()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,7 @@ static cJSON *scheme_only(const char *value)
     return safe_string(scheme);
 }
 
+/* Headers go to the journal with credentials cut to their scheme and secrets masked. */
 static cJSON *headers_json(const struct mock_request *rq)
 {
     cJSON *h = cJSON_CreateObject();
@@ -145,6 +148,7 @@ static cJSON *request_body_json(const struct mock_request *rq)
     return safe_string(rq->body);
 }
 
+/* Journal lines carry millisecond UTC times, which sort as text. */
 static void timestamp(double t, char out[40])
 {
     time_t secs = (time_t)t;
@@ -156,6 +160,7 @@ static void timestamp(double t, char out[40])
     snprintf(out, 40, "%s.%03dZ", date, ms < 0 || ms > 999 ? 0 : ms);
 }
 
+/* One JSON line per request, written whole under its own lock so that lines never interleave. */
 void mock_journal_write(struct armmock *m, const struct mock_request *rq, const struct mock_response *rs,
                         double started, double finished)
 {

@@ -4,6 +4,8 @@
  * request, operations whose end has passed are settled (their effects
  * applied), so the mock's state is a pure function of the requests and the
  * clock, and tests move time through the clock seam instead of sleeping.
+ *
+ * Depends on: faults.c (mock_fault_take_fail()), store.c, util.c.
  */
 #include <ctype.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 
 #include "mock.h"
 
+/* An operation owns its strings and its error; NULL is fine, so that a half-made one can go. */
 static void op_free(struct mock_op *op)
 {
     if (!op)
@@ -27,6 +30,7 @@ static void op_free(struct mock_op *op)
     free(op);
 }
 
+/* The server's list of operations goes with the server. */
 void mock_ops_free(struct mock_ops *ops)
 {
     for (size_t i = 0; i < ops->count; i++)
@@ -35,6 +39,7 @@ void mock_ops_free(struct mock_ops *ops)
     memset(ops, 0, sizeof(*ops));
 }
 
+/* Operations are kept after they end, so that clients can still poll them. */
 static bool ops_append(struct mock_ops *ops, struct mock_op *op)
 {
     if (ops->count == ops->capacity) {
@@ -58,6 +63,7 @@ static bool related(const char *a, const char *b)
     return na == nb || (na > nb ? a[nb] == '/' : b[na] == '/');
 }
 
+/* A write on a resource, its parent or its child is refused while any of them runs, as in ARM. */
 struct mock_op *mock_op_running(struct armmock *m, const char *resource_id)
 {
     for (size_t i = 0; i < m->ops.count; i++) {
@@ -145,6 +151,7 @@ void mock_op_answer(struct armmock *m, const struct mock_request *rq, const stru
     rs->status = status;
 }
 
+/* Every long-running write goes through here, so that each answers with the same headers and timing. */
 struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, const char *resource_id,
                               enum mock_op_kind kind, const char *provider, const char *location, int status,
                               struct mock_response *rs)
@@ -264,6 +271,7 @@ static void finish(struct armmock *m, struct mock_op *op)
         mock_json_set_str(props, "provisioningState", op->fail_code ? "Failed" : "Succeeded");
 }
 
+/* Called at the start of each request: due operations end in the order their clocks say. */
 bool mock_ops_settle(struct armmock *m, double now)
 {
     bool any = false;
@@ -282,6 +290,7 @@ bool mock_ops_settle(struct armmock *m, double now)
     }
 }
 
+/* Status URLs name an operation by its id, which clients may re-case. */
 static struct mock_op *find_op(struct armmock *m, const char *id)
 {
     for (size_t i = 0; i < m->ops.count; i++)
@@ -290,6 +299,7 @@ static struct mock_op *find_op(struct armmock *m, const char *id)
     return NULL;
 }
 
+/* The two polling forms ARM offers: the operation's status, or the Location form's result. */
 void mock_op_status(struct armmock *m, const struct mock_request *rq, const char *op_id, bool location_form,
                     struct mock_response *rs)
 {

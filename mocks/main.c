@@ -4,6 +4,8 @@
  *
  * Exit codes: 0 stopped by a signal, 1 could not start (port taken, files
  * unreadable, a state file it did not write), 2 usage.
+ *
+ * Depends on: server.c, src/util (secret).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,13 +29,16 @@ struct lists {
     bool until_eof;            /* --until-stdin-closes */
 };
 
+/* Printed for --help and after a wrong option, so that the options are written down once. */
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: aksnet-mock [--listen 127.0.0.1:0] [--port-file FILE] [--tls-cert PEM --tls-key PEM]\n"
             "                   [--lro-seconds S] [--principal-delay S] [--token-lifetime S]\n"
-            "                   [--journal FILE] [--state FILE] [--fault RULE]... [--client-secret ID=SECRET|ID=@FILE]...\n"
-            "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN|ID=@FILE]... [--subscription ID]...\n"
+            "                   [--journal FILE] [--state FILE] [--fault RULE]... "
+            "[--client-secret ID=SECRET|ID=@FILE]...\n"
+            "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN|ID=@FILE]... "
+            "[--subscription ID]...\n"
             "                   [--accept-any-client] [--identity-header SECRET] [--until-stdin-closes]\n"
             "  --lro-seconds S   how long each long-running operation runs (default 0.05); 0 answers every\n"
             "                    write synchronously (200/201 with provisioningState Succeeded, no polling)\n"
@@ -100,6 +105,7 @@ static bool parse_credential(const char *flag, const char *s, struct armmock_cre
     return true;
 }
 
+/* Options fill struct armmock_options directly; lists of credentials and faults point into argv or l. */
 static bool parse_args(int argc, char **argv, struct armmock_options *o, struct lists *l, const char **port_file)
 {
     for (int i = 1; i < argc; i++) {
@@ -118,8 +124,7 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
         else if (strcmp(a, "--lro-seconds") == 0) {
             ok = parse_seconds(a, v, &o->lro_seconds);
             o->instant_operations = ok && o->lro_seconds == 0;
-        }
-        else if (strcmp(a, "--principal-delay") == 0) ok = parse_seconds(a, v, &o->principal_delay);
+        } else if (strcmp(a, "--principal-delay") == 0) ok = parse_seconds(a, v, &o->principal_delay);
         else if (strcmp(a, "--token-lifetime") == 0) ok = parse_seconds(a, v, &o->token_lifetime);
         else if (strcmp(a, "--journal") == 0) o->journal_path = v;
         else if (strcmp(a, "--state") == 0) o->state_path = v;
@@ -152,6 +157,7 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
     return true;
 }
 
+/* What parse_args copied (client ids, values read from @FILE) is freed, secrets wiped. */
 static void free_lists(struct lists *l, const struct armmock_options *o)
 {
     for (size_t i = 0; i < o->secret_count; i++)
@@ -232,6 +238,7 @@ static int serve(const struct armmock_options *o, const char *port_file, bool un
     return 0;
 }
 
+/* The program around armmock: options, the port file, then serving until SIGTERM, SIGINT or stdin closes. */
 int main(int argc, char **argv)
 {
     struct armmock_options o = {0};

@@ -5,7 +5,8 @@
  *   server.c  (libmicrohttpd: read headers and body, cap its size)
  *   -> dispatch.c  (faults, Entra ID or ARM, bearer token, api-version,
  *                   settle due operations, route by path)
- *   -> a handler: entra.c, arm_*.c, on the store (store.c) and the
+ *   -> a handler: entra.c, arm_*.c (managed clusters: arm_aks.c over the
+ *      aks_*.c files, see arm_aks.h), on the store (store.c) and the
  *      long-running operations (lro.c)
  *   -> server.c  (send, throttling headers, journal.c, state.c on change)
  *
@@ -108,6 +109,8 @@ void mock_store_delete(struct mock_store *st, const char *id);
 /* Delete id and everything whose id starts with id + "/". */
 void mock_store_delete_tree(struct mock_store *st, const char *id);
 void mock_store_free(struct mock_store *st);
+/* The resource's body as GET would return it (store.c; the type's present hook, or a copy). */
+cJSON *mock_present(struct armmock *m, const struct mock_resource *r);
 
 /* ---- resource types -------------------------------------------------------- */
 
@@ -166,8 +169,6 @@ void mock_tracked_handle(struct armmock *m, const struct mock_request *rq, const
                          struct mock_response *rs, const struct mock_tracked_ops *ops);
 /* ARM's 404 for a resource of t's type. */
 void mock_reply_not_found(struct mock_response *rs, const struct mock_target *t);
-/* The resource's body as GET would return it. */
-cJSON *mock_present(struct armmock *m, const struct mock_resource *r);
 
 /* The resource types, each defined in its arm_*.c file. */
 extern const struct mock_type mock_type_resource_group;   /* arm_resources.c */
@@ -339,7 +340,7 @@ struct armmock {
     double window_start;
 };
 
-double mock_now(const struct armmock *m);
+double mock_now(const struct armmock *m); /* util.c: opt.clock or the real time */
 
 /* Route one request (lock held by the caller). */
 void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_response *rs);

@@ -1,6 +1,8 @@
 /*
  * request.c - building a request without a connection: body parsing, path
  * splitting and freeing, shared by server.c and the fuzz target.
+ *
+ * Depends on: src/util (utf8).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "utf8.h"
 #include "request.h"
 
+/* Headers and arguments are owned copies, freed as lists. */
 void mock_kv_free(struct mock_kv *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -17,6 +20,7 @@ void mock_kv_free(struct mock_kv *items, size_t n)
     free(items);
 }
 
+/* Handlers route on segments; repeated slashes fold as ARM folds them. */
 void mock_request_split_path(struct mock_request *rq)
 {
     char *save = NULL;
@@ -25,6 +29,7 @@ void mock_request_split_path(struct mock_request *rq)
         rq->segs[rq->nsegs++] = s;
 }
 
+/* A request owns its copies and parsed body; the struct itself may live on the stack. */
 void mock_request_free(struct mock_request *rq)
 {
     free(rq->query);
@@ -36,6 +41,7 @@ void mock_request_free(struct mock_request *rq)
     cJSON_Delete(rq->json);
 }
 
+/* A body that is not UTF-8 is not JSON either: nothing stored may hold other bytes. */
 void mock_request_parse_body(struct mock_request *rq)
 {
     if (rq->body_len == 0)

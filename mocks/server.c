@@ -5,6 +5,11 @@
  *
  * One thread per connection: a fault may delay an answer, and a delayed
  * connection must not hold up the others.
+ *
+ * Depends on: dispatch.c (mock_dispatch()), faults.c (mock_fault_parse(),
+ * mock_faults_apply()), journal.c (mock_journal_write()), lro.c
+ * (mock_ops_free()), request.c, state.c (mock_state_load(),
+ * mock_state_save()), store.c (mock_store_free()), util.c, src/util (jwt).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,17 +39,9 @@ struct conn {
     double started;
 };
 
-double mock_now(const struct armmock *m)
-{
-    if (m->opt.clock)
-        return m->opt.clock(m->opt.clock_ctx);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- reading the request ---------------------------------------------------- */
 
+/* libmicrohttpd calls this first: the raw URI (with its query) and the start time are kept for the journal. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     (void)c;
@@ -56,6 +53,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return cn;
 }
 
+/* A connection's per-request state goes when libmicrohttpd is done with the request. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -76,6 +74,7 @@ struct kv_list {
     size_t count, cap;
 };
 
+/* Headers and query arguments are copied out of libmicrohttpd, which owns its own. */
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;
@@ -94,6 +93,7 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
+/* A request in the mock's own terms, so that dispatch and the fuzzer need no connection. */
 static bool build_request(struct MHD_Connection *c, const char *method, const char *url, struct conn *cn,
                           struct mock_request *rq)
 {
@@ -148,6 +148,7 @@ static void add_arm_headers(struct armmock *m, const struct mock_request *rq, st
         mock_add_header(rs, "x-ms-client-request-id", "%s", client);
 }
 
+/* The answer with its headers; a body is handed to libmicrohttpd to free. */
 static enum MHD_Result send_response(struct MHD_Connection *c, const struct mock_response *rs, char *body)
 {
     size_t len = body ? strlen(body) : 0;
@@ -187,6 +188,7 @@ static void wait_delay(struct armmock *m, long delay_ms)
         ;
 }
 
+/* One request as one transition under the lock (faults, dispatch, state); the journal is written after. */
 static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const char *url,
                               const char *method, struct conn *cn)
 {
@@ -236,6 +238,7 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
     return ret;
 }
 
+/* libmicrohttpd calls this per chunk of body; the request is handled once the body is whole. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size,
                                   void **con_cls)
@@ -348,6 +351,7 @@ static char *read_small_file(const char *path, char *err, size_t errlen)
     return buf;
 }
 
+/* The options' credentials are copied so that the caller's may go after armmock_start. */
 static bool copy_credentials(struct armmock_credential **dst, size_t *dst_n, const struct armmock_credential *src,
                              size_t n)
 {
@@ -364,6 +368,7 @@ static bool copy_credentials(struct armmock_credential **dst, size_t *dst_n, con
     return true;
 }
 
+/* Credential values are secrets: wiped before they are freed. */
 static void free_credentials(struct armmock_credential *c, size_t n)
 {
     for (size_t i = 0; c && i < n; i++) {
@@ -420,6 +425,7 @@ static bool copy_options(struct armmock *m, const struct armmock_options *o, cha
     return m->faults && m->subscriptions;
 }
 
+/* libmicrohttpd on the listen address, with TLS when certificate and key were given. */
 static bool start_daemon(struct armmock *m, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
@@ -460,6 +466,7 @@ static bool start_daemon(struct armmock *m, char *err, size_t errlen)
     return true;
 }
 
+/* Everything the server needs is set up before it accepts a connection, or nothing is left behind. */
 struct armmock *armmock_start(const struct armmock_options *options, char *err, size_t errlen)
 {
     struct armmock_options none = {0};
@@ -520,16 +527,19 @@ bool armmock_check_options(const struct armmock_options *o, char *err, size_t er
     return true;
 }
 
+/* The port actually bound, for a listen address with port 0. */
 uint16_t armmock_port(const struct armmock *m)
 {
     return m->port;
 }
 
+/* The base URL clients use, http or https. */
 const char *armmock_url(const struct armmock *m)
 {
     return m->url;
 }
 
+/* Read under the lock: the server's threads count requests as they come. */
 uint64_t armmock_request_count(const struct armmock *m)
 {
     pthread_mutex_t *lock = (pthread_mutex_t *)&m->lock;
@@ -539,6 +549,7 @@ uint64_t armmock_request_count(const struct armmock *m)
     return n;
 }
 
+/* Delayed answers are woken first, then the daemon stops and the state is saved. */
 void armmock_stop(struct armmock *m)
 {
     if (!m)

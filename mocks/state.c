@@ -4,6 +4,9 @@
  * using the tokens it was given).  Saved after every change, atomically:
  * a temporary file is written, fsynced and renamed over the old one.  The
  * file holds a private key, so it is created 0600.
+ *
+ * Depends on: store.c (mock_store_get(), mock_store_put()), types.c
+ * (mock_find_type()), util.c (mock_json_str()), src/util (jwt).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include "jwt.h"
 #include "mock.h"
 
+/* The signing key goes into the state file so that tokens stay valid across restarts. */
 static char *key_pem(EVP_PKEY *key)
 {
     BIO *bio = BIO_new(BIO_s_mem());
@@ -34,6 +38,7 @@ static char *key_pem(EVP_PKEY *key)
     return out;
 }
 
+/* Resources are saved with their type's names, so that loading finds the type again. */
 static cJSON *resources_json(const struct armmock *m)
 {
     cJSON *list = cJSON_CreateArray();
@@ -52,6 +57,7 @@ static cJSON *resources_json(const struct armmock *m)
     return list;
 }
 
+/* Operations are saved with their times, so that a restarted mock settles them on time. */
 static cJSON *ops_json(const struct armmock *m)
 {
     cJSON *list = cJSON_CreateArray();
@@ -105,6 +111,7 @@ static bool write_atomically(const char *path, const char *text)
     return ok;
 }
 
+/* Written to a temporary file, synced and renamed, so that a crash leaves the old state whole. */
 bool mock_state_save(struct armmock *m)
 {
     if (!m->state_path)
@@ -129,6 +136,7 @@ bool mock_state_save(struct armmock *m)
     return ok;
 }
 
+/* A missing name reads as a fallback that finds no type, rather than a NULL to check everywhere. */
 static const char *str_or(const cJSON *o, const char *key, const char *fallback)
 {
     const char *s = mock_json_str(o, key);
@@ -141,6 +149,7 @@ static bool subscription_id(const char *id)
     return id && strncasecmp(id, "/subscriptions/", 15) == 0 && id[15] && id[15] != '/';
 }
 
+/* Every resource must be whole and under a subscription; a broken file is refused, not half loaded. */
 static bool load_resources(struct armmock *m, const cJSON *list)
 {
     if (list && !cJSON_IsArray(list))
@@ -178,6 +187,7 @@ static void link_running(struct armmock *m, const struct mock_op *op)
     }
 }
 
+/* Operations must be whole too; their resources need not exist any more. */
 static bool load_ops(struct armmock *m, const cJSON *list)
 {
     if (list && !cJSON_IsArray(list))
@@ -223,6 +233,7 @@ static bool load_ops(struct armmock *m, const cJSON *list)
     return true;
 }
 
+/* A missing file is a first run; anything unreadable stops the mock rather than starting empty. */
 bool mock_state_load(struct armmock *m, char *err, size_t errlen)
 {
     if (!m->state_path)

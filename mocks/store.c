@@ -2,6 +2,8 @@
  * store.c - the resources, kept in an array sorted by lower-case id, so a
  * lookup is a binary search and a subtree (everything under a resource
  * group) is one contiguous run.
+ *
+ * Depends on: util.c (mock_lower()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@ static size_t find(const struct mock_store *st, const char *key, bool *found)
     return lo;
 }
 
+/* Ids compare case-insensitively, as ARM compares them, through the lower-case key. */
 struct mock_resource *mock_store_get(const struct mock_store *st, const char *id)
 {
     char *key = mock_lower(id);
@@ -37,6 +40,7 @@ struct mock_resource *mock_store_get(const struct mock_store *st, const char *id
     return found ? st->items[i] : NULL;
 }
 
+/* A resource owns its id, key, body and operation id. */
 static void resource_free(struct mock_resource *r)
 {
     if (!r)
@@ -48,6 +52,7 @@ static void resource_free(struct mock_resource *r)
     free(r);
 }
 
+/* Insert keeps the array sorted; a replace keeps the id as first spelt, as ARM does. */
 struct mock_resource *mock_store_put(struct mock_store *st, const char *id, const struct mock_type *type,
                                      cJSON *body, double now)
 {
@@ -90,6 +95,7 @@ struct mock_resource *mock_store_put(struct mock_store *st, const char *id, cons
     return r;
 }
 
+/* One resource only; its children stay (see mock_store_delete_tree). */
 void mock_store_delete(struct mock_store *st, const char *id)
 {
     char *key = mock_lower(id);
@@ -103,6 +109,7 @@ void mock_store_delete(struct mock_store *st, const char *id)
     st->count--;
 }
 
+/* A subtree is a contiguous run of keys, removed in one pass. */
 void mock_store_delete_tree(struct mock_store *st, const char *id)
 {
     char *key = mock_lower(id);
@@ -120,10 +127,23 @@ void mock_store_delete_tree(struct mock_store *st, const char *id)
     free(key);
 }
 
+/* The store goes with the server. */
 void mock_store_free(struct mock_store *st)
 {
     for (size_t i = 0; i < st->count; i++)
         resource_free(st->items[i]);
     free(st->items);
     memset(st, 0, sizeof(*st));
+}
+
+/*
+ * Here, below both tracked.c (GET) and lro.c (an operation's result), so
+ * that neither has to call the other for it: a type may add computed
+ * members (a route table's subnets) that are not stored.
+ */
+cJSON *mock_present(struct armmock *m, const struct mock_resource *r)
+{
+    if (r->type && r->type->present)
+        return r->type->present(m, r);
+    return cJSON_Duplicate(r->body, 1);
 }

@@ -7,6 +7,8 @@
  * their codes.  The last token that verified is cached: every request of a
  * run carries the same token, and an RSA verification per GET would cost
  * more than the rest of the request.
+ *
+ * Depends on: util.c, src/util (jwt).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "jwt.h"
 #include "mock.h"
 
+/* Tokens are real JWTs signed by the mock's key, so that clients can decode them as they would Entra's. */
 char *mock_token_issue(struct armmock *m, const char *subject, const char *tenant, const char *audience,
                        double now)
 {
@@ -43,6 +46,7 @@ char *mock_token_issue(struct armmock *m, const char *subject, const char *tenan
     return token;
 }
 
+/* ARM's 401 names the reason twice: in the body and in WWW-Authenticate, which clients read. */
 static bool unauthorized(struct mock_response *rs, const char *code, const char *message, const char *why)
 {
     mock_reply_error(rs, 401, code, "%s", message);
@@ -67,6 +71,10 @@ static bool verify(struct armmock *m, const char *token, double *exp)
     return ok;
 }
 
+/*
+ * Every ARM request needs a bearer token the mock signed and not yet expired; the last good one is
+ * cached, so that a client's burst of requests is verified once.
+ */
 bool mock_token_check(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
 {
     const char *auth = mock_header(rq, "Authorization");

@@ -3,6 +3,9 @@
  * update, synchronous or long-running), GET, DELETE, list.  A type adds
  * its checks and computed members through hooks, so its file holds only
  * what is particular to it.
+ *
+ * Depends on: lro.c (mock_op_running(), mock_op_start()), store.c, types.c
+ * (mock_find_type()), util.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 
 #include "mock.h"
 
+/* ARM words a missing child differently from a missing top-level resource. */
 void mock_reply_not_found(struct mock_response *rs, const struct mock_target *t)
 {
     const char *name = t->child_name ? t->child_name : t->name;
@@ -21,13 +25,6 @@ void mock_reply_not_found(struct mock_response *rs, const struct mock_target *t)
                          "The Resource '%s/%s/%s' under resource group '%s' was not found. For more details "
                          "please go to https://aka.ms/ARMResourceNotFoundFix",
                          t->provider, t->type, name, t->resource_group);
-}
-
-cJSON *mock_present(struct armmock *m, const struct mock_resource *r)
-{
-    if (r->type && r->type->present)
-        return r->type->present(m, r);
-    return cJSON_Duplicate(r->body, 1);
 }
 
 /*
@@ -71,6 +68,7 @@ static cJSON *new_body(const struct mock_request *rq, const struct mock_target *
     return body;
 }
 
+/* ARM's checks common to every type come first, then the type's own, then the store and the operation. */
 static void put(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
                 const struct mock_type *type, struct mock_resource *old, struct mock_response *rs,
                 const struct mock_tracked_ops *ops)
@@ -126,6 +124,7 @@ static void put(struct armmock *m, const struct mock_request *rq, const struct m
     mock_reply(rs, status, mock_present(m, r));
 }
 
+/* A missing resource deletes fine (204), a busy one does not; the type may refuse. */
 static void del(struct armmock *m, const struct mock_request *rq, const struct mock_type *type,
                 struct mock_resource *r, struct mock_response *rs, const struct mock_tracked_ops *ops)
 {
@@ -152,6 +151,7 @@ static void del(struct armmock *m, const struct mock_request *rq, const struct m
     rs->status = 200;
 }
 
+/* The common life of a tracked resource by method; hooks add what a type needs. */
 void mock_tracked_handle(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
                          struct mock_response *rs, const struct mock_tracked_ops *ops)
 {

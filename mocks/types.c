@@ -1,6 +1,10 @@
 /*
  * types.c - the table of resource types the mock serves, so that paths,
  * the state file and the list calls all find a type the same way.
+ *
+ * Depends on: arm_aks.c, arm_authz.c, arm_identity.c, arm_network.c,
+ * arm_resources.c.  Data only: the type tables it lists; it calls nothing of
+ * theirs.
  */
 #include <stddef.h>
 #include <strings.h>
@@ -12,6 +16,7 @@ static const struct mock_type *const types[] = {
     &mock_type_route, &mock_type_identity, &mock_type_role_assignment, &mock_type_cluster,
 };
 
+/* ARM matches provider and type names case-insensitively. */
 const struct mock_type *mock_find_type(const char *provider, const char *type, const char *child_type)
 {
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {

@@ -1,6 +1,8 @@
 /*
  * util.c - small pieces every handler uses: building answers in ARM's
  * shapes, request lookups, JSON helpers, ids and times.
+ *
+ * Depends on: src/util (utf8, uuid).
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -9,11 +11,11 @@
 #include <strings.h>
 #include <time.h>
 
-
 #include "utf8.h"
 #include "uuid.h"
 #include "mock.h"
 
+/* HTTP header names are case-insensitive. */
 const char *mock_header(const struct mock_request *rq, const char *name)
 {
     for (size_t i = 0; i < rq->header_count; i++)
@@ -22,6 +24,7 @@ const char *mock_header(const struct mock_request *rq, const char *name)
     return NULL;
 }
 
+/* ARM reads query argument names case-insensitively (api-version, $filter). */
 const char *mock_arg(const struct mock_request *rq, const char *name)
 {
     for (size_t i = 0; i < rq->arg_count; i++)
@@ -30,6 +33,7 @@ const char *mock_arg(const struct mock_request *rq, const char *name)
     return NULL;
 }
 
+/* A handler may answer more than once (an error after a start); the last answer wins. */
 void mock_reply(struct mock_response *rs, int status, cJSON *body)
 {
     cJSON_Delete(rs->json);
@@ -45,6 +49,7 @@ void mock_utf8_scrub(char *s)
         s[at++] = '?';
 }
 
+/* Every error goes out in ARM's envelope, so that clients parse it as ARM's. */
 void mock_reply_error(struct mock_response *rs, int status, const char *code, const char *fmt, ...)
 {
     char msg[1024];
@@ -62,6 +67,7 @@ void mock_reply_error(struct mock_response *rs, int status, const char *code, co
     mock_reply(rs, status, root);
 }
 
+/* Headers past MOCK_MAX_HEADERS are dropped rather than overflow a fixed array. */
 void mock_add_header(struct mock_response *rs, const char *name, const char *fmt, ...)
 {
     if (rs->header_count == MOCK_MAX_HEADERS)
@@ -82,6 +88,7 @@ void mock_add_header(struct mock_response *rs, const char *name, const char *fmt
     }
 }
 
+/* A response owns its body and header copies; the struct may live on the stack. */
 void mock_response_free(struct mock_response *rs)
 {
     cJSON_Delete(rs->json);
@@ -93,6 +100,7 @@ void mock_response_free(struct mock_response *rs)
     memset(rs, 0, sizeof(*rs));
 }
 
+/* The store's keys are lower-case ids; NULL when memory runs out. */
 char *mock_lower(const char *s)
 {
     char *out = strdup(s);
@@ -101,12 +109,27 @@ char *mock_lower(const char *s)
     return out;
 }
 
+/* Names and principals are random GUIDs, as Azure makes them. */
 void mock_uuid(char out[37])
 {
     if (!aksnet__uuid4(out))
         snprintf(out, 37, "5a5a5a5a-5a5a-4a5a-9a5a-5a5a5a5a5a5a"); /* never reached with a working OpenSSL */
 }
 
+/*
+ * The clock seam: tests set opt.clock to move time instead of sleeping.  Here
+ * and not in server.c, so that handlers reading the time do not call up into the server.
+ */
+double mock_now(const struct armmock *m)
+{
+    if (m->opt.clock)
+        return m->opt.clock(m->opt.clock_ctx);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ARM writes times with seven fraction digits; clients parse what ARM writes. */
 void mock_time_string(double t, char out[40])
 {
     time_t secs = (time_t)t;
@@ -120,12 +143,14 @@ void mock_time_string(double t, char out[40])
     snprintf(out, 40, "%s.%07ldZ", date, frac);
 }
 
+/* A member of another type reads as absent, never as a wrong pointer. */
 const char *mock_json_str(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Handlers write into nested objects without checking each level first. */
 cJSON *mock_json_obj(cJSON *obj, const char *key)
 {
     cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -135,6 +160,7 @@ cJSON *mock_json_obj(cJSON *obj, const char *key)
     return cJSON_AddObjectToObject(obj, key);
 }
 
+/* Replace or add, so that a member is never duplicated; takes value even on failure. */
 void mock_json_set(cJSON *obj, const char *key, cJSON *value)
 {
     if (!obj || !value) {
@@ -147,11 +173,13 @@ void mock_json_set(cJSON *obj, const char *key, cJSON *value)
         cJSON_AddItemToObject(obj, key, value);
 }
 
+/* A NULL string is written as JSON null rather than crash or skip. */
 void mock_json_set_str(cJSON *obj, const char *key, const char *value)
 {
     mock_json_set(obj, key, value ? cJSON_CreateString(value) : cJSON_CreateNull());
 }
 
+/* ARM refuses a missing or unknown api-version and lists the ones it supports. */
 bool mock_check_api_version(const struct mock_request *rq, const char *const *versions, const char *what,
                             struct mock_response *rs)
 {
