@@ -224,7 +224,7 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -
 $(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c $(LIB_SRC) | deps
 	@scripts/install-deps.sh fuzz
 	@mkdir -p $(@D)
-	clang $(CSTD) $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	clang $(CSTD) $(WARN) -Iinclude $(INCS.tests) $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # The mock's request handling without sockets (tests/fuzz/fuzz_mock.c says what
 # an input is): the mock and library sources instrumented for the fuzzer, in one
@@ -236,7 +236,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | deps
 	@scripts/install-deps.sh fuzz
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC fuzz $<")
-	$(Q)clang $(CSTD) $(WARN) -Iinclude -Isrc -Imocks $(PKG_CFLAGS) $(FUZZ_LIB_FLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)clang $(CSTD) $(WARN) $(call incs,$<) $(PKG_CFLAGS) $(FUZZ_LIB_FLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/libfuzzmock.a: $(FMOCK_OBJ)
 	@rm -f $@
