@@ -120,7 +120,8 @@ static aksnet_code setup_workload(struct aksnet__auth *a, const char *path, stru
     char *text = NULL;
     size_t len = 0;
     struct aksnet_error why;
-    aksnet_code rc = aksnet__secret_read_file(path, "AZURE_FEDERATED_TOKEN_FILE", 0, &text, &len, &why);
+    aksnet_code rc = aksnet__secret_read_file_as(AKSNET__SECRET_ASSERTION, NULL, path, "AZURE_FEDERATED_TOKEN_FILE", 0,
+                                                 &text, &len, &why);
     aksnet__secret_free(text);
     if (rc != AKSNET_OK)
         return aksnet_error_set(err, rc, "workload identity: %s", why.message);

@@ -113,7 +113,8 @@ static aksnet_code read_federated(const struct aksnet__auth *a, char **out, stru
     struct aksnet_error why;
     aksnet_error_clear(&why);
     aksnet_code rc =
-        aksnet__secret_read_file(a->federated_file, "AZURE_FEDERATED_TOKEN_FILE", FEDERATED_FILE_MAX, out, &len, &why);
+        aksnet__secret_read_file_as(AKSNET__SECRET_ASSERTION, NULL, a->federated_file, "AZURE_FEDERATED_TOKEN_FILE",
+                                    FEDERATED_FILE_MAX, out, &len, &why);
     if (rc != AKSNET_OK)
         return aksnet_error_set(err, rc, "workload identity: %s", why.message);
     while (len > 0 && ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r' || (*out)[len - 1] == ' ' ||

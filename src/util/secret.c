@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -28,14 +29,57 @@ void aksnet__secret_free(char *token)
     free(token);
 }
 
+/* The real check: a Kubernetes secret or projected volume is a read-only mount. */
+static bool fs_readonly(int fd)
+{
+    struct statvfs vfs;
+    return fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+}
+
+/*
+ * Whether the open file may hold a secret: a regular file nobody else can
+ * write, not larger than max, and for a PRIVATE secret nobody else can
+ * read unless the filesystem is read-only.
+ */
+static aksnet_code judge(int fd, aksnet__secret_kind kind, aksnet__secret_readonly_fn readonly, const char *path,
+                         const char *what, size_t max, struct aksnet_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s': cannot stat: %s", what, path, strerror(errno));
+    unsigned mode = (unsigned)(st.st_mode & 0777);
+    if (!S_ISREG(st.st_mode))
+        return aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s' is not a regular file", what, path);
+    if (mode & 022)
+        return aksnet_error_set(err, AKSNET_EAUTH,
+                                "%s '%.200s': group or others may write it (mode 0%03o), so anyone could swap the "
+                                "credential; chmod go-w it",
+                                what, path, mode);
+    if (kind == AKSNET__SECRET_PRIVATE && (mode & 044) && !readonly(fd))
+        return aksnet_error_set(err, AKSNET_EAUTH,
+                                "%s '%.200s': readable by group or others (mode 0%03o) on a writable filesystem; "
+                                "chmod 600 it, or mount it read-only (as a Kubernetes secret volume is)",
+                                what, path, mode);
+    if ((unsigned long long)st.st_size > max)
+        return aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s' is larger than %zu bytes", what, path, max);
+    return AKSNET_OK;
+}
+
+aksnet_code aksnet__secret_read_file(const char *path, const char *what, size_t max, char **out, size_t *len,
+                                     struct aksnet_error *err)
+{
+    return aksnet__secret_read_file_as(AKSNET__SECRET_PRIVATE, NULL, path, what, max, out, len, err);
+}
+
 /*
  * Symlinks are followed (Kubernetes projects tokens through two of them);
  * the file finally opened is what fstat judges, so nothing can be swapped
  * between the check and the read.  O_NONBLOCK keeps a FIFO from hanging
  * the open; it does nothing to a regular file.
  */
-aksnet_code aksnet__secret_read_file(const char *path, const char *what, size_t max, char **out, size_t *len,
-                                     struct aksnet_error *err)
+aksnet_code aksnet__secret_read_file_as(aksnet__secret_kind kind, aksnet__secret_readonly_fn readonly,
+                                        const char *path, const char *what, size_t max, char **out, size_t *len,
+                                        struct aksnet_error *err)
 {
     *out = NULL;
     if (len)
@@ -49,17 +93,7 @@ aksnet_code aksnet__secret_read_file(const char *path, const char *what, size_t 
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s': cannot open: %s", what, path, strerror(errno));
-    struct stat st;
-    aksnet_code rc = AKSNET_OK;
-    if (fstat(fd, &st) != 0)
-        rc = aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s': cannot stat: %s", what, path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        rc = aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s' is not a regular file", what, path);
-    else if (st.st_mode & 077)
-        rc = aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s': readable by group or others (mode 0%03o); chmod 600 it",
-                              what, path, (unsigned)(st.st_mode & 0777));
-    else if ((unsigned long long)st.st_size > max)
-        rc = aksnet_error_set(err, AKSNET_EAUTH, "%s '%.200s' is larger than %zu bytes", what, path, max);
+    aksnet_code rc = judge(fd, kind, readonly ? readonly : fs_readonly, path, what, max, err);
     char *buf = rc == AKSNET_OK ? malloc(max + 1) : NULL;
     if (rc == AKSNET_OK && !buf)
         rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");

@@ -1,6 +1,7 @@
 /*
  * test_util.c - the small internal helpers of src/util that have no module
- * test of their own: the capped buffer and the JSON path getter.
+ * test of their own: the capped buffer, the JSON path getter, and the rule
+ * for files that hold secrets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +12,14 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "buf.h"
 #include "json.h"
+#include "secret.h"
 
 /* Appends grow past the first block; the content stays NUL-terminated. */
 static void test_buf_grows(void **state)
@@ -87,6 +94,103 @@ static void test_json_path(void **state)
     cJSON_Delete(j);
 }
 
+/* A file with content "tok" and the given mode in a fresh directory; path out. */
+static void secret_file(char *dir, char *path, size_t len, mode_t mode)
+{
+    strcpy(dir, "/tmp/aksnet-util.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, len, "%s/token", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "tok", 3), 3);
+    close(fd);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+static void remove_secret_file(const char *dir, const char *path)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+static bool fake_readonly(int fd)
+{
+    (void)fd;
+    return true;
+}
+
+static bool fake_writable(int fd)
+{
+    (void)fd;
+    return false;
+}
+
+/* What read_file_as gives for a file of mode as kind on a filesystem that is (or not) read-only. */
+static aksnet_code read_as(mode_t mode, aksnet__secret_kind kind, bool readonly, char *msg, size_t msglen)
+{
+    char dir[64], path[128];
+    secret_file(dir, path, sizeof(path), mode);
+    char *text = NULL;
+    size_t n = 0;
+    struct aksnet_error err;
+    aksnet_error_clear(&err);
+    aksnet_code rc = aksnet__secret_read_file_as(kind, readonly ? fake_readonly : fake_writable, path, "token file", 0,
+                                                 &text, &n, &err);
+    if (rc == AKSNET_OK) {
+        assert_string_equal(text, "tok");
+        assert_int_equal(n, 3);
+    }
+    snprintf(msg, msglen, "%s", err.message);
+    aksnet__secret_free(text);
+    remove_secret_file(dir, path);
+    return rc;
+}
+
+/*
+ * Kubernetes projects a workload identity's token 0644 (0640 with an
+ * fsGroup) and mounts secret volumes read-only with 0644 files: both are
+ * accepted.  A loose 0644 key on a writable disk, and anything others may
+ * write, are refused with a message that says how to fix it.
+ */
+static void test_secret_file_rules(void **state)
+{
+    (void)state;
+    char msg[AKSNET_ERROR_MESSAGE_MAX];
+    assert_int_equal(read_as(0600, AKSNET__SECRET_PRIVATE, false, msg, sizeof(msg)), AKSNET_OK);
+    assert_int_equal(read_as(0644, AKSNET__SECRET_ASSERTION, false, msg, sizeof(msg)), AKSNET_OK);
+    assert_int_equal(read_as(0640, AKSNET__SECRET_ASSERTION, false, msg, sizeof(msg)), AKSNET_OK);
+    assert_int_equal(read_as(0444, AKSNET__SECRET_ASSERTION, true, msg, sizeof(msg)), AKSNET_OK);
+    assert_int_equal(read_as(0644, AKSNET__SECRET_PRIVATE, true, msg, sizeof(msg)), AKSNET_OK);
+
+    assert_int_equal(read_as(0644, AKSNET__SECRET_PRIVATE, false, msg, sizeof(msg)), AKSNET_EAUTH);
+    assert_non_null(strstr(msg, "chmod 600"));
+    assert_non_null(strstr(msg, "read-only"));
+    assert_non_null(strstr(msg, "0644"));
+    assert_int_equal(read_as(0640, AKSNET__SECRET_PRIVATE, false, msg, sizeof(msg)), AKSNET_EAUTH);
+    assert_int_equal(read_as(0666, AKSNET__SECRET_ASSERTION, true, msg, sizeof(msg)), AKSNET_EAUTH);
+    assert_non_null(strstr(msg, "may write it"));
+    assert_int_equal(read_as(0620, AKSNET__SECRET_PRIVATE, true, msg, sizeof(msg)), AKSNET_EAUTH);
+    assert_non_null(strstr(msg, "chmod go-w"));
+}
+
+/* The token is reached through symlinks, as Kubernetes projects it (token -> ..data/token). */
+static void test_secret_file_symlink(void **state)
+{
+    (void)state;
+    char dir[64], path[128], link[160];
+    secret_file(dir, path, sizeof(path), 0644);
+    snprintf(link, sizeof(link), "%s/link", dir);
+    assert_int_equal(symlink(path, link), 0);
+    char *text = NULL;
+    struct aksnet_error err;
+    assert_int_equal(aksnet__secret_read_file_as(AKSNET__SECRET_ASSERTION, NULL, link, "token", 0, &text, NULL, &err),
+                     AKSNET_OK);
+    assert_string_equal(text, "tok");
+    aksnet__secret_free(text);
+    unlink(link);
+    remove_secret_file(dir, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -94,6 +198,8 @@ int main(void)
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_binary),
         cmocka_unit_test(test_json_path),
+        cmocka_unit_test(test_secret_file_rules),
+        cmocka_unit_test(test_secret_file_symlink),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
