@@ -36,16 +36,11 @@
 #include "aksnet/finding.h"
 #include "aksnet/plan.h"
 #include "aksnet/validate.h"
+#include "tmpfiles.h"
 
 #define PATH_LEN 4096
 
 /* ---- small helpers ---------------------------------------------------------- */
-
-static const char *srcdir(void)
-{
-    const char *d = getenv("AKSNET_SRCDIR");
-    return d && *d ? d : ".";
-}
 
 static void join(char out[PATH_LEN], const char *a, const char *b)
 {
@@ -414,7 +409,7 @@ static void print_codes(const char *label, const struct strv *codes)
 
 static void plans_dir(char out[PATH_LEN])
 {
-    join(out, srcdir(), "tests/data/plans");
+    join(out, mt_srcdir(), "tests/data/plans");
 }
 
 /* dir/NAME.expect for the plan dir/NAME.json. */
@@ -559,7 +554,7 @@ static void test_examples_clean(void **state)
 {
     (void)state;
     char dir[PATH_LEN];
-    join(dir, srcdir(), "examples");
+    join(dir, mt_srcdir(), "examples");
     struct strv files = {0};
     list_dir(dir, ".json", &files);
     assert_true(files.n > 0);

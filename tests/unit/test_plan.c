@@ -16,6 +16,7 @@
 
 #include "aksnet/plan.h"
 #include "aksnet/validate.h"
+#include "tmpfiles.h"
 
 #define SUB "6d95377c-52b4-4132-9c1e-0123456789ab"
 #define SUBNET_ID                                                                  \
@@ -656,32 +657,24 @@ static void test_null_is_absent(void **state)
 
 /* ---- files -------------------------------------------------------------------- */
 
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
-}
-
 static void test_load_file(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/aksnet-test-plan-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char good[128], missing[128], big[128], max[128], badutf[128];
-    snprintf(good, sizeof(good), "%s/plan.json", dir);
-    snprintf(missing, sizeof(missing), "%s/none.json", dir);
-    snprintf(big, sizeof(big), "%s/big.json", dir);
-    snprintf(max, sizeof(max), "%s/max.json", dir);
-    snprintf(badutf, sizeof(badutf), "%s/bad.json", dir);
+    struct mt_tmpdir dir;
+    assert_true(mt_tmpdir_make(&dir, "test-plan"));
+    char good[MT_PATH_MAX], missing[MT_PATH_MAX], big[MT_PATH_MAX], max[MT_PATH_MAX], badutf[MT_PATH_MAX];
+    assert_non_null(mt_tmpdir_file(&dir, "plan.json", good, sizeof(good)));
+    assert_non_null(mt_tmpdir_file(&dir, "none.json", missing, sizeof(missing)));
+    assert_non_null(mt_tmpdir_file(&dir, "big.json", big, sizeof(big)));
+    assert_non_null(mt_tmpdir_file(&dir, "max.json", max, sizeof(max)));
+    assert_non_null(mt_tmpdir_file(&dir, "bad.json", badutf, sizeof(badutf)));
 
     struct aksnet_findings f;
     aksnet_findings_init(&f);
     struct aksnet_plan *p = NULL;
 
     /* a good file */
-    write_file(good, SEED_PLAN, strlen(SEED_PLAN));
+    assert_true(mt_write_file(good, SEED_PLAN, strlen(SEED_PLAN), 0));
     assert_int_equal(aksnet_plan_load_file(good, &p, &f), AKSNET_OK);
     assert_non_null(p);
     expect_no_findings(&f);
@@ -700,7 +693,7 @@ static void test_load_file(void **state)
 
     /* a directory */
     p = (struct aksnet_plan *)(uintptr_t)0x1;
-    assert_int_equal(aksnet_plan_load_file(dir, &p, &f), AKSNET_EPLAN);
+    assert_int_equal(aksnet_plan_load_file(dir.path, &p, &f), AKSNET_EPLAN);
     assert_null(p);
     assert_int_equal(f.count, 1);
     assert_string_equal(f.items[0].code, "plan-syntax");
@@ -714,13 +707,13 @@ static void test_load_file(void **state)
     memset(data, ' ', size);
     data[0] = '{';
     data[1] = '}';
-    write_file(max, data, size - 1);
+    assert_true(mt_write_file(max, data, size - 1, 0));
     assert_int_equal(aksnet_plan_load_file(max, &p, &f), AKSNET_OK);
     assert_non_null(p);
     expect_no_findings(&f);
     aksnet_plan_free(p);
 
-    write_file(big, data, size);
+    assert_true(mt_write_file(big, data, size, 0));
     p = (struct aksnet_plan *)(uintptr_t)0x1;
     assert_int_equal(aksnet_plan_load_file(big, &p, &f), AKSNET_EPLAN);
     assert_null(p);
@@ -740,7 +733,7 @@ static void test_load_file(void **state)
 
     /* non-UTF-8 text */
     static const char bad_text[] = "{\"location\": \"\xff\"}";
-    write_file(badutf, bad_text, sizeof(bad_text) - 1);
+    assert_true(mt_write_file(badutf, bad_text, sizeof(bad_text) - 1, 0));
     p = (struct aksnet_plan *)(uintptr_t)0x1;
     assert_int_equal(aksnet_plan_load_file(badutf, &p, &f), AKSNET_EPLAN);
     assert_null(p);
@@ -753,7 +746,7 @@ static void test_load_file(void **state)
     assert_int_equal(unlink(big), 0);
     assert_int_equal(unlink(max), 0);
     assert_int_equal(unlink(badutf), 0);
-    assert_int_equal(rmdir(dir), 0);
+    assert_true(mt_tmpdir_remove(&dir));
 }
 
 /* ---- overrides ---------------------------------------------------------------- */
@@ -1144,7 +1137,8 @@ static void test_defaults_network_given(void **state)
     aksnet_plan_free(p);
 
     /* only the subnet given: the VNet's space is not invented around it */
-    p = load_ok("{\"cluster\": {\"name\": \"aks1\"}, \"network\": {\"subnet\": {\"addressPrefix\": \"192.168.1.0/24\"}}}");
+    p = load_ok(
+        "{\"cluster\": {\"name\": \"aks1\"}, \"network\": {\"subnet\": {\"addressPrefix\": \"192.168.1.0/24\"}}}");
     assert_int_equal(aksnet_plan_apply_defaults(p, NULL), AKSNET_OK);
     assert_string_equal(p->subnet.address_prefix, "192.168.1.0/24");
     assert_int_equal(p->vnet.address_prefix_count, 0);

@@ -19,8 +19,11 @@
 #include <cmocka.h>
 
 #include "aksnet/plan.h"
+#include "json_support.h"
+#include "plans.h"
 #include "resid.h"
 #include "resources.h"
+#include "tmpfiles.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define RG_ID "/subscriptions/" SUB "/resourceGroups/myResourceGroup"
@@ -29,93 +32,34 @@
 #define RT_ID RG_ID "/providers/Microsoft.Network/routeTables/myAKSRouteTable"
 #define IDENTITY_ID RG_ID "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
 #define CLUSTER_ID RG_ID "/providers/Microsoft.ContainerService/managedClusters/myAKSCluster"
-#define ROLE_ID "/subscriptions/" SUB "/providers/Microsoft.Authorization/roleDefinitions/" AKSNET_ROLE_NETWORK_CONTRIBUTOR
+#define ROLE_ID                                                                                               \
+    "/subscriptions/" SUB "/providers/Microsoft.Authorization/roleDefinitions/" AKSNET_ROLE_NETWORK_CONTRIBUTOR
 #define PRINCIPAL "11111111-2222-3333-4444-555555555555"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static const char *srcdir(void)
-{
-    const char *d = getenv("AKSNET_SRCDIR");
-    return d && d[0] ? d : ".";
-}
-
-static void join(char *out, size_t size, const char *a, const char *b)
-{
-    int n = snprintf(out, size, "%s/%s", a, b);
-    assert_true(n > 0 && (size_t)n < size);
-}
-
 /* A plan from examples/, defaults applied. */
 static struct aksnet_plan *example(const char *name)
 {
-    char path[1024], rel[256];
-    snprintf(rel, sizeof(rel), "examples/%s", name);
-    join(path, sizeof(path), srcdir(), rel);
-    struct aksnet_findings f;
-    aksnet_findings_init(&f);
-    struct aksnet_plan *plan = NULL;
-    aksnet_code rc = aksnet_plan_load_file(path, &plan, &f);
-    if (rc != AKSNET_OK)
-        print_error("cannot load %s (set AKSNET_SRCDIR to the repository root)\n", path);
-    assert_int_equal(rc, AKSNET_OK);
-    assert_int_equal(f.count, 0);
-    aksnet_findings_free(&f);
+    size_t findings = 0;
+    struct aksnet_plan *plan = mt_plan_example(name, &findings);
+    assert_int_equal(findings, 0);
     assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
     return plan;
 }
 
-/* A plan from JSON text, defaults applied. */
-static struct aksnet_plan *plan_of(const char *json)
-{
-    struct aksnet_findings f;
-    aksnet_findings_init(&f);
-    struct aksnet_plan *plan = NULL;
-    assert_int_equal(aksnet_plan_load_buffer(json, strlen(json), "test", &plan, &f), AKSNET_OK);
-    assert_int_equal(f.count, 0);
-    aksnet_findings_free(&f);
-    assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
-    return plan;
-}
-
-static cJSON *parse(const char *json)
-{
-    cJSON *v = cJSON_Parse(json);
-    assert_non_null(v);
-    return v;
-}
-
+/* A JSON file of the source tree (the API specs), parsed. */
 static cJSON *read_json(const char *rel)
 {
-    char path[1024];
-    join(path, sizeof(path), srcdir(), rel);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    char path[MT_PATH_MAX];
+    assert_non_null(mt_source_path(rel, path, sizeof(path)));
+    char *text = mt_read_file(path, NULL);
+    if (!text)
         print_error("cannot open %s (set AKSNET_SRCDIR to the repository root)\n", path);
-    assert_non_null(fp);
-    static char buf[256 * 1024];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-    fclose(fp);
-    assert_true(n < sizeof(buf) - 1);
-    buf[n] = '\0';
-    return parse(buf);
-}
-
-/* A member at a dotted path ("properties.networkProfile.podCidr"); NULL if absent. */
-static const cJSON *at(const cJSON *v, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    char *save = NULL;
-    for (char *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-        v = cJSON_GetObjectItemCaseSensitive(v, k);
-    return v;
-}
-
-static const char *str_at(const cJSON *v, const char *path)
-{
-    const cJSON *s = at(v, path);
-    return cJSON_IsString(s) ? s->valuestring : NULL;
+    assert_non_null(text);
+    cJSON *json = mt_json_parse(text);
+    free(text);
+    return json;
 }
 
 static const cJSON *named(const cJSON *array, const char *name)
@@ -227,7 +171,7 @@ static void check_node(const cJSON *v, const cJSON *schema, const char *path, st
         violation(c, path, "read-only");
         return;
     }
-    const char *type = str_at(schema, "type");
+    const char *type = mt_json_str(schema, "type");
     if (type && !type_ok(v, type)) {
         violation(c, path, "wrong type");
         return;
@@ -257,7 +201,7 @@ static int spec_violations(const cJSON *body, const char *model, bool report)
     char rel[256];
     snprintf(rel, sizeof(rel), "tests/data/specs/%s.json", model);
     cJSON *spec = read_json(rel);
-    const char *source = str_at(spec, "source");
+    const char *source = mt_json_str(spec, "source");
     assert_non_null(source);
     static const char prefix[] = "Azure/azure-rest-api-specs specification/";
     assert_int_equal(strncmp(source, prefix, strlen(prefix)), 0);
@@ -357,11 +301,11 @@ static void test_ids_existing_vnet_flag(void **state)
 static void test_ids_identity_and_role(void **state)
 {
     (void)state;
-    struct aksnet_plan *plan = plan_of(
-        "{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
-        " \"identity\": {\"type\": \"SystemAssigned\"},"
-        " \"roleAssignment\": {\"roleDefinitionId\": \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"},"
-        " \"cluster\": {\"name\": \"c1\"}}");
+    struct aksnet_plan *plan =
+        mt_plan_from_text("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
+                          " \"identity\": {\"type\": \"SystemAssigned\"},"
+                          " \"roleAssignment\": {\"roleDefinitionId\": \"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"},"
+                          " \"cluster\": {\"name\": \"c1\"}}");
     struct aksnet_resource_ids ids;
     assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     assert_string_equal(ids.identity, "");
@@ -372,10 +316,11 @@ static void test_ids_identity_and_role(void **state)
                                   "virtualNetworks/c1-vnet");
     aksnet_plan_free(plan);
 
-    plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
-                   " \"roleAssignment\": {\"roleDefinitionId\": \"/providers/Microsoft.Authorization/"
-                   "roleDefinitions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"},"
-                   " \"cluster\": {\"name\": \"c1\"}}");
+    plan =
+        mt_plan_from_text("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
+                          " \"roleAssignment\": {\"roleDefinitionId\": \"/providers/Microsoft.Authorization/"
+                          "roleDefinitions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\"},"
+                          " \"cluster\": {\"name\": \"c1\"}}");
     struct aksnet_plan_overrides o;
     aksnet_plan_overrides_init(&o);
     o.assign_identity = "/subscriptions/" SUB "/resourcegroups/idRG/providers/microsoft.managedidentity/"
@@ -395,7 +340,7 @@ static void test_ids_identity_and_role(void **state)
 static void test_ids_missing_names(void **state)
 {
     (void)state;
-    struct aksnet_plan *plan = plan_of("{\"location\": \"chinaeast2\", \"resourceGroup\": \"rg\"}");
+    struct aksnet_plan *plan = mt_plan_from_text("{\"location\": \"chinaeast2\", \"resourceGroup\": \"rg\"}");
     struct aksnet_resource_ids ids;
     struct aksnet_error err;
     aksnet_error_clear(&err);
@@ -404,7 +349,8 @@ static void test_ids_missing_names(void **state)
     assert_string_equal(ids.group, "");
     aksnet_plan_free(plan);
 
-    plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\"}");
+    plan =
+        mt_plan_from_text("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\"}");
     assert_int_equal(aksnet__resources_ids(plan, &ids, &err), AKSNET_EINVAL); /* no cluster, no VNet name */
     aksnet_plan_free(plan);
 }
@@ -457,9 +403,9 @@ static void test_group_and_identity_bodies(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet-calico.json");
     cJSON *group = aksnet__resources_group_body(plan);
-    assert_string_equal(str_at(group, "location"), "chinaeast2");
-    assert_string_equal(str_at(group, "tags.env"), "dev");
-    assert_string_equal(str_at(group, "tags.createdBy"), "aksnet");
+    assert_string_equal(mt_json_str(group, "location"), "chinaeast2");
+    assert_string_equal(mt_json_str(group, "tags.env"), "dev");
+    assert_string_equal(mt_json_str(group, "tags.createdBy"), "aksnet");
     assert_int_equal(cJSON_GetArraySize(group), 2);
     assert_conforms(group, "resourceGroup");
     cJSON *identity = aksnet__resources_identity_body(plan);
@@ -470,12 +416,13 @@ static void test_group_and_identity_bodies(void **state)
     aksnet_plan_free(plan);
 
     /* a plan tag named createdBy is not the plan's to set */
-    plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
-                   " \"tags\": {\"CreatedBy\": \"someone\", \"team\": \"a\"}, \"cluster\": {\"name\": \"c1\"}}");
+    plan =
+        mt_plan_from_text("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
+                          " \"tags\": {\"CreatedBy\": \"someone\", \"team\": \"a\"}, \"cluster\": {\"name\": \"c1\"}}");
     group = aksnet__resources_group_body(plan);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(group, "tags")), 2);
-    assert_string_equal(str_at(group, "tags.createdBy"), "aksnet");
-    assert_string_equal(str_at(group, "tags.team"), "a");
+    assert_string_equal(mt_json_str(group, "tags.createdBy"), "aksnet");
+    assert_string_equal(mt_json_str(group, "tags.team"), "a");
     cJSON_Delete(group);
     aksnet_plan_free(plan);
 }
@@ -486,13 +433,13 @@ static void test_keep_existing_tags(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet-calico.json");
     cJSON *body = aksnet__resources_group_body(plan);
-    cJSON *users = parse("{\"id\": \"" RG_ID "\", \"name\": \"myResourceGroup\", \"location\": \"chinaeast2\","
-                         " \"tags\": {\"owner\": \"me\", \"env\": \"dev\"},"
-                         " \"properties\": {\"provisioningState\": \"Succeeded\"}}");
+    cJSON *users = mt_json_parse("{\"id\": \"" RG_ID "\", \"name\": \"myResourceGroup\", \"location\": \"chinaeast2\","
+                                 " \"tags\": {\"owner\": \"me\", \"env\": \"dev\"},"
+                                 " \"properties\": {\"provisioningState\": \"Succeeded\"}}");
     assert_true(aksnet__resources_keep_existing_tags(body, users));
-    assert_null(at(body, "tags.createdBy"));
-    assert_string_equal(str_at(body, "tags.owner"), "me");
-    assert_string_equal(str_at(body, "tags.env"), "dev");
+    assert_null(mt_json_at(body, "tags.createdBy"));
+    assert_string_equal(mt_json_str(body, "tags.owner"), "me");
+    assert_string_equal(mt_json_str(body, "tags.env"), "dev");
     struct aksnet__differences d;
     assert_int_equal(aksnet__resources_diff(body, users, aksnet__resources_immutable_paths(
                                                             "Microsoft.Resources/resourceGroups"),
@@ -503,9 +450,9 @@ static void test_keep_existing_tags(void **state)
     cJSON_Delete(body);
 
     body = aksnet__resources_group_body(plan);
-    cJSON *ours = parse("{\"location\": \"chinaeast2\", \"tags\": {\"createdBy\": \"aksnet\"}}");
+    cJSON *ours = mt_json_parse("{\"location\": \"chinaeast2\", \"tags\": {\"createdBy\": \"aksnet\"}}");
     assert_true(aksnet__resources_keep_existing_tags(body, ours));
-    assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
+    assert_string_equal(mt_json_str(body, "tags.createdBy"), "aksnet");
     assert_true(aksnet__resources_keep_existing_tags(body, NULL)); /* nothing to keep */
     cJSON_Delete(ours);
     cJSON_Delete(users);
@@ -518,31 +465,32 @@ static void test_route_table_create(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet-own-route-table.json");
     cJSON *body = aksnet__resources_route_table_body(plan, NULL);
-    assert_string_equal(str_at(body, "location"), "chinaeast2");
-    assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
-    assert_true(cJSON_IsFalse(at(body, "properties.disableBgpRoutePropagation")));
-    const cJSON *routes = at(body, "properties.routes");
+    assert_string_equal(mt_json_str(body, "location"), "chinaeast2");
+    assert_string_equal(mt_json_str(body, "tags.createdBy"), "aksnet");
+    assert_true(cJSON_IsFalse(mt_json_at(body, "properties.disableBgpRoutePropagation")));
+    const cJSON *routes = mt_json_at(body, "properties.routes");
     assert_int_equal(cJSON_GetArraySize(routes), 1);
     const cJSON *egress = named(routes, "egress");
-    assert_string_equal(str_at(egress, "properties.addressPrefix"), "0.0.0.0/0");
-    assert_string_equal(str_at(egress, "properties.nextHopType"), "VirtualAppliance");
-    assert_string_equal(str_at(egress, "properties.nextHopIpAddress"), "192.168.0.4");
+    assert_string_equal(mt_json_str(egress, "properties.addressPrefix"), "0.0.0.0/0");
+    assert_string_equal(mt_json_str(egress, "properties.nextHopType"), "VirtualAppliance");
+    assert_string_equal(mt_json_str(egress, "properties.nextHopIpAddress"), "192.168.0.4");
     assert_conforms(body, "routeTable");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 
     /* the spec's spelling whatever the plan's case; no next hop address unless given */
-    plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
-                   " \"network\": {\"routeTable\": {\"name\": \"rt\", \"routes\": ["
-                   "  {\"name\": \"a\", \"addressPrefix\": \"0.0.0.0/0\", \"nextHopType\": \"virtualappliance\","
-                   "   \"nextHopIpAddress\": \"10.1.0.4\"},"
-                   "  {\"name\": \"b\", \"addressPrefix\": \"10.9.0.0/16\", \"nextHopType\": \"VNETLOCAL\"}]}},"
-                   " \"cluster\": {\"name\": \"c1\"}}");
+    plan =
+        mt_plan_from_text("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
+                          " \"network\": {\"routeTable\": {\"name\": \"rt\", \"routes\": ["
+                          "  {\"name\": \"a\", \"addressPrefix\": \"0.0.0.0/0\", \"nextHopType\": \"virtualappliance\","
+                          "   \"nextHopIpAddress\": \"10.1.0.4\"},"
+                          "  {\"name\": \"b\", \"addressPrefix\": \"10.9.0.0/16\", \"nextHopType\": \"VNETLOCAL\"}]}},"
+                          " \"cluster\": {\"name\": \"c1\"}}");
     body = aksnet__resources_route_table_body(plan, NULL);
-    routes = at(body, "properties.routes");
-    assert_string_equal(str_at(named(routes, "a"), "properties.nextHopType"), "VirtualAppliance");
-    assert_string_equal(str_at(named(routes, "b"), "properties.nextHopType"), "VnetLocal");
-    assert_null(at(named(routes, "b"), "properties.nextHopIpAddress"));
+    routes = mt_json_at(body, "properties.routes");
+    assert_string_equal(mt_json_str(named(routes, "a"), "properties.nextHopType"), "VirtualAppliance");
+    assert_string_equal(mt_json_str(named(routes, "b"), "properties.nextHopType"), "VnetLocal");
+    assert_null(mt_json_at(named(routes, "b"), "properties.nextHopIpAddress"));
     assert_conforms(body, "routeTable");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
@@ -551,18 +499,21 @@ static void test_route_table_create(void **state)
 /* A route table that exists with AKS's per-node routes and the owner's settings. */
 static const char EXISTING_ROUTE_TABLE[] =
     "{\"id\": \"" RT_ID "\", \"name\": \"myAKSRouteTable\", \"type\": \"Microsoft.Network/routeTables\","
-    " \"location\": \"chinaeast2\", \"etag\": \"W/\\\"7\\\"\", \"tags\": {\"env\": \"prod\", \"owner\": \"net\", \"purpose\": \"egress\"},"
+    " \"location\": \"chinaeast2\", \"etag\": \"W/\\\"7\\\"\", \"tags\": {\"env\": \"prod\", \"owner\": \"net\", "
+    "\"purpose\": \"egress\"},"
     " \"properties\": {\"provisioningState\": \"Succeeded\", \"resourceGuid\": \"0f0f\","
     "  \"disableBgpRoutePropagation\": true,"
     "  \"routes\": ["
-    "   {\"name\": \"aks-nodepool1-12345678-vmss000000\", \"id\": \"" RT_ID "/routes/aks-nodepool1-12345678-vmss000000\","
+    "   {\"name\": \"aks-nodepool1-12345678-vmss000000\", "
+    "\"id\": \"" RT_ID "/routes/aks-nodepool1-12345678-vmss000000\","
     "    \"etag\": \"W/\\\"7\\\"\", \"type\": \"Microsoft.Network/routeTables/routes\","
     "    \"properties\": {\"provisioningState\": \"Succeeded\", \"addressPrefix\": \"10.244.0.0/24\","
     "     \"nextHopType\": \"VirtualAppliance\", \"nextHopIpAddress\": \"192.168.1.4\", \"hasBgpOverride\": false}},"
     "   {\"name\": \"EGRESS\", \"id\": \"" RT_ID "/routes/EGRESS\","
     "    \"properties\": {\"addressPrefix\": \"0.0.0.0/0\", \"nextHopType\": \"VirtualAppliance\","
     "     \"nextHopIpAddress\": \"192.168.0.9\"}},"
-    "   {\"name\": \"aks-nodepool1-12345678-vmss000001\", \"id\": \"" RT_ID "/routes/aks-nodepool1-12345678-vmss000001\","
+    "   {\"name\": \"aks-nodepool1-12345678-vmss000001\", "
+    "\"id\": \"" RT_ID "/routes/aks-nodepool1-12345678-vmss000001\","
     "    \"properties\": {\"provisioningState\": \"Succeeded\", \"addressPrefix\": \"10.244.1.0/24\","
     "     \"nextHopType\": \"VirtualAppliance\", \"nextHopIpAddress\": \"192.168.1.5\"}}],"
     "  \"subnets\": [{\"id\": \"" SUBNET_ID "\"}]}}";
@@ -571,33 +522,33 @@ static void test_route_table_keeps_aks_routes(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet-own-route-table.json");
-    cJSON *existing = parse(EXISTING_ROUTE_TABLE);
+    cJSON *existing = mt_json_parse(EXISTING_ROUTE_TABLE);
     cJSON *body = aksnet__resources_route_table_body(plan, existing);
-    const cJSON *routes = at(body, "properties.routes");
+    const cJSON *routes = mt_json_at(body, "properties.routes");
     assert_int_equal(cJSON_GetArraySize(routes), 3);
     const cJSON *node0 = named(routes, "aks-nodepool1-12345678-vmss000000");
     const cJSON *node1 = named(routes, "aks-nodepool1-12345678-vmss000001");
-    assert_string_equal(str_at(node0, "properties.addressPrefix"), "10.244.0.0/24");
-    assert_string_equal(str_at(node0, "properties.nextHopIpAddress"), "192.168.1.4");
-    assert_string_equal(str_at(node1, "properties.nextHopIpAddress"), "192.168.1.5");
+    assert_string_equal(mt_json_str(node0, "properties.addressPrefix"), "10.244.0.0/24");
+    assert_string_equal(mt_json_str(node0, "properties.nextHopIpAddress"), "192.168.1.4");
+    assert_string_equal(mt_json_str(node1, "properties.nextHopIpAddress"), "192.168.1.5");
     /* the plan's route replaces the one of its name (names ignore case), in place */
     assert_null(named(routes, "EGRESS"));
-    assert_string_equal(str_at(cJSON_GetArrayItem(routes, 1), "name"), "egress");
-    assert_string_equal(str_at(cJSON_GetArrayItem(routes, 1), "properties.nextHopIpAddress"), "192.168.0.4");
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(routes, 1), "name"), "egress");
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(routes, 1), "properties.nextHopIpAddress"), "192.168.0.4");
     /* nothing ARM computes goes back; the association is the subnet's, not ours to send */
     assert_false(has_anywhere(body, "provisioningState"));
     assert_false(has_anywhere(body, "etag"));
     assert_false(has_anywhere(body, "hasBgpOverride"));
-    assert_false(has_anywhere(at(body, "properties"), "resourceGuid"));
+    assert_false(has_anywhere(mt_json_at(body, "properties"), "resourceGuid"));
     assert_false(has_anywhere(body, "id"));
     assert_false(has_anywhere(body, "subnets"));
-    assert_null(at(body, "name"));
+    assert_null(mt_json_at(body, "name"));
     /* the owner's BGP choice and tags stay; the table is not claimed for aksnet */
-    assert_true(cJSON_IsTrue(at(body, "properties.disableBgpRoutePropagation")));
-    assert_string_equal(str_at(body, "tags.env"), "dev");
-    assert_string_equal(str_at(body, "tags.owner"), "net");
-    assert_string_equal(str_at(body, "tags.purpose"), "egress"); /* a tag, not ARM's "purpose" */
-    assert_null(at(body, "tags.createdBy"));
+    assert_true(cJSON_IsTrue(mt_json_at(body, "properties.disableBgpRoutePropagation")));
+    assert_string_equal(mt_json_str(body, "tags.env"), "dev");
+    assert_string_equal(mt_json_str(body, "tags.owner"), "net");
+    assert_string_equal(mt_json_str(body, "tags.purpose"), "egress"); /* a tag, not ARM's "purpose" */
+    assert_null(mt_json_at(body, "tags.createdBy"));
     assert_conforms(body, "routeTable");
 
     /* the diff against what ARM holds: the route and the tag, both updatable */
@@ -606,7 +557,8 @@ static void test_route_table_keeps_aks_routes(void **state)
                                                                "Microsoft.Network/routeTables"),
                                            &d),
                      AKSNET_OK);
-    assert_int_equal(d.count, 2); /* tags.env and routes[egress] next hop; the name differs only in case, as ARM ignores */
+    /* tags.env and routes[egress] next hop; the name differs only in case, as ARM ignores */
+    assert_int_equal(d.count, 2);
     for (size_t i = 0; i < d.count; i++)
         assert_false(d.items[i].immutable);
     aksnet__resources_differences_free(&d);
@@ -620,21 +572,21 @@ static void test_vnet_create(void **state)
     (void)state;
     struct aksnet_plan *plan = example("kubenet.json");
     cJSON *body = aksnet__resources_vnet_body(plan, NULL, RT_ID);
-    assert_string_equal(str_at(body, "location"), "chinaeast2");
-    assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
-    const cJSON *prefixes = at(body, "properties.addressSpace.addressPrefixes");
+    assert_string_equal(mt_json_str(body, "location"), "chinaeast2");
+    assert_string_equal(mt_json_str(body, "tags.createdBy"), "aksnet");
+    const cJSON *prefixes = mt_json_at(body, "properties.addressSpace.addressPrefixes");
     assert_int_equal(cJSON_GetArraySize(prefixes), 1);
     assert_string_equal(cJSON_GetArrayItem(prefixes, 0)->valuestring, "192.168.0.0/16");
-    const cJSON *subnets = at(body, "properties.subnets");
+    const cJSON *subnets = mt_json_at(body, "properties.subnets");
     assert_int_equal(cJSON_GetArraySize(subnets), 1);
     const cJSON *subnet = named(subnets, "myAKSSubnet");
-    assert_string_equal(str_at(subnet, "properties.addressPrefix"), "192.168.1.0/24");
-    assert_string_equal(str_at(subnet, "properties.routeTable.id"), RT_ID);
+    assert_string_equal(mt_json_str(subnet, "properties.addressPrefix"), "192.168.1.0/24");
+    assert_string_equal(mt_json_str(subnet, "properties.routeTable.id"), RT_ID);
     assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
 
     body = aksnet__resources_vnet_body(plan, NULL, ""); /* no route table of aksnet's */
-    assert_null(at(named(at(body, "properties.subnets"), "myAKSSubnet"), "properties.routeTable"));
+    assert_null(mt_json_at(named(mt_json_at(body, "properties.subnets"), "myAKSSubnet"), "properties.routeTable"));
     assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
@@ -652,7 +604,8 @@ static const char EXISTING_VNET[] =
     "    \"type\": \"Microsoft.Network/virtualNetworks/subnets\","
     "    \"properties\": {\"provisioningState\": \"Succeeded\", \"addressPrefix\": \"192.168.2.0/24\","
     "     \"networkSecurityGroup\": {\"id\": \"" RG_ID "/providers/Microsoft.Network/networkSecurityGroups/frontNsg\"},"
-    "     \"ipConfigurations\": [{\"id\": \"" RG_ID "/providers/Microsoft.Network/networkInterfaces/vm1/ipConfigurations/c\"}],"
+    "     \"ipConfigurations\": [{\"id\": \"" RG_ID
+    "/providers/Microsoft.Network/networkInterfaces/vm1/ipConfigurations/c\"}],"
     "     \"privateEndpointNetworkPolicies\": \"Disabled\", \"privateLinkServiceNetworkPolicies\": \"Enabled\"}},"
     "   {\"name\": \"db\", \"id\": \"" VNET_ID "/subnets/db\","
     "    \"properties\": {\"addressPrefix\": \"10.50.1.0/24\", \"delegations\": [{\"name\": \"sqlmi\","
@@ -673,40 +626,40 @@ static void test_vnet_keeps_other_subnets(void **state)
 {
     (void)state;
     struct aksnet_plan *plan = example("kubenet.json");
-    cJSON *existing = parse(EXISTING_VNET);
+    cJSON *existing = mt_json_parse(EXISTING_VNET);
     cJSON *body = aksnet__resources_vnet_body(plan, existing, RT_ID);
-    const cJSON *subnets = at(body, "properties.subnets");
+    const cJSON *subnets = mt_json_at(body, "properties.subnets");
     assert_int_equal(cJSON_GetArraySize(subnets), 3);
     /* the other two as they were */
     const cJSON *front = named(subnets, "frontend");
-    assert_string_equal(str_at(front, "properties.addressPrefix"), "192.168.2.0/24");
-    assert_string_equal(str_at(front, "properties.networkSecurityGroup.id"),
+    assert_string_equal(mt_json_str(front, "properties.addressPrefix"), "192.168.2.0/24");
+    assert_string_equal(mt_json_str(front, "properties.networkSecurityGroup.id"),
                         RG_ID "/providers/Microsoft.Network/networkSecurityGroups/frontNsg");
-    assert_string_equal(str_at(front, "properties.privateEndpointNetworkPolicies"), "Disabled");
-    assert_null(at(front, "properties.routeTable"));
+    assert_string_equal(mt_json_str(front, "properties.privateEndpointNetworkPolicies"), "Disabled");
+    assert_null(mt_json_at(front, "properties.routeTable"));
     const cJSON *db = named(subnets, "db");
-    const cJSON *delegation = named(at(db, "properties.delegations"), "sqlmi");
-    assert_string_equal(str_at(delegation, "properties.serviceName"), "Microsoft.Sql/managedInstances");
+    const cJSON *delegation = named(mt_json_at(db, "properties.delegations"), "sqlmi");
+    assert_string_equal(mt_json_str(delegation, "properties.serviceName"), "Microsoft.Sql/managedInstances");
     /* ours: the NSG and the service endpoints stay, the route table is associated */
     const cJSON *ours = named(subnets, "myAKSSubnet");
-    assert_string_equal(str_at(ours, "properties.networkSecurityGroup.id"),
+    assert_string_equal(mt_json_str(ours, "properties.networkSecurityGroup.id"),
                         RG_ID "/providers/Microsoft.Network/networkSecurityGroups/aksNsg");
-    const cJSON *endpoints = at(ours, "properties.serviceEndpoints");
+    const cJSON *endpoints = mt_json_at(ours, "properties.serviceEndpoints");
     assert_int_equal(cJSON_GetArraySize(endpoints), 1);
-    assert_string_equal(str_at(cJSON_GetArrayItem(endpoints, 0), "service"), "Microsoft.Storage");
-    assert_int_equal(cJSON_GetArraySize(at(cJSON_GetArrayItem(endpoints, 0), "locations")), 2);
-    assert_string_equal(str_at(ours, "properties.routeTable.id"), RT_ID);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(endpoints, 0), "service"), "Microsoft.Storage");
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(cJSON_GetArrayItem(endpoints, 0), "locations")), 2);
+    assert_string_equal(mt_json_str(ours, "properties.routeTable.id"), RT_ID);
     /* the rest of the VNet: both address ranges, DNS servers, the aksnet tag it already had */
-    assert_int_equal(cJSON_GetArraySize(at(body, "properties.addressSpace.addressPrefixes")), 2);
-    assert_string_equal(cJSON_GetArrayItem(at(body, "properties.dhcpOptions.dnsServers"), 0)->valuestring,
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(body, "properties.addressSpace.addressPrefixes")), 2);
+    assert_string_equal(cJSON_GetArrayItem(mt_json_at(body, "properties.dhcpOptions.dnsServers"), 0)->valuestring,
                         "10.50.0.4");
-    assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
+    assert_string_equal(mt_json_str(body, "tags.createdBy"), "aksnet");
     assert_false(has_anywhere(body, "provisioningState"));
     assert_false(has_anywhere(body, "ipConfigurations"));
     assert_false(has_anywhere(body, "etag"));
     assert_false(has_anywhere(body, "actions"));
     assert_false(has_anywhere(body, "resourceGuid"));
-    assert_null(at(body, "id"));
+    assert_null(mt_json_at(body, "id"));
     assert_conforms(body, "virtualNetwork");
 
     /* against what ARM holds: only the association differs, and it is updatable */
@@ -726,10 +679,10 @@ static void test_vnet_keeps_other_subnets(void **state)
     cJSON *subs = cJSON_GetObjectItem(cJSON_GetObjectItem(existing, "properties"), "subnets");
     cJSON_DeleteItemFromArray(subs, 2);
     body = aksnet__resources_vnet_body(plan, existing, RT_ID);
-    assert_int_equal(cJSON_GetArraySize(at(body, "properties.subnets")), 3);
-    assert_non_null(named(at(body, "properties.subnets"), "myAKSSubnet"));
-    assert_non_null(named(at(body, "properties.subnets"), "frontend"));
-    assert_non_null(named(at(body, "properties.subnets"), "db"));
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(body, "properties.subnets")), 3);
+    assert_non_null(named(mt_json_at(body, "properties.subnets"), "myAKSSubnet"));
+    assert_non_null(named(mt_json_at(body, "properties.subnets"), "frontend"));
+    assert_non_null(named(mt_json_at(body, "properties.subnets"), "db"));
     assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
     cJSON_Delete(existing);
@@ -757,17 +710,17 @@ static void test_subnet_body(void **state)
     assert_non_null(plan->subnet.address_prefix);
     struct aksnet_resource_ids ids;
     assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
-    cJSON *existing = parse(EXISTING_SUBNET);
+    cJSON *existing = mt_json_parse(EXISTING_SUBNET);
     cJSON *body = aksnet__resources_subnet_body(plan, existing, ids.route_table);
     assert_int_equal(cJSON_GetArraySize(body), 1);
-    assert_string_equal(str_at(body, "properties.addressPrefix"), "172.16.4.0/24");
-    assert_string_equal(str_at(body, "properties.routeTable.id"), RT_ID);
-    assert_string_equal(str_at(body, "properties.networkSecurityGroup.id"),
+    assert_string_equal(mt_json_str(body, "properties.addressPrefix"), "172.16.4.0/24");
+    assert_string_equal(mt_json_str(body, "properties.routeTable.id"), RT_ID);
+    assert_string_equal(mt_json_str(body, "properties.networkSecurityGroup.id"),
                         "/subscriptions/" SUB "/resourceGroups/networkResourceGroup/providers/"
                         "Microsoft.Network/networkSecurityGroups/corpNsg");
-    assert_string_equal(str_at(cJSON_GetArrayItem(at(body, "properties.serviceEndpoints"), 0), "service"),
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(mt_json_at(body, "properties.serviceEndpoints"), 0), "service"),
                         "Microsoft.KeyVault");
-    assert_string_equal(str_at(body, "properties.privateEndpointNetworkPolicies"), "Disabled");
+    assert_string_equal(mt_json_str(body, "properties.privateEndpointNetworkPolicies"), "Disabled");
     assert_false(has_anywhere(body, "provisioningState"));
     assert_conforms(body, "subnet");
 
@@ -783,8 +736,8 @@ static void test_subnet_body(void **state)
     cJSON_Delete(existing);
 
     body = aksnet__resources_subnet_body(plan, NULL, "");
-    assert_string_equal(str_at(body, "properties.addressPrefix"), "172.16.5.0/24");
-    assert_null(at(body, "properties.routeTable"));
+    assert_string_equal(mt_json_str(body, "properties.addressPrefix"), "172.16.5.0/24");
+    assert_null(mt_json_at(body, "properties.routeTable"));
     assert_conforms(body, "subnet");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
@@ -794,10 +747,10 @@ static void test_role_assignment_body(void **state)
 {
     (void)state;
     cJSON *body = aksnet__resources_role_assignment_body(ROLE_ID, PRINCIPAL);
-    assert_string_equal(str_at(body, "properties.roleDefinitionId"), ROLE_ID);
-    assert_string_equal(str_at(body, "properties.principalId"), PRINCIPAL);
-    assert_string_equal(str_at(body, "properties.principalType"), "ServicePrincipal");
-    assert_int_equal(cJSON_GetArraySize(at(body, "properties")), 3);
+    assert_string_equal(mt_json_str(body, "properties.roleDefinitionId"), ROLE_ID);
+    assert_string_equal(mt_json_str(body, "properties.principalId"), PRINCIPAL);
+    assert_string_equal(mt_json_str(body, "properties.principalType"), "ServicePrincipal");
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(body, "properties")), 3);
     assert_int_equal(cJSON_GetArraySize(body), 1);
     assert_conforms(body, "roleAssignment");
     cJSON_Delete(body);
@@ -810,59 +763,60 @@ static void test_cluster_body(void **state)
     struct aksnet_resource_ids ids;
     assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     cJSON *body = aksnet__resources_cluster_body(plan, &ids);
-    assert_string_equal(str_at(body, "location"), "chinaeast2");
-    assert_string_equal(str_at(body, "tags.createdBy"), "aksnet");
-    assert_string_equal(str_at(body, "identity.type"), "UserAssigned");
-    const cJSON *uai = at(body, "identity.userAssignedIdentities");
+    assert_string_equal(mt_json_str(body, "location"), "chinaeast2");
+    assert_string_equal(mt_json_str(body, "tags.createdBy"), "aksnet");
+    assert_string_equal(mt_json_str(body, "identity.type"), "UserAssigned");
+    const cJSON *uai = mt_json_at(body, "identity.userAssignedIdentities");
     assert_int_equal(cJSON_GetArraySize(uai), 1);
     assert_string_equal(uai->child->string, IDENTITY_ID);
     assert_int_equal(cJSON_GetArraySize(uai->child), 0);
-    assert_string_equal(str_at(body, "properties.dnsPrefix"), "myakscluster");
-    assert_null(at(body, "properties.kubernetesVersion"));
-    const cJSON *pool = named(at(body, "properties.agentPoolProfiles"), "nodepool1");
-    assert_int_equal(at(pool, "count")->valueint, 3);
-    assert_string_equal(str_at(pool, "vmSize"), "Standard_DS2_v2");
-    assert_int_equal(at(pool, "maxPods")->valueint, 110);
-    assert_string_equal(str_at(pool, "osType"), "Linux");
-    assert_string_equal(str_at(pool, "mode"), "System");
-    assert_string_equal(str_at(pool, "type"), "VirtualMachineScaleSets");
-    assert_string_equal(str_at(pool, "vnetSubnetID"), SUBNET_ID);
-    assert_true(cJSON_IsFalse(at(pool, "enableAutoScaling")));
-    assert_null(at(pool, "minCount"));
-    assert_string_equal(str_at(pool, "upgradeSettings.maxSurge"), "1");
-    assert_string_equal(str_at(body, "properties.networkProfile.networkPlugin"), "kubenet");
-    assert_string_equal(str_at(body, "properties.networkProfile.networkPolicy"), "calico");
-    assert_string_equal(str_at(body, "properties.networkProfile.podCidr"), "10.244.0.0/16");
-    assert_string_equal(str_at(body, "properties.networkProfile.serviceCidr"), "10.0.0.0/16");
-    assert_string_equal(str_at(body, "properties.networkProfile.dnsServiceIP"), "10.0.0.10");
-    assert_string_equal(str_at(body, "properties.networkProfile.outboundType"), "loadBalancer");
+    assert_string_equal(mt_json_str(body, "properties.dnsPrefix"), "myakscluster");
+    assert_null(mt_json_at(body, "properties.kubernetesVersion"));
+    const cJSON *pool = named(mt_json_at(body, "properties.agentPoolProfiles"), "nodepool1");
+    assert_int_equal(mt_json_at(pool, "count")->valueint, 3);
+    assert_string_equal(mt_json_str(pool, "vmSize"), "Standard_DS2_v2");
+    assert_int_equal(mt_json_at(pool, "maxPods")->valueint, 110);
+    assert_string_equal(mt_json_str(pool, "osType"), "Linux");
+    assert_string_equal(mt_json_str(pool, "mode"), "System");
+    assert_string_equal(mt_json_str(pool, "type"), "VirtualMachineScaleSets");
+    assert_string_equal(mt_json_str(pool, "vnetSubnetID"), SUBNET_ID);
+    assert_true(cJSON_IsFalse(mt_json_at(pool, "enableAutoScaling")));
+    assert_null(mt_json_at(pool, "minCount"));
+    assert_string_equal(mt_json_str(pool, "upgradeSettings.maxSurge"), "1");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.networkPlugin"), "kubenet");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.networkPolicy"), "calico");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.podCidr"), "10.244.0.0/16");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.serviceCidr"), "10.0.0.0/16");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.dnsServiceIP"), "10.0.0.10");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.outboundType"), "loadBalancer");
     assert_conforms(body, "managedCluster");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 
     /* any case in, the spec's spelling out; "none" policy left out; a version when given; autoscaler */
-    plan = plan_of("{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
-                   " \"identity\": {\"type\": \"SystemAssigned\"},"
-                   " \"cluster\": {\"name\": \"c1\", \"kubernetesVersion\": \"1.30\", \"networkPlugin\": \"Kubenet\","
-                   "  \"networkPolicy\": \"none\", \"outboundType\": \"USERDEFINEDROUTING\","
-                   "  \"nodePools\": [{\"name\": \"sys\", \"osType\": \"linux\", \"mode\": \"system\","
-                   "   \"enableAutoScaling\": true, \"minCount\": 2, \"maxCount\": 5, \"maxSurge\": \"33%\"}]}}");
+    plan = mt_plan_from_text(
+        "{\"subscriptionId\": \"" SUB "\", \"location\": \"chinaeast2\", \"resourceGroup\": \"rg\","
+        " \"identity\": {\"type\": \"SystemAssigned\"},"
+        " \"cluster\": {\"name\": \"c1\", \"kubernetesVersion\": \"1.30\", \"networkPlugin\": \"Kubenet\","
+        "  \"networkPolicy\": \"none\", \"outboundType\": \"USERDEFINEDROUTING\","
+        "  \"nodePools\": [{\"name\": \"sys\", \"osType\": \"linux\", \"mode\": \"system\","
+        "   \"enableAutoScaling\": true, \"minCount\": 2, \"maxCount\": 5, \"maxSurge\": \"33%\"}]}}");
     assert_int_equal(aksnet__resources_ids(plan, &ids, NULL), AKSNET_OK);
     body = aksnet__resources_cluster_body(plan, &ids);
-    assert_string_equal(str_at(body, "identity.type"), "SystemAssigned");
-    assert_null(at(body, "identity.userAssignedIdentities"));
-    assert_string_equal(str_at(body, "properties.kubernetesVersion"), "1.30");
-    assert_string_equal(str_at(body, "properties.networkProfile.networkPlugin"), "kubenet");
-    assert_null(at(body, "properties.networkProfile.networkPolicy"));
-    assert_string_equal(str_at(body, "properties.networkProfile.outboundType"), "userDefinedRouting");
-    pool = named(at(body, "properties.agentPoolProfiles"), "sys");
-    assert_string_equal(str_at(pool, "osType"), "Linux");
-    assert_string_equal(str_at(pool, "mode"), "System");
-    assert_true(cJSON_IsTrue(at(pool, "enableAutoScaling")));
-    assert_int_equal(at(pool, "count")->valueint, 2);
-    assert_int_equal(at(pool, "minCount")->valueint, 2);
-    assert_int_equal(at(pool, "maxCount")->valueint, 5);
-    assert_string_equal(str_at(pool, "upgradeSettings.maxSurge"), "33%");
+    assert_string_equal(mt_json_str(body, "identity.type"), "SystemAssigned");
+    assert_null(mt_json_at(body, "identity.userAssignedIdentities"));
+    assert_string_equal(mt_json_str(body, "properties.kubernetesVersion"), "1.30");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.networkPlugin"), "kubenet");
+    assert_null(mt_json_at(body, "properties.networkProfile.networkPolicy"));
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.outboundType"), "userDefinedRouting");
+    pool = named(mt_json_at(body, "properties.agentPoolProfiles"), "sys");
+    assert_string_equal(mt_json_str(pool, "osType"), "Linux");
+    assert_string_equal(mt_json_str(pool, "mode"), "System");
+    assert_true(cJSON_IsTrue(mt_json_at(pool, "enableAutoScaling")));
+    assert_int_equal(mt_json_at(pool, "count")->valueint, 2);
+    assert_int_equal(mt_json_at(pool, "minCount")->valueint, 2);
+    assert_int_equal(mt_json_at(pool, "maxCount")->valueint, 5);
+    assert_string_equal(mt_json_str(pool, "upgradeSettings.maxSurge"), "33%");
     assert_conforms(body, "managedCluster");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
@@ -894,7 +848,7 @@ static void conform_example(const char *name)
     if (ids.identity[0] && !plan->identity.id)
         built_add(&b, aksnet__resources_identity_body(plan), "userAssignedIdentity");
     if (aksnet_plan_vnet_is_existing(plan)) {
-        cJSON *existing = parse(EXISTING_SUBNET);
+        cJSON *existing = mt_json_parse(EXISTING_SUBNET);
         built_add(&b, aksnet__resources_subnet_body(plan, existing, ids.route_table), "subnet");
         cJSON_Delete(existing);
     } else {
@@ -919,8 +873,8 @@ static int by_name(const void *a, const void *b)
 static void test_examples_conform_to_spec(void **state)
 {
     (void)state;
-    char dir[1024];
-    join(dir, sizeof(dir), srcdir(), "examples");
+    char dir[MT_PATH_MAX];
+    assert_non_null(mt_source_path("examples", dir, sizeof(dir)));
     DIR *d = opendir(dir);
     assert_non_null(d);
     char *names[64] = {NULL};
@@ -973,7 +927,7 @@ static void test_spec_check_catches(void **state)
                            " \"userAssignedIdentities\": {\"/x\": {\"principalId\": \"p\"}}}}"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        cJSON *body = parse(bad[i].body);
+        cJSON *body = mt_json_parse(bad[i].body);
         int errors = spec_violations(body, bad[i].model, false);
         if (errors == 0)
             print_error("accepted %s: %s\n", bad[i].model, bad[i].body);
@@ -981,8 +935,8 @@ static void test_spec_check_catches(void **state)
         cJSON_Delete(body);
     }
     /* and what is right passes: a case-insensitive enum, a declared map */
-    cJSON *ok = parse("{\"location\": \"x\", \"identity\": {\"type\": \"userassigned\","
-                      " \"userAssignedIdentities\": {\"/x\": {}}}}");
+    cJSON *ok = mt_json_parse("{\"location\": \"x\", \"identity\": {\"type\": \"userassigned\","
+                              " \"userAssignedIdentities\": {\"/x\": {}}}}");
     assert_int_equal(spec_violations(ok, "managedCluster", true), 0);
     cJSON_Delete(ok);
 }
@@ -1015,7 +969,7 @@ static void set_string(cJSON *obj, const char *path, const char *value)
     char *last = strrchr(buf, '.');
     if (last) {
         *last++ = '\0';
-        parent = (cJSON *)at(obj, buf);
+        parent = (cJSON *)mt_json_at(obj, buf);
     } else {
         last = buf;
     }
@@ -1041,7 +995,7 @@ static void test_diff_pod_cidr_immutable(void **state)
     assert_int_equal(d.count, 0);
 
     /* a pool's subnet, matched through [*] */
-    cJSON *pool = cJSON_GetArrayItem((cJSON *)at(have, "properties.agentPoolProfiles"), 0);
+    cJSON *pool = cJSON_GetArrayItem((cJSON *)mt_json_at(have, "properties.agentPoolProfiles"), 0);
     set_string(pool, "vnetSubnetID", VNET_ID "/subnets/other");
     assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 2); /* in the body's order: pools before the network profile */
@@ -1070,7 +1024,7 @@ static void test_diff_tag_change_mutable(void **state)
 
     /* a tag's value is compared exactly; a count by value */
     set_string(have, "tags.env", "DEV");
-    cJSON *pool = cJSON_GetArrayItem((cJSON *)at(have, "properties.agentPoolProfiles"), 0);
+    cJSON *pool = cJSON_GetArrayItem((cJSON *)mt_json_at(have, "properties.agentPoolProfiles"), 0);
     cJSON_ReplaceItemInObjectCaseSensitive(pool, "count", cJSON_CreateNumber(5));
     assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
     assert_int_equal(d.count, 2);
@@ -1096,7 +1050,7 @@ static void test_diff_ignores_existing_only_and_case(void **state)
     cJSON_AddStringToObject(props, "nodeResourceGroup", "MC_myResourceGroup_myAKSCluster_chinaeast2");
     cJSON_AddStringToObject(cJSON_GetObjectItem(props, "networkProfile"), "loadBalancerSku", "standard");
     cJSON_AddItemToArray(cJSON_GetObjectItem(props, "agentPoolProfiles"),
-                         parse("{\"name\": \"userpool\", \"count\": 2, \"vmSize\": \"Standard_D4s_v3\"}"));
+                         mt_json_parse("{\"name\": \"userpool\", \"count\": 2, \"vmSize\": \"Standard_D4s_v3\"}"));
     cJSON_AddStringToObject(cJSON_GetObjectItem(have, "identity"), "principalId", "p");
     cJSON_AddStringToObject(have, "id", CLUSTER_ID);
     cJSON_AddStringToObject(cJSON_GetObjectItem(have, "tags"), "owner", "someone");
@@ -1112,12 +1066,12 @@ static void test_diff_ignores_existing_only_and_case(void **state)
     set_string(pool, "vnetSubnetID", lower);
     set_string(have, "properties.networkProfile.outboundType", "LoadBalancer");
     /* the identity's key as ARM lower-cases it */
-    cJSON *uai = (cJSON *)at(have, "identity.userAssignedIdentities");
+    cJSON *uai = (cJSON *)mt_json_at(have, "identity.userAssignedIdentities");
     char key[sizeof(IDENTITY_ID)];
     for (size_t i = 0; i < sizeof(IDENTITY_ID); i++)
         key[i] = (char)((IDENTITY_ID[i] >= 'A' && IDENTITY_ID[i] <= 'Z') ? IDENTITY_ID[i] + 32 : IDENTITY_ID[i]);
     cJSON_DeleteItemFromObject(uai, IDENTITY_ID);
-    cJSON_AddItemToObject(uai, key, parse("{\"principalId\": \"p\", \"clientId\": \"c\"}"));
+    cJSON_AddItemToObject(uai, key, mt_json_parse("{\"principalId\": \"p\", \"clientId\": \"c\"}"));
 
     struct aksnet__differences d;
     assert_int_equal(aksnet__resources_diff(want, have, aks_paths(), &d), AKSNET_OK);
@@ -1149,9 +1103,9 @@ static void test_diff_arrays_and_absence(void **state)
     struct aksnet__differences d;
 
     /* prefixes are a set: another order, another case is no difference; another member is */
-    cJSON *prefixes = (cJSON *)at(want, "properties.addressSpace.addressPrefixes");
+    cJSON *prefixes = (cJSON *)mt_json_at(want, "properties.addressSpace.addressPrefixes");
     cJSON_AddItemToArray(prefixes, cJSON_CreateString("10.60.0.0/16"));
-    cJSON *have_prefixes = (cJSON *)at(have, "properties.addressSpace.addressPrefixes");
+    cJSON *have_prefixes = (cJSON *)mt_json_at(have, "properties.addressSpace.addressPrefixes");
     cJSON_InsertItemInArray(have_prefixes, 0, cJSON_CreateString("10.60.0.0/16"));
     assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 0);
@@ -1164,7 +1118,7 @@ static void test_diff_arrays_and_absence(void **state)
     cJSON_DeleteItemFromArray(have_prefixes, 2);
 
     /* a subnet's range: immutable through [*]; the subnet missing: one difference for it */
-    cJSON *subnet = cJSON_GetArrayItem((cJSON *)at(have, "properties.subnets"), 0);
+    cJSON *subnet = cJSON_GetArrayItem((cJSON *)mt_json_at(have, "properties.subnets"), 0);
     set_string(subnet, "properties.addressPrefix", "192.168.9.0/24");
     assert_int_equal(aksnet__resources_diff(want, have, vnet, &d), AKSNET_OK);
     assert_int_equal(d.count, 1);
