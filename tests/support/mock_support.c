@@ -1,30 +1,37 @@
 /*
- * mock_support.c - an in-process aksnet-mock and a libcurl client for tests.
+ * mock_support.c - an in-process aksnet-mock and a libcurl client for
+ * tests (see mock_support.h).
  */
-#include "mock_support.h"
-
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cmocka.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
+#include "json_support.h"
+#include "keys.h"
+#include "mock_support.h"
+
+/* The mock reads the time the test sets, so that operations end when the test says. */
 static double clock_read(void *ctx)
 {
     return ((struct mt_mock *)ctx)->now;
 }
 
+/* Tests let time pass instead of waiting for it. */
 void mt_advance(struct mt_mock *t, double seconds)
 {
     t->now += seconds;
@@ -35,6 +42,7 @@ struct buf {
     size_t len;
 };
 
+/* libcurl's write callback: the body (or the headers) grows, NUL-terminated. */
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
     struct buf *b = ctx;
@@ -74,6 +82,7 @@ static bool perform(const struct mt_mock *t, CURL *c, struct curl_slist *hdrs, l
     return rc == CURLE_OK;
 }
 
+/* Requests are made the way clients make them (libcurl), not through the code under test. */
 bool mt_request(struct mt_mock *t, const char *method, const char *path, const char *body,
                 const char *content_type, bool auth, const char *extra_header, struct mt_response *out)
 {
@@ -103,6 +112,7 @@ bool mt_request(struct mt_mock *t, const char *method, const char *path, const c
     return perform(t, c, hdrs, 30L, out);
 }
 
+/* Header names are case-insensitive; tests ask for them as the documentation writes them. */
 const char *mt_header(const struct mt_response *r, const char *name, char *buf, size_t len)
 {
     size_t n = strlen(name);
@@ -121,6 +131,14 @@ const char *mt_header(const struct mt_response *r, const char *name, char *buf, 
     return NULL;
 }
 
+/* What a resource says about itself is under "properties": the tests look there most. */
+const char *mt_prop(const struct mt_response *r, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->json, "properties"), key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A refusal is identified by ARM's code, which is what clients act on. */
 const char *mt_error_code(const struct mt_response *r)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
@@ -128,6 +146,7 @@ const char *mt_error_code(const struct mt_response *r)
     return cJSON_IsString(code) ? code->valuestring : NULL;
 }
 
+/* Zeroed afterwards, so that a response may be freed twice and reused. */
 void mt_response_free(struct mt_response *r)
 {
     free(r->body);
@@ -136,12 +155,14 @@ void mt_response_free(struct mt_response *r)
     memset(r, 0, sizeof(*r));
 }
 
+/* A token as any client gets one (client credentials), for the requests that need one. */
 char *mt_fetch_token(struct mt_mock *t, const char *tenant, const char *client, const char *secret)
 {
     char path[256], form[1024];
     snprintf(path, sizeof(path), "/%s/oauth2/v2.0/token", tenant);
     snprintf(form, sizeof(form),
-             "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=https%%3A%%2F%%2Fmanagement.azure.com%%2F.default",
+             "grant_type=client_credentials&client_id=%s&client_secret=%s"
+             "&scope=https%%3A%%2F%%2Fmanagement.azure.com%%2F.default",
              client, secret);
     struct mt_response r;
     char *token = NULL;
@@ -156,63 +177,17 @@ char *mt_fetch_token(struct mt_mock *t, const char *tenant, const char *client, 
 
 /* ---- TLS material: a throwaway CA and a server certificate for 127.0.0.1 ---- */
 
-static X509 *make_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *cn, bool ca)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), ca ? 1 : 2);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30);
-    X509_set_pubkey(x, key);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-    const char *exts[][2] = {
-        {"basicConstraints", ca ? "critical,CA:TRUE" : "CA:FALSE"},
-        {"keyUsage", ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment"},
-        {"subjectAltName", ca ? NULL : "IP:127.0.0.1,IP:::1,DNS:localhost"},
-        {"extendedKeyUsage", ca ? NULL : "serverAuth"},
-    };
-    for (size_t i = 0; i < 4; i++) {
-        if (!exts[i][1])
-            continue;
-        X509_EXTENSION *e = X509V3_EXT_conf(NULL, &v3, exts[i][0], exts[i][1]);
-        if (e) {
-            X509_add_ext(x, e, -1);
-            X509_EXTENSION_free(e);
-        }
-    }
-    X509_sign(x, signer, EVP_sha256());
-    return x;
-}
-
-X509 *mt_self_signed_cert(EVP_PKEY *key, const char *cn)
-{
-    return make_cert(key, key, NULL, cn, false);
-}
-
-static bool write_pem(const char *path, X509 *cert, EVP_PKEY *key)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return false;
-    bool ok = cert ? PEM_write_X509(f, cert) == 1 : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
-    return fclose(f) == 0 && ok;
-}
-
-static bool make_tls(struct mt_mock *t, char *cert_path, char *key_path)
+/* Every HTTPS mock gets a CA of its own, in its directory: nothing is trusted beyond one test. */
+static bool make_tls(struct mt_mock *t, char *cert_path, char *key_path, size_t len)
 {
     EVP_PKEY *ca_key = EVP_RSA_gen(2048), *key = EVP_RSA_gen(2048);
-    X509 *ca = ca_key ? make_cert(ca_key, ca_key, NULL, "aksnet test CA", true) : NULL;
-    X509 *cert = ca && key ? make_cert(key, ca_key, ca, "127.0.0.1", false) : NULL;
-    snprintf(t->cacert, sizeof(t->cacert), "%s/ca.pem", t->dir);
-    snprintf(cert_path, 128, "%s/server.pem", t->dir);
-    snprintf(key_path, 128, "%s/server.key", t->dir);
-    bool ok = cert && write_pem(t->cacert, ca, NULL) && write_pem(cert_path, cert, NULL) &&
-              write_pem(key_path, NULL, key);
+    X509 *ca = ca_key ? mt_cert(ca_key, ca_key, NULL, "aksnet test CA", true) : NULL;
+    X509 *cert = ca && key ? mt_cert(key, ca_key, ca, "127.0.0.1", false) : NULL;
+    bool ok = mt_tmpdir_file(&t->dir, "ca.pem", t->cacert, sizeof(t->cacert)) &&
+              mt_tmpdir_file(&t->dir, "server.pem", cert_path, len) &&
+              mt_tmpdir_file(&t->dir, "server.key", key_path, len);
+    ok = ok && cert && mt_write_pem(t->cacert, NULL, NULL, ca, NULL, 0644) &&
+         mt_write_pem(cert_path, NULL, NULL, cert, NULL, 0644) && mt_write_pem(key_path, key, NULL, NULL, NULL, 0600);
     X509_free(ca);
     X509_free(cert);
     EVP_PKEY_free(ca_key);
@@ -220,16 +195,16 @@ static bool make_tls(struct mt_mock *t, char *cert_path, char *key_path)
     return ok;
 }
 
+/* Every test has a mock of its own: nothing one test does is seen by another. */
 bool mt_start(struct mt_mock *t, const struct armmock_options *opts, bool tls)
 {
     memset(t, 0, sizeof(*t));
     t->now = 1800000000.0;
-    snprintf(t->dir, sizeof(t->dir), "/tmp/aksnet-test-XXXXXX");
-    if (!mkdtemp(t->dir)) {
+    if (!mt_tmpdir_make(&t->dir, "test")) {
         perror("mkdtemp");
         return false;
     }
-    snprintf(t->journal, sizeof(t->journal), "%s/journal.jsonl", t->dir);
+    mt_tmpdir_file(&t->dir, "journal.jsonl", t->journal, sizeof(t->journal));
     struct armmock_options o = {0};
     if (opts)
         o = *opts;
@@ -244,9 +219,9 @@ bool mt_start(struct mt_mock *t, const struct armmock_options *opts, bool tls)
         o.clock = clock_read;
         o.clock_ctx = t;
     }
-    char cert[128], key[128];
+    char cert[MT_PATH_MAX], key[MT_PATH_MAX];
     if (tls) {
-        if (!make_tls(t, cert, key)) {
+        if (!make_tls(t, cert, key, sizeof(cert))) {
             fprintf(stderr, "mt_start: cannot make TLS material\n");
             return false;
         }
@@ -264,32 +239,16 @@ bool mt_start(struct mt_mock *t, const struct armmock_options *opts, bool tls)
     return true;
 }
 
-/* Remove the temporary directory and the files in it. */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[512];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
+/* The mock's files go with it. */
 void mt_stop(struct mt_mock *t)
 {
     armmock_stop(t->mock);
     free(t->token);
-    if (t->dir[0])
-        remove_dir(t->dir);
+    mt_tmpdir_remove(&t->dir);
     memset(t, 0, sizeof(*t));
 }
 
+/* What was sent is checked against the journal, the record a user of the mock reads too. */
 cJSON **mt_journal(struct mt_mock *t, size_t *count)
 {
     *count = 0;
@@ -311,6 +270,7 @@ cJSON **mt_journal(struct mt_mock *t, size_t *count)
     return lines;
 }
 
+/* Pairs with mt_journal. */
 void mt_journal_free(cJSON **lines, size_t count)
 {
     for (size_t i = 0; i < count; i++)
@@ -334,6 +294,7 @@ static size_t on_read(char *p, size_t size, size_t n, void *ctx)
     return give;
 }
 
+/* Large and chunked bodies test the server's limits without holding them in memory. */
 bool mt_request_upload(struct mt_mock *t, const char *path, size_t size, bool chunked, struct mt_response *out)
 {
     memset(out, 0, sizeof(*out));
@@ -359,6 +320,7 @@ bool mt_request_upload(struct mt_mock *t, const char *path, size_t size, bool ch
     return perform(t, c, hdrs, 60L, out);
 }
 
+/* Half requests and idle connections are made by hand: no client library sends them. */
 int mt_raw_connect(const struct mt_mock *t)
 {
     const char *host = strstr(t->url, "://");
@@ -398,6 +360,7 @@ int mt_raw_connect(const struct mt_mock *t)
     return fd;
 }
 
+/* Partial writes and EINTR are retried; SIGPIPE is not raised. */
 bool mt_raw_send(int fd, const char *text)
 {
     size_t len = strlen(text), done = 0;
@@ -412,6 +375,7 @@ bool mt_raw_send(int fd, const char *text)
     return true;
 }
 
+/* The program's tests use the same client on a mock in another process. */
 void mt_attach(struct mt_mock *t, const char *url, const char *cacert)
 {
     memset(t, 0, sizeof(*t));
@@ -420,10 +384,148 @@ void mt_attach(struct mt_mock *t, const char *url, const char *cacert)
         snprintf(t->cacert, sizeof(t->cacert), "%s", cacert);
 }
 
+/* A program run against the mock waits in real time: the mock must see the same time. */
 double mt_real_clock(void *ctx)
 {
     (void)ctx;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- assertions on answers ------------------------------------------------------ */
+
+/* The mock's tests are lists of requests and the answers ARM gives them: one line each. */
+static void expect(struct mt_mock *t, const char *method, const char *path, const char *body, const char *header,
+                   long status, const char *code, struct mt_response *r)
+{
+    assert_true(mt_request(t, method, path, body, NULL, true, header, r));
+    const char *got = mt_error_code(r);
+    if (r->status != status || (code && (!got || strcmp(got, code) != 0)))
+        fprintf(stderr, "%s %s -> %ld %s\n", method, path, r->status, r->body ? r->body : "");
+    assert_int_equal(r->status, status);
+    if (code) {
+        assert_non_null(got);
+        assert_string_equal(got, code);
+    }
+}
+
+/* A test that reads the answer further gets it. */
+void mt_expect(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
+               const char *code, struct mt_response *r)
+{
+    expect(t, method, path, body, NULL, status, code, r);
+}
+
+/* Most requests of a test only need their status checked. */
+void mt_check(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
+              const char *code)
+{
+    mt_check_header(t, method, path, body, NULL, status, code);
+}
+
+/* Conditional requests (If-Match, If-None-Match) are checked the same way. */
+void mt_check_header(struct mt_mock *t, const char *method, const char *path, const char *body, const char *header,
+                     long status, const char *code)
+{
+    struct mt_response r;
+    expect(t, method, path, body, header, status, code, &r);
+    mt_response_free(&r);
+}
+
+/* Operation URLs are absolute; requests to the mock take its path, and must not lead elsewhere. */
+const char *mt_local_path(const struct mt_mock *t, const char *url)
+{
+    size_t n = strlen(t->url);
+    assert_int_equal(strncmp(url, t->url, n), 0);
+    assert_true(url[n] == '/');
+    return url + n;
+}
+
+/* Whether a journal line has method, a path containing part (NULL: any) and status (0: any). */
+static bool line_matches(const cJSON *line, const char *method, const char *part, long status)
+{
+    const char *m = mt_json_str(line, "method"), *p = mt_json_str(line, "path");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(line, "status");
+    return m && p && strcmp(m, method) == 0 && (!part || strstr(p, part)) &&
+           (!status || (cJSON_IsNumber(s) && (long)s->valuedouble == status));
+}
+
+/* What was sent is read back from the journal, as a user of the mock would. */
+size_t mt_journal_count(struct mt_mock *t, const char *method, const char *part, long status)
+{
+    size_t n = 0, count = 0;
+    cJSON **lines = mt_journal(t, &n);
+    for (size_t i = 0; i < n; i++)
+        if (line_matches(lines[i], method, part, status))
+            count++;
+    mt_journal_free(lines, n);
+    return count;
+}
+
+/* The order of the requests is what a dependency graph promises. */
+long mt_journal_find(struct mt_mock *t, const char *method, const char *part)
+{
+    size_t n = 0;
+    long at = -1;
+    cJSON **lines = mt_journal(t, &n);
+    for (size_t i = 0; i < n && at < 0; i++)
+        if (line_matches(lines[i], method, part, 0))
+            at = (long)i;
+    mt_journal_free(lines, n);
+    return at;
+}
+
+/* ---- state files ------------------------------------------------------------------ */
+
+/* What the mock cannot be given over HTTP (a cluster, an NSG, a signing key) is given in its state file. */
+cJSON *mt_state_new(const char *key_pem)
+{
+    char *own = key_pem ? NULL : mt_key_pem();
+    assert_true(key_pem || own);
+    cJSON *root = cJSON_CreateObject();
+    assert_non_null(root);
+    cJSON_AddNumberToObject(root, "version", 1);
+    cJSON_AddStringToObject(root, "signingKey", key_pem ? key_pem : own);
+    cJSON_AddArrayToObject(root, "resources");
+    cJSON_AddArrayToObject(root, "operations");
+    free(own);
+    return root;
+}
+
+/* The store's record of a resource, so that the mock loads it as one it made itself. */
+cJSON *mt_state_add(cJSON *state, const char *provider, const char *type, cJSON *body, double created)
+{
+    const char *id = mt_json_str(body, "id");
+    assert_non_null(id);
+    cJSON *o = cJSON_CreateObject();
+    assert_non_null(o);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "provider", provider);
+    cJSON_AddStringToObject(o, "type", type);
+    cJSON_AddNumberToObject(o, "created", created);
+    cJSON_AddItemToObject(o, "body", body);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(state, "resources"), o);
+    return body;
+}
+
+/* One write of the whole document, as the mock writes its own. */
+bool mt_state_write(cJSON *state, const char *path)
+{
+    char *text = cJSON_PrintUnformatted(state);
+    cJSON_Delete(state);
+    bool ok = text && mt_write_text(path, text, 0);
+    free(text);
+    return ok;
+}
+
+/* ---- the pipeline's token ------------------------------------------------------- */
+
+/* Tests of the pipeline and the engine need a token the mock accepts, not a credential. */
+aksnet_code mt_token(void *ctx, bool force_refresh, char **token, struct aksnet_error *err)
+{
+    (void)force_refresh;
+    const struct mt_mock *t = ctx;
+    *token = t->token ? strdup(t->token) : NULL;
+    return *token ? AKSNET_OK : aksnet_error_set(err, AKSNET_EAUTH, "no token");
 }

@@ -31,12 +31,16 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "fake_clock.h"
+#include "fake_env.h"
+#include "fake_transport.h"
 #include "internal.h"
+#include "keys.h"
 #include "mock_support.h"
+#include "tmpfiles.h"
 
 #define SECRET_CLIENT "77777777-7777-7777-7777-777777777777"
 #define CERT_CLIENT "33333333-3333-3333-3333-333333333333"
@@ -52,65 +56,23 @@
 #define FAKE_AUTHORITY "https://login.example.test"
 #define FAKE_ARM "https://management.example.test"
 
-static EVP_PKEY *client_key, *other_key;
-static X509 *client_cert, *other_cert;
+/* Made once for the whole group: 2048-bit keys are slow under ASan. */
+static struct mt_key ours, theirs;  /* the client's key and certificate, and another's */
 
 /* ---- material ------------------------------------------------------------------------ */
-
-/* A self-signed client certificate (the shared test support makes it). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = mt_self_signed_cert(key, cn);
-    assert_non_null(x);
-    return x;
-}
 
 static int group_setup(void **state)
 {
     (void)state;
-    struct aksnet_error err;
-    if (aksnet__jwt_new_rsa_key(2048, &client_key, &err) != AKSNET_OK ||
-        aksnet__jwt_new_rsa_key(2048, &other_key, &err) != AKSNET_OK)
-        return -1;
-    client_cert = make_cert(client_key, "aksnet test client");
-    other_cert = make_cert(other_key, "someone else");
-    return 0;
+    return mt_key_new(&ours, "aksnet test client") && mt_key_new(&theirs, "someone else") ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    EVP_PKEY_free(client_key);
-    EVP_PKEY_free(other_key);
-    X509_free(client_cert);
-    X509_free(other_cert);
+    mt_key_free(&ours);
+    mt_key_free(&theirs);
     return 0;
-}
-
-/* Write cert and/or key (encrypted with password when given) to path with mode. */
-static void write_pem(const char *path, X509 *cert, EVP_PKEY *key, const char *password, mode_t mode)
-{
-    unlink(path);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    if (key)
-        assert_int_equal(PEM_write_PrivateKey(f, key, password ? EVP_aes_256_cbc() : NULL, NULL, 0, NULL,
-                                              (void *)password),
-                         1);
-    if (cert)
-        assert_int_equal(PEM_write_X509(f, cert), 1);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, mode), 0);
-}
-
-static void write_text(const char *path, const char *text, mode_t mode)
-{
-    unlink(path);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, mode), 0);
 }
 
 /* A loopback port nobody listens on. */
@@ -124,53 +86,6 @@ static int closed_port(void)
     assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
     close(s);
     return ntohs(a.sin_port);
-}
-
-/* ---- a fake transport -------------------------------------------------------------------- */
-
-struct canned {
-    long status;
-    const char *body;
-};
-
-struct fake {
-    const struct canned *replies;
-    size_t nreplies, next, sent;
-    char method[8];
-    char *url;
-    char *body;
-    bool sensitive;
-    char *metadata;
-};
-
-static aksnet_code fake_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
-                             struct aksnet_error *err)
-{
-    (void)err;
-    struct fake *f = ctx;
-    f->sent++;
-    memcpy(f->method, rq->method, sizeof(f->method));
-    free(f->url);
-    free(f->body);
-    free(f->metadata);
-    f->url = strdup(rq->url);
-    f->body = rq->body ? strdup(rq->body) : NULL;
-    const char *md = aksnet__http_request_header(rq, "Metadata");
-    f->metadata = md ? strdup(md) : NULL;
-    f->sensitive = rq->sensitive_body;
-    const struct canned *c = &f->replies[f->next < f->nreplies ? f->next++ : f->nreplies - 1];
-    rs->status = c->status;
-    rs->body = strdup(c->body);
-    rs->body_len = strlen(c->body);
-    return AKSNET_OK;
-}
-
-static void fake_free(struct fake *f)
-{
-    free(f->url);
-    free(f->body);
-    free(f->metadata);
-    memset(f, 0, sizeof(*f));
 }
 
 /* ---- a fake Azure CLI ---------------------------------------------------------------------- */
@@ -207,80 +122,25 @@ static aksnet_code fake_run(void *ctx, char *const argv[], double timeout, char 
 
 /* ---- the fixture -------------------------------------------------------------------------- */
 
-#define ENV_MAX 16
-
 struct fx {
     struct mt_mock t;
     bool mock_up;
-    char dir[64];
-    char client_pem[128], client_cert_pem[128], other_cert_pem[128], fed_file[128];
-    double fake_base;
-    double *base;          /* the time both the mock and the chain follow */
-    double skew;           /* the chain's clock = *base + skew */
-    struct aksnet__clock clock;
+    struct mt_tmpdir dir;
+    char client_pem[MT_PATH_MAX], client_cert_pem[MT_PATH_MAX], other_cert_pem[MT_PATH_MAX], fed_file[MT_PATH_MAX];
+    struct mt_fake_clock clock;    /* follows the mock's time when there is one; skew makes the chain's differ */
     struct aksnet__retry_options retry;
     struct aksnet__http_transport curl;
-    struct fake fake;
-    struct aksnet__http_transport fake_tr;
+    struct mt_fake_transport fake;
     struct aksnet__http_policy chain;
     struct aksnet__endpoints ep;
-    const char *env_names[ENV_MAX];
-    char *env_values[ENV_MAX];
-    size_t nenv;
+    struct mt_env env;
     struct fake_run run;
     struct aksnet__auth_options o;
     struct aksnet__auth *auth;
     struct armmock_credential secrets[2], certs[2], feds[1];
 };
 
-static double fx_now(void *ctx)
-{
-    struct fx *f = ctx;
-    return *f->base + f->skew;
-}
-
-/* Waiting (retry backoff) moves both clocks; nothing really sleeps. */
-static void fx_sleep(void *ctx, double seconds)
-{
-    struct fx *f = ctx;
-    *f->base += seconds;
-}
-
-static double half(void *ctx)
-{
-    (void)ctx;
-    return 0.5;
-}
-
-static const char *fx_getenv(void *ctx, const char *name)
-{
-    struct fx *f = ctx;
-    for (size_t i = 0; i < f->nenv; i++)
-        if (strcmp(f->env_names[i], name) == 0)
-            return f->env_values[i];
-    return NULL;
-}
-
-static void env_set(struct fx *f, const char *name, const char *value)
-{
-    for (size_t i = 0; i < f->nenv; i++) {
-        if (strcmp(f->env_names[i], name) == 0) {
-            free(f->env_values[i]);
-            f->env_values[i] = strdup(value);
-            return;
-        }
-    }
-    assert_true(f->nenv < ENV_MAX);
-    f->env_names[f->nenv] = name;
-    f->env_values[f->nenv++] = strdup(value);
-}
-
-static void env_clear(struct fx *f)
-{
-    for (size_t i = 0; i < f->nenv; i++)
-        free(f->env_values[i]);
-    f->nenv = 0;
-}
+static double half = 0.5;
 
 /* Build endpoints, the retry -> transport chain and the options for authority/arm. */
 static void fx_wire(struct fx *f, const struct aksnet__http_transport *transport, const char *authority,
@@ -289,31 +149,30 @@ static void fx_wire(struct fx *f, const struct aksnet__http_transport *transport
     struct aksnet_error err;
     assert_int_equal(aksnet__cloud_endpoints("AzureCloud", arm, authority, NULL, &f->ep, &err), AKSNET_OK);
     aksnet__retry_defaults(&f->retry);
-    f->retry.clock = &f->clock;
-    f->retry.random = half;
+    f->retry.clock = &f->clock.clock;
+    f->retry.random = mt_fixed_random;
+    f->retry.random_ctx = &half;
     f->chain = (struct aksnet__http_policy){aksnet__policy_retry, &f->retry, NULL, transport};
-    f->o = (struct aksnet__auth_options){.endpoints = &f->ep, .pipeline = &f->chain, .clock = &f->clock,
-                                        .getenv = fx_getenv, .getenv_ctx = f, .run = fake_run, .run_ctx = &f->run};
+    f->o = (struct aksnet__auth_options){.endpoints = &f->ep, .pipeline = &f->chain, .clock = &f->clock.clock,
+                                         .getenv = mt_env_get, .getenv_ctx = &f->env, .run = fake_run,
+                                         .run_ctx = &f->run};
 }
 
 static int fx_setup_common(void **state, bool with_mock)
 {
     struct fx *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/aksnet-auth-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->client_pem, sizeof(f->client_pem), "%s/client.pem", f->dir);
-    snprintf(f->client_cert_pem, sizeof(f->client_cert_pem), "%s/client-cert.pem", f->dir);
-    snprintf(f->other_cert_pem, sizeof(f->other_cert_pem), "%s/other-cert.pem", f->dir);
-    snprintf(f->fed_file, sizeof(f->fed_file), "%s/federated-token", f->dir);
-    write_pem(f->client_pem, client_cert, client_key, NULL, 0600);
-    write_pem(f->client_cert_pem, client_cert, NULL, NULL, 0644);
-    write_pem(f->other_cert_pem, other_cert, NULL, NULL, 0644);
-    write_text(f->fed_file, FED_TOKEN "\n", 0600);
-    f->clock = (struct aksnet__clock){fx_now, fx_sleep, f};
-    f->fake_base = 1800000000.0;
-    f->base = &f->fake_base;
-    f->fake_tr = (struct aksnet__http_transport){fake_send, &f->fake};
+    assert_true(mt_tmpdir_make(&f->dir, "auth"));
+    assert_non_null(mt_tmpdir_file(&f->dir, "client.pem", f->client_pem, sizeof(f->client_pem)));
+    assert_non_null(mt_tmpdir_file(&f->dir, "client-cert.pem", f->client_cert_pem, sizeof(f->client_cert_pem)));
+    assert_non_null(mt_tmpdir_file(&f->dir, "other-cert.pem", f->other_cert_pem, sizeof(f->other_cert_pem)));
+    assert_non_null(mt_tmpdir_file(&f->dir, "federated-token", f->fed_file, sizeof(f->fed_file)));
+    assert_true(mt_write_pem(f->client_pem, ours.key, NULL, ours.cert, NULL, 0600));
+    assert_true(mt_write_pem(f->client_cert_pem, NULL, NULL, ours.cert, NULL, 0644));
+    assert_true(mt_write_pem(f->other_cert_pem, NULL, NULL, theirs.cert, NULL, 0644));
+    assert_true(mt_write_text(f->fed_file, FED_TOKEN "\n", 0600));
+    mt_fake_clock_init(&f->clock, 1800000000.0);
+    mt_fake_transport_init(&f->fake, NULL, 0, MT_FAKE_REPEAT_LAST);
     if (with_mock) {
         f->secrets[0] = (struct armmock_credential){MT_CLIENT, MT_SECRET};
         f->secrets[1] = (struct armmock_credential){SECRET_CLIENT, RIGHT_SECRET};
@@ -325,12 +184,12 @@ static int fx_setup_common(void **state, bool with_mock)
                                      .identity_header = CANARY_HEADER};
         assert_true(mt_start(&f->t, &mo, false));
         f->mock_up = true;
-        f->base = &f->t.now;
+        mt_fake_clock_follow(&f->clock, &f->t.now);
         struct aksnet_error err;
         assert_int_equal(aksnet__curl_transport_new(NULL, &f->curl, &err), AKSNET_OK);
         fx_wire(f, &f->curl, f->t.url, f->t.url);
     } else {
-        fx_wire(f, &f->fake_tr, FAKE_AUTHORITY, FAKE_ARM);
+        fx_wire(f, &f->fake.transport, FAKE_AUTHORITY, FAKE_ARM);
     }
     *state = f;
     return 0;
@@ -350,23 +209,14 @@ static int fx_teardown(void **state)
 {
     struct fx *f = *state;
     aksnet__auth_free(f->auth);
-    env_clear(f);
-    fake_free(&f->fake);
+    mt_env_free(&f->env);
+    mt_fake_transport_free(&f->fake);
     if (f->mock_up) {
         aksnet__curl_transport_free(&f->curl);
         mt_stop(&f->t);
     }
-    const char *files[] = {f->client_pem, f->client_cert_pem, f->other_cert_pem, f->fed_file};
-    for (size_t i = 0; i < 4; i++)
-        unlink(files[i]);
-    char extra[160];
-    const char *names[] = {"link.pem", "enc.pem", "fifo", "big", "dir"};
-    for (size_t i = 0; i < 5; i++) {
-        snprintf(extra, sizeof(extra), "%s/%s", f->dir, names[i]);
-        if (unlink(extra) != 0)
-            rmdir(extra);
-    }
-    rmdir(f->dir);
+    mt_tmpdir_remove(&f->dir);
+    mt_fake_clock_destroy(&f->clock);
     free(f);
     return 0;
 }
@@ -418,8 +268,8 @@ static void expect_failure(struct fx *f, const char *want1, const char *want2)
 
 static void set_app(struct fx *f, const char *client)
 {
-    env_set(f, "AZURE_TENANT_ID", MT_TENANT);
-    env_set(f, "AZURE_CLIENT_ID", client);
+    mt_env_set(&f->env, "AZURE_TENANT_ID", MT_TENANT);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", client);
 }
 
 /* The token's claims, parsed (the mock signs real JWTs). */
@@ -476,21 +326,21 @@ static void test_selection_order(void **state)
     assert_string_equal(aksnet__auth_tenant(f->auth), "");
     assert_string_equal(aksnet__auth_client(f->auth), "");
     /* empty variables count as unset */
-    env_set(f, "AZURE_CLIENT_SECRET", "");
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", "");
     expect_kind(f, AKSNET_CREDENTIAL_MANAGED_IDENTITY);
-    env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", "127.0.0.1:9");
+    mt_env_set(&f->env, "AZURE_POD_IDENTITY_AUTHORITY_HOST", "127.0.0.1:9");
     expect_kind(f, AKSNET_CREDENTIAL_MANAGED_IDENTITY);
-    env_set(f, "IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token");
-    env_set(f, "IDENTITY_HEADER", CANARY_HEADER);
+    mt_env_set(&f->env, "IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token");
+    mt_env_set(&f->env, "IDENTITY_HEADER", CANARY_HEADER);
     expect_kind(f, AKSNET_CREDENTIAL_MANAGED_IDENTITY);
     set_app(f, FED_CLIENT);
-    env_set(f, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
+    mt_env_set(&f->env, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
     expect_kind(f, AKSNET_CREDENTIAL_WORKLOAD_IDENTITY);
     assert_string_equal(aksnet__auth_tenant(f->auth), MT_TENANT);
     assert_string_equal(aksnet__auth_client(f->auth), FED_CLIENT);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     expect_kind(f, AKSNET_CREDENTIAL_CLIENT_CERTIFICATE);
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
     expect_kind(f, AKSNET_CREDENTIAL_CLIENT_SECRET);
     assert_string_equal(aksnet__auth_client(f->auth), FED_CLIENT);
 }
@@ -498,50 +348,50 @@ static void test_selection_order(void **state)
 static void test_selection_incomplete(void **state)
 {
     struct fx *f = *state;
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
-    env_set(f, "AZURE_CLIENT_ID", SECRET_CLIENT);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", SECRET_CLIENT);
     expect_new_error(f, "AZURE_TENANT_ID");
-    env_clear(f);
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
-    env_set(f, "AZURE_TENANT_ID", MT_TENANT);
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_TENANT_ID", MT_TENANT);
     expect_new_error(f, "AZURE_CLIENT_ID");
-    env_clear(f);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
-    env_set(f, "AZURE_CLIENT_ID", CERT_CLIENT);
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", CERT_CLIENT);
     expect_new_error(f, "AZURE_TENANT_ID");
-    env_clear(f);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PASSWORD", CANARY_PASSWORD);
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PASSWORD", CANARY_PASSWORD);
     expect_new_error(f, "AZURE_CLIENT_CERTIFICATE_PATH");
-    env_clear(f);
-    env_set(f, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
-    env_set(f, "AZURE_TENANT_ID", MT_TENANT);
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
+    mt_env_set(&f->env, "AZURE_TENANT_ID", MT_TENANT);
     expect_new_error(f, "AZURE_CLIENT_ID");
-    env_clear(f);
-    env_set(f, "IDENTITY_HEADER", CANARY_HEADER);
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "IDENTITY_HEADER", CANARY_HEADER);
     expect_new_error(f, "IDENTITY_ENDPOINT");
-    env_clear(f);
-    env_set(f, "IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token");
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token");
     expect_new_error(f, "IDENTITY_HEADER");
     /* a plain-http endpoint off loopback is refused before anything is sent */
-    env_set(f, "IDENTITY_HEADER", CANARY_HEADER);
-    env_set(f, "IDENTITY_ENDPOINT", "http://example.com/msi/token");
+    mt_env_set(&f->env, "IDENTITY_HEADER", CANARY_HEADER);
+    mt_env_set(&f->env, "IDENTITY_ENDPOINT", "http://example.com/msi/token");
     expect_new_error(f, "IDENTITY_ENDPOINT");
-    env_clear(f);
-    env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://10.1.2.3");
+    mt_env_free(&f->env);
+    mt_env_set(&f->env, "AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://10.1.2.3");
     expect_new_error(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
-    env_clear(f);
+    mt_env_free(&f->env);
     /* a tenant that would change the token URL's path */
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
-    env_set(f, "AZURE_CLIENT_ID", SECRET_CLIENT);
-    env_set(f, "AZURE_TENANT_ID", "../evil?x=");
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", SECRET_CLIENT);
+    mt_env_set(&f->env, "AZURE_TENANT_ID", "../evil?x=");
     expect_new_error(f, "AZURE_TENANT_ID");
-    env_set(f, "AZURE_TENANT_ID", MT_TENANT);
-    env_set(f, "AZURE_CLIENT_ID", "has space");
+    mt_env_set(&f->env, "AZURE_TENANT_ID", MT_TENANT);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", "has space");
     expect_new_error(f, "AZURE_CLIENT_ID");
-    env_clear(f);
+    mt_env_free(&f->env);
     set_app(f, CERT_CLIENT);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
-    env_set(f, "AKSNET_CLIENT_ASSERTION_ALG", "HS256");
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AKSNET_CLIENT_ASSERTION_ALG", "HS256");
     expect_new_error(f, "AKSNET_CLIENT_ASSERTION_ALG");
     /* no pipeline */
     f->o.pipeline = NULL;
@@ -569,7 +419,7 @@ static void test_secret_success(void **state)
 {
     struct fx *f = *state;
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
@@ -598,7 +448,7 @@ static void test_secret_wrong(void **state)
 {
     struct fx *f = *state;
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
@@ -630,7 +480,7 @@ static void test_unreachable(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
     fx_wire(f, &f->curl, url, f->t.url);
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     double before = f->t.now;
@@ -644,7 +494,7 @@ static void test_refresh_before_expiry(void **state)
 {
     struct fx *f = *state;
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL, *t2 = NULL;
@@ -675,38 +525,40 @@ static void test_refresh_before_expiry(void **state)
 static void test_failed_refresh_keeps_token(void **state)
 {
     struct fx *f = *state;
-    static const struct canned replies[] = {
-        {200, "{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"first.token.value\"}"},
-        {400, "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS90002: Tenant not found.\"}"},
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 200, "{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"first.token.value\"}",
+         {{NULL, NULL}}},
+        {AKSNET_OK, 400, "{\"error\":\"invalid_request\",\"error_description\":\"AADSTS90002: Tenant not found.\"}",
+         {{NULL, NULL}}},
     };
-    f->fake = (struct fake){.replies = replies, .nreplies = 2};
+    mt_fake_transport_init(&f->fake, replies, 2, MT_FAKE_REPEAT_LAST);
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
     double exp = 0;
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
     aksnet__secret_free(tok);
-    assert_int_equal(f->fake.sent, 1);
-    f->fake_base = exp - 240;
+    assert_int_equal(f->fake.nsent, 1);
+    f->clock.now = exp - 240;
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     assert_string_equal(tok, "first.token.value");
     aksnet__secret_free(tok);
-    assert_int_equal(f->fake.sent, 2);
-    f->fake_base += 10; /* within 30 s: no new attempt */
+    assert_int_equal(f->fake.nsent, 2);
+    f->clock.now += 10; /* within 30 s: no new attempt */
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     aksnet__secret_free(tok);
-    assert_int_equal(f->fake.sent, 2);
-    f->fake_base += 25; /* 35 s after the last attempt: one more */
+    assert_int_equal(f->fake.nsent, 2);
+    f->clock.now += 25; /* 35 s after the last attempt: one more */
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     aksnet__secret_free(tok);
-    assert_int_equal(f->fake.sent, 3);
+    assert_int_equal(f->fake.nsent, 3);
     /* forced: the failure is reported */
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "AADSTS90002"));
     /* expired: the failure is reported */
-    f->fake_base = exp + 1;
+    f->clock.now = exp + 1;
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_EAUTH);
 }
 
@@ -715,7 +567,7 @@ static void test_refresh_on_401(void **state)
 {
     struct fx *f = *state;
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", RIGHT_SECRET);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     struct aksnet__bearer_options bo = {aksnet__auth_bearer, f->auth};
@@ -735,7 +587,7 @@ static void test_refresh_on_401(void **state)
         aksnet__http_response_free(&rs);
         /* the mock's time passes the token's expiry; the chain's clock does not */
         f->t.now += 3700;
-        f->skew -= 3700;
+        f->clock.skew -= 3700;
     }
 }
 
@@ -745,11 +597,11 @@ static void test_certificate_success(void **state)
 {
     struct fx *f = *state;
     set_app(f, CERT_CLIENT);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     const char *algs[] = {NULL, "PS256", "rs256"};
     for (size_t i = 0; i < 3; i++) {
         if (algs[i])
-            env_set(f, "AKSNET_CLIENT_ASSERTION_ALG", algs[i]);
+            mt_env_set(&f->env, "AKSNET_CLIENT_ASSERTION_ALG", algs[i]);
         struct aksnet_error err;
         assert_int_equal(fx_new(f, &err), AKSNET_OK);
         char *tok = NULL;
@@ -762,23 +614,23 @@ static void test_certificate_success(void **state)
     }
     /* an encrypted key with its password; the password never shows */
     char enc[160];
-    snprintf(enc, sizeof(enc), "%s/enc.pem", f->dir);
-    write_pem(enc, client_cert, client_key, CANARY_PASSWORD, 0600);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", enc);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PASSWORD", CANARY_PASSWORD);
+    assert_non_null(mt_tmpdir_file(&f->dir, "enc.pem", enc, sizeof(enc)));
+    assert_true(mt_write_pem(enc, ours.key, CANARY_PASSWORD, ours.cert, NULL, 0600));
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", enc);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PASSWORD", CANARY_PASSWORD);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     aksnet__secret_free(tok);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PASSWORD", "canary-wrong-password");
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PASSWORD", "canary-wrong-password");
     expect_new_error(f, "AZURE_CLIENT_CERTIFICATE_PATH");
     /* a symlink to a private file is followed (Kubernetes mounts work this way) */
     char link[160];
-    snprintf(link, sizeof(link), "%s/link.pem", f->dir);
+    assert_non_null(mt_tmpdir_file(&f->dir, "link.pem", link, sizeof(link)));
     assert_int_equal(symlink(f->client_pem, link), 0);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", link);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PASSWORD", "");
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", link);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PASSWORD", "");
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
 }
 
@@ -786,10 +638,10 @@ static void test_certificate_expired_assertion(void **state)
 {
     struct fx *f = *state;
     set_app(f, CERT_CLIENT);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
-    f->skew = -2000; /* the chain's clock is 2000 s late: its assertion expired long ago */
+    f->clock.skew = -2000; /* the chain's clock is 2000 s late: its assertion expired long ago */
     expect_failure(f, "AADSTS700024", "client certificate");
 }
 
@@ -797,7 +649,7 @@ static void test_certificate_foreign(void **state)
 {
     struct fx *f = *state;
     set_app(f, FOREIGN_CLIENT); /* registered with another certificate */
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     expect_failure(f, "AADSTS700027", "client certificate");
@@ -808,22 +660,22 @@ static void test_certificate_file_problems(void **state)
     struct fx *f = *state;
     set_app(f, CERT_CLIENT);
     char path[160];
-    snprintf(path, sizeof(path), "%s/missing.pem", f->dir);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", path);
+    assert_non_null(mt_tmpdir_file(&f->dir, "missing.pem", path, sizeof(path)));
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", path);
     expect_new_error(f, "cannot open");
     assert_int_equal(chmod(f->client_pem, 0644), 0);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     expect_new_error(f, "readable by group or others (mode 0644); chmod 600 it");
     assert_int_equal(chmod(f->client_pem, 0640), 0);
     expect_new_error(f, "(mode 0640)");
     assert_int_equal(chmod(f->client_pem, 0600), 0);
-    snprintf(path, sizeof(path), "%s/dir", f->dir);
+    assert_non_null(mt_tmpdir_file(&f->dir, "dir", path, sizeof(path)));
     assert_int_equal(mkdir(path, 0700), 0);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", path);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", path);
     expect_new_error(f, "not a regular file");
     /* a file holding only a certificate: no key */
     assert_int_equal(chmod(f->client_cert_pem, 0600), 0);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_cert_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_cert_pem);
     expect_new_error(f, "client certificate");
 }
 
@@ -873,37 +725,38 @@ static bool rsa_verify(EVP_PKEY *pub, bool pss, const char *input, size_t len, c
 
 static void check_assertion(struct fx *f, bool pss)
 {
-    static const struct canned ok[] = {{200, "{\"expires_in\":\"3599\",\"access_token\":\"a.b.c\"}"}};
-    fake_free(&f->fake);
-    f->fake = (struct fake){.replies = ok, .nreplies = 1};
+    static const struct mt_canned ok[] = {
+        {AKSNET_OK, 200, "{\"expires_in\":\"3599\",\"access_token\":\"a.b.c\"}", {{NULL, NULL}}}};
+    mt_fake_transport_free(&f->fake);
+    mt_fake_transport_init(&f->fake, ok, 1, MT_FAKE_REPEAT_LAST);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
     double exp = 0;
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
     assert_string_equal(tok, "a.b.c");
-    assert_true(exp == f->fake_base + 3599);
+    assert_true(exp == f->clock.now + 3599);
     aksnet__secret_free(tok);
     /* the request */
     char url[128];
     snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token", FAKE_AUTHORITY, MT_TENANT);
-    assert_string_equal(f->fake.method, "POST");
-    assert_string_equal(f->fake.url, url);
-    assert_true(f->fake.sensitive);
-    char *v = form_field(f->fake.body, "grant_type");
+    assert_string_equal(mt_fake_transport_last(&f->fake)->method, "POST");
+    assert_string_equal(mt_fake_transport_last(&f->fake)->url, url);
+    assert_true(mt_fake_transport_last(&f->fake)->sensitive);
+    char *v = form_field(mt_fake_transport_last(&f->fake)->body, "grant_type");
     assert_string_equal(v, "client_credentials");
     free(v);
-    v = form_field(f->fake.body, "client_id");
+    v = form_field(mt_fake_transport_last(&f->fake)->body, "client_id");
     assert_string_equal(v, CERT_CLIENT);
     free(v);
-    v = form_field(f->fake.body, "scope");
+    v = form_field(mt_fake_transport_last(&f->fake)->body, "scope");
     assert_string_equal(v, FAKE_ARM "/.default");
     free(v);
-    v = form_field(f->fake.body, "client_assertion_type");
+    v = form_field(mt_fake_transport_last(&f->fake)->body, "client_assertion_type");
     assert_string_equal(v, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
     free(v);
-    assert_null(form_field(f->fake.body, "client_secret"));
-    char *jwt = form_field(f->fake.body, "client_assertion");
+    assert_null(form_field(mt_fake_transport_last(&f->fake)->body, "client_secret"));
+    char *jwt = form_field(mt_fake_transport_last(&f->fake)->body, "client_assertion");
     assert_non_null(jwt);
     /* the signature, with OpenSSL, against the certificate's key */
     const char *dot1 = strchr(jwt, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
@@ -912,10 +765,10 @@ static void check_assertion(struct fx *f, bool pss)
     unsigned char *sig = aksnet__base64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen);
     assert_non_null(sig);
     size_t inlen = (size_t)(dot2 - jwt);
-    EVP_PKEY *pub = X509_get0_pubkey(client_cert);
+    EVP_PKEY *pub = X509_get0_pubkey(ours.cert);
     assert_true(rsa_verify(pub, pss, jwt, inlen, sig, siglen));
     assert_false(rsa_verify(pub, !pss, jwt, inlen, sig, siglen));
-    assert_false(rsa_verify(X509_get0_pubkey(other_cert), pss, jwt, inlen, sig, siglen));
+    assert_false(rsa_verify(X509_get0_pubkey(theirs.cert), pss, jwt, inlen, sig, siglen));
     jwt[1] ^= 1;
     assert_false(rsa_verify(pub, pss, jwt, inlen, sig, siglen));
     jwt[1] ^= 1;
@@ -924,7 +777,7 @@ static void check_assertion(struct fx *f, bool pss)
     cJSON *header = decode_part(jwt, (size_t)(dot1 - jwt));
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
-    assert_int_equal(X509_digest(client_cert, pss ? EVP_sha256() : EVP_sha1(), md, &mdlen), 1);
+    assert_int_equal(X509_digest(ours.cert, pss ? EVP_sha256() : EVP_sha1(), md, &mdlen), 1);
     char *want = aksnet__base64url_encode(md, mdlen);
     const cJSON *alg = cJSON_GetObjectItemCaseSensitive(header, "alg");
     const cJSON *tp = cJSON_GetObjectItemCaseSensitive(header, pss ? "x5t#S256" : "x5t");
@@ -945,7 +798,7 @@ static void check_assertion(struct fx *f, bool pss)
     double nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf")->valuedouble;
     double iat = cJSON_GetObjectItemCaseSensitive(claims, "iat")->valuedouble;
     double cexp = cJSON_GetObjectItemCaseSensitive(claims, "exp")->valuedouble;
-    assert_true(nbf == f->fake_base && iat == f->fake_base && cexp == f->fake_base + 600);
+    assert_true(nbf == f->clock.now && iat == f->clock.now && cexp == f->clock.now + 600);
     char first_jti[37];
     snprintf(first_jti, sizeof(first_jti), "%s", jti);
     cJSON_Delete(claims);
@@ -953,7 +806,7 @@ static void check_assertion(struct fx *f, bool pss)
     /* a fresh jti every time */
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_OK);
     aksnet__secret_free(tok);
-    jwt = form_field(f->fake.body, "client_assertion");
+    jwt = form_field(mt_fake_transport_last(&f->fake)->body, "client_assertion");
     dot1 = strchr(jwt, '.');
     dot2 = strchr(dot1 + 1, '.');
     claims = decode_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
@@ -966,9 +819,9 @@ static void test_assertion_signature(void **state)
 {
     struct fx *f = *state;
     set_app(f, CERT_CLIENT);
-    env_set(f, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
+    mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
     check_assertion(f, false);
-    env_set(f, "AKSNET_CLIENT_ASSERTION_ALG", "PS256");
+    mt_env_set(&f->env, "AKSNET_CLIENT_ASSERTION_ALG", "PS256");
     check_assertion(f, true);
 }
 
@@ -978,7 +831,7 @@ static void test_workload_identity(void **state)
 {
     struct fx *f = *state;
     set_app(f, FED_CLIENT);
-    env_set(f, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
+    mt_env_set(&f->env, "AZURE_FEDERATED_TOKEN_FILE", f->fed_file);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
@@ -988,19 +841,19 @@ static void test_workload_identity(void **state)
     assert_string_equal(claim(tok, "sub", buf, sizeof(buf)), FED_CLIENT);
     aksnet__secret_free(tok);
     /* re-read at each fetch: a rotated token that is not registered is refused */
-    write_text(f->fed_file, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.c2ln", 0600);
+    assert_true(mt_write_text(f->fed_file, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.c2ln", 0600));
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "workload identity"));
     assert_non_null(strstr(err.message, "AADSTS"));
     /* loose permissions, at fetch and at creation */
-    write_text(f->fed_file, FED_TOKEN, 0644);
+    assert_true(mt_write_text(f->fed_file, FED_TOKEN, 0644));
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "readable by group or others (mode 0644); chmod 600 it"));
     expect_new_error(f, "readable by group or others");
     /* missing, empty */
     unlink(f->fed_file);
     expect_new_error(f, "cannot open");
-    write_text(f->fed_file, "\n", 0600);
+    assert_true(mt_write_text(f->fed_file, "\n", 0600));
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     expect_failure(f, "is empty", NULL);
 }
@@ -1012,8 +865,8 @@ static void test_managed_identity_app_service(void **state)
     struct fx *f = *state;
     char url[128];
     snprintf(url, sizeof(url), "%s/msi/token", f->t.url);
-    env_set(f, "IDENTITY_ENDPOINT", url);
-    env_set(f, "IDENTITY_HEADER", CANARY_HEADER);
+    mt_env_set(&f->env, "IDENTITY_ENDPOINT", url);
+    mt_env_set(&f->env, "IDENTITY_HEADER", CANARY_HEADER);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
@@ -1027,13 +880,13 @@ static void test_managed_identity_app_service(void **state)
     assert_int_equal(f->run.calls, 0);
     aksnet__secret_free(tok);
     /* a user-assigned identity */
-    env_set(f, "AZURE_CLIENT_ID", UAMI_CLIENT);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", UAMI_CLIENT);
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     assert_string_equal(claim(tok, "sub", buf, sizeof(buf)), UAMI_CLIENT);
     aksnet__secret_free(tok);
     /* a wrong header */
-    env_set(f, "IDENTITY_HEADER", "canary-wrong-header");
+    mt_env_set(&f->env, "IDENTITY_HEADER", "canary-wrong-header");
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     expect_failure(f, "managed identity", "401");
 }
@@ -1048,7 +901,7 @@ static const char *host_port(const struct fx *f)
 static void test_managed_identity_imds(void **state)
 {
     struct fx *f = *state;
-    env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", host_port(f));
+    mt_env_set(&f->env, "AZURE_POD_IDENTITY_AUTHORITY_HOST", host_port(f));
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     assert_int_equal(aksnet__auth_kind(f->auth), AKSNET_CREDENTIAL_MANAGED_IDENTITY);
@@ -1060,8 +913,8 @@ static void test_managed_identity_imds(void **state)
     assert_int_equal(arm_status(f, tok), 200);
     aksnet__secret_free(tok);
     /* a URL works too, and AZURE_CLIENT_ID picks a user-assigned identity */
-    env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", f->t.url);
-    env_set(f, "AZURE_CLIENT_ID", UAMI_CLIENT);
+    mt_env_set(&f->env, "AZURE_POD_IDENTITY_AUTHORITY_HOST", f->t.url);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", UAMI_CLIENT);
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     assert_int_equal(fx_token(f, false, &tok, NULL, &err), AKSNET_OK);
     char buf[128];
@@ -1071,7 +924,7 @@ static void test_managed_identity_imds(void **state)
     /* nobody listening */
     char moved[64];
     snprintf(moved, sizeof(moved), "127.0.0.1:%d", closed_port());
-    env_set(f, "AZURE_POD_IDENTITY_AUTHORITY_HOST", moved);
+    mt_env_set(&f->env, "AZURE_POD_IDENTITY_AUTHORITY_HOST", moved);
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     expect_failure(f, "managed identity", "cannot reach");
     assert_int_equal(f->run.calls, 0);
@@ -1081,27 +934,30 @@ static void test_managed_identity_imds(void **state)
 static void test_managed_identity_imds_request(void **state)
 {
     struct fx *f = *state;
-    static const struct canned replies[] = {
-        {200, "{\"access_token\":\"mi.token.x\",\"expires_on\":\"1800003600\",\"resource\":\"x\"}"},
-        {400, "{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}"},
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 200, "{\"access_token\":\"mi.token.x\",\"expires_on\":\"1800003600\",\"resource\":\"x\"}",
+         {{NULL, NULL}}},
+        {AKSNET_OK, 400, "{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}",
+         {{NULL, NULL}}},
     };
-    f->fake = (struct fake){.replies = replies, .nreplies = 2};
+    mt_fake_transport_init(&f->fake, replies, 2, MT_FAKE_REPEAT_LAST);
     f->o.imds_authority = "http://127.0.0.1:8080/";
-    env_set(f, "AZURE_CLIENT_ID", "a b&c");
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", "a b&c");
     struct aksnet_error err;
     expect_new_error(f, "AZURE_CLIENT_ID");
-    env_set(f, "AZURE_CLIENT_ID", UAMI_CLIENT);
+    mt_env_set(&f->env, "AZURE_CLIENT_ID", UAMI_CLIENT);
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
     double exp = 0;
     assert_int_equal(fx_token(f, false, &tok, &exp, &err), AKSNET_OK);
     assert_true(exp == 1800003600.0);
     aksnet__secret_free(tok);
-    assert_string_equal(f->fake.method, "GET");
-    assert_string_equal(f->fake.url, "http://127.0.0.1:8080/metadata/identity/oauth2/token?api-version=2018-02-01"
-                                     "&resource=https%3A%2F%2Fmanagement.example.test%2F&client_id=" UAMI_CLIENT);
-    assert_string_equal(f->fake.metadata, "true");
-    assert_null(f->fake.body);
+    assert_string_equal(mt_fake_transport_last(&f->fake)->method, "GET");
+    assert_string_equal(mt_fake_transport_last(&f->fake)->url,
+                        "http://127.0.0.1:8080/metadata/identity/oauth2/token?api-version=2018-02-01"
+                        "&resource=https%3A%2F%2Fmanagement.example.test%2F&client_id=" UAMI_CLIENT);
+    assert_string_equal(mt_fake_transport_last(&f->fake)->metadata, "true");
+    assert_null(mt_fake_transport_last(&f->fake)->body);
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "managed identity: IMDS refused the token request (HTTP 400): "
                                         "invalid_request: Identity not found"));
@@ -1184,28 +1040,28 @@ static void test_azure_cli(void **state)
 {
     struct fx *f = *state;
     f->o.imds_authority = "http://127.0.0.1:8080";
-    static const struct canned no_imds[] = {{404, "no IMDS here"}};
-    f->fake = (struct fake){.replies = no_imds, .nreplies = 1};
-    env_set(f, "AZURE_TENANT_ID", MT_TENANT);
+    static const struct mt_canned no_imds[] = {{AKSNET_OK, 404, "no IMDS here", {{NULL, NULL}}}};
+    mt_fake_transport_init(&f->fake, no_imds, 1, MT_FAKE_REPEAT_LAST);
+    mt_env_set(&f->env, "AZURE_TENANT_ID", MT_TENANT);
     f->o.cli_timeout = 12;
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     /* older CLIs: expiresOn in local time */
-    cli_answer(f, f->fake_base + 3000, false);
+    cli_answer(f, f->clock.now + 3000, false);
     char *tok = NULL;
     double exp = 0;
     if (fx_token(f, false, &tok, &exp, &err) != AKSNET_OK)
         fail_msg("%s", err.message);
     assert_string_equal(tok, "cli.token.old");
-    assert_true(exp == f->fake_base + 3000);
+    assert_true(exp == f->clock.now + 3000);
     aksnet__secret_free(tok);
     assert_string_equal(f->run.argv, "az account get-access-token --resource " FAKE_ARM "/ --output json --tenant "
                                      MT_TENANT);
     assert_true(f->run.timeout == 12);
     /* newer CLIs: expires_on */
-    cli_answer(f, f->fake_base + 2000, true);
+    cli_answer(f, f->clock.now + 2000, true);
     assert_int_equal(fx_token(f, true, &tok, &exp, &err), AKSNET_OK);
-    assert_true(exp == f->fake_base + 2000);
+    assert_true(exp == f->clock.now + 2000);
     aksnet__secret_free(tok);
     /* failures */
     f->run.rc = AKSNET_ETIMEOUT;
@@ -1214,7 +1070,7 @@ static void test_azure_cli(void **state)
     f->run.rc = AKSNET_EIO;
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "Azure CLI: fake runner failed"));
-    cli_answer(f, f->fake_base + 2000, true);
+    cli_answer(f, f->clock.now + 2000, true);
     f->run.status = 2;
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     if (!strstr(err.message, "(exit status 2); has `az login` been run?"))
@@ -1229,7 +1085,7 @@ static void test_azure_cli(void **state)
     snprintf(f->run.out, sizeof(f->run.out), "%s", "{\"expires_on\": 1900000000}");
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "accessToken"));
-    cli_answer(f, f->fake_base - 10, true);
+    cli_answer(f, f->clock.now - 10, true);
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "already expired"));
 }
@@ -1238,8 +1094,8 @@ static void test_azure_cli(void **state)
 
 static void expect_answer(struct fx *f, long status, const char *body, aksnet_code want, const char *text)
 {
-    const struct canned reply[] = {{status, body}};
-    f->fake = (struct fake){.replies = reply, .nreplies = 1};
+    const struct mt_canned reply[] = {{AKSNET_OK, status, body, {{NULL, NULL}}}};
+    mt_fake_transport_init(&f->fake, reply, 1, MT_FAKE_REPEAT_LAST);
     struct aksnet_error err;
     assert_int_equal(fx_new(f, &err), AKSNET_OK);
     char *tok = NULL;
@@ -1250,14 +1106,14 @@ static void expect_answer(struct fx *f, long status, const char *body, aksnet_co
     if (text && !strstr(err.message, text))
         fail_msg("'%s' not in: %s", text, err.message);
     aksnet__secret_free(tok);
-    fake_free(&f->fake);
+    mt_fake_transport_free(&f->fake);
 }
 
 static void test_malformed_answers(void **state)
 {
     struct fx *f = *state;
     set_app(f, SECRET_CLIENT);
-    env_set(f, "AZURE_CLIENT_SECRET", CANARY_SECRET);
+    mt_env_set(&f->env, "AZURE_CLIENT_SECRET", CANARY_SECRET);
     expect_answer(f, 200, "<html>busy</html>", AKSNET_EAUTH, "not a JSON object");
     expect_answer(f, 200, "[1,2]", AKSNET_EAUTH, "not a JSON object");
     expect_answer(f, 200, "{\"expires_in\":3600}", AKSNET_EAUTH, "no access_token");
@@ -1309,7 +1165,7 @@ static void test_read_secret_file(void **state)
     assert_non_null(strstr(err.message, "larger than 10 bytes"));
     /* a FIFO is refused without hanging */
     char fifo[160];
-    snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+    assert_non_null(mt_tmpdir_file(&f->dir, "fifo", fifo, sizeof(fifo)));
     assert_int_equal(mkfifo(fifo, 0600), 0);
     assert_int_equal(aksnet__secret_read_file(fifo, "token file", 0, &text, &len, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "not a regular file"));

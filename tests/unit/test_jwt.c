@@ -25,41 +25,26 @@
 #include <openssl/x509.h>
 
 #include "jwt.h"
-#include "mock_support.h"
+#include "keys.h"
 
 /* Made once for the whole group: 2048-bit keys are slow under ASan. */
-static EVP_PKEY *key1, *key2;
-static X509 *cert1, *cert2;
-
-/* A self-signed client certificate (the shared test support makes it). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = mt_self_signed_cert(key, cn);
-    assert_non_null(x);
-    return x;
-}
+static struct mt_key k1, k2;
 
 static int group_setup(void **state)
 {
     (void)state;
-    struct aksnet_error err;
-    if (aksnet__jwt_new_rsa_key(2048, &key1, &err) != AKSNET_OK ||
-        aksnet__jwt_new_rsa_key(2048, &key2, &err) != AKSNET_OK)
+    if (!mt_key_new(&k1, "aksnet-test-1") || !mt_key_new(&k2, "aksnet-test-2"))
         return -1;
-    if (EVP_PKEY_get_bits(key1) != 2048 || !EVP_PKEY_is_a(key1, "RSA"))
+    if (EVP_PKEY_get_bits(k1.key) != 2048 || !EVP_PKEY_is_a(k1.key, "RSA"))
         return -1;
-    cert1 = make_cert(key1, "aksnet-test-1");
-    cert2 = make_cert(key2, "aksnet-test-2");
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    EVP_PKEY_free(key1);
-    EVP_PKEY_free(key2);
-    X509_free(cert1);
-    X509_free(cert2);
+    mt_key_free(&k1);
+    mt_key_free(&k2);
     return 0;
 }
 
@@ -341,13 +326,13 @@ static void check_round_trip(aksnet__jwt_alg alg)
     bool pss = alg == AKSNET_JWT_PS256;
     char *thumb = NULL;
     struct aksnet_error err;
-    assert_int_equal(aksnet__jwt_thumbprint(cert1, pss, &thumb, &err), AKSNET_OK);
+    assert_int_equal(aksnet__jwt_thumbprint(k1.cert, pss, &thumb, &err), AKSNET_OK);
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, pss ? "x5t#S256" : "x5t", thumb);
     cJSON_AddStringToObject(extra, "kid", "key-1");
     cJSON *claims = assertion_claims();
 
-    char *token = sign_or_fail(key1, alg, extra, claims);
+    char *token = sign_or_fail(k1.key, alg, extra, claims);
     /* three non-empty url-safe parts */
     assert_null(strpbrk(token, "+/= \n"));
     const char *d1 = strchr(token, '.');
@@ -361,7 +346,7 @@ static void check_round_trip(aksnet__jwt_alg alg)
     /* the module agrees with itself ... */
     struct aksnet__jwt *jwt = NULL;
     assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
-    if (aksnet__jwt_verify(jwt, key1, &err) != AKSNET_OK)
+    if (aksnet__jwt_verify(jwt, k1.key, &err) != AKSNET_OK)
         fail_msg("verify: %s", err.message);
     const cJSON *hdr = aksnet__jwt_header(jwt);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(hdr, "alg")->valuestring,
@@ -373,22 +358,22 @@ static void check_round_trip(aksnet__jwt_alg alg)
     assert_int_equal(cJSON_GetArraySize(hdr), 4);
     assert_true(cJSON_Compare(aksnet__jwt_claims(jwt), claims, true));
     /* a public-key-only copy verifies as well */
-    EVP_PKEY *pub = X509_get0_pubkey(cert1);
+    EVP_PKEY *pub = X509_get0_pubkey(k1.cert);
     assert_int_equal(aksnet__jwt_verify(jwt, pub, &err), AKSNET_OK);
     aksnet__jwt_free(jwt);
 
     /* ... and OpenSSL, asked directly, agrees; the other padding does not */
-    assert_int_equal(ref_verify(token, key1, pss), 1);
-    assert_int_not_equal(ref_verify(token, key1, !pss), 1);
-    assert_int_not_equal(ref_verify(token, key2, pss), 1);
+    assert_int_equal(ref_verify(token, k1.key, pss), 1);
+    assert_int_not_equal(ref_verify(token, k1.key, !pss), 1);
+    assert_int_not_equal(ref_verify(token, k2.key, pss), 1);
 
     /* PSS is randomized, PKCS#1 v1.5 deterministic */
-    char *again = sign_or_fail(key1, alg, extra, claims);
+    char *again = sign_or_fail(k1.key, alg, extra, claims);
     if (pss)
         assert_string_not_equal(token, again);
     else
         assert_string_equal(token, again);
-    assert_int_equal(ref_verify(again, key1, pss), 1);
+    assert_int_equal(ref_verify(again, k1.key, pss), 1);
 
     free(again);
     free(token);
@@ -417,7 +402,7 @@ static void test_header_extra(void **state)
     char *token = NULL;
 
     /* no extra header at all */
-    token = sign_or_fail(key1, AKSNET_JWT_RS256, NULL, claims);
+    token = sign_or_fail(k1.key, AKSNET_JWT_RS256, NULL, claims);
     struct aksnet__jwt *jwt = NULL;
     assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
     assert_int_equal(cJSON_GetArraySize(aksnet__jwt_header(jwt)), 2);
@@ -427,7 +412,7 @@ static void test_header_extra(void **state)
     /* "typ" replaces the default */
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "typ", "at+jwt");
-    token = sign_or_fail(key1, AKSNET_JWT_RS256, extra, claims);
+    token = sign_or_fail(k1.key, AKSNET_JWT_RS256, extra, claims);
     assert_int_equal(aksnet__jwt_parse(token, &jwt, &err), AKSNET_OK);
     assert_string_equal(
         cJSON_GetObjectItemCaseSensitive(aksnet__jwt_header(jwt), "typ")->valuestring, "at+jwt");
@@ -440,30 +425,24 @@ static void test_header_extra(void **state)
     extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "alg", "none");
     token = (char *)1;
-    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, extra, claims, &token, &err),
-                     AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_sign(k1.key, AKSNET_JWT_RS256, extra, claims, &token, &err), AKSNET_EINVAL);
     assert_null(token);
     assert_true(err.message[0] != '\0');
     cJSON_Delete(extra);
     extra = cJSON_CreateObject();
     cJSON_AddStringToObject(extra, "kid", "a");
     cJSON_AddItemToObject(extra, "kid", cJSON_CreateString("b"));
-    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, extra, claims, &token, &err),
-                     AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_sign(k1.key, AKSNET_JWT_RS256, extra, claims, &token, &err), AKSNET_EINVAL);
     cJSON_Delete(extra);
 
     /* header_extra and claims must be objects */
     cJSON *arr = cJSON_CreateArray();
-    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, arr, claims, &token, &err),
-                     AKSNET_EINVAL);
-    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, NULL, arr, &token, &err),
-                     AKSNET_EINVAL);
-    assert_int_equal(aksnet__jwt_sign(key1, AKSNET_JWT_RS256, NULL, NULL, &token, &err),
-                     AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_sign(k1.key, AKSNET_JWT_RS256, arr, claims, &token, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_sign(k1.key, AKSNET_JWT_RS256, NULL, arr, &token, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_sign(k1.key, AKSNET_JWT_RS256, NULL, NULL, &token, &err), AKSNET_EINVAL);
     assert_int_equal(aksnet__jwt_sign(NULL, AKSNET_JWT_RS256, NULL, claims, &token, &err),
                      AKSNET_EINVAL);
-    assert_int_equal(aksnet__jwt_sign(key1, (aksnet__jwt_alg)7, NULL, claims, &token, &err),
-                     AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_sign(k1.key, (aksnet__jwt_alg)7, NULL, claims, &token, &err), AKSNET_EINVAL);
     assert_null(token);
     cJSON_Delete(arr);
     cJSON_Delete(claims);
@@ -487,13 +466,13 @@ static void test_weak_or_wrong_keys(void **state)
                      AKSNET_EINVAL);
     assert_null(token);
 
-    token = sign_or_fail(key1, AKSNET_JWT_RS256, NULL, claims);
+    token = sign_or_fail(k1.key, AKSNET_JWT_RS256, NULL, claims);
     assert_int_equal(parse_and_verify(token, small, &err), AKSNET_EINVAL);
     assert_int_equal(parse_and_verify(token, ec, &err), AKSNET_EINVAL);
     assert_int_equal(parse_and_verify(token, NULL, &err), AKSNET_EINVAL);
-    assert_int_equal(aksnet__jwt_verify(NULL, key1, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__jwt_verify(NULL, k1.key, &err), AKSNET_EINVAL);
     /* wrong key of the right kind: the signature does not hold */
-    assert_int_equal(parse_and_verify(token, key2, &err), AKSNET_EAUTH);
+    assert_int_equal(parse_and_verify(token, k2.key, &err), AKSNET_EAUTH);
     assert_true(err.message[0] != '\0');
     /* key generation refuses sizes below the floor */
     EVP_PKEY *k = (EVP_PKEY *)1;
@@ -514,8 +493,8 @@ static void test_tampered(void **state)
     cJSON *claims = assertion_claims();
     for (int a = 0; a < 2; a++) {
         aksnet__jwt_alg alg = a ? AKSNET_JWT_PS256 : AKSNET_JWT_RS256;
-        char *token = sign_or_fail(key1, alg, NULL, claims);
-        assert_int_equal(parse_and_verify(token, key1, &err), AKSNET_OK);
+        char *token = sign_or_fail(k1.key, alg, NULL, claims);
+        assert_int_equal(parse_and_verify(token, k1.key, &err), AKSNET_OK);
 
         /* another payload under the original header and signature */
         const char *d1 = strchr(token, '.');
@@ -526,9 +505,9 @@ static void test_tampered(void **state)
         char *t = malloc(n);
         assert_non_null(t);
         snprintf(t, n, "%.*s.%s%s", (int)(d1 - token), token, c64, d2);
-        assert_int_equal(parse_and_verify(t, key1, &err), AKSNET_EAUTH);
+        assert_int_equal(parse_and_verify(t, k1.key, &err), AKSNET_EAUTH);
         assert_non_null(strstr(err.message, "signature"));
-        assert_int_not_equal(ref_verify(t, key1, a == 1), 1);
+        assert_int_not_equal(ref_verify(t, k1.key, a == 1), 1);
         free(t);
         free(c64);
 
@@ -537,21 +516,21 @@ static void test_tampered(void **state)
         assert_non_null(t);
         char *s = strrchr(t, '.') + 1;
         s[10] = s[10] == 'A' ? 'B' : 'A';
-        assert_int_equal(parse_and_verify(t, key1, &err), AKSNET_EAUTH);
+        assert_int_equal(parse_and_verify(t, k1.key, &err), AKSNET_EAUTH);
         assert_true(err.message[0] != '\0');
         /* the signature cut short (342 -> 340 characters, still canonical) */
         t[strlen(t) - 2] = '\0';
-        assert_int_equal(parse_and_verify(t, key1, &err), AKSNET_EAUTH);
+        assert_int_equal(parse_and_verify(t, k1.key, &err), AKSNET_EAUTH);
         /* no signature at all */
         *s = '\0';
-        assert_int_equal(parse_and_verify(t, key1, &err), AKSNET_EAUTH);
+        assert_int_equal(parse_and_verify(t, k1.key, &err), AKSNET_EAUTH);
         free(t);
 
         /* a claim changed inside the payload: one bit */
         t = strdup(token);
         assert_non_null(t);
         t[(d1 - token) + 5] = t[(d1 - token) + 5] == 'a' ? 'b' : 'a';
-        aksnet_code rc = parse_and_verify(t, key1, &err);
+        aksnet_code rc = parse_and_verify(t, k1.key, &err);
         assert_int_not_equal(rc, AKSNET_OK);
         free(t);
         free(token);
@@ -566,7 +545,7 @@ static void test_refused_algorithms(void **state)
     const char *claims = "{\"sub\":\"x\"}";
     /* a real signature, so only the algorithm can be the reason */
     cJSON *c = cJSON_Parse(claims);
-    char *good = sign_or_fail(key1, AKSNET_JWT_RS256, NULL, c);
+    char *good = sign_or_fail(k1.key, AKSNET_JWT_RS256, NULL, c);
     cJSON_Delete(c);
     const char *real_sig = strrchr(good, '.') + 1;
 
@@ -584,7 +563,7 @@ static void test_refused_algorithms(void **state)
         for (int with_sig = 0; with_sig < 2; with_sig++) {
             char *t = hand_token(headers[i], claims, with_sig ? real_sig : "");
             aksnet_error_clear(&err);
-            aksnet_code rc = parse_and_verify(t, key1, &err);
+            aksnet_code rc = parse_and_verify(t, k1.key, &err);
             if (rc != AKSNET_EINVAL)
                 fail_msg("header %s (signature %d): %d", headers[i], with_sig, (int)rc);
             assert_true(err.message[0] != '\0');
@@ -603,14 +582,14 @@ static void test_refused_algorithms(void **state)
     assert_non_null(hs);
     memcpy(hs, t, tlen + 1);
     memcpy(hs + tlen + 1, m64, strlen(m64) + 1);
-    assert_int_equal(parse_and_verify(hs, key1, &err), AKSNET_EINVAL);
+    assert_int_equal(parse_and_verify(hs, k1.key, &err), AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "HS256"));
     free(hs);
     free(m64);
     free(t);
     /* "crit" is refused even with a good signature */
     t = hand_token("{\"alg\":\"RS256\",\"crit\":[\"exp\"],\"exp\":1}", claims, real_sig);
-    assert_int_equal(parse_and_verify(t, key1, &err), AKSNET_EINVAL);
+    assert_int_equal(parse_and_verify(t, k1.key, &err), AKSNET_EINVAL);
     free(t);
     free(good);
 }
@@ -692,9 +671,9 @@ static void test_size_cap(void **state)
     memset(filler, 'x', 10000);
     filler[10000] = '\0';
     cJSON_AddStringToObject(claims, "filler", filler);
-    char *token = sign_or_fail(key1, AKSNET_JWT_PS256, NULL, claims);
+    char *token = sign_or_fail(k1.key, AKSNET_JWT_PS256, NULL, claims);
     assert_true(strlen(token) < AKSNET_JWT_MAX_LEN);
-    assert_int_equal(parse_and_verify(token, key1, &err), AKSNET_OK);
+    assert_int_equal(parse_and_verify(token, k1.key, &err), AKSNET_OK);
     free(token);
     cJSON_Delete(claims);
 
@@ -740,7 +719,7 @@ static void test_thumbprint(void **state)
     (void)state;
     struct aksnet_error err;
     unsigned char *der = NULL;
-    int der_len = i2d_X509(cert1, &der);
+    int der_len = i2d_X509(k1.cert, &der);
     assert_true(der_len > 0);
     for (int s = 0; s < 2; s++) {
         unsigned char md[EVP_MAX_MD_SIZE];
@@ -751,16 +730,16 @@ static void test_thumbprint(void **state)
         assert_int_equal(md_len, s ? 32 : 20);
         char *want = ref_b64url(md, md_len);
         char *got = NULL;
-        assert_int_equal(aksnet__jwt_thumbprint(cert1, s == 1, &got, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_thumbprint(k1.cert, s == 1, &got, &err), AKSNET_OK);
         assert_string_equal(got, want);
         assert_int_equal(strlen(got), s ? 43 : 27);
         free(got);
         free(want);
         /* another certificate, another thumbprint */
         char *other = NULL;
-        assert_int_equal(aksnet__jwt_thumbprint(cert2, s == 1, &other, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_thumbprint(k2.cert, s == 1, &other, &err), AKSNET_OK);
         char *mine = NULL;
-        assert_int_equal(aksnet__jwt_thumbprint(cert1, s == 1, &mine, &err), AKSNET_OK);
+        assert_int_equal(aksnet__jwt_thumbprint(k1.cert, s == 1, &mine, &err), AKSNET_OK);
         assert_string_not_equal(other, mine);
         free(other);
         free(mine);
@@ -780,8 +759,8 @@ static void check_pem_pair(const char *pem, size_t len, const char *password)
     X509 *x = NULL;
     if (aksnet__jwt_load_pem(pem, len, password, &k, &x, &err) != AKSNET_OK)
         fail_msg("load_pem: %s", err.message);
-    assert_int_equal(EVP_PKEY_eq(k, key1), 1);
-    assert_int_equal(X509_cmp(x, cert1), 0);
+    assert_int_equal(EVP_PKEY_eq(k, k1.key), 1);
+    assert_int_equal(X509_cmp(x, k1.cert), 0);
     /* the loaded key signs tokens the certificate verifies */
     cJSON *claims = assertion_claims();
     char *token = sign_or_fail(k, AKSNET_JWT_RS256, NULL, claims);
@@ -793,11 +772,11 @@ static void check_pem_pair(const char *pem, size_t len, const char *password)
     /* either output alone */
     k = NULL;
     assert_int_equal(aksnet__jwt_load_pem(pem, len, password, &k, NULL, &err), AKSNET_OK);
-    assert_int_equal(EVP_PKEY_eq(k, key1), 1);
+    assert_int_equal(EVP_PKEY_eq(k, k1.key), 1);
     EVP_PKEY_free(k);
     x = NULL;
     assert_int_equal(aksnet__jwt_load_pem(pem, len, password, NULL, &x, &err), AKSNET_OK);
-    assert_int_equal(X509_cmp(x, cert1), 0);
+    assert_int_equal(X509_cmp(x, k1.cert), 0);
     X509_free(x);
 }
 
@@ -805,10 +784,10 @@ static void test_load_pem_orders(void **state)
 {
     (void)state;
     size_t len;
-    char *pem = pem_text(key1, cert1, false, NULL, NULL, false, &len);
+    char *pem = pem_text(k1.key, k1.cert, false, NULL, NULL, false, &len);
     check_pem_pair(pem, len, NULL);
     free(pem);
-    pem = pem_text(key1, cert1, true, NULL, NULL, false, &len);
+    pem = pem_text(k1.key, k1.cert, true, NULL, NULL, false, &len);
     check_pem_pair(pem, len, NULL);
     /* the length given counts, not a NUL */
     char *longer = malloc(len + 20);
@@ -819,13 +798,13 @@ static void test_load_pem_orders(void **state)
     free(longer);
     free(pem);
     /* a traditional "RSA PRIVATE KEY", unencrypted */
-    pem = pem_text(key1, cert1, true, NULL, NULL, true, &len);
+    pem = pem_text(k1.key, k1.cert, true, NULL, NULL, true, &len);
     check_pem_pair(pem, len, "unused");
     free(pem);
     /* a chain: the certificate matching the key is the one taken */
     size_t l1, l2;
-    char *other = pem_text(NULL, cert2, true, NULL, NULL, false, &l1);
-    char *pair = pem_text(key1, cert1, true, NULL, NULL, false, &l2);
+    char *other = pem_text(NULL, k2.cert, true, NULL, NULL, false, &l1);
+    char *pair = pem_text(k1.key, k1.cert, true, NULL, NULL, false, &l2);
     char *chain = malloc(l1 + l2 + 1);
     assert_non_null(chain);
     memcpy(chain, other, l1);
@@ -834,7 +813,7 @@ static void test_load_pem_orders(void **state)
     X509 *x = NULL;
     struct aksnet_error err;
     assert_int_equal(aksnet__jwt_load_pem(chain, l1 + l2, NULL, &k, &x, &err), AKSNET_OK);
-    assert_int_equal(X509_cmp(x, cert1), 0);
+    assert_int_equal(X509_cmp(x, k1.cert), 0);
     EVP_PKEY_free(k);
     X509_free(x);
     free(chain);
@@ -849,7 +828,7 @@ static void test_load_pem_encrypted(void **state)
     struct aksnet_error err;
     for (int trad = 0; trad < 2; trad++) {
         size_t len;
-        char *pem = pem_text(key1, cert1, trad == 1, EVP_aes_256_cbc(), password, trad == 1, &len);
+        char *pem = pem_text(k1.key, k1.cert, trad == 1, EVP_aes_256_cbc(), password, trad == 1, &len);
         assert_non_null(strstr(pem, trad ? "Proc-Type: 4,ENCRYPTED" : "ENCRYPTED PRIVATE KEY"));
         check_pem_pair(pem, len, password);
 
@@ -878,8 +857,8 @@ static void test_load_pem_mismatch(void **state)
     (void)state;
     struct aksnet_error err;
     size_t l1, l2;
-    char *k = pem_text(key2, NULL, false, NULL, NULL, false, &l1);
-    char *c = pem_text(NULL, cert1, true, NULL, NULL, false, &l2);
+    char *k = pem_text(k2.key, NULL, false, NULL, NULL, false, &l1);
+    char *c = pem_text(NULL, k1.cert, true, NULL, NULL, false, &l2);
     char *pem = malloc(l1 + l2 + 1);
     assert_non_null(pem);
     memcpy(pem, k, l1);
@@ -924,7 +903,7 @@ static void test_load_pem_garbage(void **state)
     }
     /* what is asked for must be there */
     size_t len;
-    char *key_only = pem_text(key1, NULL, false, NULL, NULL, false, &len);
+    char *key_only = pem_text(k1.key, NULL, false, NULL, NULL, false, &len);
     assert_int_equal(aksnet__jwt_load_pem(key_only, len, NULL, &k, &x, &err), AKSNET_EINVAL);
     assert_non_null(strstr(err.message, "no certificate"));
     assert_null(k);
@@ -932,7 +911,7 @@ static void test_load_pem_garbage(void **state)
     EVP_PKEY_free(k);
     k = NULL;
     free(key_only);
-    char *cert_only = pem_text(NULL, cert1, true, NULL, NULL, false, &len);
+    char *cert_only = pem_text(NULL, k1.cert, true, NULL, NULL, false, &len);
     assert_int_equal(aksnet__jwt_load_pem(cert_only, len, NULL, &k, &x, &err), AKSNET_EINVAL);
     if (!strstr(err.message, "no private key"))
         fail_msg("%s", err.message);

@@ -15,14 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-#include <openssl/pem.h>
-
-#include "jwt.h"
 #include "mock.h"
+#include "json_support.h"
+#include "keys.h"
 #include "mock_support.h"
+#include "tmpfiles.h"
 
 #define RG_ID "/subscriptions/" MT_SUB "/resourceGroups/myResourceGroup"
 #define VNET_ID RG_ID "/providers/Microsoft.Network/virtualNetworks/myAKSVnet"
@@ -58,23 +57,11 @@ static const struct scene seed_scene = {
 
 struct fixture {
     struct mt_mock t;
-    char dir[64];
-    char path[128];
+    struct mt_tmpdir dir;
+    char path[MT_PATH_MAX];
 };
 
 /* ---- the state file ------------------------------------------------------------------ */
-
-static cJSON *resource(cJSON *list, const char *id, const char *provider, const char *type, cJSON *body)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", id);
-    cJSON_AddStringToObject(o, "provider", provider);
-    cJSON_AddStringToObject(o, "type", type);
-    cJSON_AddNumberToObject(o, "created", 1800000000.0);
-    cJSON_AddItemToObject(o, "body", body);
-    cJSON_AddItemToArray(list, o);
-    return body;
-}
 
 static cJSON *tracked(const char *id, const char *name, const char *type)
 {
@@ -100,10 +87,10 @@ static void add_subnet(cJSON *subnets, const char *id, const char *name, const c
     cJSON_AddItemToArray(subnets, s);
 }
 
-static void seed_network(cJSON *list, const struct scene *sc)
+static void seed_network(cJSON *state, const struct scene *sc)
 {
-    cJSON *v = resource(list, VNET_ID, "Microsoft.Network", "virtualNetworks",
-                        tracked(VNET_ID, "myAKSVnet", "Microsoft.Network/virtualNetworks"));
+    cJSON *v = mt_state_add(state, "Microsoft.Network", "virtualNetworks",
+                            tracked(VNET_ID, "myAKSVnet", "Microsoft.Network/virtualNetworks"), 1800000000.0);
     cJSON *p = cJSON_GetObjectItem(v, "properties");
     cJSON *space = cJSON_AddArrayToObject(cJSON_AddObjectToObject(p, "addressSpace"), "addressPrefixes");
     cJSON_AddItemToArray(space, cJSON_CreateString("192.168.0.0/16"));
@@ -115,8 +102,8 @@ static void seed_network(cJSON *list, const struct scene *sc)
         add_subnet(subnets, OTHER_SUBNET_ID, "otherSubnet", sc->other_subnet, sc->other_has_table);
     if (!sc->route_table && !sc->other_has_table)
         return;
-    cJSON *rt = resource(list, RT_ID, "Microsoft.Network", "routeTables",
-                         tracked(RT_ID, "myAKSCluster-rt", "Microsoft.Network/routeTables"));
+    cJSON *rt = mt_state_add(state, "Microsoft.Network", "routeTables",
+                             tracked(RT_ID, "myAKSCluster-rt", "Microsoft.Network/routeTables"), 1800000000.0);
     cJSON *rp = cJSON_GetObjectItem(rt, "properties");
     cJSON_AddFalseToObject(rp, "disableBgpRoutePropagation");
     cJSON *routes = cJSON_AddArrayToObject(rp, "routes");
@@ -137,7 +124,7 @@ static void seed_network(cJSON *list, const struct scene *sc)
     }
 }
 
-static void seed_role(cJSON *list, const char *scope, const char *role, int n)
+static void seed_role(cJSON *state, const char *scope, const char *role, int n)
 {
     char id[512], name[40], def[256];
     snprintf(name, sizeof(name), "00000000-0000-0000-0000-%012d", n);
@@ -152,53 +139,43 @@ static void seed_role(cJSON *list, const char *scope, const char *role, int n)
     cJSON_AddStringToObject(p, "principalId", PRINCIPAL);
     cJSON_AddStringToObject(p, "principalType", "ServicePrincipal");
     cJSON_AddStringToObject(p, "scope", scope);
-    resource(list, id, "Microsoft.Authorization", "roleAssignments", b);
+    mt_state_add(state, "Microsoft.Authorization", "roleAssignments", b, 1800000000.0);
 }
 
-static cJSON *scene_resources(const struct scene *sc)
+/* The scene's state document, signed with key_pem. */
+static cJSON *scene_state(const struct scene *sc, const char *key_pem)
 {
-    cJSON *list = cJSON_CreateArray();
-    resource(list, RG_ID, "Microsoft.Resources", "resourceGroups",
-             tracked(RG_ID, "myResourceGroup", "Microsoft.Resources/resourceGroups"));
-    seed_network(list, sc);
+    cJSON *state = mt_state_new(key_pem);
+    mt_state_add(state, "Microsoft.Resources", "resourceGroups",
+                 tracked(RG_ID, "myResourceGroup", "Microsoft.Resources/resourceGroups"), 1800000000.0);
+    seed_network(state, sc);
     if (sc->identity) {
-        cJSON *mi = resource(list, MI_ID, "Microsoft.ManagedIdentity", "userAssignedIdentities",
-                             tracked(MI_ID, "myIdentity", "Microsoft.ManagedIdentity/userAssignedIdentities"));
+        cJSON *mi = mt_state_add(state, "Microsoft.ManagedIdentity", "userAssignedIdentities",
+                                 tracked(MI_ID, "myIdentity", "Microsoft.ManagedIdentity/userAssignedIdentities"),
+                                 1800000000.0);
         cJSON *p = cJSON_GetObjectItem(mi, "properties");
         cJSON_AddStringToObject(p, "principalId", PRINCIPAL);
         cJSON_AddStringToObject(p, "clientId", "44444444-4444-4444-4444-444444444444");
         cJSON_AddStringToObject(p, "tenantId", MT_TENANT);
     }
     if (sc->role_vnet)
-        seed_role(list, VNET_ID, NETWORK_CONTRIBUTOR, 1);
+        seed_role(state, VNET_ID, NETWORK_CONTRIBUTOR, 1);
     if (sc->role_rt)
-        seed_role(list, RT_ID, NETWORK_CONTRIBUTOR, 2);
+        seed_role(state, RT_ID, NETWORK_CONTRIBUTOR, 2);
     if (sc->role_group)
-        seed_role(list, RG_ID, NETWORK_CONTRIBUTOR, 3);
+        seed_role(state, RG_ID, NETWORK_CONTRIBUTOR, 3);
     if (sc->reader_vnet)
-        seed_role(list, VNET_ID, READER, 4);
-    return list;
+        seed_role(state, VNET_ID, READER, 4);
+    return state;
 }
 
 /* Write the scene's state file and start a mock on it (the token is signed with the file's key). */
 static void start(struct fixture *f, const struct scene *sc, const char *key_pem)
 {
     memset(f, 0, sizeof(*f));
-    snprintf(f->dir, sizeof(f->dir), "/tmp/aksnet-aks-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof(f->path), "%s/state.json", f->dir);
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "version", 1);
-    cJSON_AddStringToObject(root, "signingKey", key_pem);
-    cJSON_AddItemToObject(root, "resources", scene_resources(sc));
-    cJSON_AddArrayToObject(root, "operations");
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    FILE *out = fopen(f->path, "w");
-    assert_non_null(out);
-    assert_int_equal(fputs(text, out) >= 0, 1);
-    assert_int_equal(fclose(out), 0);
-    free(text);
+    assert_true(mt_tmpdir_make(&f->dir, "aks"));
+    assert_non_null(mt_tmpdir_file(&f->dir, "state.json", f->path, sizeof(f->path)));
+    assert_true(mt_state_write(scene_state(sc, key_pem), f->path));
     struct armmock_options o = {.state_path = f->path, .lro_seconds = 0.5};
     assert_true(mt_start(&f->t, &o, false));
     assert_non_null(f->t.token);
@@ -206,12 +183,8 @@ static void start(struct fixture *f, const struct scene *sc, const char *key_pem
 
 static void stop(struct fixture *f)
 {
-    char tmp[160];
     mt_stop(&f->t);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
-    unlink(f->path);
-    unlink(tmp);
-    rmdir(f->dir);
+    mt_tmpdir_remove(&f->dir);
 }
 
 /* ---- requests -------------------------------------------------------------------------- */
@@ -283,26 +256,18 @@ static void get(struct fixture *f, const char *path, struct mt_response *r)
     assert_true(mt_request(&f->t, "GET", path, NULL, NULL, true, NULL, r));
 }
 
-/* The path (with query) of an absolute URL the mock handed out. */
-static const char *local(const struct fixture *f, const char *url)
-{
-    size_t n = strlen(f->t.url);
-    assert_int_equal(strncmp(url, f->t.url, n), 0);
-    return url + n;
-}
-
 /* Follow the operation of r's Azure-AsyncOperation: running now, done once the clock has moved. */
 static void finish_operation(struct fixture *f, const struct mt_response *started, const char *want)
 {
     char url[1024];
     struct mt_response r;
     assert_non_null(mt_header(started, "Azure-AsyncOperation", url, sizeof(url)));
-    get(f, local(f, url), &r);
+    get(f, mt_local_path(&f->t, url), &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(cJSON_GetObjectItem(r.json, "status")->valuestring, "InProgress");
     mt_response_free(&r);
     mt_advance(&f->t, 1);
-    get(f, local(f, url), &r);
+    get(f, mt_local_path(&f->t, url), &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(cJSON_GetObjectItem(r.json, "status")->valuestring, want);
     mt_response_free(&r);
@@ -406,8 +371,7 @@ static void test_seed_plan(void **state)
     char url[1024];
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", url, sizeof(url)));
     assert_non_null(mt_header(&r, "Location", url, sizeof(url)));
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "properties"), "provisioningState")->valuestring,
-                        "Creating");
+    assert_string_equal(mt_json_str(r.json, "properties.provisioningState"), "Creating");
     struct mt_response again;
     put_cluster(&f, "myAKSCluster", seed_cluster(), &again); /* while it runs */
     assert_int_equal(again.status, 409);
@@ -446,8 +410,7 @@ static void test_update_and_delete(void **state)
     set_num(pool0(body), "count", 5);
     put_cluster(&f, "myAKSCluster", body, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "properties"), "provisioningState")->valuestring,
-                        "Updating");
+    assert_string_equal(mt_json_str(r.json, "properties.provisioningState"), "Updating");
     finish_operation(&f, &r, "Succeeded");
     mt_response_free(&r);
     check_seed_routes(&f, 5);
@@ -673,8 +636,7 @@ static void test_route_table_full(void **state)
     set_str(netprof(body), "podCidr", "10.244.0.0/15");
     create(&f, "myAKSCluster", body, "Failed");
     get(&f, CLUSTER_ID API, &r);
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "properties"), "provisioningState")->valuestring,
-                        "Failed");
+    assert_string_equal(mt_json_str(r.json, "properties.provisioningState"), "Failed");
     mt_response_free(&r);
     cJSON *rt = stored(&f, RT_ID);
     assert_int_equal(cJSON_GetArraySize(routes_of(rt)), 5);
@@ -766,9 +728,7 @@ static void test_system_identity_own_subnet(void **state)
     start(&f, &sc, *state);
     create(&f, "myAKSCluster", system_assigned(), "Succeeded");
     cJSON *vnet = stored(&f, VNET_ID);
-    const cJSON *subnet = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(vnet, "properties"), "subnets"), 0);
-    const char *rt_id = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(subnet, "properties"), "routeTable"),
-                                            "id")->valuestring;
+    const char *rt_id = mt_json_str(vnet, "properties.subnets.0.properties.routeTable.id");
     assert_int_equal(strncasecmp(rt_id, NODE_RG_ID "/providers/Microsoft.Network/routeTables/aks-agentpool-",
                                  strlen(NODE_RG_ID "/providers/Microsoft.Network/routeTables/aks-agentpool-")), 0);
     char *rt_id_copy = strdup(rt_id);
@@ -794,8 +754,7 @@ static void test_system_identity_own_subnet(void **state)
     finish_operation(&f, &r, "Succeeded");
     mt_response_free(&r);
     vnet = stored(&f, VNET_ID);
-    subnet = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(vnet, "properties"), "subnets"), 0);
-    assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(subnet, "properties"), "routeTable"));
+    assert_null(mt_json_at(vnet, "properties.subnets.0.properties.routeTable"));
     cJSON_Delete(vnet);
     stop(&f);
 }
@@ -901,21 +860,11 @@ static void test_az_cli_empty_defaults(void **state)
     stop(f);
 }
 
+/* One signing key for the group: a 2048-bit key is slow under ASan. */
 static int group_setup(void **state)
 {
-    EVP_PKEY *key = NULL;
-    struct aksnet_error err;
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL;
-    if (aksnet__jwt_new_rsa_key(2048, &key, &err) != AKSNET_OK || !bio ||
-        PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) != 1)
-        return -1;
-    long n = BIO_get_mem_data(bio, &data);
-    char *pem = n > 0 ? strndup(data, (size_t)n) : NULL;
-    BIO_free(bio);
-    EVP_PKEY_free(key);
-    *state = pem;
-    return pem ? 0 : -1;
+    *state = mt_key_pem();
+    return *state ? 0 : -1;
 }
 
 static int group_teardown(void **state)

@@ -20,6 +20,7 @@
 
 #include "arm_authz.h"
 #include "mock.h"
+#include "json_support.h"
 #include "mock_support.h"
 
 #define API "?api-version=2022-04-01"
@@ -45,42 +46,9 @@
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-/* Send one request; check its status and, when code is given, ARM's error code.  The caller frees r. */
-static void expect(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
-                   const char *code, struct mt_response *r)
-{
-    assert_true(mt_request(t, method, path, body, NULL, true, NULL, r));
-    if (r->status != status)
-        fprintf(stderr, "%s %s -> %ld %s\n", method, path, r->status, r->body);
-    assert_int_equal(r->status, status);
-    if (code) {
-        assert_non_null(mt_error_code(r));
-        assert_string_equal(mt_error_code(r), code);
-    }
-}
-
-static void check(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
-                  const char *code)
-{
-    struct mt_response r;
-    expect(t, method, path, body, status, code, &r);
-    mt_response_free(&r);
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const char *prop(const struct mt_response *r, const char *key)
-{
-    return str(cJSON_GetObjectItemCaseSensitive(r->json, "properties"), key);
-}
-
 static const char *error_message(const struct mt_response *r)
 {
-    return str(cJSON_GetObjectItemCaseSensitive(r->json, "error"), "message");
+    return mt_json_str(r->json, "error.message");
 }
 
 /* "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}?api-version=..." */
@@ -107,8 +75,8 @@ static void assign(struct mt_mock *t, const char *scope, const char *name, const
                    const char *type, long status, const char *code)
 {
     char path[1024], body[512];
-    check(t, "PUT", ra_path(path, sizeof(path), scope, name), ra_json(body, sizeof(body), role, principal, type),
-          status, code);
+    mt_check(t, "PUT", ra_path(path, sizeof(path), scope, name), ra_json(body, sizeof(body), role, principal, type),
+             status, code);
 }
 
 /* Put a VNet with subnets into the store, as arm_network.c would keep it. */
@@ -143,9 +111,9 @@ static void make_identity(struct mt_mock *t, const char *name, char out[64])
     struct mt_response r;
     snprintf(path, sizeof(path), RG "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/%s"
              "?api-version=2023-01-31", name);
-    expect(t, "PUT", path, "{\"location\":\"chinaeast2\"}", 201, NULL, &r);
-    assert_non_null(prop(&r, "principalId"));
-    snprintf(out, 64, "%s", prop(&r, "principalId"));
+    mt_expect(t, "PUT", path, "{\"location\":\"chinaeast2\"}", 201, NULL, &r);
+    assert_non_null(mt_prop(&r, "principalId"));
+    snprintf(out, 64, "%s", mt_prop(&r, "principalId"));
     mt_response_free(&r);
 }
 
@@ -155,7 +123,7 @@ static void start(struct mt_mock *t)
     struct armmock_options o = {.principal_delay = 30};
     assert_true(mt_start(t, &o, false));
     assert_non_null(t->token);
-    check(t, "PUT", SUB "/resourcegroups/rg1?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(t, "PUT", SUB "/resourcegroups/rg1?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
     seed_vnet(t, VNET, "vnet1",
               "[{\"name\":\"snet1\",\"properties\":{\"addressPrefix\":\"192.168.1.0/24\"}},"
               "{\"name\":\"snet2\",\"properties\":{\"addressPrefix\":\"192.168.2.0/24\"}}]");
@@ -184,8 +152,8 @@ static void test_principal_not_found_until_replicated(void **state)
     struct mt_response r;
 
     /* without principalType the directory is asked, and the principal is not there yet */
-    expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
-           ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, principal, NULL), 400, "PrincipalNotFound", &r);
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
+              ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, principal, NULL), 400, "PrincipalNotFound", &r);
     assert_non_null(strstr(error_message(&r), hex));
     assert_non_null(strstr(error_message(&r), "does not exist in the directory " MT_TENANT));
     assert_non_null(strstr(error_message(&r), "replication delay"));
@@ -193,20 +161,20 @@ static void test_principal_not_found_until_replicated(void **state)
     mt_response_free(&r);
     /* another principalType than ServicePrincipal does not spare the lookup */
     assign(&t, VNET, NAME1, NETWORK_CONTRIBUTOR, principal, "User", 400, "PrincipalNotFound");
-    check(&t, "GET", ra_path(path, sizeof(path), VNET, NAME1), NULL, 404, "RoleAssignmentNotFound");
+    mt_check(&t, "GET", ra_path(path, sizeof(path), VNET, NAME1), NULL, 404, "RoleAssignmentNotFound");
 
     /* principalType ServicePrincipal skips the lookup */
-    expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
-           ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, principal, "ServicePrincipal"), 201, NULL, &r);
-    assert_string_equal(str(r.json, "id"), VNET RA "/" NAME1);
-    assert_string_equal(str(r.json, "name"), NAME1);
-    assert_string_equal(str(r.json, "type"), "Microsoft.Authorization/roleAssignments");
-    assert_string_equal(prop(&r, "roleDefinitionId"), SUB RD "/" NETWORK_CONTRIBUTOR);
-    assert_string_equal(prop(&r, "principalId"), principal);
-    assert_string_equal(prop(&r, "principalType"), "ServicePrincipal");
-    assert_string_equal(prop(&r, "scope"), VNET);
-    assert_non_null(prop(&r, "createdOn"));
-    assert_non_null(prop(&r, "updatedOn"));
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
+              ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, principal, "ServicePrincipal"), 201, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "id"), VNET RA "/" NAME1);
+    assert_string_equal(mt_json_str(r.json, "name"), NAME1);
+    assert_string_equal(mt_json_str(r.json, "type"), "Microsoft.Authorization/roleAssignments");
+    assert_string_equal(mt_prop(&r, "roleDefinitionId"), SUB RD "/" NETWORK_CONTRIBUTOR);
+    assert_string_equal(mt_prop(&r, "principalId"), principal);
+    assert_string_equal(mt_prop(&r, "principalType"), "ServicePrincipal");
+    assert_string_equal(mt_prop(&r, "scope"), VNET);
+    assert_non_null(mt_prop(&r, "createdOn"));
+    assert_non_null(mt_prop(&r, "updatedOn"));
     const cJSON *props = cJSON_GetObjectItem(r.json, "properties");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(props, "condition")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(props, "conditionVersion")));
@@ -220,16 +188,16 @@ static void test_principal_not_found_until_replicated(void **state)
     assign(&t, RG, NAME2, READER, principal, NULL, 400, "PrincipalNotFound");
     /* once replicated it succeeds, and ARM fills in the principal's type */
     mt_advance(&t, 2);
-    expect(&t, "PUT", ra_path(path, sizeof(path), RG, NAME2), ra_json(body, sizeof(body), READER, principal, NULL),
-           201, NULL, &r);
-    assert_string_equal(prop(&r, "principalType"), "ServicePrincipal");
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), RG, NAME2), ra_json(body, sizeof(body), READER, principal, NULL),
+              201, NULL, &r);
+    assert_string_equal(mt_prop(&r, "principalType"), "ServicePrincipal");
     mt_response_free(&r);
     /* a replicated service principal is not a User */
     assign(&t, RG, NAME3, CONTRIBUTOR, principal, "User", 400, "UnmatchedPrincipalType");
     /* principals the mock did not create are taken as existing */
-    expect(&t, "PUT", ra_path(path, sizeof(path), RG, NAME4),
-           ra_json(body, sizeof(body), READER, OTHER_PRINCIPAL, NULL), 201, NULL, &r);
-    assert_string_equal(prop(&r, "principalType"), "User");
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), RG, NAME4),
+              ra_json(body, sizeof(body), READER, OTHER_PRINCIPAL, NULL), 201, NULL, &r);
+    assert_string_equal(mt_prop(&r, "principalType"), "User");
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -239,7 +207,7 @@ static void test_zero_delay_needs_no_principal_type(void **state)
     (void)state;
     struct mt_mock t;
     assert_true(mt_start(&t, NULL, false));
-    check(&t, "PUT", SUB "/resourcegroups/rg1?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", SUB "/resourcegroups/rg1?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
     char principal[64];
     make_identity(&t, "id0", principal);
     assign(&t, RG, NAME1, NETWORK_CONTRIBUTOR, principal, NULL, 201, NULL);
@@ -256,38 +224,40 @@ static void test_assignment_exists_and_updates(void **state)
     char path[1024], body[512], hex[33];
     struct mt_response r;
     assign(&t, VNET, NAME1, NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal", 201, NULL);
-    expect(&t, "GET", ra_path(path, sizeof(path), VNET, NAME1), NULL, 200, NULL, &r);
+    mt_expect(&t, "GET", ra_path(path, sizeof(path), VNET, NAME1), NULL, 200, NULL, &r);
     char created[64];
-    snprintf(created, sizeof(created), "%s", prop(&r, "createdOn"));
+    snprintf(created, sizeof(created), "%s", mt_prop(&r, "createdOn"));
     mt_response_free(&r);
 
     /* the same assignment again under its name: 201 again, creation time kept */
     mt_advance(&t, 5);
-    expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
-           ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal"), 201, NULL, &r);
-    assert_string_equal(prop(&r, "createdOn"), created);
-    assert_string_not_equal(prop(&r, "updatedOn"), created);
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
+              ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal"), 201, NULL, &r);
+    assert_string_equal(mt_prop(&r, "createdOn"), created);
+    assert_string_not_equal(mt_prop(&r, "updatedOn"), created);
     mt_response_free(&r);
     /* its description may change */
-    expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
-           "{\"properties\":{\"roleDefinitionId\":\"" SUB RD "/" NETWORK_CONTRIBUTOR "\",\"principalId\":\""
-           OTHER_PRINCIPAL "\",\"principalType\":\"ServicePrincipal\",\"description\":\"for AKS\"}}",
-           201, NULL, &r);
-    assert_string_equal(prop(&r, "description"), "for AKS");
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME1),
+              "{\"properties\":{\"roleDefinitionId\":\"" SUB RD "/" NETWORK_CONTRIBUTOR
+              "\",\"principalId\":\"" OTHER_PRINCIPAL
+              "\",\"principalType\":\"ServicePrincipal\",\"description\":\"for AKS\"}}",
+              201, NULL, &r);
+    assert_string_equal(mt_prop(&r, "description"), "for AKS");
     mt_response_free(&r);
 
     /* the same scope+principal+role under another name */
-    expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME2),
-           ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal"), 409,
-           "RoleAssignmentExists", &r);
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME2),
+              ra_json(body, sizeof(body), NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal"), 409,
+              "RoleAssignmentExists", &r);
     compact(NAME1, hex);
     assert_non_null(strstr(error_message(&r), "The role assignment already exists."));
     assert_non_null(strstr(error_message(&r), hex));
     mt_response_free(&r);
     /* the role definition spelled in the tenant's form is the same role */
-    check(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME2),
-          "{\"properties\":{\"roleDefinitionId\":\"" RD "/" NETWORK_CONTRIBUTOR "\",\"principalId\":\""
-          OTHER_PRINCIPAL "\"}}", 409, "RoleAssignmentExists");
+    mt_check(&t, "PUT", ra_path(path, sizeof(path), VNET, NAME2),
+             "{\"properties\":{\"roleDefinitionId\":\"" RD "/" NETWORK_CONTRIBUTOR
+             "\",\"principalId\":\"" OTHER_PRINCIPAL "\"}}",
+             409, "RoleAssignmentExists");
 
     /* a name keeps its principal and its role */
     assign(&t, VNET, NAME1, NETWORK_CONTRIBUTOR, THIRD_PRINCIPAL, "ServicePrincipal", 409,
@@ -315,32 +285,36 @@ static void test_put_validation(void **state)
     assign(&t, VNET, NAME1, "00000000-1111-2222-3333-444444444444", p, "ServicePrincipal", 400,
            "RoleDefinitionDoesNotExist");
     ra_path(path, sizeof(path), VNET, NAME1);
-    check(&t, "PUT", path, "{\"properties\":{\"roleDefinitionId\":\"Network Contributor\",\"principalId\":\""
-          OTHER_PRINCIPAL "\"}}", 400, "InvalidRoleDefinitionId");
-    check(&t, "PUT", path, "{\"properties\":{\"principalId\":\"" OTHER_PRINCIPAL "\"}}", 400,
-          "InvalidRoleDefinitionId");
+    mt_check(&t, "PUT", path,
+             "{\"properties\":{\"roleDefinitionId\":\"Network Contributor\",\"principalId\":\"" OTHER_PRINCIPAL "\"}}",
+             400, "InvalidRoleDefinitionId");
+    mt_check(&t, "PUT", path, "{\"properties\":{\"principalId\":\"" OTHER_PRINCIPAL "\"}}", 400,
+             "InvalidRoleDefinitionId");
     assign(&t, VNET, NAME1, NETWORK_CONTRIBUTOR, "someone", "ServicePrincipal", 400, "InvalidPrincipalId");
-    check(&t, "PUT", path, "{\"properties\":{\"roleDefinitionId\":\"" SUB RD "/" NETWORK_CONTRIBUTOR "\"}}", 400,
-          "InvalidPrincipalId");
-    check(&t, "PUT", path, "{}", 400, "InvalidRequestContent");
-    check(&t, "PUT", path, "{\"properties\":[]}", 400, "InvalidRequestContent");
-    check(&t, "PUT", path, "{\"properties\":{\"roleDefinitionId\":7,\"principalId\":\"" OTHER_PRINCIPAL "\"}}", 400,
-          "InvalidRequestContent");
-    check(&t, "PUT", path, "no json", 400, "InvalidRequestContent");
-    check(&t, "PUT", path,
-          "{\"properties\":{\"roleDefinitionId\":\"" SUB RD "/" NETWORK_CONTRIBUTOR "\",\"principalId\":\""
-          OTHER_PRINCIPAL "\",\"scope\":\"" RG "\"}}", 400, "InvalidCreateRoleAssignmentRequest");
-    check(&t, "GET", path, NULL, 404, "RoleAssignmentNotFound"); /* nothing refused was stored */
+    mt_check(&t, "PUT", path, "{\"properties\":{\"roleDefinitionId\":\"" SUB RD "/" NETWORK_CONTRIBUTOR "\"}}", 400,
+             "InvalidPrincipalId");
+    mt_check(&t, "PUT", path, "{}", 400, "InvalidRequestContent");
+    mt_check(&t, "PUT", path, "{\"properties\":[]}", 400, "InvalidRequestContent");
+    mt_check(&t, "PUT", path, "{\"properties\":{\"roleDefinitionId\":7,\"principalId\":\"" OTHER_PRINCIPAL "\"}}", 400,
+             "InvalidRequestContent");
+    mt_check(&t, "PUT", path, "no json", 400, "InvalidRequestContent");
+    mt_check(&t, "PUT", path,
+             "{\"properties\":{\"roleDefinitionId\":\"" SUB RD "/" NETWORK_CONTRIBUTOR
+             "\",\"principalId\":\"" OTHER_PRINCIPAL "\",\"scope\":\"" RG "\"}}",
+             400, "InvalidCreateRoleAssignmentRequest");
+    mt_check(&t, "GET", path, NULL, 404, "RoleAssignmentNotFound"); /* nothing refused was stored */
 
     /* the role definition id in the tenant's form, or under another subscription, names the same role */
-    expect(&t, "PUT", path,
-           "{\"properties\":{\"roleDefinitionId\":\"" RD "/" NETWORK_CONTRIBUTOR "\",\"principalId\":\""
-           OTHER_PRINCIPAL "\",\"scope\":\"" VNET "\"}}", 201, NULL, &r);
-    assert_string_equal(prop(&r, "roleDefinitionId"), SUB RD "/" NETWORK_CONTRIBUTOR);
+    mt_expect(&t, "PUT", path,
+              "{\"properties\":{\"roleDefinitionId\":\"" RD "/" NETWORK_CONTRIBUTOR
+              "\",\"principalId\":\"" OTHER_PRINCIPAL "\",\"scope\":\"" VNET "\"}}",
+              201, NULL, &r);
+    assert_string_equal(mt_prop(&r, "roleDefinitionId"), SUB RD "/" NETWORK_CONTRIBUTOR);
     mt_response_free(&r);
-    check(&t, "PUT", ra_path(path, sizeof(path), RG, NAME2),
-          "{\"properties\":{\"roleDefinitionId\":\"/subscriptions/11111111-2222-3333-4444-555555555555" RD "/"
-          READER "\",\"principalId\":\"" OTHER_PRINCIPAL "\"}}", 201, NULL);
+    mt_check(&t, "PUT", ra_path(path, sizeof(path), RG, NAME2),
+             "{\"properties\":{\"roleDefinitionId\":\"/subscriptions/11111111-2222-3333-4444-555555555555" RD "/" READER
+             "\",\"principalId\":\"" OTHER_PRINCIPAL "\"}}",
+             201, NULL);
     mt_stop(&t);
 }
 
@@ -356,16 +330,16 @@ static void test_api_versions_and_methods(void **state)
     char path[1024];
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         snprintf(path, sizeof(path), RG RA "?api-version=%s", versions[i]);
-        check(&t, "GET", path, NULL, 200, NULL);
+        mt_check(&t, "GET", path, NULL, 200, NULL);
         snprintf(path, sizeof(path), SUB RD "/" READER "?api-version=%s", versions[i]);
-        check(&t, "GET", path, NULL, 200, NULL);
+        mt_check(&t, "GET", path, NULL, 200, NULL);
     }
-    check(&t, "GET", RG RA "?api-version=2099-01-01", NULL, 400, "InvalidApiVersionParameter");
-    check(&t, "GET", SUB RD "/" READER "?api-version=2099-01-01", NULL, 400, "InvalidApiVersionParameter");
-    check(&t, "GET", RG RA, NULL, 400, "MissingApiVersionParameter");
-    check(&t, "POST", RG RA API, "{}", 405, "MethodNotAllowed");
-    check(&t, "PATCH", ra_path(path, sizeof(path), RG, NAME1), "{}", 405, "MethodNotAllowed");
-    check(&t, "GET", RG RA "/" NAME1 "/extra" API, NULL, 404, "NotFound");
+    mt_check(&t, "GET", RG RA "?api-version=2099-01-01", NULL, 400, "InvalidApiVersionParameter");
+    mt_check(&t, "GET", SUB RD "/" READER "?api-version=2099-01-01", NULL, 400, "InvalidApiVersionParameter");
+    mt_check(&t, "GET", RG RA, NULL, 400, "MissingApiVersionParameter");
+    mt_check(&t, "POST", RG RA API, "{}", 405, "MethodNotAllowed");
+    mt_check(&t, "PATCH", ra_path(path, sizeof(path), RG, NAME1), "{}", 405, "MethodNotAllowed");
+    mt_check(&t, "GET", RG RA "/" NAME1 "/extra" API, NULL, 404, "NotFound");
     mt_stop(&t);
 }
 
@@ -382,15 +356,15 @@ static void test_scope_must_exist(void **state)
     assign(&t, SUB "/resourceGroups/nogroup", NAME1, READER, p, sp, 404, "ResourceGroupNotFound");
     assign(&t, SUB "/resourceGroups/nogroup/providers/Microsoft.Network/virtualNetworks/vnet1", NAME1, READER, p, sp,
            404, "ResourceGroupNotFound");
-    expect(&t, "PUT", ra_path(path, sizeof(path), RG "/providers/Microsoft.Network/virtualNetworks/novnet", NAME1),
-           ra_json(body, sizeof(body), READER, p, sp), 404, "ResourceNotFound", &r);
+    mt_expect(&t, "PUT", ra_path(path, sizeof(path), RG "/providers/Microsoft.Network/virtualNetworks/novnet", NAME1),
+              ra_json(body, sizeof(body), READER, p, sp), 404, "ResourceNotFound", &r);
     assert_non_null(strstr(error_message(&r), "Microsoft.Network/virtualNetworks/novnet"));
     assert_non_null(strstr(error_message(&r), "'rg1'"));
     mt_response_free(&r);
     assign(&t, VNET "/subnets/nosubnet", NAME1, READER, p, sp, 404, "ResourceNotFound");
     assign(&t, RG "/providers/Microsoft.Network/routeTables/nort", NAME1, READER, p, sp, 404, "ResourceNotFound");
-    check(&t, "GET", SUB "/resourceGroups/nogroup" RA API, NULL, 404, "ResourceGroupNotFound");
-    check(&t, "GET", RG "/providers/Microsoft.Network/virtualNetworks/novnet" RA API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "GET", SUB "/resourceGroups/nogroup" RA API, NULL, 404, "ResourceGroupNotFound");
+    mt_check(&t, "GET", RG "/providers/Microsoft.Network/virtualNetworks/novnet" RA API, NULL, 404, "ResourceNotFound");
 
     /* any subscription; the group, the VNet and a subnet of its body exist */
     assign(&t, "/subscriptions/12345678-1234-4234-8234-123456789012", NAME1, READER, p, sp, 201, NULL);
@@ -398,14 +372,14 @@ static void test_scope_must_exist(void **state)
     assign(&t, RG, NAME2, READER, p, sp, 201, NULL);
     assign(&t, VNET, NAME3, READER, p, sp, 201, NULL);
     /* a scope in another case is stored as its resource is spelled */
-    expect(&t, "PUT",
-           ra_path(path, sizeof(path),
-                   SUB "/resourcegroups/RG1/providers/microsoft.network/VIRTUALNETWORKS/VNET1/SUBNETS/SNET1", NAME4),
-           ra_json(body, sizeof(body), READER, p, sp), 201, NULL, &r);
-    assert_string_equal(prop(&r, "scope"), SUBNET);
-    assert_string_equal(str(r.json, "id"), SUBNET RA "/" NAME4);
+    mt_expect(&t, "PUT",
+              ra_path(path, sizeof(path),
+                      SUB "/resourcegroups/RG1/providers/microsoft.network/VIRTUALNETWORKS/VNET1/SUBNETS/SNET1", NAME4),
+              ra_json(body, sizeof(body), READER, p, sp), 201, NULL, &r);
+    assert_string_equal(mt_prop(&r, "scope"), SUBNET);
+    assert_string_equal(mt_json_str(r.json, "id"), SUBNET RA "/" NAME4);
     mt_response_free(&r);
-    check(&t, "GET", ra_path(path, sizeof(path), SUBNET, NAME4), NULL, 200, NULL);
+    mt_check(&t, "GET", ra_path(path, sizeof(path), SUBNET, NAME4), NULL, 200, NULL);
     mt_stop(&t);
 }
 
@@ -420,18 +394,18 @@ static void test_get_and_delete(void **state)
     struct mt_response r;
     assign(&t, SUBNET, NAME1, NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal", 201, NULL);
     ra_path(path, sizeof(path), SUBNET, NAME1);
-    expect(&t, "GET", path, NULL, 200, NULL, &r);
-    assert_string_equal(str(r.json, "name"), NAME1);
-    assert_string_equal(prop(&r, "scope"), SUBNET);
+    mt_expect(&t, "GET", path, NULL, 200, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "name"), NAME1);
+    assert_string_equal(mt_prop(&r, "scope"), SUBNET);
     mt_response_free(&r);
-    check(&t, "GET", ra_path(path, sizeof(path), SUBNET, NAME2), NULL, 404, "RoleAssignmentNotFound");
-    check(&t, "GET", ra_path(path, sizeof(path), VNET, NAME1), NULL, 404, "RoleAssignmentNotFound");
-    expect(&t, "DELETE", ra_path(path, sizeof(path), SUBNET, NAME1), NULL, 200, NULL, &r);
-    assert_string_equal(str(r.json, "name"), NAME1);
-    assert_string_equal(prop(&r, "principalId"), OTHER_PRINCIPAL);
+    mt_check(&t, "GET", ra_path(path, sizeof(path), SUBNET, NAME2), NULL, 404, "RoleAssignmentNotFound");
+    mt_check(&t, "GET", ra_path(path, sizeof(path), VNET, NAME1), NULL, 404, "RoleAssignmentNotFound");
+    mt_expect(&t, "DELETE", ra_path(path, sizeof(path), SUBNET, NAME1), NULL, 200, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "name"), NAME1);
+    assert_string_equal(mt_prop(&r, "principalId"), OTHER_PRINCIPAL);
     mt_response_free(&r);
-    check(&t, "DELETE", path, NULL, 204, NULL);
-    check(&t, "GET", path, NULL, 404, "RoleAssignmentNotFound");
+    mt_check(&t, "DELETE", path, NULL, 204, NULL);
+    mt_check(&t, "GET", path, NULL, 404, "RoleAssignmentNotFound");
     assert_false(has_role(&t, OTHER_PRINCIPAL, SUBNET, NULL));
     /* deleted, the same grant may be made under another name */
     assign(&t, SUBNET, NAME2, NETWORK_CONTRIBUTOR, OTHER_PRINCIPAL, "ServicePrincipal", 201, NULL);
@@ -449,7 +423,7 @@ static void names_of(const struct mt_response *r, char *out, size_t len)
     assert_true(cJSON_IsArray(value));
     cJSON_ArrayForEach(item, value) {
         assert_true(n < 16);
-        names[n++] = str(item, "name");
+        names[n++] = mt_json_str(item, "name");
     }
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
@@ -469,7 +443,7 @@ static void listed(struct mt_mock *t, const char *scope, const char *filter, con
     char path[1024], names[512], digits[64];
     snprintf(path, sizeof(path), "%s" RA API "%s%s", scope, filter ? "&$filter=" : "", filter ? filter : "");
     struct mt_response r;
-    expect(t, "GET", path, NULL, 200, NULL, &r);
+    mt_expect(t, "GET", path, NULL, 200, NULL, &r);
     names_of(&r, names, sizeof(names));
     mt_response_free(&r);
     size_t w = 0;
@@ -516,7 +490,7 @@ static void test_list_filters(void **state)
     listed(&t, SUBNET, "atScope()%20and%20assignedTo('" OTHER_PRINCIPAL "')", "2,3");
     listed(&t, SUB, "principalId%20eq%20'00000000-0000-4000-8000-000000000000'", "");
     /* filters ARM does not know are refused */
-    check(&t, "GET", VNET RA API "&$filter=roleName%20eq%20'Reader'", NULL, 400, "InvalidFilter");
+    mt_check(&t, "GET", VNET RA API "&$filter=roleName%20eq%20'Reader'", NULL, 400, "InvalidFilter");
     mt_stop(&t);
 }
 
@@ -534,16 +508,16 @@ static void test_group_delete_removes_assignments(void **state)
     listed(&t, SUB, NULL, "1,2,3,4");
     assert_true(has_role(&t, principal, SUBNET, NETWORK_CONTRIBUTOR));
 
-    check(&t, "DELETE", SUB "/resourcegroups/rg1?api-version=2021-04-01", NULL, 202, NULL);
+    mt_check(&t, "DELETE", SUB "/resourcegroups/rg1?api-version=2021-04-01", NULL, 202, NULL);
     listed(&t, SUB, NULL, "1,2,3,4"); /* the operation is still running */
     mt_advance(&t, 5);
     listed(&t, SUB, NULL, "1");
     assert_false(has_role(&t, principal, SUBNET, NULL));
     assert_true(has_role(&t, OTHER_PRINCIPAL, SUBNET, READER)); /* inherited from the subscription */
-    check(&t, "GET", ra_path(path, sizeof(path), RG, NAME2), NULL, 404, "ResourceGroupNotFound");
+    mt_check(&t, "GET", ra_path(path, sizeof(path), RG, NAME2), NULL, 404, "ResourceGroupNotFound");
     /* a group of the same name starts empty */
-    check(&t, "PUT", SUB "/resourcegroups/rg1?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
-    check(&t, "GET", ra_path(path, sizeof(path), RG, NAME2), NULL, 404, "RoleAssignmentNotFound");
+    mt_check(&t, "PUT", SUB "/resourcegroups/rg1?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "GET", ra_path(path, sizeof(path), RG, NAME2), NULL, 404, "RoleAssignmentNotFound");
     listed(&t, RG, NULL, "1");
     mt_stop(&t);
 }
@@ -556,13 +530,13 @@ static void test_builtin_role_definitions(void **state)
     struct mt_mock t;
     start(&t);
     struct mt_response r;
-    expect(&t, "GET", SUB RD "/" NETWORK_CONTRIBUTOR API, NULL, 200, NULL, &r);
-    assert_string_equal(str(r.json, "id"), SUB RD "/" NETWORK_CONTRIBUTOR);
-    assert_string_equal(str(r.json, "name"), NETWORK_CONTRIBUTOR);
-    assert_string_equal(str(r.json, "type"), "Microsoft.Authorization/roleDefinitions");
-    assert_string_equal(prop(&r, "roleName"), "Network Contributor");
-    assert_string_equal(prop(&r, "type"), "BuiltInRole");
-    assert_non_null(prop(&r, "description"));
+    mt_expect(&t, "GET", SUB RD "/" NETWORK_CONTRIBUTOR API, NULL, 200, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "id"), SUB RD "/" NETWORK_CONTRIBUTOR);
+    assert_string_equal(mt_json_str(r.json, "name"), NETWORK_CONTRIBUTOR);
+    assert_string_equal(mt_json_str(r.json, "type"), "Microsoft.Authorization/roleDefinitions");
+    assert_string_equal(mt_prop(&r, "roleName"), "Network Contributor");
+    assert_string_equal(mt_prop(&r, "type"), "BuiltInRole");
+    assert_non_null(mt_prop(&r, "description"));
     const cJSON *props = cJSON_GetObjectItem(r.json, "properties");
     const cJSON *scopes = cJSON_GetObjectItem(props, "assignableScopes");
     assert_int_equal(cJSON_GetArraySize(scopes), 1);
@@ -582,22 +556,22 @@ static void test_builtin_role_definitions(void **state)
     mt_response_free(&r);
 
     /* at the tenant root the id is the tenant's; under a group, the subscription's */
-    expect(&t, "GET", RD "/" OWNER API, NULL, 200, NULL, &r);
-    assert_string_equal(str(r.json, "id"), RD "/" OWNER);
-    assert_string_equal(prop(&r, "roleName"), "Owner");
+    mt_expect(&t, "GET", RD "/" OWNER API, NULL, 200, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "id"), RD "/" OWNER);
+    assert_string_equal(mt_prop(&r, "roleName"), "Owner");
     mt_response_free(&r);
-    expect(&t, "GET", RG RD "/" CONTRIBUTOR API, NULL, 200, NULL, &r);
-    assert_string_equal(str(r.json, "id"), SUB RD "/" CONTRIBUTOR);
-    assert_string_equal(prop(&r, "roleName"), "Contributor");
+    mt_expect(&t, "GET", RG RD "/" CONTRIBUTOR API, NULL, 200, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "id"), SUB RD "/" CONTRIBUTOR);
+    assert_string_equal(mt_prop(&r, "roleName"), "Contributor");
     mt_response_free(&r);
-    expect(&t, "GET", VNET RD "/" READER API, NULL, 200, NULL, &r);
-    assert_string_equal(prop(&r, "roleName"), "Reader");
+    mt_expect(&t, "GET", VNET RD "/" READER API, NULL, 200, NULL, &r);
+    assert_string_equal(mt_prop(&r, "roleName"), "Reader");
     mt_response_free(&r);
-    expect(&t, "GET", SUB RD "/" IDENTITY_OPERATOR API, NULL, 200, NULL, &r);
-    assert_string_equal(prop(&r, "roleName"), "Managed Identity Operator");
+    mt_expect(&t, "GET", SUB RD "/" IDENTITY_OPERATOR API, NULL, 200, NULL, &r);
+    assert_string_equal(mt_prop(&r, "roleName"), "Managed Identity Operator");
     mt_response_free(&r);
-    check(&t, "GET", SUB RD "/00000000-1111-2222-3333-444444444444" API, NULL, 404, "RoleDefinitionDoesNotExist");
-    check(&t, "GET", SUB "/resourceGroups/nogroup" RD "/" READER API, NULL, 404, "ResourceGroupNotFound");
+    mt_check(&t, "GET", SUB RD "/00000000-1111-2222-3333-444444444444" API, NULL, 404, "RoleDefinitionDoesNotExist");
+    mt_check(&t, "GET", SUB "/resourceGroups/nogroup" RD "/" READER API, NULL, 404, "ResourceGroupNotFound");
     mt_stop(&t);
 }
 
@@ -608,37 +582,40 @@ static void test_role_definitions_by_name(void **state)
     start(&t);
     struct mt_response r;
     /* what the Azure CLI sends to resolve --role "Network Contributor" */
-    expect(&t, "GET", SUB RD "?$filter=roleName%20eq%20'Network%20Contributor'&api-version=2022-04-01", NULL, 200,
-           NULL, &r);
+    mt_expect(&t, "GET", SUB RD "?$filter=roleName%20eq%20'Network%20Contributor'&api-version=2022-04-01", NULL, 200,
+              NULL, &r);
     const cJSON *value = cJSON_GetObjectItem(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(value), 1);
-    assert_string_equal(str(cJSON_GetArrayItem(value, 0), "name"), NETWORK_CONTRIBUTOR);
-    assert_string_equal(str(cJSON_GetArrayItem(value, 0), "id"), SUB RD "/" NETWORK_CONTRIBUTOR);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(value, 0), "name"), NETWORK_CONTRIBUTOR);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(value, 0), "id"), SUB RD "/" NETWORK_CONTRIBUTOR);
     mt_response_free(&r);
 
-    expect(&t, "GET", RG RD "?$filter=roleName%20eq%20'Reader'&api-version=2018-01-01-preview", NULL, 200, NULL, &r);
+    mt_expect(&t, "GET", RG RD "?$filter=roleName%20eq%20'Reader'&api-version=2018-01-01-preview", NULL, 200, NULL, &r);
     value = cJSON_GetObjectItem(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(value), 1);
-    assert_string_equal(str(cJSON_GetArrayItem(value, 0), "name"), READER);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(value, 0), "name"), READER);
     mt_response_free(&r);
 
-    expect(&t, "GET", SUB RD "?$filter=roleName%20eq%20'No%20Such%20Role'" "&api-version=2022-04-01", NULL, 200, NULL,
-           &r);
+    mt_expect(&t, "GET",
+              SUB RD "?$filter=roleName%20eq%20'No%20Such%20Role'"
+                     "&api-version=2022-04-01",
+              NULL, 200, NULL, &r);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "value")), 0);
     mt_response_free(&r);
 
     /* no filter: every built-in role */
     char names[1024];
-    expect(&t, "GET", SUB RD API, NULL, 200, NULL, &r);
+    mt_expect(&t, "GET", SUB RD API, NULL, 200, NULL, &r);
     names_of(&r, names, sizeof(names));
     mt_response_free(&r);
     static const char *const all[] = {NETWORK_CONTRIBUTOR, CONTRIBUTOR, OWNER, READER, IDENTITY_OPERATOR};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         assert_non_null(strstr(names, all[i]));
-    expect(&t, "GET", SUB RD "?$filter=type%20eq%20'BuiltInRole'&api-version=2022-04-01", NULL, 200, NULL, &r);
+    mt_expect(&t, "GET", SUB RD "?$filter=type%20eq%20'BuiltInRole'&api-version=2022-04-01", NULL, 200, NULL, &r);
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "value")) >= 5);
     mt_response_free(&r);
-    check(&t, "GET", SUB RD "?$filter=atScopeAndBelow()%20or%20x&api-version=2022-04-01", NULL, 400, "InvalidFilter");
+    mt_check(&t, "GET", SUB RD "?$filter=atScopeAndBelow()%20or%20x&api-version=2022-04-01", NULL, 400,
+             "InvalidFilter");
     mt_stop(&t);
 }
 
@@ -654,32 +631,33 @@ static void test_custom_role_definition(void **state)
     struct mt_mock t;
     start(&t);
     struct mt_response r;
-    expect(&t, "PUT", SUB RD "/" CUSTOM API, CUSTOM_BODY("AKS subnet joiner"), 201, NULL, &r);
-    assert_string_equal(str(r.json, "id"), SUB RD "/" CUSTOM);
-    assert_string_equal(prop(&r, "type"), "CustomRole");
-    assert_string_equal(prop(&r, "roleName"), "AKS subnet joiner");
+    mt_expect(&t, "PUT", SUB RD "/" CUSTOM API, CUSTOM_BODY("AKS subnet joiner"), 201, NULL, &r);
+    assert_string_equal(mt_json_str(r.json, "id"), SUB RD "/" CUSTOM);
+    assert_string_equal(mt_prop(&r, "type"), "CustomRole");
+    assert_string_equal(mt_prop(&r, "roleName"), "AKS subnet joiner");
     mt_response_free(&r);
-    check(&t, "GET", SUB RD "/" CUSTOM API, NULL, 200, NULL);
-    expect(&t, "GET", SUB RD "?$filter=roleName%20eq%20'AKS%20subnet%20joiner'&api-version=2022-04-01", NULL, 200,
-           NULL, &r);
+    mt_check(&t, "GET", SUB RD "/" CUSTOM API, NULL, 200, NULL);
+    mt_expect(&t, "GET", SUB RD "?$filter=roleName%20eq%20'AKS%20subnet%20joiner'&api-version=2022-04-01", NULL, 200,
+              NULL, &r);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "value")), 1);
     mt_response_free(&r);
 
-    check(&t, "PUT", SUB RD "/" NAME1 API, CUSTOM_BODY("AKS subnet joiner"), 409, "RoleDefinitionWithSameNameExists");
-    check(&t, "PUT", SUB RD "/" NAME1 API, CUSTOM_BODY("Reader"), 409, "RoleDefinitionWithSameNameExists");
-    check(&t, "PUT", SUB RD "/" NAME1 API, "{\"properties\":{\"roleName\":\"x\"}}", 400, "InvalidRequestContent");
-    check(&t, "PUT", SUB RD "/" READER API, CUSTOM_BODY("Mine"), 403, "AuthorizationFailed");
-    check(&t, "DELETE", SUB RD "/" READER API, NULL, 403, "AuthorizationFailed");
+    mt_check(&t, "PUT", SUB RD "/" NAME1 API, CUSTOM_BODY("AKS subnet joiner"), 409,
+             "RoleDefinitionWithSameNameExists");
+    mt_check(&t, "PUT", SUB RD "/" NAME1 API, CUSTOM_BODY("Reader"), 409, "RoleDefinitionWithSameNameExists");
+    mt_check(&t, "PUT", SUB RD "/" NAME1 API, "{\"properties\":{\"roleName\":\"x\"}}", 400, "InvalidRequestContent");
+    mt_check(&t, "PUT", SUB RD "/" READER API, CUSTOM_BODY("Mine"), 403, "AuthorizationFailed");
+    mt_check(&t, "DELETE", SUB RD "/" READER API, NULL, 403, "AuthorizationFailed");
 
     /* assignable, and then it cannot be deleted */
     assign(&t, SUBNET, NAME1, CUSTOM, OTHER_PRINCIPAL, "ServicePrincipal", 201, NULL);
     assert_true(has_role(&t, OTHER_PRINCIPAL, SUBNET, CUSTOM));
-    check(&t, "DELETE", SUB RD "/" CUSTOM API, NULL, 409, "RoleDefinitionHasAssignments");
+    mt_check(&t, "DELETE", SUB RD "/" CUSTOM API, NULL, 409, "RoleDefinitionHasAssignments");
     char path[1024];
-    check(&t, "DELETE", ra_path(path, sizeof(path), SUBNET, NAME1), NULL, 200, NULL);
-    check(&t, "DELETE", SUB RD "/" CUSTOM API, NULL, 200, NULL);
-    check(&t, "DELETE", SUB RD "/" CUSTOM API, NULL, 204, NULL);
-    check(&t, "GET", SUB RD "/" CUSTOM API, NULL, 404, "RoleDefinitionDoesNotExist");
+    mt_check(&t, "DELETE", ra_path(path, sizeof(path), SUBNET, NAME1), NULL, 200, NULL);
+    mt_check(&t, "DELETE", SUB RD "/" CUSTOM API, NULL, 200, NULL);
+    mt_check(&t, "DELETE", SUB RD "/" CUSTOM API, NULL, 204, NULL);
+    mt_check(&t, "GET", SUB RD "/" CUSTOM API, NULL, 404, "RoleDefinitionDoesNotExist");
     assign(&t, SUBNET, NAME1, CUSTOM, OTHER_PRINCIPAL, "ServicePrincipal", 400, "RoleDefinitionDoesNotExist");
     mt_stop(&t);
 }

@@ -21,14 +21,17 @@
 
 #include <curl/curl.h>
 
+#include "json_support.h"
 #include "mock_support.h"
+#include "tmpfiles.h"
 
 #define SUBP "/subscriptions/" MT_SUB
 #define RG SUBP "/resourcegroups/rg1?api-version=2021-04-01"
 #define RG_BODY "{\"location\":\"chinaeast2\",\"tags\":{\"a\":\"b\"}}"
 #define ID_PATH SUBP "/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
 #define ID ID_PATH "?api-version=2023-01-31"
-#define ID_LIST SUBP "/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2023-01-31"
+#define ID_LIST SUBP "/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities" \
+    "?api-version=2023-01-31"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -80,15 +83,6 @@ static void assert_group_intact(struct mt_mock *t)
     mt_response_free(&r);
 }
 
-/* The path (and query) of an absolute URL the mock handed out, checked to point at the mock itself. */
-static const char *local_path(const struct mt_mock *t, const char *url)
-{
-    size_t n = strlen(t->url);
-    assert_int_equal(strncmp(url, t->url, n), 0);
-    assert_true(url[n] == '/');
-    return url + n;
-}
-
 /* The path of an absolute URL whatever its host (a mock that has restarted on another port). */
 static const char *any_path(const char *url)
 {
@@ -99,15 +93,9 @@ static const char *any_path(const char *url)
     return p;
 }
 
-static const char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const char *prov_state(const cJSON *o)
 {
-    return json_str(cJSON_GetObjectItemCaseSensitive(o, "properties"), "provisioningState");
+    return mt_json_str(cJSON_GetObjectItemCaseSensitive(o, "properties"), "provisioningState");
 }
 
 /* Start a DELETE of rg1 and return its Azure-AsyncOperation and Location URLs. */
@@ -141,7 +129,8 @@ static void test_group_lifecycle(void **state)
     assert_true(mt_start(&t, NULL, false));
     assert_non_null(t.token);
     struct mt_response r;
-    assert_true(mt_request(&t, "PUT", RG, "{\"location\":\"chinaeast2\",\"tags\":{\"a\":\"b\"}}", NULL, true, NULL, &r));
+    assert_true(
+        mt_request(&t, "PUT", RG, "{\"location\":\"chinaeast2\",\"tags\":{\"a\":\"b\"}}", NULL, true, NULL, &r));
     assert_int_equal(r.status, 201);
     assert_string_equal(cJSON_GetObjectItem(r.json, "name")->valuestring, "rg1");
     mt_response_free(&r);
@@ -221,20 +210,20 @@ static void test_lro_async_operation_status(void **state)
     put_group(&t);
     char aao[1024], loc[1024];
     delete_group(&t, aao, loc, sizeof(aao));
-    const char *path = local_path(&t, aao);
+    const char *path = mt_local_path(&t, aao);
     struct mt_response r;
     assert_int_equal(call(&t, "GET", path, NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "InProgress");
-    assert_non_null(json_str(r.json, "id"));
-    assert_non_null(json_str(r.json, "name"));
-    assert_non_null(strstr(path, json_str(r.json, "name")));
-    assert_non_null(json_str(r.json, "startTime"));
+    assert_string_equal(mt_json_str(r.json, "status"), "InProgress");
+    assert_non_null(mt_json_str(r.json, "id"));
+    assert_non_null(mt_json_str(r.json, "name"));
+    assert_non_null(strstr(path, mt_json_str(r.json, "name")));
+    assert_non_null(mt_json_str(r.json, "startTime"));
     assert_null(cJSON_GetObjectItem(r.json, "endTime"));
     assert_null(cJSON_GetObjectItem(r.json, "error"));
     char ra[32];
     assert_non_null(mt_header(&r, "Retry-After", ra, sizeof(ra)));
     char start[64];
-    snprintf(start, sizeof(start), "%s", json_str(r.json, "startTime"));
+    snprintf(start, sizeof(start), "%s", mt_json_str(r.json, "startTime"));
     mt_response_free(&r);
     /* while it runs, the group says so */
     assert_int_equal(call(&t, "GET", RG, NULL, &r), 200);
@@ -242,11 +231,11 @@ static void test_lro_async_operation_status(void **state)
     mt_response_free(&r);
     mt_advance(&t, 10);
     assert_int_equal(call(&t, "GET", path, NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
-    assert_string_equal(json_str(r.json, "startTime"), start);
-    assert_non_null(json_str(r.json, "endTime"));
-    assert_true(strcmp(json_str(r.json, "endTime"), start) > 0);
-    assert_int_equal(strlen(json_str(r.json, "endTime")), strlen("2027-01-15T08:00:00.0000000Z"));
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
+    assert_string_equal(mt_json_str(r.json, "startTime"), start);
+    assert_non_null(mt_json_str(r.json, "endTime"));
+    assert_true(strcmp(mt_json_str(r.json, "endTime"), start) > 0);
+    assert_int_equal(strlen(mt_json_str(r.json, "endTime")), strlen("2027-01-15T08:00:00.0000000Z"));
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
     mt_stop(&t);
@@ -263,12 +252,12 @@ static void test_lro_location_form(void **state)
     delete_group(&t, aao, loc, sizeof(aao));
     assert_string_not_equal(aao, loc);
     struct mt_response r;
-    assert_int_equal(call(&t, "GET", local_path(&t, loc), NULL, &r), 202);
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, loc), NULL, &r), 202);
     assert_non_null(mt_header(&r, "Location", again, sizeof(again)));
     assert_true(header_long(&r, "Retry-After") >= 0);
     mt_response_free(&r);
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, again), NULL, &r), 204);
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, again), NULL, &r), 204);
     assert_int_equal(strlen(r.body), 0);
     mt_response_free(&r);
     /* an operation that does not exist */
@@ -295,13 +284,13 @@ static void test_lro_retry_after(void **state)
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", aao, sizeof(aao)));
     mt_response_free(&r);
     mt_advance(&t, 2.5);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "InProgress");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "InProgress");
     assert_int_equal(header_long(&r, "Retry-After"), 3);
     mt_response_free(&r);
     mt_advance(&t, 2.5);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -324,8 +313,8 @@ static void test_lro_retry_after_never_zero(void **state)
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", aao, sizeof(aao)));
     mt_response_free(&r);
     mt_advance(&t, 0.2);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "InProgress");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "InProgress");
     assert_int_equal(header_long(&r, "Retry-After"), 1);
     mt_response_free(&r);
     mt_stop(&t);
@@ -343,7 +332,8 @@ static void test_instant_operations(void **state)
     struct mt_mock t;
     assert_true(mt_start(&t, &o, false));
     put_group(&t);
-    static const char rt[] = SUBP "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/rt1?api-version=2024-05-01";
+    static const char rt[] =
+        SUBP "/resourceGroups/rg1/providers/Microsoft.Network/routeTables/rt1?api-version=2024-05-01";
     struct mt_response r;
     char h[1024];
     assert_int_equal(call(&t, "PUT", rt, "{\"location\":\"chinaeast2\",\"properties\":{}}", &r), 201);
@@ -375,8 +365,8 @@ static void test_lro_status_url_location(void **state)
     assert_null(strchr(loc, ' '));
     assert_non_null(strstr(aao, "/locations/chinaeast2/"));
     assert_non_null(strstr(aao, "api-version=2021-04-01"));
-    assert_int_equal(call_status(&t, "GET", local_path(&t, aao), NULL), 200);
-    assert_int_equal(call_status(&t, "GET", local_path(&t, loc), NULL), 202);
+    assert_int_equal(call_status(&t, "GET", mt_local_path(&t, aao), NULL), 200);
+    assert_int_equal(call_status(&t, "GET", mt_local_path(&t, loc), NULL), 202);
     mt_stop(&t);
 }
 
@@ -416,7 +406,7 @@ static void test_group_delete_removes_contents(void **state)
     put_group(&t);
     struct mt_response r;
     assert_int_equal(call(&t, "PUT", ID, "{\"location\":\"chinaeast2\"}", &r), 201);
-    assert_non_null(json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"));
+    assert_non_null(mt_json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"));
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", ID_LIST, NULL, &r), 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "value")), 1);
@@ -538,7 +528,7 @@ static void test_fault_delay(void **state)
     put_group(&t);
     struct mt_response r;
     assert_int_equal(call(&t, "GET", RG, NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "name"), "rg1");
+    assert_string_equal(mt_json_str(r.json, "name"), "rg1");
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -554,18 +544,18 @@ static void test_fault_fail(void **state)
     char aao[1024], loc[1024];
     delete_group(&t, aao, loc, sizeof(aao));
     struct mt_response r;
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "InProgress");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "InProgress");
     mt_response_free(&r);
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Failed");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Failed");
     const cJSON *err = cJSON_GetObjectItem(r.json, "error");
-    assert_non_null(json_str(err, "code"));
-    assert_non_null(json_str(err, "message"));
-    assert_non_null(json_str(r.json, "endTime"));
+    assert_non_null(mt_json_str(err, "code"));
+    assert_non_null(mt_json_str(err, "message"));
+    assert_non_null(mt_json_str(r.json, "endTime"));
     mt_response_free(&r);
-    assert_int_equal(call(&t, "GET", local_path(&t, loc), NULL, &r), 400);
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, loc), NULL, &r), 400);
     assert_non_null(mt_error_code(&r));
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", RG, NULL, &r), 200); /* still there */
@@ -574,8 +564,8 @@ static void test_fault_fail(void **state)
     /* the fault is used up: the next delete succeeds */
     delete_group(&t, aao, loc, sizeof(aao));
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
     mt_stop(&t);
@@ -709,26 +699,13 @@ static void assert_journal_keys(const cJSON *line)
     assert_int_equal(cJSON_GetArraySize(line), 9);
     for (size_t k = 0; k < 9; k++)
         assert_non_null(cJSON_GetObjectItemCaseSensitive(line, keys[k]));
-    assert_true(is_rfc3339_ms(json_str(line, "ts")));
+    assert_true(is_rfc3339_ms(mt_json_str(line, "ts")));
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(line, "durationMs")));
     assert_true(cJSON_GetObjectItem(line, "durationMs")->valuedouble >= 0);
     assert_true(cJSON_IsObject(cJSON_GetObjectItem(line, "requestHeaders")));
-    assert_non_null(json_str(line, "method"));
-    assert_non_null(json_str(line, "path"));
-    assert_non_null(json_str(line, "query"));
-}
-
-/* The whole journal file as text. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *buf = calloc(1, 4u << 20);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (4u << 20) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    assert_non_null(mt_json_str(line, "method"));
+    assert_non_null(mt_json_str(line, "path"));
+    assert_non_null(mt_json_str(line, "query"));
 }
 
 static void test_journal(void **state)
@@ -744,7 +721,7 @@ static void test_journal(void **state)
                            "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
                            "application/x-www-form-urlencoded", false, NULL, &r));
     assert_int_equal(r.status, 200);
-    char *token2 = strdup(json_str(r.json, "access_token"));
+    char *token2 = strdup(mt_json_str(r.json, "access_token"));
     mt_response_free(&r);
     /* a raw token without a scheme must not leak either */
     assert_true(mt_request(&t, "GET", RG, NULL, NULL, false, "Authorization: sometokenwithoutscheme0123456789", &r));
@@ -759,21 +736,21 @@ static void test_journal(void **state)
     for (size_t i = 0; i < n; i++)
         assert_journal_keys(lines[i]);
     /* the first token request: secret and token hidden */
-    assert_string_equal(json_str(lines[0], "method"), "POST");
+    assert_string_equal(mt_json_str(lines[0], "method"), "POST");
     assert_int_equal(cJSON_GetObjectItem(lines[0], "status")->valueint, 200);
-    const char *form = json_str(lines[0], "requestBody");
+    const char *form = mt_json_str(lines[0], "requestBody");
     assert_non_null(form);
     assert_non_null(strstr(form, "client_secret=***"));
     assert_non_null(strstr(form, "client_id=" MT_CLIENT));
-    assert_string_equal(json_str(cJSON_GetObjectItem(lines[0], "responseBody"), "access_token"), "***");
+    assert_string_equal(mt_json_str(cJSON_GetObjectItem(lines[0], "responseBody"), "access_token"), "***");
     /* the PUT: body parsed, Authorization cut to its scheme, query kept */
     const cJSON *put = lines[1];
-    assert_string_equal(json_str(put, "method"), "PUT");
-    assert_string_equal(json_str(put, "path"), SUBP "/resourcegroups/rg1");
-    assert_string_equal(json_str(put, "query"), "api-version=2021-04-01");
+    assert_string_equal(mt_json_str(put, "method"), "PUT");
+    assert_string_equal(mt_json_str(put, "path"), SUBP "/resourcegroups/rg1");
+    assert_string_equal(mt_json_str(put, "query"), "api-version=2021-04-01");
     assert_int_equal(cJSON_GetObjectItem(put, "status")->valueint, 201);
-    assert_string_equal(json_str(cJSON_GetObjectItem(put, "requestBody"), "location"), "chinaeast2");
-    assert_string_equal(json_str(cJSON_GetObjectItem(put, "responseBody"), "name"), "rg1");
+    assert_string_equal(mt_json_str(cJSON_GetObjectItem(put, "requestBody"), "location"), "chinaeast2");
+    assert_string_equal(mt_json_str(cJSON_GetObjectItem(put, "responseBody"), "name"), "rg1");
     const cJSON *hdrs = cJSON_GetObjectItem(put, "requestHeaders");
     const cJSON *auth = NULL;
     for (const cJSON *h = hdrs->child; h; h = h->next)
@@ -782,13 +759,13 @@ static void test_journal(void **state)
     assert_non_null(auth);
     assert_string_equal(auth->valuestring, "Bearer");
     /* the GET: no body */
-    assert_string_equal(json_str(lines[2], "method"), "GET");
+    assert_string_equal(mt_json_str(lines[2], "method"), "GET");
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(lines[2], "requestBody")));
     /* the bad body is kept as a string */
     assert_true(cJSON_IsString(cJSON_GetObjectItem(lines[5], "requestBody")));
-    assert_string_equal(json_str(lines[5], "requestBody"), "not json");
+    assert_string_equal(mt_json_str(lines[5], "requestBody"), "not json");
     mt_journal_free(lines, n);
-    char *text = slurp(t.journal);
+    char *text = mt_slurp(t.journal, NULL);
     assert_null(strstr(text, MT_SECRET));
     assert_null(strstr(text, t.token));
     assert_null(strstr(text, token2));
@@ -931,8 +908,8 @@ static void test_invalid_utf8(void **state)
     assert_int_equal(n, 8); /* token, PUT, 2 bad bodies, 2 bad paths, the 2 GETs of assert_group_intact */
     for (size_t i = 0; i < n; i++)
         assert_journal_keys(lines[i]);
-    assert_null(strchr(json_str(lines[4], "path"), 0xff));
-    assert_non_null(strstr(json_str(lines[4], "path"), "bad"));
+    assert_null(strchr(mt_json_str(lines[4], "path"), 0xff));
+    assert_non_null(strstr(mt_json_str(lines[4], "path"), "bad"));
     mt_journal_free(lines, n);
     mt_stop(&t);
 }
@@ -951,14 +928,15 @@ static void test_unknown_path(void **state)
         struct mt_response r;
         assert_int_equal(call(&t, "GET", paths[i], NULL, &r), 404);
         const cJSON *err = cJSON_GetObjectItem(r.json, "error");
-        assert_non_null(json_str(err, "code"));
-        assert_non_null(json_str(err, "message"));
+        assert_non_null(mt_json_str(err, "code"));
+        assert_non_null(mt_json_str(err, "message"));
         assert_true(cJSON_IsArray(cJSON_GetObjectItem(err, "details")));
         mt_response_free(&r);
     }
     struct mt_response r;
-    assert_int_equal(call(&t, "GET", SUBP "/resourceGroups/rg1/providers/Microsoft.Nope/things/x?api-version=2021-04-01",
-                          NULL, &r), 400);
+    assert_int_equal(
+        call(&t, "GET", SUBP "/resourceGroups/rg1/providers/Microsoft.Nope/things/x?api-version=2021-04-01", NULL, &r),
+        400);
     assert_string_equal(mt_error_code(&r), "InvalidResourceType");
     mt_response_free(&r);
     assert_group_intact(&t);
@@ -1023,7 +1001,8 @@ static void test_half_request(void **state)
     cJSON **lines = mt_journal(&t, &n);
     for (size_t i = 0; i < n; i++) {
         assert_journal_keys(lines[i]);
-        assert_false(strcmp(json_str(lines[i], "method"), "PUT") == 0 && strstr(json_str(lines[i], "path"), "rg2"));
+        assert_false(strcmp(mt_json_str(lines[i], "method"), "PUT") == 0 &&
+                     strstr(mt_json_str(lines[i], "path"), "rg2"));
     }
     mt_journal_free(lines, n);
     mt_stop(&t);
@@ -1046,7 +1025,7 @@ static void test_head_and_get_with_body(void **state)
     assert_int_equal(strlen(r.body), 0);
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", RG, "{\"location\":\"elsewhere\"}", &r), 200);
-    assert_string_equal(json_str(r.json, "location"), "chinaeast2");
+    assert_string_equal(mt_json_str(r.json, "location"), "chinaeast2");
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", RG, "this is not json", &r), 200);
     mt_response_free(&r);
@@ -1058,40 +1037,23 @@ static void test_head_and_get_with_body(void **state)
 
 /* ---- state ------------------------------------------------------------------------------ */
 
+/* A directory for a state file, and the file's name in it. */
 struct state_dir {
-    char dir[64];
-    char file[128];
+    struct mt_tmpdir dir;
+    char file[MT_PATH_MAX];
 };
 
 static void state_dir_make(struct state_dir *s)
 {
-    snprintf(s->dir, sizeof(s->dir), "/tmp/aksnet-state-XXXXXX");
-    assert_non_null(mkdtemp(s->dir));
-    snprintf(s->file, sizeof(s->file), "%s/state.json", s->dir);
-}
-
-static void state_dir_remove(const struct state_dir *s)
-{
-    char tmp[160];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", s->file);
-    unlink(tmp);
-    unlink(s->file);
-    rmdir(s->dir);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-    assert_int_equal(fclose(f), 0);
+    assert_true(mt_tmpdir_make(&s->dir, "state"));
+    assert_non_null(mt_tmpdir_file(&s->dir, "state.json", s->file, sizeof(s->file)));
 }
 
 /* Resources, operations and the signing key survive a restart; the file is private. */
 static void test_state_round_trip(void **state)
 {
     (void)state;
-    struct state_dir s = {"", ""};
+    struct state_dir s;
     state_dir_make(&s);
     struct armmock_options o = {0};
     o.state_path = s.file;
@@ -1101,7 +1063,7 @@ static void test_state_round_trip(void **state)
     struct mt_response r;
     assert_int_equal(call(&t, "PUT", ID, "{\"location\":\"chinaeast2\",\"tags\":{\"k\":\"v\"}}", &r), 201);
     char principal[64];
-    snprintf(principal, sizeof(principal), "%s", json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"));
+    snprintf(principal, sizeof(principal), "%s", mt_json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"));
     mt_response_free(&r);
     char *old_token = strdup(t.token);
     mt_stop(&t);
@@ -1115,21 +1077,21 @@ static void test_state_round_trip(void **state)
     snprintf(authz, sizeof(authz), "Authorization: Bearer %s", old_token);
     assert_true(mt_request(&t, "GET", ID, NULL, NULL, false, authz, &r));
     assert_int_equal(r.status, 200);
-    assert_string_equal(json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"), principal);
-    assert_string_equal(json_str(cJSON_GetObjectItem(r.json, "tags"), "k"), "v");
+    assert_string_equal(mt_json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"), principal);
+    assert_string_equal(mt_json_str(cJSON_GetObjectItem(r.json, "tags"), "k"), "v");
     mt_response_free(&r);
     mt_stop(&t);
     assert_int_equal(stat(s.file, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     free(old_token);
-    state_dir_remove(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* An operation still running when the mock stops goes on running after it starts again. */
 static void test_state_operation_in_progress(void **state)
 {
     (void)state;
-    struct state_dir s = {"", ""};
+    struct state_dir s;
     state_dir_make(&s);
     struct armmock_options o = {0};
     o.state_path = s.file;
@@ -1144,7 +1106,7 @@ static void test_state_operation_in_progress(void **state)
     assert_true(mt_start(&t, &o, false)); /* the same clock reading: still running */
     struct mt_response r;
     assert_int_equal(call(&t, "GET", any_path(aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "InProgress");
+    assert_string_equal(mt_json_str(r.json, "status"), "InProgress");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", any_path(loc), NULL), 202);
     assert_int_equal(call(&t, "GET", RG, NULL, &r), 200);
@@ -1153,7 +1115,7 @@ static void test_state_operation_in_progress(void **state)
     assert_int_equal(call_status(&t, "PUT", RG, RG_BODY), 409);
     mt_advance(&t, 10);
     assert_int_equal(call(&t, "GET", any_path(aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
     mt_stop(&t);
@@ -1161,17 +1123,17 @@ static void test_state_operation_in_progress(void **state)
     assert_true(mt_start(&t, &o, false)); /* and the deletion was saved */
     assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
     assert_int_equal(call(&t, "GET", any_path(aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     mt_stop(&t);
-    state_dir_remove(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* Operations on what is inside a group neither block the group's update nor fake its deletion. */
 static void test_group_ops_and_child_operations(void **state)
 {
     (void)state;
-    struct state_dir s = {"", ""};
+    struct state_dir s;
     state_dir_make(&s);
     struct armmock_options o = {0};
     o.state_path = s.file;
@@ -1182,7 +1144,7 @@ static void test_group_ops_and_child_operations(void **state)
     double now = t.now;
     mt_stop(&t);
     /* an operation running on the identity (as a long-running type would have), written in the state */
-    char *text = slurp(s.file);
+    char *text = mt_slurp(s.file, NULL);
     cJSON *root = cJSON_Parse(text);
     free(text);
     assert_non_null(root);
@@ -1198,7 +1160,7 @@ static void test_group_ops_and_child_operations(void **state)
     cJSON_AddItemToArray(cJSON_GetObjectItem(root, "operations"), op);
     text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    write_text(s.file, text);
+    assert_true(mt_write_text(s.file, text, 0));
     free(text);
 
     assert_true(mt_start(&t, &o, false));
@@ -1214,44 +1176,44 @@ static void test_group_ops_and_child_operations(void **state)
     char aao[1024], loc[1024];
     delete_group(&t, aao, loc, sizeof(aao));
     mt_advance(&t, 1);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
     /* the identity's operation ended with its group */
     assert_int_equal(call(&t, "GET", SUBP "/providers/Microsoft.ManagedIdentity/locations/chinaeast2/operations/"
                                        "child-op-0001?api-version=2023-01-31", NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Canceled");
+    assert_string_equal(mt_json_str(r.json, "status"), "Canceled");
     mt_response_free(&r);
     mt_advance(&t, 200);
     assert_int_equal(call(&t, "GET", SUBP "/providers/Microsoft.ManagedIdentity/locations/chinaeast2/operations/"
                                        "child-op-0001?api-version=2023-01-31", NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Canceled");
+    assert_string_equal(mt_json_str(r.json, "status"), "Canceled");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "PUT", RG, RG_BODY), 201);
     assert_int_equal(call_status(&t, "GET", ID, NULL), 404);
     mt_stop(&t);
-    state_dir_remove(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* A state file the mock did not write stops it from starting, says why, and is left alone. */
 static void test_state_corrupt(void **state)
 {
     (void)state;
-    struct state_dir s = {"", ""};
+    struct state_dir s;
     state_dir_make(&s);
     struct armmock_options o = {0};
     o.state_path = s.file;
     static const char *const bad[] = {"{not json", "", "[]", "{\"version\":1,\"signingKey\":\"nope\"}",
                                       "{\"version\":1}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        write_text(s.file, bad[i]);
+        assert_true(mt_write_text(s.file, bad[i], 0));
         char err[512] = "";
         struct armmock *m = armmock_start(&o, err, sizeof(err));
         assert_null(m);
         assert_non_null(strstr(err, "--state"));
         assert_non_null(strstr(err, s.file));
-        char *after = slurp(s.file);
+        char *after = mt_slurp(s.file, NULL);
         assert_string_equal(after, bad[i]);
         free(after);
     }
@@ -1261,21 +1223,21 @@ static void test_state_corrupt(void **state)
     assert_true(mt_start(&t, &o, false));
     put_group(&t);
     mt_stop(&t);
-    char *text = slurp(s.file);
+    char *text = mt_slurp(s.file, NULL);
     cJSON *root = cJSON_Parse(text);
     free(text);
     cJSON_ReplaceItemInObject(root, "resources", cJSON_Parse("[{\"id\":5}]"));
     text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    write_text(s.file, text);
+    assert_true(mt_write_text(s.file, text, 0));
     char err[512] = "";
     assert_null(armmock_start(&o, err, sizeof(err)));
     assert_non_null(strstr(err, "--state"));
-    char *after = slurp(s.file);
+    char *after = mt_slurp(s.file, NULL);
     assert_string_equal(after, text);
     free(after);
     free(text);
-    state_dir_remove(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* ---- transports ----------------------------------------------------------------------------- */
@@ -1292,9 +1254,9 @@ static void test_https(void **state)
     char aao[1024], loc[1024];
     delete_group(&t, aao, loc, sizeof(aao));
     assert_int_equal(strncmp(aao, "https://", 8), 0);
-    assert_int_equal(call_status(&t, "GET", local_path(&t, aao), NULL), 200);
+    assert_int_equal(call_status(&t, "GET", mt_local_path(&t, aao), NULL), 200);
     /* without the CA the certificate is not trusted */
-    char ca[128];
+    char ca[sizeof(t.cacert)];
     snprintf(ca, sizeof(ca), "%s", t.cacert);
     t.cacert[0] = '\0';
     struct mt_response r;
@@ -1398,17 +1360,17 @@ static void test_subscriptions_default(void **state)
     assert_int_equal(call(&t, "GET", "/subscriptions?api-version=2022-12-01", NULL, &r), 200);
     const cJSON *v = cJSON_GetObjectItem(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(v), 1);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 0), "subscriptionId"), MT_SUB);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 0), "tenantId"), MT_TENANT);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 0), "state"), "Enabled");
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 0), "subscriptionId"), MT_SUB);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 0), "tenantId"), MT_TENANT);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 0), "state"), "Enabled");
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", SUBP "?api-version=2019-11-01", NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "subscriptionId"), MT_SUB);
+    assert_string_equal(mt_json_str(r.json, "subscriptionId"), MT_SUB);
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", "/tenants?api-version=2022-12-01", NULL, &r), 200);
     v = cJSON_GetObjectItem(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(v), 1);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 0), "tenantId"), MT_TENANT);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 0), "tenantId"), MT_TENANT);
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", "/subscriptions", NULL), 400);
     mt_stop(&t);
@@ -1427,9 +1389,10 @@ static void test_subscriptions_given(void **state)
     assert_int_equal(call(&t, "GET", "/subscriptions?api-version=2021-01-01", NULL, &r), 200);
     const cJSON *v = cJSON_GetObjectItem(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(v), 2);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 0), "subscriptionId"), subs[0]);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 1), "subscriptionId"), subs[1]);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 1), "id"), "/subscriptions/bbbbbbbb-0000-0000-0000-000000000002");
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 0), "subscriptionId"), subs[0]);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 1), "subscriptionId"), subs[1]);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 1), "id"),
+                        "/subscriptions/bbbbbbbb-0000-0000-0000-000000000002");
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -1444,13 +1407,13 @@ static void test_providers(void **state)
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "value")) >= 3);
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", SUBP "/providers/Microsoft.Network?api-version=2021-04-01", NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "namespace"), "Microsoft.Network");
-    assert_string_equal(json_str(r.json, "registrationState"), "Registered");
+    assert_string_equal(mt_json_str(r.json, "namespace"), "Microsoft.Network");
+    assert_string_equal(mt_json_str(r.json, "registrationState"), "Registered");
     mt_response_free(&r);
     assert_int_equal(call(&t, "POST", SUBP "/providers/Microsoft.ContainerService/register?api-version=2021-04-01",
                           NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "namespace"), "Microsoft.ContainerService");
-    assert_non_null(json_str(r.json, "registrationState"));
+    assert_string_equal(mt_json_str(r.json, "namespace"), "Microsoft.ContainerService");
+    assert_non_null(mt_json_str(r.json, "registrationState"));
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", SUBP "/providers/Microsoft.Network/register?api-version=2021-04-01",
                                  NULL), 405);
@@ -1475,8 +1438,8 @@ static void test_subscription_wide_list(void **state)
                                        "api-version=2023-01-31", NULL, &r), 200);
     const cJSON *v = cJSON_GetObjectItem(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(v), 2);
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 0), "name"), "id1");
-    assert_string_equal(json_str(cJSON_GetArrayItem(v, 1), "name"), "id2");
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 0), "name"), "id1");
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(v, 1), "name"), "id2");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", SUBP "/providers/Microsoft.ManagedIdentity/userAssignedIdentities?"
                                              "api-version=2099-01-01", NULL), 400);
@@ -1512,22 +1475,22 @@ static void test_lro_put(void **state)
     assert_true(header_long(&r, "Retry-After") >= 0);
     assert_string_not_equal(prov_state(r.json), "Succeeded");
     mt_response_free(&r);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "InProgress");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "InProgress");
     mt_response_free(&r);
-    assert_int_equal(call_status(&t, "GET", local_path(&t, loc), NULL), 202);
+    assert_int_equal(call_status(&t, "GET", mt_local_path(&t, loc), NULL), 202);
     assert_int_equal(call(&t, "PUT", RT, RT_BODY, &r), 409);
     assert_string_equal(mt_error_code(&r), "AnotherOperationInProgress");
     mt_response_free(&r);
     /* what runs inside the group does not stop the group's own update */
     assert_int_equal(call_status(&t, "PUT", RG, RG_BODY), 200);
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
-    assert_non_null(json_str(r.json, "endTime"));
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
+    assert_non_null(mt_json_str(r.json, "endTime"));
     mt_response_free(&r);
-    assert_int_equal(call(&t, "GET", local_path(&t, loc), NULL, &r), 200); /* the Location form gives the resource */
-    assert_string_equal(json_str(r.json, "name"), "rt1");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, loc), NULL, &r), 200); /* the Location form gives the resource */
+    assert_string_equal(mt_json_str(r.json, "name"), "rt1");
     assert_string_equal(prov_state(r.json), "Succeeded");
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", RT, NULL, &r), 200);
@@ -1538,7 +1501,7 @@ static void test_lro_put(void **state)
     assert_non_null(mt_header(&r, "Location", loc, sizeof(loc)));
     mt_response_free(&r);
     mt_advance(&t, 10);
-    assert_int_equal(call_status(&t, "GET", local_path(&t, loc), NULL), 204);
+    assert_int_equal(call_status(&t, "GET", mt_local_path(&t, loc), NULL), 204);
     assert_int_equal(call_status(&t, "GET", RT, NULL), 404);
     mt_stop(&t);
 }
@@ -1558,11 +1521,11 @@ static void test_fault_fail_put(void **state)
     assert_non_null(mt_header(&r, "Location", loc, sizeof(loc)));
     mt_response_free(&r);
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Failed");
-    assert_non_null(json_str(cJSON_GetObjectItem(r.json, "error"), "code"));
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Failed");
+    assert_non_null(mt_json_str(cJSON_GetObjectItem(r.json, "error"), "code"));
     mt_response_free(&r);
-    assert_int_equal(call(&t, "GET", local_path(&t, loc), NULL, &r), 400);
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, loc), NULL, &r), 400);
     assert_non_null(mt_error_code(&r));
     mt_response_free(&r);
     assert_int_equal(call(&t, "GET", RT, NULL, &r), 200);
@@ -1573,8 +1536,8 @@ static void test_fault_fail_put(void **state)
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", aao, sizeof(aao)));
     mt_response_free(&r);
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -1595,7 +1558,8 @@ static void put_expect(struct mt_mock *t, const char *path, const char *body, lo
 #define CL_SUBNET CL_VNET "/subnets/nodes"
 #define CL_ID CL_RG "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"
 #define CL_ROLE "/providers/Microsoft.Authorization/roleAssignments/"
-#define CL_NC "/subscriptions/" MT_SUB "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7"
+#define CL_NC                                                                                                 \
+    "/subscriptions/" MT_SUB "/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7"
 #define CL_NODE_RG SUBP "/resourcegroups/MC_rg1_aks1_chinaeast2?api-version=2021-04-01"
 
 /* Deleting a group deletes a cluster in it the way AKS does: its node resource group goes too. */
@@ -1607,14 +1571,15 @@ static void test_group_delete_takes_cluster_node_group(void **state)
     put_group(&t);
     put_expect(&t, RT, RT_BODY, 201);
     put_expect(&t, CL_VNET "?api-version=2024-05-01",
-               "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"192.168.0.0/16\"]},"
+               "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":"
+               "{\"addressPrefixes\":[\"192.168.0.0/16\"]},"
                "\"subnets\":[{\"name\":\"nodes\",\"properties\":{\"addressPrefix\":\"192.168.1.0/24\","
                "\"routeTable\":{\"id\":\"" RT_PATH "\"}}}]}}",
                201);
     struct mt_response r;
     assert_int_equal(call(&t, "PUT", CL_ID "?api-version=2023-01-31", "{\"location\":\"chinaeast2\"}", &r), 201);
     char principal[64], body[1024], path[1024];
-    snprintf(principal, sizeof(principal), "%s", json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"));
+    snprintf(principal, sizeof(principal), "%s", mt_json_str(cJSON_GetObjectItem(r.json, "properties"), "principalId"));
     mt_response_free(&r);
     mt_advance(&t, 10);
     static const char *const scopes[] = {CL_VNET, RT_PATH};
@@ -1648,8 +1613,8 @@ static void test_group_delete_takes_cluster_node_group(void **state)
     char aao[1024], loc[1024];
     delete_group(&t, aao, loc, sizeof(aao));
     mt_advance(&t, 10);
-    assert_int_equal(call(&t, "GET", local_path(&t, aao), NULL, &r), 200);
-    assert_string_equal(json_str(r.json, "status"), "Succeeded");
+    assert_int_equal(call(&t, "GET", mt_local_path(&t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
     assert_int_equal(call_status(&t, "GET", RG, NULL), 404);
     assert_int_equal(call_status(&t, "GET", CL_NODE_RG, NULL), 404);

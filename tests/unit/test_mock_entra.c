@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -24,11 +23,13 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "json_support.h"
 #include "jwt.h"
+#include "keys.h"
 #include "mock_support.h"
+#include "tmpfiles.h"
 
 #define NOW 1800000000.0 /* mt_start's clock */
 #define CERT_CLIENT "33333333-3333-3333-3333-333333333333"
@@ -41,19 +42,10 @@
 #define FORM "application/x-www-form-urlencoded"
 
 /* Made once for the whole group: 2048-bit keys are slow under ASan. */
-static EVP_PKEY *client_key, *other_key;
-static X509 *client_cert, *other_cert;
+static struct mt_key ours, theirs;  /* the client's key and certificate, and another's */
 static char *fed_token;
 
 /* ---- material ---------------------------------------------------------------- */
-
-/* A self-signed client certificate (the shared test support makes it). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = mt_self_signed_cert(key, cn);
-    assert_non_null(x);
-    return x;
-}
 
 /* A JWT with these claims, signed by key (RS256). */
 static char *sign_claims(EVP_PKEY *key, const char *iss, const char *sub, const char *aud, double exp)
@@ -74,13 +66,9 @@ static char *sign_claims(EVP_PKEY *key, const char *iss, const char *sub, const 
 static int group_setup(void **state)
 {
     (void)state;
-    struct aksnet_error err;
-    if (aksnet__jwt_new_rsa_key(2048, &client_key, &err) != AKSNET_OK ||
-        aksnet__jwt_new_rsa_key(2048, &other_key, &err) != AKSNET_OK)
+    if (!mt_key_new(&ours, "aksnet-entra-client") || !mt_key_new(&theirs, "aksnet-entra-other"))
         return -1;
-    client_cert = make_cert(client_key, "aksnet-entra-client");
-    other_cert = make_cert(other_key, "aksnet-entra-other");
-    fed_token = sign_claims(other_key, "https://oidc.example/issuer", "system:serviceaccount:default:wl",
+    fed_token = sign_claims(theirs.key, "https://oidc.example/issuer", "system:serviceaccount:default:wl",
                             "api://AzureADTokenExchange", NOW + 3600);
     return 0;
 }
@@ -88,10 +76,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    EVP_PKEY_free(client_key);
-    EVP_PKEY_free(other_key);
-    X509_free(client_cert);
-    X509_free(other_cert);
+    mt_key_free(&ours);
+    mt_key_free(&theirs);
     free(fed_token);
     return 0;
 }
@@ -100,30 +86,19 @@ static int group_teardown(void **state)
 
 struct env {
     struct mt_mock t;
-    char dir[64];           /* certificate files, registered before the mock (and t.dir) exist */
-    char cert_path[128];    /* client_cert */
-    char rot_path[128];     /* other_cert, then client_cert (a rotation) */
+    struct mt_tmpdir dir;           /* certificate files, registered before the mock (and t.dir) exist */
+    char cert_path[MT_PATH_MAX];    /* ours.cert */
+    char rot_path[MT_PATH_MAX];     /* theirs.cert, then ours.cert (a rotation) */
 };
-
-static void write_certs(const char *path, X509 *a, X509 *b)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(PEM_write_X509(f, a), 1);
-    if (b)
-        assert_int_equal(PEM_write_X509(f, b), 1);
-    assert_int_equal(fclose(f), 0);
-}
 
 static void env_start(struct env *e, bool tls, bool any_client, const char *identity_header)
 {
     memset(e, 0, sizeof(*e));
-    snprintf(e->dir, sizeof(e->dir), "/tmp/aksnet-entra-XXXXXX");
-    assert_non_null(mkdtemp(e->dir));
-    snprintf(e->cert_path, sizeof(e->cert_path), "%s/client.pem", e->dir);
-    snprintf(e->rot_path, sizeof(e->rot_path), "%s/rotation.pem", e->dir);
-    write_certs(e->cert_path, client_cert, NULL);
-    write_certs(e->rot_path, other_cert, client_cert);
+    assert_true(mt_tmpdir_make(&e->dir, "entra"));
+    assert_non_null(mt_tmpdir_file(&e->dir, "client.pem", e->cert_path, sizeof(e->cert_path)));
+    assert_non_null(mt_tmpdir_file(&e->dir, "rotation.pem", e->rot_path, sizeof(e->rot_path)));
+    assert_true(mt_write_pem(e->cert_path, NULL, NULL, ours.cert, NULL, 0644));
+    assert_true(mt_write_pem(e->rot_path, NULL, NULL, theirs.cert, ours.cert, 0644));
     const struct armmock_credential secrets[] = {{MT_CLIENT, MT_SECRET}};
     const struct armmock_credential certs[] = {{CERT_CLIENT, e->cert_path}, {ROT_CLIENT, e->rot_path}};
     const struct armmock_credential feds[] = {{FED_CLIENT, fed_token}};
@@ -140,9 +115,7 @@ static void env_start(struct env *e, bool tls, bool any_client, const char *iden
 static void env_stop(struct env *e)
 {
     mt_stop(&e->t);
-    unlink(e->cert_path);
-    unlink(e->rot_path);
-    rmdir(e->dir);
+    mt_tmpdir_remove(&e->dir);
 }
 
 /* ---- requests and checks ------------------------------------------------------------ */
@@ -159,28 +132,22 @@ static void post_v2(struct mt_mock *t, const char *tenant, const char *form, str
     post_form(t, path, form, r);
 }
 
-static const char *str_of(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Entra ID's error: status, error, error_codes [code] and "AADSTS<code>: " leading the description. */
 static void assert_oauth_error(const struct mt_response *r, long status, const char *error, int code)
 {
     assert_int_equal(r->status, status);
     assert_non_null(r->json);
-    assert_string_equal(str_of(r->json, "error"), error);
+    assert_string_equal(mt_json_str(r->json, "error"), error);
     const cJSON *codes = cJSON_GetObjectItemCaseSensitive(r->json, "error_codes");
     assert_int_equal(cJSON_GetArraySize(codes), 1);
     assert_int_equal(cJSON_GetArrayItem(codes, 0)->valueint, code);
     char prefix[32];
     snprintf(prefix, sizeof(prefix), "AADSTS%d: ", code);
-    const char *desc = str_of(r->json, "error_description");
+    const char *desc = mt_json_str(r->json, "error_description");
     assert_non_null(desc);
     assert_memory_equal(desc, prefix, strlen(prefix));
-    assert_non_null(str_of(r->json, "trace_id"));
-    assert_non_null(str_of(r->json, "correlation_id"));
+    assert_non_null(mt_json_str(r->json, "trace_id"));
+    assert_non_null(mt_json_str(r->json, "correlation_id"));
 }
 
 static void expect_error(struct mt_mock *t, const char *tenant, const char *form, long status, const char *error,
@@ -196,12 +163,12 @@ static void expect_error(struct mt_mock *t, const char *tenant, const char *form
 static char *expect_token(const struct mt_response *r)
 {
     assert_int_equal(r->status, 200);
-    assert_string_equal(str_of(r->json, "token_type"), "Bearer");
+    assert_string_equal(mt_json_str(r->json, "token_type"), "Bearer");
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(r->json, "expires_in");
     const cJSON *ext = cJSON_GetObjectItemCaseSensitive(r->json, "ext_expires_in");
     assert_true(cJSON_IsNumber(in) && in->valueint == 3600);
     assert_true(cJSON_IsNumber(ext) && ext->valueint == 3600);
-    const char *tok = str_of(r->json, "access_token");
+    const char *tok = mt_json_str(r->json, "access_token");
     assert_non_null(tok);
     return strdup(tok);
 }
@@ -220,9 +187,9 @@ static cJSON *claims_of(const char *token)
 static void assert_claims(const char *token, const char *appid, const char *tid, const char *aud)
 {
     cJSON *c = claims_of(token);
-    assert_string_equal(str_of(c, "appid"), appid);
-    assert_string_equal(str_of(c, "tid"), tid);
-    assert_string_equal(str_of(c, "aud"), aud);
+    assert_string_equal(mt_json_str(c, "appid"), appid);
+    assert_string_equal(mt_json_str(c, "tid"), tid);
+    assert_string_equal(mt_json_str(c, "aud"), aud);
     cJSON_Delete(c);
 }
 
@@ -263,7 +230,7 @@ struct spec {
 
 static struct spec spec_for(const struct mt_mock *t, const char *client)
 {
-    struct spec s = {.key = client_key, .named = client_cert, .alg = AKSNET_JWT_RS256, .client = client,
+    struct spec s = {.key = ours.key, .named = ours.cert, .alg = AKSNET_JWT_RS256, .client = client,
                      .iss = client, .nbf = NOW, .exp = NOW + 600, .jti = true};
     snprintf(s.aud, sizeof(s.aud), "%s/%s/oauth2/v2.0/token", t->url, MT_TENANT);
     return s;
@@ -403,7 +370,7 @@ static void test_secret_errors(void **state)
     struct mt_response r;
     post_v2(t, MT_TENANT, "grant_type=client_credentials&client_id=%FF%FEabc&client_secret=x&scope=" ARM_SCOPE, &r);
     assert_oauth_error(&r, 400, "unauthorized_client", 700016);
-    assert_non_null(strstr(str_of(r.json, "error_description"), "identifier '??abc'"));
+    assert_non_null(strstr(mt_json_str(r.json, "error_description"), "identifier '??abc'"));
     mt_response_free(&r);
     char *good = secret_form(MT_CLIENT, MT_SECRET);
     expect_error(t, "not_a_tenant", good, 400, "invalid_request", 90002);
@@ -416,7 +383,7 @@ static void test_secret_errors(void **state)
     snprintf(path, sizeof(path), "/%s/oauth2/v2.0/devicecode", MT_TENANT);
     post_form(t, path, good, &r);
     assert_int_equal(r.status, 404);
-    assert_string_equal(str_of(r.json, "error"), "invalid_request");
+    assert_string_equal(mt_json_str(r.json, "error"), "invalid_request");
     mt_response_free(&r);
     free(wrong);
     free(unknown);
@@ -458,22 +425,22 @@ static void test_v1_endpoint(void **state)
               "&resource=https%3A%2F%2Fmanagement.azure.com%2F",
               &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(str_of(r.json, "token_type"), "Bearer");
-    assert_string_equal(str_of(r.json, "expires_in"), "3600");
-    assert_string_equal(str_of(r.json, "ext_expires_in"), "3600");
-    assert_string_equal(str_of(r.json, "expires_on"), "1800003600");
-    assert_string_equal(str_of(r.json, "not_before"), "1800000000");
-    assert_string_equal(str_of(r.json, "resource"), "https://management.azure.com/");
-    assert_non_null(str_of(r.json, "access_token"));
-    assert_claims(str_of(r.json, "access_token"), MT_CLIENT, MT_TENANT, "https://management.azure.com/");
-    assert_int_equal(arm_status(&e.t, str_of(r.json, "access_token")), 200);
+    assert_string_equal(mt_json_str(r.json, "token_type"), "Bearer");
+    assert_string_equal(mt_json_str(r.json, "expires_in"), "3600");
+    assert_string_equal(mt_json_str(r.json, "ext_expires_in"), "3600");
+    assert_string_equal(mt_json_str(r.json, "expires_on"), "1800003600");
+    assert_string_equal(mt_json_str(r.json, "not_before"), "1800000000");
+    assert_string_equal(mt_json_str(r.json, "resource"), "https://management.azure.com/");
+    assert_non_null(mt_json_str(r.json, "access_token"));
+    assert_claims(mt_json_str(r.json, "access_token"), MT_CLIENT, MT_TENANT, "https://management.azure.com/");
+    assert_int_equal(arm_status(&e.t, mt_json_str(r.json, "access_token")), 200);
     mt_response_free(&r);
     /* ADFS, as MSAL calls it: scope rather than resource, trailing slash */
     post_form(&e.t, "/adfs/oauth2/token/",
               "grant_type=client_credentials&client_id=" MT_CLIENT "&client_secret=" MT_SECRET "&scope=" ARM_SCOPE, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(str_of(r.json, "expires_in"), "3600");
-    assert_string_equal(str_of(r.json, "resource"), "https://management.azure.com/");
+    assert_string_equal(mt_json_str(r.json, "expires_in"), "3600");
+    assert_string_equal(mt_json_str(r.json, "resource"), "https://management.azure.com/");
     mt_response_free(&r);
     post_form(&e.t, path, "grant_type=client_credentials&client_id=" MT_CLIENT "&client_secret=" MT_SECRET, &r);
     assert_oauth_error(&r, 400, "invalid_request", 900144);
@@ -503,8 +470,8 @@ static void test_certificate_rs256(void **state)
     /* a registration holding two certificates (a rotation) accepts either */
     s = spec_for(&e.t, ROT_CLIENT);
     expect_assertion_ok(&e.t, &s);
-    s.key = other_key;
-    s.named = other_cert;
+    s.key = theirs.key;
+    s.named = theirs.cert;
     expect_assertion_ok(&e.t, &s);
     env_stop(&e);
 }
@@ -520,7 +487,7 @@ static void test_certificate_ps256_https(void **state)
     s.s256 = true;
     expect_assertion_ok(&e.t, &s);
     /* PS256 signed with the wrong key */
-    s.key = other_key;
+    s.key = theirs.key;
     expect_assertion_error(&e.t, &s, 700027);
     env_stop(&e);
 }
@@ -532,15 +499,15 @@ static void test_certificate_errors(void **state)
     env_start(&e, false, false, NULL);
     struct mt_mock *t = &e.t;
     struct spec s = spec_for(t, CERT_CLIENT);
-    s.key = other_key; /* right thumbprint, wrong key */
+    s.key = theirs.key; /* right thumbprint, wrong key */
     expect_assertion_error(t, &s, 700027);
     s = spec_for(t, CERT_CLIENT);
-    s.key = other_key;
-    s.named = other_cert; /* a certificate the application does not have */
+    s.key = theirs.key;
+    s.named = theirs.cert; /* a certificate the application does not have */
     expect_assertion_error(t, &s, 700027);
     s = spec_for(t, CERT_CLIENT);
     s.s256 = true;
-    s.named = other_cert;
+    s.named = theirs.cert;
     expect_assertion_error(t, &s, 700027);
     s = spec_for(t, CERT_CLIENT);
     s.nbf = NOW - 1200; /* expired ten minutes ago */
@@ -599,13 +566,13 @@ static void test_federated(void **state)
     free(tok);
     mt_response_free(&r);
     /* another subject, another issuer, an opaque token */
-    char *other = sign_claims(other_key, "https://oidc.example/issuer", "system:serviceaccount:default:other",
+    char *other = sign_claims(theirs.key, "https://oidc.example/issuer", "system:serviceaccount:default:other",
                               "api://AzureADTokenExchange", NOW + 3600);
     char *f2 = assertion_form(FED_CLIENT, other);
     expect_error(t, MT_TENANT, f2, 401, "invalid_client", 700213);
     free(other);
     free(f2);
-    other = sign_claims(other_key, "https://oidc.elsewhere/", "system:serviceaccount:default:wl",
+    other = sign_claims(theirs.key, "https://oidc.elsewhere/", "system:serviceaccount:default:wl",
                         "api://AzureADTokenExchange", NOW + 3600);
     f2 = assertion_form(FED_CLIENT, other);
     expect_error(t, MT_TENANT, f2, 401, "invalid_client", 700211);
@@ -637,7 +604,7 @@ static void assert_url(const cJSON *doc, const char *key, const char *base, cons
 {
     char want[512];
     snprintf(want, sizeof(want), "%s%s", base, suffix);
-    assert_string_equal(str_of(doc, key), want);
+    assert_string_equal(mt_json_str(doc, key), want);
 }
 
 static bool has_string(const cJSON *array, const char *s)
@@ -664,8 +631,8 @@ static void assert_v2_document(struct mt_mock *t)
     assert_true(has_string(cJSON_GetObjectItem(r.json, "response_types_supported"), "code"));
     assert_true(has_string(cJSON_GetObjectItem(r.json, "subject_types_supported"), "pairwise"));
     assert_true(has_string(cJSON_GetObjectItem(r.json, "id_token_signing_alg_values_supported"), "RS256"));
-    assert_non_null(str_of(r.json, "tenant_region_scope"));
-    assert_non_null(str_of(r.json, "cloud_instance_name"));
+    assert_non_null(mt_json_str(r.json, "tenant_region_scope"));
+    assert_non_null(mt_json_str(r.json, "cloud_instance_name"));
     mt_response_free(&r);
 }
 
@@ -681,8 +648,8 @@ static void assert_other_documents(struct mt_mock *t)
     assert_url(r.json, "token_endpoint", u, "/adfs/oauth2/token/");
     assert_url(r.json, "authorization_endpoint", u, "/adfs/oauth2/authorize/");
     assert_url(r.json, "jwks_uri", u, "/adfs/discovery/keys");
-    assert_non_null(str_of(r.json, "end_session_endpoint"));
-    assert_non_null(str_of(r.json, "device_authorization_endpoint"));
+    assert_non_null(mt_json_str(r.json, "end_session_endpoint"));
+    assert_non_null(mt_json_str(r.json, "device_authorization_endpoint"));
     mt_response_free(&r);
     get_json(t, "/common/v2.0/.well-known/openid-configuration", &r);
     assert_url(r.json, "issuer", u, "/{tenantid}/v2.0");
@@ -700,7 +667,7 @@ static void assert_other_documents(struct mt_mock *t)
 /* An RSA public key from a JWK's n and e (base64url), with OpenSSL. */
 static EVP_PKEY *key_from_jwk(const cJSON *jwk)
 {
-    const char *n64 = str_of(jwk, "n"), *e64 = str_of(jwk, "e");
+    const char *n64 = mt_json_str(jwk, "n"), *e64 = mt_json_str(jwk, "e");
     assert_non_null(n64);
     assert_non_null(e64);
     size_t nl = 0, el = 0;
@@ -736,17 +703,17 @@ static void assert_jwks_verifies(struct mt_mock *t, const char *path)
     const cJSON *keys = cJSON_GetObjectItem(r.json, "keys");
     assert_int_equal(cJSON_GetArraySize(keys), 1);
     const cJSON *jwk = cJSON_GetArrayItem(keys, 0);
-    assert_string_equal(str_of(jwk, "kty"), "RSA");
-    assert_string_equal(str_of(jwk, "use"), "sig");
+    assert_string_equal(mt_json_str(jwk, "kty"), "RSA");
+    assert_string_equal(mt_json_str(jwk, "use"), "sig");
     EVP_PKEY *key = key_from_jwk(jwk);
     struct aksnet__jwt *jwt = NULL;
     struct aksnet_error err;
     assert_int_equal(aksnet__jwt_parse(t->token, &jwt, &err), AKSNET_OK);
-    assert_string_equal(str_of(aksnet__jwt_header(jwt), "kid"), str_of(jwk, "kid"));
+    assert_string_equal(mt_json_str(aksnet__jwt_header(jwt), "kid"), mt_json_str(jwk, "kid"));
     assert_int_equal(aksnet__jwt_verify(jwt, key, &err), AKSNET_OK);
     aksnet__jwt_free(jwt);
     /* and the key is not one that verifies anything: a client key's signature fails */
-    char *foreign = sign_claims(client_key, "x", "y", "z", NOW + 60);
+    char *foreign = sign_claims(ours.key, "x", "y", "z", NOW + 60);
     assert_int_equal(aksnet__jwt_parse(foreign, &jwt, &err), AKSNET_OK);
     assert_int_equal(aksnet__jwt_verify(jwt, key, &err), AKSNET_EAUTH);
     aksnet__jwt_free(jwt);
@@ -767,11 +734,11 @@ static void assert_instance_discovery(struct mt_mock *t)
     get_json(t, path, &r);
     char want[256];
     snprintf(want, sizeof(want), "%s/%s/v2.0/.well-known/openid-configuration", t->url, MT_TENANT);
-    assert_string_equal(str_of(r.json, "tenant_discovery_endpoint"), want);
-    assert_string_equal(str_of(r.json, "api-version"), "1.1");
+    assert_string_equal(mt_json_str(r.json, "tenant_discovery_endpoint"), want);
+    assert_string_equal(mt_json_str(r.json, "api-version"), "1.1");
     const cJSON *meta = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "metadata"), 0);
-    assert_string_equal(str_of(meta, "preferred_network"), host);
-    assert_string_equal(str_of(meta, "preferred_cache"), host);
+    assert_string_equal(mt_json_str(meta, "preferred_network"), host);
+    assert_string_equal(mt_json_str(meta, "preferred_cache"), host);
     assert_true(has_string(cJSON_GetObjectItem(meta, "aliases"), host));
     mt_response_free(&r);
     /* asked about Entra ID's own host: that host becomes an alias of this instance */
@@ -816,27 +783,27 @@ static void test_discovery_https(void **state)
 static void assert_mi_error(const struct mt_response *r, long status, const char *error, const char *desc)
 {
     assert_int_equal(r->status, status);
-    assert_string_equal(str_of(r->json, "error"), error);
+    assert_string_equal(mt_json_str(r->json, "error"), error);
     if (desc)
-        assert_string_equal(str_of(r->json, "error_description"), desc);
+        assert_string_equal(mt_json_str(r->json, "error_description"), desc);
 }
 
 /* An IMDS success: every member a string, as IMDS writes them; the access token's appid returned. */
 static void assert_imds_token(struct mt_mock *t, const struct mt_response *r, const char *appid)
 {
     assert_int_equal(r->status, 200);
-    assert_string_equal(str_of(r->json, "token_type"), "Bearer");
-    assert_string_equal(str_of(r->json, "expires_in"), "3600");
-    assert_string_equal(str_of(r->json, "ext_expires_in"), "3600");
-    assert_string_equal(str_of(r->json, "expires_on"), "1800003600");
-    assert_string_equal(str_of(r->json, "not_before"), "1800000000");
-    assert_string_equal(str_of(r->json, "resource"), "https://management.azure.com/");
-    assert_string_equal(str_of(r->json, "client_id"), appid);
-    const char *tok = str_of(r->json, "access_token");
+    assert_string_equal(mt_json_str(r->json, "token_type"), "Bearer");
+    assert_string_equal(mt_json_str(r->json, "expires_in"), "3600");
+    assert_string_equal(mt_json_str(r->json, "ext_expires_in"), "3600");
+    assert_string_equal(mt_json_str(r->json, "expires_on"), "1800003600");
+    assert_string_equal(mt_json_str(r->json, "not_before"), "1800000000");
+    assert_string_equal(mt_json_str(r->json, "resource"), "https://management.azure.com/");
+    assert_string_equal(mt_json_str(r->json, "client_id"), appid);
+    const char *tok = mt_json_str(r->json, "access_token");
     assert_non_null(tok);
     cJSON *c = claims_of(tok);
-    assert_string_equal(str_of(c, "appid"), appid);
-    assert_string_equal(str_of(c, "aud"), "https://management.azure.com/");
+    assert_string_equal(mt_json_str(c, "appid"), appid);
+    assert_string_equal(mt_json_str(c, "aud"), "https://management.azure.com/");
     cJSON_Delete(c);
     assert_int_equal(arm_status(t, tok), 200);
 }
@@ -855,8 +822,8 @@ static void make_identity(struct mt_mock *t, char client[64], char principal[64]
                            "{\"location\":\"chinaeast2\"}", NULL, true, NULL, &r));
     assert_true(r.status == 200 || r.status == 201);
     const cJSON *props = cJSON_GetObjectItem(r.json, "properties");
-    snprintf(client, 64, "%s", str_of(props, "clientId"));
-    snprintf(principal, 64, "%s", str_of(props, "principalId"));
+    snprintf(client, 64, "%s", mt_json_str(props, "clientId"));
+    snprintf(principal, 64, "%s", mt_json_str(props, "principalId"));
     mt_response_free(&r);
 }
 
@@ -884,7 +851,7 @@ static void test_imds(void **state)
     mt_response_free(&r);
     assert_true(mt_request(t, "GET", IMDS "&client_id=%FFx", NULL, NULL, false, "Metadata: true", &r));
     assert_int_equal(r.status, 200);
-    assert_string_equal(str_of(r.json, "client_id"), "?x");
+    assert_string_equal(mt_json_str(r.json, "client_id"), "?x");
     mt_response_free(&r);
     /* an identity the mock holds, by resource id or object id, answers with its own client id */
     char client[64], principal[64];
@@ -931,12 +898,12 @@ static void test_app_service(void **state)
     assert_true(mt_request(t, "GET", MSI "&client_id=" OTHER_CLIENT, NULL, NULL, false,
                            "X-IDENTITY-HEADER: " ID_HEADER, &r));
     assert_int_equal(r.status, 200);
-    assert_string_equal(str_of(r.json, "token_type"), "Bearer");
-    assert_string_equal(str_of(r.json, "expires_on"), "1800003600");
-    assert_string_equal(str_of(r.json, "resource"), "https://management.azure.com/");
-    assert_string_equal(str_of(r.json, "client_id"), OTHER_CLIENT);
+    assert_string_equal(mt_json_str(r.json, "token_type"), "Bearer");
+    assert_string_equal(mt_json_str(r.json, "expires_on"), "1800003600");
+    assert_string_equal(mt_json_str(r.json, "resource"), "https://management.azure.com/");
+    assert_string_equal(mt_json_str(r.json, "client_id"), OTHER_CLIENT);
     assert_null(cJSON_GetObjectItem(r.json, "expires_in"));
-    const char *tok = str_of(r.json, "access_token");
+    const char *tok = mt_json_str(r.json, "access_token");
     assert_non_null(tok);
     assert_claims(tok, OTHER_CLIENT, "00000000-0000-0000-0000-000000000001", "https://management.azure.com/");
     assert_int_equal(arm_status(t, tok), 200);
@@ -964,7 +931,7 @@ static void post_keep(struct mt_mock *t, const char *form, struct secrets *s)
     struct mt_response r;
     post_v2(t, MT_TENANT, form, &r);
     assert_int_equal(r.status, 200);
-    keep(s, str_of(r.json, "access_token"));
+    keep(s, mt_json_str(r.json, "access_token"));
     mt_response_free(&r);
 }
 
@@ -973,7 +940,7 @@ static void get_keep(struct mt_mock *t, const char *path, const char *header, st
     struct mt_response r;
     assert_true(mt_request(t, "GET", path, NULL, NULL, false, header, &r));
     assert_int_equal(r.status, 200);
-    keep(s, str_of(r.json, "access_token"));
+    keep(s, mt_json_str(r.json, "access_token"));
     mt_response_free(&r);
 }
 

@@ -19,36 +19,6 @@
 #define IDS "/subscriptions/" MT_SUB "/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
 #define API "?api-version=2023-01-31"
 
-/* Send one request; check its status and, when code is given, ARM's error code.  The caller frees r. */
-static void expect(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
-                   const char *code, struct mt_response *r)
-{
-    assert_true(mt_request(t, method, path, body, NULL, true, NULL, r));
-    if (r->status != status)
-        fprintf(stderr, "%s %s -> %ld %s\n", method, path, r->status, r->body);
-    assert_int_equal(r->status, status);
-    if (code) {
-        assert_non_null(mt_error_code(r));
-        assert_string_equal(mt_error_code(r), code);
-    }
-}
-
-/* Same, for a request whose answer is not looked at. */
-static void check(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
-                  const char *code)
-{
-    struct mt_response r;
-    expect(t, method, path, body, status, code, &r);
-    mt_response_free(&r);
-}
-
-/* properties.key of a body, or NULL. */
-static const char *prop(const struct mt_response *r, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->json, "properties"), key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static bool looks_like_guid(const char *s)
 {
     if (!s || strlen(s) != 36)
@@ -65,7 +35,7 @@ static void start(struct mt_mock *t)
 {
     assert_true(mt_start(t, NULL, false));
     assert_non_null(t->token);
-    check(t, "PUT", RG_PATH, "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(t, "PUT", RG_PATH, "{\"location\":\"chinaeast2\"}", 201, NULL);
 }
 
 static void test_create_then_update_keeps_ids(void **state)
@@ -74,36 +44,37 @@ static void test_create_then_update_keeps_ids(void **state)
     struct mt_mock t;
     start(&t);
     struct mt_response r;
-    expect(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\",\"tags\":{\"a\":\"b\"}}", 201, NULL, &r);
+    mt_expect(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\",\"tags\":{\"a\":\"b\"}}", 201, NULL, &r);
     assert_string_equal(cJSON_GetObjectItem(r.json, "id")->valuestring, IDS "/id1");
     assert_string_equal(cJSON_GetObjectItem(r.json, "name")->valuestring, "id1");
     assert_string_equal(cJSON_GetObjectItem(r.json, "type")->valuestring,
                         "Microsoft.ManagedIdentity/userAssignedIdentities");
     assert_string_equal(cJSON_GetObjectItem(r.json, "location")->valuestring, "chinaeast2");
-    assert_true(looks_like_guid(prop(&r, "principalId")));
-    assert_true(looks_like_guid(prop(&r, "clientId")));
-    assert_string_equal(prop(&r, "tenantId"), MT_TENANT);
-    assert_string_not_equal(prop(&r, "principalId"), prop(&r, "clientId"));
+    assert_true(looks_like_guid(mt_prop(&r, "principalId")));
+    assert_true(looks_like_guid(mt_prop(&r, "clientId")));
+    assert_string_equal(mt_prop(&r, "tenantId"), MT_TENANT);
+    assert_string_not_equal(mt_prop(&r, "principalId"), mt_prop(&r, "clientId"));
     /* ARM's identity has no provisioningState */
     assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "properties"), "provisioningState"));
     char principal[64], client[64];
-    snprintf(principal, sizeof(principal), "%s", prop(&r, "principalId"));
-    snprintf(client, sizeof(client), "%s", prop(&r, "clientId"));
+    snprintf(principal, sizeof(principal), "%s", mt_prop(&r, "principalId"));
+    snprintf(client, sizeof(client), "%s", mt_prop(&r, "clientId"));
     mt_response_free(&r);
 
-    expect(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\",\"tags\":{\"c\":\"d\"}}", 200, NULL, &r);
-    assert_string_equal(prop(&r, "principalId"), principal);
-    assert_string_equal(prop(&r, "clientId"), client);
+    mt_expect(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\",\"tags\":{\"c\":\"d\"}}", 200, NULL, &r);
+    assert_string_equal(mt_prop(&r, "principalId"), principal);
+    assert_string_equal(mt_prop(&r, "clientId"), client);
     assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "tags"), "c")->valuestring, "d");
     assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "tags"), "a"));
     mt_response_free(&r);
 
     /* GET, in any case, returns the same ids */
-    expect(&t, "GET",
-           "/subscriptions/" MT_SUB "/resourcegroups/RG1/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/ID1"
-           API, NULL, 200, NULL, &r);
-    assert_string_equal(prop(&r, "principalId"), principal);
-    assert_string_equal(prop(&r, "clientId"), client);
+    mt_expect(&t, "GET",
+              "/subscriptions/" MT_SUB
+              "/resourcegroups/RG1/providers/microsoft.managedidentity/USERASSIGNEDIDENTITIES/ID1" API,
+              NULL, 200, NULL, &r);
+    assert_string_equal(mt_prop(&r, "principalId"), principal);
+    assert_string_equal(mt_prop(&r, "clientId"), client);
     assert_string_equal(cJSON_GetObjectItem(r.json, "name")->valuestring, "id1");
     assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "properties"), "provisioningState"));
     mt_response_free(&r);
@@ -116,10 +87,10 @@ static void test_two_identities_have_distinct_principals(void **state)
     struct mt_mock t;
     start(&t);
     struct mt_response a, b;
-    expect(&t, "PUT", IDS "/one" API, "{\"location\":\"chinaeast2\"}", 201, NULL, &a);
-    expect(&t, "PUT", IDS "/two" API, "{\"location\":\"chinaeast2\"}", 201, NULL, &b);
-    assert_string_not_equal(prop(&a, "principalId"), prop(&b, "principalId"));
-    assert_string_not_equal(prop(&a, "clientId"), prop(&b, "clientId"));
+    mt_expect(&t, "PUT", IDS "/one" API, "{\"location\":\"chinaeast2\"}", 201, NULL, &a);
+    mt_expect(&t, "PUT", IDS "/two" API, "{\"location\":\"chinaeast2\"}", 201, NULL, &b);
+    assert_string_not_equal(mt_prop(&a, "principalId"), mt_prop(&b, "principalId"));
+    assert_string_not_equal(mt_prop(&a, "clientId"), mt_prop(&b, "clientId"));
     mt_response_free(&a);
     mt_response_free(&b);
     mt_stop(&t);
@@ -142,11 +113,11 @@ static void test_list_get_delete(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    check(&t, "PUT", IDS "/b-id" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
-    check(&t, "PUT", IDS "/a-id" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", IDS "/b-id" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", IDS "/a-id" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
     struct mt_response r;
     char names[256];
-    expect(&t, "GET", IDS API, NULL, 200, NULL, &r);
+    mt_expect(&t, "GET", IDS API, NULL, 200, NULL, &r);
     list_names(&r, names, sizeof(names));
     assert_string_equal(names, "a-id,b-id");
     const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "value"), 0);
@@ -154,15 +125,15 @@ static void test_list_get_delete(void **state)
     assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "properties"), "principalId"));
     mt_response_free(&r);
 
-    check(&t, "DELETE", IDS "/a-id" API, NULL, 200, NULL);
-    check(&t, "GET", IDS "/a-id" API, NULL, 404, "ResourceNotFound");
-    check(&t, "DELETE", IDS "/a-id" API, NULL, 204, NULL);
-    expect(&t, "GET", IDS API, NULL, 200, NULL, &r);
+    mt_check(&t, "DELETE", IDS "/a-id" API, NULL, 200, NULL);
+    mt_check(&t, "GET", IDS "/a-id" API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "DELETE", IDS "/a-id" API, NULL, 204, NULL);
+    mt_expect(&t, "GET", IDS API, NULL, 200, NULL, &r);
     list_names(&r, names, sizeof(names));
     assert_string_equal(names, "b-id");
     mt_response_free(&r);
     /* a new identity under a deleted name is a new principal */
-    check(&t, "PUT", IDS "/a-id" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", IDS "/a-id" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
     mt_stop(&t);
 }
 
@@ -171,20 +142,20 @@ static void test_api_versions(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    check(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
     static const char *const accepted[] = {"2018-11-30", "2022-01-31-preview", "2023-01-31", "2024-11-30"};
     char path[512];
     for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
         snprintf(path, sizeof(path), IDS "/id1?api-version=%s", accepted[i]);
-        check(&t, "GET", path, NULL, 200, NULL);
+        mt_check(&t, "GET", path, NULL, 200, NULL);
         snprintf(path, sizeof(path), IDS "/id-%zu?api-version=%s", i, accepted[i]);
-        check(&t, "PUT", path, "{\"location\":\"chinaeast2\"}", 201, NULL);
+        mt_check(&t, "PUT", path, "{\"location\":\"chinaeast2\"}", 201, NULL);
     }
-    check(&t, "GET", IDS "/id1?api-version=2099-01-01", NULL, 400, "InvalidApiVersionParameter");
-    check(&t, "PUT", IDS "/id9?api-version=2099-01-01", "{\"location\":\"chinaeast2\"}", 400,
-          "InvalidApiVersionParameter");
-    check(&t, "GET", IDS "/id1", NULL, 400, "MissingApiVersionParameter");
-    check(&t, "GET", IDS "/id9" API, NULL, 404, "ResourceNotFound"); /* the refused PUT made nothing */
+    mt_check(&t, "GET", IDS "/id1?api-version=2099-01-01", NULL, 400, "InvalidApiVersionParameter");
+    mt_check(&t, "PUT", IDS "/id9?api-version=2099-01-01", "{\"location\":\"chinaeast2\"}", 400,
+             "InvalidApiVersionParameter");
+    mt_check(&t, "GET", IDS "/id1", NULL, 400, "MissingApiVersionParameter");
+    mt_check(&t, "GET", IDS "/id9" API, NULL, 404, "ResourceNotFound"); /* the refused PUT made nothing */
     mt_stop(&t);
 }
 
@@ -193,18 +164,18 @@ static void test_refusals(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    check(&t, "PUT", IDS "/id1" API, "{}", 400, "LocationRequired");
-    check(&t, "PUT", IDS "/id1" API, "{\"tags\":{}}", 400, "LocationRequired");
-    check(&t, "PUT", IDS "/id1" API, "{\"location\":\"\"}", 400, "LocationRequired");
-    check(&t, "PUT", IDS "/id1" API, "not json", 400, "InvalidRequestContent");
-    check(&t, "GET", IDS "/id1" API, NULL, 404, "ResourceNotFound");
-    check(&t, "PUT",
-          "/subscriptions/" MT_SUB "/resourceGroups/nogroup/providers/Microsoft.ManagedIdentity/"
-          "userAssignedIdentities/id1" API,
-          "{\"location\":\"chinaeast2\"}", 404, "ResourceGroupNotFound");
-    check(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
-    check(&t, "PUT", IDS "/id1" API, "{\"location\":\"westeurope\"}", 400, "InvalidResourceLocation");
-    check(&t, "PUT", IDS "/id1" API, "{\"location\":\"ChinaEast2\"}", 200, NULL);
+    mt_check(&t, "PUT", IDS "/id1" API, "{}", 400, "LocationRequired");
+    mt_check(&t, "PUT", IDS "/id1" API, "{\"tags\":{}}", 400, "LocationRequired");
+    mt_check(&t, "PUT", IDS "/id1" API, "{\"location\":\"\"}", 400, "LocationRequired");
+    mt_check(&t, "PUT", IDS "/id1" API, "not json", 400, "InvalidRequestContent");
+    mt_check(&t, "GET", IDS "/id1" API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "PUT",
+             "/subscriptions/" MT_SUB "/resourceGroups/nogroup/providers/Microsoft.ManagedIdentity/"
+             "userAssignedIdentities/id1" API,
+             "{\"location\":\"chinaeast2\"}", 404, "ResourceGroupNotFound");
+    mt_check(&t, "PUT", IDS "/id1" API, "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", IDS "/id1" API, "{\"location\":\"westeurope\"}", 400, "InvalidResourceLocation");
+    mt_check(&t, "PUT", IDS "/id1" API, "{\"location\":\"ChinaEast2\"}", 200, NULL);
     mt_stop(&t);
 }
 

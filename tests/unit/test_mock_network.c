@@ -14,15 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-
-#include "jwt.h"
 #include "arm_network.h"
+#include "json_support.h"
 #include "mock_support.h"
+#include "tmpfiles.h"
 
 #define API "?api-version=2024-05-01"
 #define GROUP_PATH "/subscriptions/" MT_SUB "/resourcegroups/rg1"
@@ -49,63 +46,12 @@
     "{\"name\":\"" name "\",\"properties\":{\"addressPrefix\":\"" prefix "\",\"nextHopType\":\"" type "\"" extra "}}"
 #define VA_IP ",\"nextHopIpAddress\":\"10.0.0.4\""
 
-#define assert_str(actual, expected)                                                                          \
-    do {                                                                                                      \
-        const char *a_ = (actual);                                                                            \
-        assert_non_null(a_);                                                                                  \
-        assert_string_equal(a_, (expected));                                                                  \
-    } while (0)
-
-/* A member by a dotted path ("properties.subnets.0.name"; numbers index arrays), or NULL. */
-static const cJSON *jget(const cJSON *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    const cJSON *cur = root;
-    char *save = NULL;
-    for (char *part = strtok_r(buf, ".", &save); part && cur; part = strtok_r(NULL, ".", &save))
-        cur = isdigit((unsigned char)part[0]) ? cJSON_GetArrayItem(cur, (int)strtol(part, NULL, 10))
-                                              : cJSON_GetObjectItemCaseSensitive(cur, part);
-    return cur;
-}
-
-static const char *jstr(const cJSON *root, const char *path)
-{
-    const cJSON *v = jget(root, path);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* One request that must reach the mock; the caller frees the response. */
-static struct mt_response call_h(struct mt_mock *t, const char *method, const char *path, const char *body,
-                                 const char *header)
-{
-    struct mt_response r;
-    assert_true(mt_request(t, method, path, body, NULL, true, header, &r));
-    return r;
-}
-
 static struct mt_response call(struct mt_mock *t, const char *method, const char *path, const char *body)
 {
-    return call_h(t, method, path, body, NULL);
-}
-
-/* Send; the status (and ARM's error code, unless code is NULL) must be as expected. */
-static void expect_h(struct mt_mock *t, const char *method, const char *path, const char *body, const char *header,
-                     long status, const char *code)
-{
-    struct mt_response r = call_h(t, method, path, body, header);
-    if (r.status != status || (code && (!mt_error_code(&r) || strcmp(mt_error_code(&r), code) != 0)))
-        print_message("%s %s -> %ld %s\n", method, path, r.status, r.body ? r.body : "");
-    assert_int_equal(r.status, status);
-    if (code)
-        assert_str(mt_error_code(&r), code);
-    mt_response_free(&r);
-}
-
-static void expect(struct mt_mock *t, const char *method, const char *path, const char *body, long status,
-                   const char *code)
-{
-    expect_h(t, method, path, body, NULL, status, code);
+    struct mt_response r;
+    assert_true(mt_request(t, method, path, body, NULL, true, NULL, &r));
+    return r;
 }
 
 /* A mock with resource group rg1. */
@@ -113,7 +59,7 @@ static void start(struct mt_mock *t)
 {
     assert_true(mt_start(t, NULL, false));
     assert_non_null(t->token);
-    expect(t, "PUT", GROUP_PATH "?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(t, "PUT", GROUP_PATH "?api-version=2021-04-01", "{\"location\":\"chinaeast2\"}", 201, NULL);
 }
 
 /* Let every running operation end. */
@@ -133,14 +79,6 @@ static struct mt_response get_ok(struct mt_mock *t, const char *path)
     return r;
 }
 
-/* The path and query of an absolute URL the mock handed out. */
-static const char *local_path(const struct mt_mock *t, const char *url)
-{
-    size_t n = strlen(t->url);
-    assert_int_equal(strncmp(url, t->url, n), 0);
-    return url + n;
-}
-
 /* ---- virtual networks ---------------------------------------------------------- */
 
 static void test_vnet_put_long_running(void **state)
@@ -157,50 +95,50 @@ static void test_vnet_put_long_running(void **state)
     assert_non_null(mt_header(&r, "Location", loc, sizeof(loc)));
     assert_non_null(mt_header(&r, "Retry-After", retry, sizeof(retry)));
     assert_non_null(strstr(async, "/providers/Microsoft.Network/locations/chinaeast2/operations/"));
-    assert_str(jstr(r.json, "id"), VNET_ID);
-    assert_str(jstr(r.json, "type"), "Microsoft.Network/virtualNetworks");
-    assert_str(jstr(r.json, "properties.provisioningState"), "Updating");
-    assert_str(jstr(r.json, "properties.subnets.0.id"), SUBNET_ID);
-    assert_str(jstr(r.json, "properties.subnets.0.type"), "Microsoft.Network/virtualNetworks/subnets");
-    assert_str(jstr(r.json, "properties.subnets.0.properties.provisioningState"), "Updating");
-    assert_str(jstr(r.json, "properties.subnets.0.properties.privateEndpointNetworkPolicies"), "Disabled");
-    assert_non_null(jstr(r.json, "properties.resourceGuid"));
+    mt_assert_str(mt_json_str(r.json, "id"), VNET_ID);
+    mt_assert_str(mt_json_str(r.json, "type"), "Microsoft.Network/virtualNetworks");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Updating");
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.id"), SUBNET_ID);
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.type"), "Microsoft.Network/virtualNetworks/subnets");
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.properties.provisioningState"), "Updating");
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.properties.privateEndpointNetworkPolicies"), "Disabled");
+    assert_non_null(mt_json_str(r.json, "properties.resourceGuid"));
     char etag1[64], guid[64];
-    snprintf(etag1, sizeof(etag1), "%s", jstr(r.json, "etag"));
-    snprintf(guid, sizeof(guid), "%s", jstr(r.json, "properties.resourceGuid"));
+    snprintf(etag1, sizeof(etag1), "%s", mt_json_str(r.json, "etag"));
+    snprintf(guid, sizeof(guid), "%s", mt_json_str(r.json, "properties.resourceGuid"));
     assert_int_equal(strncmp(etag1, "W/\"", 3), 0);
-    assert_str(jstr(r.json, "properties.subnets.0.etag"), etag1);
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.etag"), etag1);
     mt_response_free(&r);
 
     /* A write while the operation runs is refused. */
-    expect(&t, "PUT", VNET API, body, 409, "AnotherOperationInProgress");
-    expect(&t, "DELETE", VNET API, NULL, 409, "AnotherOperationInProgress");
+    mt_check(&t, "PUT", VNET API, body, 409, "AnotherOperationInProgress");
+    mt_check(&t, "DELETE", VNET API, NULL, 409, "AnotherOperationInProgress");
 
     /* The status resource: InProgress, then Succeeded once the clock passes. */
-    r = get_ok(&t, local_path(&t, async));
-    assert_str(jstr(r.json, "status"), "InProgress");
+    r = get_ok(&t, mt_local_path(&t, async));
+    mt_assert_str(mt_json_str(r.json, "status"), "InProgress");
     mt_response_free(&r);
     settle(&t);
-    r = get_ok(&t, local_path(&t, async));
-    assert_str(jstr(r.json, "status"), "Succeeded");
+    r = get_ok(&t, mt_local_path(&t, async));
+    mt_assert_str(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
 
     r = get_ok(&t, VNET API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
-    assert_str(jstr(r.json, "properties.subnets.0.properties.provisioningState"), "Succeeded");
-    assert_str(jstr(r.json, "tags.env"), "dev");
-    const char *etag2 = jstr(r.json, "etag");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "tags.env"), "dev");
+    const char *etag2 = mt_json_str(r.json, "etag");
     assert_non_null(etag2);
     assert_string_not_equal(etag2, etag1);
-    assert_str(jstr(r.json, "properties.subnets.0.etag"), etag2);
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.etag"), etag2);
     mt_response_free(&r);
 
     /* An update answers 200, keeps the resourceGuid, changes the etag. */
     r = call(&t, "PUT", VNET API, body);
     assert_int_equal(r.status, 200);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Updating");
-    assert_str(jstr(r.json, "properties.resourceGuid"), guid);
-    assert_string_not_equal(jstr(r.json, "etag"), etag1);
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Updating");
+    mt_assert_str(mt_json_str(r.json, "properties.resourceGuid"), guid);
+    assert_string_not_equal(mt_json_str(r.json, "etag"), etag1);
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -210,7 +148,7 @@ static void test_vnet_delete_long_running(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    expect(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24")), 201, NULL);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24")), 201, NULL);
     settle(&t);
     struct mt_response r = call(&t, "DELETE", VNET API, NULL);
     assert_int_equal(r.status, 202);
@@ -218,14 +156,14 @@ static void test_vnet_delete_long_running(void **state)
     assert_non_null(mt_header(&r, "Location", loc, sizeof(loc)));
     mt_response_free(&r);
     r = get_ok(&t, VNET API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Deleting");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Deleting");
     mt_response_free(&r);
-    expect(&t, "PUT", SUBNETS "/other" API, "{\"properties\":{\"addressPrefix\":\"10.0.2.0/24\"}}", 409,
-           "AnotherOperationInProgress");
+    mt_check(&t, "PUT", SUBNETS "/other" API, "{\"properties\":{\"addressPrefix\":\"10.0.2.0/24\"}}", 409,
+             "AnotherOperationInProgress");
     settle(&t);
-    expect(&t, "GET", VNET API, NULL, 404, "ResourceNotFound");
-    expect(&t, "GET", SUBNETS "/nodes" API, NULL, 404, "ParentResourceNotFound");
-    expect(&t, "DELETE", VNET API, NULL, 204, NULL);
+    mt_check(&t, "GET", VNET API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "GET", SUBNETS "/nodes" API, NULL, 404, "ParentResourceNotFound");
+    mt_check(&t, "DELETE", VNET API, NULL, 204, NULL);
     mt_stop(&t);
 }
 
@@ -270,32 +208,34 @@ static void test_vnet_validation(void **state)
         if (r.status != 400 || !mt_error_code(&r) || strcmp(mt_error_code(&r), cases[i].code) != 0)
             print_message("case %zu: %ld %s\n", i, r.status, r.body);
         assert_int_equal(r.status, 400);
-        assert_str(mt_error_code(&r), cases[i].code);
+        mt_assert_str(mt_error_code(&r), cases[i].code);
         if (cases[i].detail)
-            assert_str(jstr(r.json, "error.details.0.code"), cases[i].detail);
+            mt_assert_str(mt_json_str(r.json, "error.details.0.code"), cases[i].detail);
         if (strcmp(cases[i].code, "InvalidCIDRNotation") == 0 && strstr(cases[i].body, "10.0.0.1/16"))
-            assert_non_null(strstr(jstr(r.json, "error.message"), "should be 10.0.0.0/16"));
+            assert_non_null(strstr(mt_json_str(r.json, "error.message"), "should be 10.0.0.0/16"));
         mt_response_free(&r);
     }
-    expect(&t, "GET", VNET API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "GET", VNET API, NULL, 404, "ResourceNotFound");
 
     /* Valid: a /29, a subnet given by addressPrefixes, and properties the mock does not model kept as sent. */
-    const char *ok = "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\","
-                     "\"10.1.0.0/16\"]},\"dhcpOptions\":{\"dnsServers\":[\"10.0.0.4\"]},\"subnets\":["
+    const char *ok = "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":"
+                     "{\"addressPrefixes\":[\"10.0.0.0/16\",\"10.1.0.0/16\"]},"
+                     "\"dhcpOptions\":{\"dnsServers\":[\"10.0.0.4\"]},\"subnets\":["
                      "{\"name\":\"tiny\",\"properties\":{\"addressPrefix\":\"10.0.0.8/29\"}},"
                      "{\"name\":\"multi\",\"properties\":{\"addressPrefixes\":[\"10.1.0.0/24\",\"10.1.1.0/24\"],"
                      "\"serviceEndpoints\":[{\"service\":\"Microsoft.Storage\"}]}}]}}";
-    expect(&t, "PUT", VNET API, ok, 201, NULL);
+    mt_check(&t, "PUT", VNET API, ok, 201, NULL);
     settle(&t);
     struct mt_response r = get_ok(&t, VNET API);
-    assert_str(jstr(r.json, "properties.dhcpOptions.dnsServers.0"), "10.0.0.4");
-    assert_str(jstr(r.json, "properties.subnets.1.properties.serviceEndpoints.0.service"), "Microsoft.Storage");
-    assert_str(jstr(r.json, "properties.subnets.1.properties.addressPrefixes.1"), "10.1.1.0/24");
-    assert_true(cJSON_IsFalse(jget(r.json, "properties.enableDdosProtection")));
+    mt_assert_str(mt_json_str(r.json, "properties.dhcpOptions.dnsServers.0"), "10.0.0.4");
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.1.properties.serviceEndpoints.0.service"),
+                  "Microsoft.Storage");
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.1.properties.addressPrefixes.1"), "10.1.1.0/24");
+    assert_true(cJSON_IsFalse(mt_json_at(r.json, "properties.enableDdosProtection")));
     mt_response_free(&r);
     /* A subnet overlapping one of the prefixes of a multi-prefix subnet. */
-    expect(&t, "PUT", SUBNETS "/x" API, "{\"properties\":{\"addressPrefix\":\"10.1.1.0/25\"}}", 400,
-           "NetcfgSubnetRangesOverlap");
+    mt_check(&t, "PUT", SUBNETS "/x" API, "{\"properties\":{\"addressPrefix\":\"10.1.1.0/25\"}}", 400,
+             "NetcfgSubnetRangesOverlap");
     mt_stop(&t);
 }
 
@@ -305,27 +245,27 @@ static void test_subnet_list_replaced(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    expect(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24") "," SN("b", "10.0.2.0/24")), 201, NULL);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24") "," SN("b", "10.0.2.0/24")), 201, NULL);
     settle(&t);
     struct mt_response r = get_ok(&t, SUBNETS API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 2);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 2);
     mt_response_free(&r);
 
-    expect(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 200, NULL);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 200, NULL);
     settle(&t);
-    expect(&t, "GET", SUBNETS "/b" API, NULL, 404, "NotFound");
+    mt_check(&t, "GET", SUBNETS "/b" API, NULL, 404, "NotFound");
     r = get_ok(&t, SUBNETS API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 1);
-    assert_str(jstr(r.json, "value.0.name"), "a");
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 1);
+    mt_assert_str(mt_json_str(r.json, "value.0.name"), "a");
     mt_response_free(&r);
 
     /* No "subnets" at all: none are left. */
-    expect(&t, "PUT", VNET API,
-           "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\"]}}}",
-           200, NULL);
+    mt_check(&t, "PUT", VNET API,
+             "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\"]}}}",
+             200, NULL);
     settle(&t);
     r = get_ok(&t, SUBNETS API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 0);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 0);
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -337,7 +277,7 @@ static void test_subnet_child_path(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    expect(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 201, NULL);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 201, NULL);
     settle(&t);
 
     struct mt_response r = call(&t, "PUT", SUBNETS "/c" API,
@@ -346,61 +286,61 @@ static void test_subnet_child_path(void **state)
     assert_int_equal(r.status, 201);
     char async[1024];
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", async, sizeof(async)));
-    assert_str(jstr(r.json, "id"), VNET_ID "/subnets/c");
-    assert_str(jstr(r.json, "name"), "c");
-    assert_str(jstr(r.json, "type"), "Microsoft.Network/virtualNetworks/subnets");
-    assert_str(jstr(r.json, "properties.provisioningState"), "Updating");
+    mt_assert_str(mt_json_str(r.json, "id"), VNET_ID "/subnets/c");
+    mt_assert_str(mt_json_str(r.json, "name"), "c");
+    mt_assert_str(mt_json_str(r.json, "type"), "Microsoft.Network/virtualNetworks/subnets");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Updating");
     mt_response_free(&r);
 
     /* The VNet's operation covers the subnet's: nothing else may write meanwhile. */
-    expect(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 409, "AnotherOperationInProgress");
-    expect(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.0.4.0/24\"}}", 409,
-           "AnotherOperationInProgress");
-    expect(&t, "DELETE", SUBNETS "/a" API, NULL, 409, "AnotherOperationInProgress");
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 409, "AnotherOperationInProgress");
+    mt_check(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.0.4.0/24\"}}", 409,
+             "AnotherOperationInProgress");
+    mt_check(&t, "DELETE", SUBNETS "/a" API, NULL, 409, "AnotherOperationInProgress");
     r = get_ok(&t, VNET API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Updating");
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "properties.subnets")), 2);
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Updating");
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "properties.subnets")), 2);
     mt_response_free(&r);
 
-    r = get_ok(&t, local_path(&t, async));
-    assert_str(jstr(r.json, "status"), "InProgress");
+    r = get_ok(&t, mt_local_path(&t, async));
+    mt_assert_str(mt_json_str(r.json, "status"), "InProgress");
     mt_response_free(&r);
     settle(&t);
-    r = get_ok(&t, local_path(&t, async));
-    assert_str(jstr(r.json, "status"), "Succeeded");
+    r = get_ok(&t, mt_local_path(&t, async));
+    mt_assert_str(mt_json_str(r.json, "status"), "Succeeded");
     mt_response_free(&r);
 
     r = get_ok(&t, SUBNETS "/c" API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
-    assert_str(jstr(r.json, "properties.serviceEndpoints.0.service"), "Microsoft.Storage");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.serviceEndpoints.0.service"), "Microsoft.Storage");
     char etag[64];
-    snprintf(etag, sizeof(etag), "%s", jstr(r.json, "etag"));
+    snprintf(etag, sizeof(etag), "%s", mt_json_str(r.json, "etag"));
     mt_response_free(&r);
     r = get_ok(&t, VNET API);
-    assert_str(jstr(r.json, "etag"), etag);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "etag"), etag);
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
     mt_response_free(&r);
 
     /* Checked against the VNet and the other subnets. */
-    expect(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.0.3.128/25\"}}", 400,
-           "NetcfgSubnetRangesOverlap");
-    expect(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.9.0.0/24\"}}", 400,
-           "NetcfgSubnetRangeOutsideVnet");
-    expect(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.0.4.0/31\"}}", 400,
-           "NetcfgInvalidSubnet");
-    expect(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{}}", 400, "NoAddressPrefixOrPoolProvided");
-    expect(&t, "PUT", SUBNETS "/d" API, "{\"properties\":[]}", 400, "InvalidRequestContent");
-    expect_h(&t, "PUT", SUBNETS "/c" API, "{\"properties\":{\"addressPrefix\":\"10.0.3.0/24\"}}",
-             "If-Match: W/\"00000000-0000-0000-0000-000000000000\"", 412, "PreconditionFailed");
+    mt_check(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.0.3.128/25\"}}", 400,
+             "NetcfgSubnetRangesOverlap");
+    mt_check(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.9.0.0/24\"}}", 400,
+             "NetcfgSubnetRangeOutsideVnet");
+    mt_check(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{\"addressPrefix\":\"10.0.4.0/31\"}}", 400,
+             "NetcfgInvalidSubnet");
+    mt_check(&t, "PUT", SUBNETS "/d" API, "{\"properties\":{}}", 400, "NoAddressPrefixOrPoolProvided");
+    mt_check(&t, "PUT", SUBNETS "/d" API, "{\"properties\":[]}", 400, "InvalidRequestContent");
+    mt_check_header(&t, "PUT", SUBNETS "/c" API, "{\"properties\":{\"addressPrefix\":\"10.0.3.0/24\"}}",
+                    "If-Match: W/\"00000000-0000-0000-0000-000000000000\"", 412, "PreconditionFailed");
 
     /* A PUT replaces the subnet's properties: what it leaves out is gone. */
-    r = call_h(&t, "PUT", SUBNETS "/c" API, "{\"properties\":{\"addressPrefix\":\"10.0.3.0/24\"}}", NULL);
+    r = call(&t, "PUT", SUBNETS "/c" API, "{\"properties\":{\"addressPrefix\":\"10.0.3.0/24\"}}");
     assert_int_equal(r.status, 200);
     mt_response_free(&r);
     settle(&t);
     r = get_ok(&t, SUBNETS "/C" API);
-    assert_null(jget(r.json, "properties.serviceEndpoints"));
-    assert_str(jstr(r.json, "properties.addressPrefix"), "10.0.3.0/24");
+    assert_null(mt_json_at(r.json, "properties.serviceEndpoints"));
+    mt_assert_str(mt_json_str(r.json, "properties.addressPrefix"), "10.0.3.0/24");
     mt_response_free(&r);
 
     /* DELETE is long-running too; a repeated DELETE joins the running one. */
@@ -410,22 +350,22 @@ static void test_subnet_child_path(void **state)
     assert_non_null(mt_header(&r, "Location", loc, sizeof(loc)));
     mt_response_free(&r);
     r = get_ok(&t, SUBNETS "/c" API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Deleting");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Deleting");
     mt_response_free(&r);
-    expect(&t, "DELETE", SUBNETS "/c" API, NULL, 202, NULL);
+    mt_check(&t, "DELETE", SUBNETS "/c" API, NULL, 202, NULL);
     settle(&t);
-    expect(&t, "GET", SUBNETS "/c" API, NULL, 404, "NotFound");
-    expect(&t, "DELETE", SUBNETS "/c" API, NULL, 204, NULL);
+    mt_check(&t, "GET", SUBNETS "/c" API, NULL, 404, "NotFound");
+    mt_check(&t, "DELETE", SUBNETS "/c" API, NULL, 204, NULL);
     r = get_ok(&t, SUBNETS API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 1);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 1);
     mt_response_free(&r);
 
     /* The parent must exist. */
-    expect(&t, "GET", NET "/virtualNetworks/nope/subnets/x" API, NULL, 404, "ParentResourceNotFound");
-    expect(&t, "PUT", NET "/virtualNetworks/nope/subnets/x" API, "{\"properties\":{\"addressPrefix\":\"10.0.0.0/24\"}}",
-           404, "ParentResourceNotFound");
-    expect(&t, "GET", NET "/virtualNetworks/nope/subnets" API, NULL, 404, "ParentResourceNotFound");
-    expect(&t, "POST", SUBNETS "/a" API, "{}", 405, "MethodNotAllowed");
+    mt_check(&t, "GET", NET "/virtualNetworks/nope/subnets/x" API, NULL, 404, "ParentResourceNotFound");
+    mt_check(&t, "PUT", NET "/virtualNetworks/nope/subnets/x" API,
+             "{\"properties\":{\"addressPrefix\":\"10.0.0.0/24\"}}", 404, "ParentResourceNotFound");
+    mt_check(&t, "GET", NET "/virtualNetworks/nope/subnets" API, NULL, 404, "ParentResourceNotFound");
+    mt_check(&t, "POST", SUBNETS "/a" API, "{}", 405, "MethodNotAllowed");
     mt_stop(&t);
 }
 
@@ -440,18 +380,18 @@ static void test_route_table_association(void **state)
     assert_int_equal(r.status, 201);
     char async[1024];
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", async, sizeof(async)));
-    assert_str(jstr(r.json, "properties.provisioningState"), "Updating");
-    assert_str(jstr(r.json, "properties.routes.0.id"), RT_ID "/routes/egress");
-    assert_str(jstr(r.json, "properties.routes.0.type"), "Microsoft.Network/routeTables/routes");
-    assert_true(cJSON_IsFalse(jget(r.json, "properties.disableBgpRoutePropagation")));
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Updating");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.0.id"), RT_ID "/routes/egress");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.0.type"), "Microsoft.Network/routeTables/routes");
+    assert_true(cJSON_IsFalse(mt_json_at(r.json, "properties.disableBgpRoutePropagation")));
     mt_response_free(&r);
-    expect(&t, "PUT", RT API, RTB(""), 409, "AnotherOperationInProgress");
+    mt_check(&t, "PUT", RT API, RTB(""), 409, "AnotherOperationInProgress");
     settle(&t);
     r = get_ok(&t, RT API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
-    assert_str(jstr(r.json, "properties.routes.0.properties.provisioningState"), "Succeeded");
-    assert_str(jstr(r.json, "properties.routes.0.properties.nextHopIpAddress"), "10.0.0.4");
-    assert_null(jget(r.json, "properties.subnets"));
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.0.properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.0.properties.nextHopIpAddress"), "10.0.0.4");
+    assert_null(mt_json_at(r.json, "properties.subnets"));
     mt_response_free(&r);
 
     /* Associate, naming the table in another case. */
@@ -463,43 +403,44 @@ static void test_route_table_association(void **state)
     snprintf(body, sizeof(body),
              VNB(SPACE, "{\"name\":\"nodes\",\"properties\":{\"addressPrefix\":\"10.0.1.0/24\",\"routeTable\":"
                         "{\"id\":\"%s\"}}}"), lower);
-    expect(&t, "PUT", VNET API, body, 201, NULL);
+    mt_check(&t, "PUT", VNET API, body, 201, NULL);
     settle(&t);
 
     /* Both sides show it. */
     r = get_ok(&t, RT API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "properties.subnets")), 1);
-    assert_str(jstr(r.json, "properties.subnets.0.id"), SUBNET_ID);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "properties.subnets")), 1);
+    mt_assert_str(mt_json_str(r.json, "properties.subnets.0.id"), SUBNET_ID);
     mt_response_free(&r);
     r = get_ok(&t, SUBNETS "/nodes" API);
-    assert_int_equal(strcasecmp(jstr(r.json, "properties.routeTable.id"), RT_ID), 0);
+    assert_int_equal(strcasecmp(mt_json_str(r.json, "properties.routeTable.id"), RT_ID), 0);
     mt_response_free(&r);
     r = get_ok(&t, NET "/routeTables" API);
-    assert_str(jstr(r.json, "value.0.properties.subnets.0.id"), SUBNET_ID);
+    mt_assert_str(mt_json_str(r.json, "value.0.properties.subnets.0.id"), SUBNET_ID);
     mt_response_free(&r);
 
     /* An associated table cannot be deleted. */
-    expect(&t, "DELETE", RT API, NULL, 400, "InUseRouteTableCannotBeDeleted");
+    mt_check(&t, "DELETE", RT API, NULL, 400, "InUseRouteTableCannotBeDeleted");
     r = get_ok(&t, RT API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
     mt_response_free(&r);
 
     /* A table in another region cannot be associated. */
-    expect(&t, "PUT", NET "/routeTables/far" API, "{\"location\":\"eastus\",\"properties\":{}}", 201, NULL);
+    mt_check(&t, "PUT", NET "/routeTables/far" API, "{\"location\":\"eastus\",\"properties\":{}}", 201, NULL);
     settle(&t);
-    expect(&t, "PUT", SUBNETS "/other" API,
-           "{\"properties\":{\"addressPrefix\":\"10.0.2.0/24\",\"routeTable\":{\"id\":\"" GROUP_ID
-           "/providers/Microsoft.Network/routeTables/far\"}}}", 400, "InvalidResourceReference");
+    mt_check(&t, "PUT", SUBNETS "/other" API,
+             "{\"properties\":{\"addressPrefix\":\"10.0.2.0/24\",\"routeTable\":{\"id\":\"" GROUP_ID
+             "/providers/Microsoft.Network/routeTables/far\"}}}",
+             400, "InvalidResourceReference");
 
     /* Dissociate through the subnet's path; then the table can go. */
-    expect(&t, "PUT", SUBNETS "/nodes" API, "{\"properties\":{\"addressPrefix\":\"10.0.1.0/24\"}}", 200, NULL);
+    mt_check(&t, "PUT", SUBNETS "/nodes" API, "{\"properties\":{\"addressPrefix\":\"10.0.1.0/24\"}}", 200, NULL);
     settle(&t);
     r = get_ok(&t, RT API);
-    assert_null(jget(r.json, "properties.subnets"));
+    assert_null(mt_json_at(r.json, "properties.subnets"));
     mt_response_free(&r);
-    expect(&t, "DELETE", RT API, NULL, 202, NULL);
+    mt_check(&t, "DELETE", RT API, NULL, 202, NULL);
     settle(&t);
-    expect(&t, "GET", RT API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "GET", RT API, NULL, 404, "ResourceNotFound");
     mt_stop(&t);
 }
 
@@ -549,46 +490,47 @@ static void test_route_validation(void **state)
         if (r.status != 400 || !mt_error_code(&r) || strcmp(mt_error_code(&r), cases[i].code) != 0)
             print_message("case %zu: %ld %s\n", i, r.status, r.body);
         assert_int_equal(r.status, 400);
-        assert_str(mt_error_code(&r), cases[i].code);
+        mt_assert_str(mt_error_code(&r), cases[i].code);
         if (cases[i].detail)
-            assert_str(jstr(r.json, "error.details.0.code"), cases[i].detail);
+            mt_assert_str(mt_json_str(r.json, "error.details.0.code"), cases[i].detail);
         mt_response_free(&r);
     }
-    expect(&t, "GET", RT API, NULL, 404, "ResourceNotFound");
+    mt_check(&t, "GET", RT API, NULL, 404, "ResourceNotFound");
 
     /* Next hop types in any case (stored as ARM spells them), service tags as destinations. */
     struct mt_response r = call(&t, "PUT", RT API,
                                 RTB(RO("a", "0.0.0.0/0", "virtualappliance", VA_IP) ","
-                                    RO("b", "AzureCloud", "INTERNET", "") "," RO("c", "Storage.ChinaEast2", "internet", "")
-                                    "," RO("d", "192.168.0.0/16", "none", "") ","
+                                    RO("b", "AzureCloud", "INTERNET", "") ","
+                                    RO("c", "Storage.ChinaEast2", "internet", "") ","
+                                    RO("d", "192.168.0.0/16", "none", "") ","
                                     RO("e", "172.16.0.0/12", "vnetlocal", ",\"nextHopIpAddress\":null")));
     assert_int_equal(r.status, 201);
-    assert_str(jstr(r.json, "properties.routes.0.properties.nextHopType"), "VirtualAppliance");
-    assert_str(jstr(r.json, "properties.routes.1.properties.nextHopType"), "Internet");
-    assert_str(jstr(r.json, "properties.routes.1.properties.addressPrefix"), "AzureCloud");
-    assert_str(jstr(r.json, "properties.routes.3.properties.nextHopType"), "None");
-    assert_str(jstr(r.json, "properties.routes.4.properties.nextHopType"), "VnetLocal");
-    assert_null(jget(r.json, "properties.routes.4.properties.nextHopIpAddress"));
+    mt_assert_str(mt_json_str(r.json, "properties.routes.0.properties.nextHopType"), "VirtualAppliance");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.1.properties.nextHopType"), "Internet");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.1.properties.addressPrefix"), "AzureCloud");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.3.properties.nextHopType"), "None");
+    mt_assert_str(mt_json_str(r.json, "properties.routes.4.properties.nextHopType"), "VnetLocal");
+    assert_null(mt_json_at(r.json, "properties.routes.4.properties.nextHopIpAddress"));
     mt_response_free(&r);
     settle(&t);
 
     /* At most 400 routes. */
     char *body = many_routes(401);
-    expect(&t, "PUT", NET "/routeTables/big" API, body, 400, "RouteTableRoutesLimitExceeded");
+    mt_check(&t, "PUT", NET "/routeTables/big" API, body, 400, "RouteTableRoutesLimitExceeded");
     free(body);
     body = many_routes(400);
-    expect(&t, "PUT", NET "/routeTables/big" API, body, 201, NULL);
+    mt_check(&t, "PUT", NET "/routeTables/big" API, body, 201, NULL);
     free(body);
     settle(&t);
     r = get_ok(&t, NET "/routeTables/big/routes" API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 400);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 400);
     mt_response_free(&r);
-    expect(&t, "PUT", NET "/routeTables/big/routes/one-more" API,
-           "{\"properties\":{\"addressPrefix\":\"11.0.0.0/8\",\"nextHopType\":\"None\"}}", 400,
-           "RouteTableRoutesLimitExceeded");
+    mt_check(&t, "PUT", NET "/routeTables/big/routes/one-more" API,
+             "{\"properties\":{\"addressPrefix\":\"11.0.0.0/8\",\"nextHopType\":\"None\"}}", 400,
+             "RouteTableRoutesLimitExceeded");
     /* Replacing one of the 400 is no new route. */
-    expect(&t, "PUT", NET "/routeTables/big/routes/r0" API,
-           "{\"properties\":{\"addressPrefix\":\"11.0.0.0/8\",\"nextHopType\":\"None\"}}", 200, NULL);
+    mt_check(&t, "PUT", NET "/routeTables/big/routes/r0" API,
+             "{\"properties\":{\"addressPrefix\":\"11.0.0.0/8\",\"nextHopType\":\"None\"}}", 200, NULL);
     mt_stop(&t);
 }
 
@@ -597,7 +539,7 @@ static void test_route_child_path(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    expect(&t, "PUT", RT API, RTB(RO("egress", "0.0.0.0/0", "VirtualAppliance", VA_IP)), 201, NULL);
+    mt_check(&t, "PUT", RT API, RTB(RO("egress", "0.0.0.0/0", "VirtualAppliance", VA_IP)), 201, NULL);
     settle(&t);
 
     struct mt_response r = call(&t, "PUT", ROUTES "/local" API,
@@ -605,40 +547,44 @@ static void test_route_child_path(void **state)
     assert_int_equal(r.status, 201);
     char async[1024];
     assert_non_null(mt_header(&r, "Azure-AsyncOperation", async, sizeof(async)));
-    assert_str(jstr(r.json, "id"), RT_ID "/routes/local");
-    assert_str(jstr(r.json, "type"), "Microsoft.Network/routeTables/routes");
-    assert_str(jstr(r.json, "properties.provisioningState"), "Updating");
+    mt_assert_str(mt_json_str(r.json, "id"), RT_ID "/routes/local");
+    mt_assert_str(mt_json_str(r.json, "type"), "Microsoft.Network/routeTables/routes");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Updating");
     mt_response_free(&r);
-    expect(&t, "PUT", RT API, RTB(""), 409, "AnotherOperationInProgress");
+    mt_check(&t, "PUT", RT API, RTB(""), 409, "AnotherOperationInProgress");
     settle(&t);
 
     r = get_ok(&t, ROUTES "/LOCAL" API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
-    assert_str(jstr(r.json, "properties.nextHopType"), "VnetLocal");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.nextHopType"), "VnetLocal");
     mt_response_free(&r);
     r = get_ok(&t, ROUTES API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 2);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 2);
     mt_response_free(&r);
     r = get_ok(&t, RT API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "properties.routes")), 2);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "properties.routes")), 2);
     mt_response_free(&r);
 
-    expect(&t, "PUT", ROUTES "/bad" API, "{\"properties\":{\"addressPrefix\":\"10.2.0.0/24\",\"nextHopType\":"
-           "\"VirtualAppliance\"}}", 400, "MissingNextHopIpAddress");
-    expect(&t, "PUT", ROUTES "/bad" API, "{\"properties\":{\"addressPrefix\":\"10.2.0.0/24\",\"nextHopType\":"
-           "\"Internet\",\"nextHopIpAddress\":\"10.0.0.4\"}}", 400, "NextHopIpAddressNotAllowed");
+    mt_check(&t, "PUT", ROUTES "/bad" API,
+             "{\"properties\":{\"addressPrefix\":\"10.2.0.0/24\",\"nextHopType\":"
+             "\"VirtualAppliance\"}}",
+             400, "MissingNextHopIpAddress");
+    mt_check(&t, "PUT", ROUTES "/bad" API,
+             "{\"properties\":{\"addressPrefix\":\"10.2.0.0/24\",\"nextHopType\":"
+             "\"Internet\",\"nextHopIpAddress\":\"10.0.0.4\"}}",
+             400, "NextHopIpAddressNotAllowed");
 
-    expect(&t, "DELETE", ROUTES "/local" API, NULL, 202, NULL);
+    mt_check(&t, "DELETE", ROUTES "/local" API, NULL, 202, NULL);
     settle(&t);
-    expect(&t, "GET", ROUTES "/local" API, NULL, 404, "NotFound");
+    mt_check(&t, "GET", ROUTES "/local" API, NULL, 404, "NotFound");
     r = get_ok(&t, ROUTES API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 1);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 1);
     mt_response_free(&r);
 
-    expect(&t, "GET", NET "/routeTables/nope/routes/x" API, NULL, 404, "ParentResourceNotFound");
-    expect(&t, "PUT", NET "/routeTables/nope/routes/x" API,
-           "{\"properties\":{\"addressPrefix\":\"10.2.0.0/24\",\"nextHopType\":\"None\"}}", 404,
-           "ParentResourceNotFound");
+    mt_check(&t, "GET", NET "/routeTables/nope/routes/x" API, NULL, 404, "ParentResourceNotFound");
+    mt_check(&t, "PUT", NET "/routeTables/nope/routes/x" API,
+             "{\"properties\":{\"addressPrefix\":\"10.2.0.0/24\",\"nextHopType\":\"None\"}}", 404,
+             "ParentResourceNotFound");
     mt_stop(&t);
 }
 
@@ -655,19 +601,19 @@ static void test_api_versions(void **state)
     char path[512];
     for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
         snprintf(path, sizeof(path), VNET "?api-version=%s", accepted[i]);
-        expect(&t, "GET", path, NULL, 404, "ResourceNotFound");
+        mt_check(&t, "GET", path, NULL, 404, "ResourceNotFound");
         snprintf(path, sizeof(path), RT "?api-version=%s", accepted[i]);
-        expect(&t, "GET", path, NULL, 404, "ResourceNotFound");
+        mt_check(&t, "GET", path, NULL, 404, "ResourceNotFound");
         snprintf(path, sizeof(path), SUBNETS "/x?api-version=%s", accepted[i]);
-        expect(&t, "GET", path, NULL, 404, "ParentResourceNotFound");
+        mt_check(&t, "GET", path, NULL, 404, "ParentResourceNotFound");
     }
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
         snprintf(path, sizeof(path), VNET "?api-version=%s", refused[i]);
-        expect(&t, "GET", path, NULL, 400, "InvalidApiVersionParameter");
+        mt_check(&t, "GET", path, NULL, 400, "InvalidApiVersionParameter");
         snprintf(path, sizeof(path), ROUTES "/x?api-version=%s", refused[i]);
-        expect(&t, "GET", path, NULL, 400, "InvalidApiVersionParameter");
+        mt_check(&t, "GET", path, NULL, 400, "InvalidApiVersionParameter");
     }
-    expect(&t, "GET", VNET, NULL, 400, "MissingApiVersionParameter");
+    mt_check(&t, "GET", VNET, NULL, 400, "MissingApiVersionParameter");
     mt_stop(&t);
 }
 
@@ -676,29 +622,30 @@ static void test_ids_case_and_slashes(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    expect(&t, "PUT",
-           "/subscriptions/" MT_SUB "/RESOURCEGROUPS/RG1/providers/microsoft.network/VIRTUALNETWORKS/Vnet1" API,
-           VNB(SPACE, SN("Nodes", "10.0.1.0/24")), 201, NULL);
+    mt_check(&t, "PUT",
+             "/subscriptions/" MT_SUB "/RESOURCEGROUPS/RG1/providers/microsoft.network/VIRTUALNETWORKS/Vnet1" API,
+             VNB(SPACE, SN("Nodes", "10.0.1.0/24")), 201, NULL);
     settle(&t);
     struct mt_response r = get_ok(&t, VNET API);
-    assert_str(jstr(r.json, "name"), "Vnet1");
-    assert_str(jstr(r.json, "type"), "Microsoft.Network/virtualNetworks");
+    mt_assert_str(mt_json_str(r.json, "name"), "Vnet1");
+    mt_assert_str(mt_json_str(r.json, "type"), "Microsoft.Network/virtualNetworks");
     mt_response_free(&r);
-    r = get_ok(&t, "/subscriptions/" MT_SUB "/resourceGroups/rg1/providers/Microsoft.Network//virtualNetworks/vnet1" API);
-    assert_str(jstr(r.json, "name"), "Vnet1");
+    r = get_ok(&t,
+               "/subscriptions/" MT_SUB "/resourceGroups/rg1/providers/Microsoft.Network//virtualNetworks/vnet1" API);
+    mt_assert_str(mt_json_str(r.json, "name"), "Vnet1");
     mt_response_free(&r);
     r = get_ok(&t, "//subscriptions/" MT_SUB "/resourceGroups/rg1//providers/Microsoft.Network/virtualNetworks//VNET1"
                    "//subnets//NODES" API);
-    assert_str(jstr(r.json, "name"), "Nodes");
+    mt_assert_str(mt_json_str(r.json, "name"), "Nodes");
     mt_response_free(&r);
     /* A second PUT in another case updates the same VNet (200), keeping its first spelling. */
     r = call(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24")));
     assert_int_equal(r.status, 200);
-    assert_str(jstr(r.json, "name"), "Vnet1");
+    mt_assert_str(mt_json_str(r.json, "name"), "Vnet1");
     mt_response_free(&r);
     settle(&t);
     r = get_ok(&t, NET "/virtualNetworks" API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 1);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 1);
     mt_response_free(&r);
     mt_stop(&t);
 }
@@ -708,37 +655,38 @@ static void test_lists(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    expect(&t, "PUT", "/subscriptions/" MT_SUB "/resourcegroups/rg2?api-version=2021-04-01",
-           "{\"location\":\"chinaeast2\"}", 201, NULL);
-    expect(&t, "PUT", VNET API, VNB(SPACE, ""), 201, NULL);
-    expect(&t, "PUT", NET "/virtualNetworks/vnet2" API, VNB("\"10.1.0.0/16\"", ""), 201, NULL);
-    expect(&t, "PUT", "/subscriptions/" MT_SUB "/resourcegroups/rg2/providers/Microsoft.Network/virtualNetworks/vnet3"
-           API, VNB("\"10.2.0.0/16\"", ""), 201, NULL);
-    expect(&t, "PUT", RT API, RTB(""), 201, NULL);
+    mt_check(&t, "PUT", "/subscriptions/" MT_SUB "/resourcegroups/rg2?api-version=2021-04-01",
+             "{\"location\":\"chinaeast2\"}", 201, NULL);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, ""), 201, NULL);
+    mt_check(&t, "PUT", NET "/virtualNetworks/vnet2" API, VNB("\"10.1.0.0/16\"", ""), 201, NULL);
+    mt_check(&t, "PUT",
+             "/subscriptions/" MT_SUB "/resourcegroups/rg2/providers/Microsoft.Network/virtualNetworks/vnet3" API,
+             VNB("\"10.2.0.0/16\"", ""), 201, NULL);
+    mt_check(&t, "PUT", RT API, RTB(""), 201, NULL);
     settle(&t);
     struct mt_response r = get_ok(&t, NET "/virtualNetworks" API);
-    const cJSON *value = jget(r.json, "value");
+    const cJSON *value = mt_json_at(r.json, "value");
     assert_int_equal(cJSON_GetArraySize(value), 2);
-    assert_str(jstr(value, "0.name"), "vnet1");
-    assert_str(jstr(value, "1.name"), "vnet2");
-    assert_str(jstr(value, "0.properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(value, "0.name"), "vnet1");
+    mt_assert_str(mt_json_str(value, "1.name"), "vnet2");
+    mt_assert_str(mt_json_str(value, "0.properties.provisioningState"), "Succeeded");
     mt_response_free(&r);
     r = get_ok(&t, "/subscriptions/" MT_SUB "/resourcegroups/rg2/providers/Microsoft.Network/virtualNetworks" API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 1);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 1);
     mt_response_free(&r);
     /* Across the subscription: every group's. */
     r = get_ok(&t, "/subscriptions/" MT_SUB "/providers/Microsoft.Network/virtualNetworks" API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 3);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 3);
     mt_response_free(&r);
     r = get_ok(&t, NET "/routeTables" API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 1);
-    assert_str(jstr(r.json, "value.0.type"), "Microsoft.Network/routeTables");
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 1);
+    mt_assert_str(mt_json_str(r.json, "value.0.type"), "Microsoft.Network/routeTables");
     mt_response_free(&r);
     r = get_ok(&t, ROUTES API);
-    assert_int_equal(cJSON_GetArraySize(jget(r.json, "value")), 0);
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(r.json, "value")), 0);
     mt_response_free(&r);
-    expect(&t, "GET", "/subscriptions/" MT_SUB "/resourcegroups/nope/providers/Microsoft.Network/virtualNetworks" API,
-           NULL, 404, "ResourceGroupNotFound");
+    mt_check(&t, "GET", "/subscriptions/" MT_SUB "/resourcegroups/nope/providers/Microsoft.Network/virtualNetworks" API,
+             NULL, 404, "ResourceGroupNotFound");
     mt_stop(&t);
 }
 
@@ -748,90 +696,52 @@ static void test_etag_preconditions(void **state)
     struct mt_mock t;
     start(&t);
     const char *body = VNB(SPACE, SN("nodes", "10.0.1.0/24"));
-    expect_h(&t, "PUT", VNET API, body, "If-Match: *", 412, "PreconditionFailed");
-    expect(&t, "PUT", VNET API, body, 201, NULL);
+    mt_check_header(&t, "PUT", VNET API, body, "If-Match: *", 412, "PreconditionFailed");
+    mt_check(&t, "PUT", VNET API, body, 201, NULL);
     settle(&t);
     struct mt_response r = get_ok(&t, VNET API);
     char header[128];
-    snprintf(header, sizeof(header), "If-Match: %s", jstr(r.json, "etag"));
+    snprintf(header, sizeof(header), "If-Match: %s", mt_json_str(r.json, "etag"));
     mt_response_free(&r);
-    expect_h(&t, "PUT", VNET API, body, "If-Match: W/\"00000000-0000-0000-0000-000000000000\"", 412,
-             "PreconditionFailed");
-    expect_h(&t, "PUT", VNET API, body, "If-None-Match: *", 412, "PreconditionFailed");
-    expect_h(&t, "PUT", VNET API, body, header, 200, NULL);
+    mt_check_header(&t, "PUT", VNET API, body, "If-Match: W/\"00000000-0000-0000-0000-000000000000\"", 412,
+                    "PreconditionFailed");
+    mt_check_header(&t, "PUT", VNET API, body, "If-None-Match: *", 412, "PreconditionFailed");
+    mt_check_header(&t, "PUT", VNET API, body, header, 200, NULL);
     settle(&t);
     /* The etag has changed: the old one no longer matches. */
-    expect_h(&t, "PUT", VNET API, body, header, 412, "PreconditionFailed");
+    mt_check_header(&t, "PUT", VNET API, body, header, 412, "PreconditionFailed");
     mt_stop(&t);
 }
 
 /* ---- subnets in use: a cluster put into the store through a state file ------------------ */
 
-static char *new_key_pem(void)
-{
-    EVP_PKEY *key = NULL;
-    struct aksnet_error err;
-    assert_int_equal(aksnet__jwt_new_rsa_key(2048, &key, &err), AKSNET_OK);
-    BIO *bio = BIO_new(BIO_s_mem());
-    assert_non_null(bio);
-    assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
-    char *data = NULL;
-    long n = BIO_get_mem_data(bio, &data);
-    assert_true(n > 0);
-    char *pem = strndup(data, (size_t)n);
-    BIO_free(bio);
-    EVP_PKEY_free(key);
-    return pem;
-}
-
-static void add_resource(cJSON *list, const char *provider, const char *type, const char *body)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *b = cJSON_Parse(body);
-    assert_non_null(b);
-    cJSON_AddStringToObject(o, "id", cJSON_GetObjectItemCaseSensitive(b, "id")->valuestring);
-    cJSON_AddStringToObject(o, "provider", provider);
-    cJSON_AddStringToObject(o, "type", type);
-    cJSON_AddNumberToObject(o, "created", 1700000000.0);
-    cJSON_AddItemToObject(o, "body", b);
-    cJSON_AddItemToArray(list, o);
-}
-
 /* A state file with rg1, vnet1 (subnets nodes and spare) and cluster aks1 whose pool uses nodes. */
 static void write_state(const char *path)
 {
-    cJSON *root = cJSON_CreateObject();
-    char *pem = new_key_pem();
-    cJSON_AddNumberToObject(root, "version", 1);
-    cJSON_AddStringToObject(root, "signingKey", pem);
-    free(pem);
-    cJSON *list = cJSON_AddArrayToObject(root, "resources");
-    add_resource(list, "Microsoft.Resources", "resourceGroups",
-                 "{\"id\":\"" GROUP_ID "\",\"name\":\"rg1\",\"type\":\"Microsoft.Resources/resourceGroups\","
-                 "\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Succeeded\"}}");
-    add_resource(list, "Microsoft.Network", "virtualNetworks",
-                 "{\"id\":\"" VNET_ID "\",\"name\":\"vnet1\",\"type\":\"Microsoft.Network/virtualNetworks\","
-                 "\"location\":\"chinaeast2\",\"etag\":\"W/\\\"1\\\"\",\"properties\":{\"provisioningState\":"
-                 "\"Succeeded\",\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\"]},\"subnets\":["
-                 "{\"id\":\"" SUBNET_ID "\",\"name\":\"nodes\",\"type\":\"Microsoft.Network/virtualNetworks/subnets\","
-                 "\"etag\":\"W/\\\"1\\\"\",\"properties\":{\"provisioningState\":\"Succeeded\",\"addressPrefix\":"
-                 "\"10.0.1.0/24\"}},{\"id\":\"" VNET_ID "/subnets/spare\",\"name\":\"spare\",\"type\":"
-                 "\"Microsoft.Network/virtualNetworks/subnets\",\"etag\":\"W/\\\"1\\\"\",\"properties\":"
-                 "{\"provisioningState\":\"Succeeded\",\"addressPrefix\":\"10.0.2.0/24\"}}]}}");
+    static const char group[] =
+        "{\"id\":\"" GROUP_ID "\",\"name\":\"rg1\",\"type\":\"Microsoft.Resources/resourceGroups\","
+        "\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Succeeded\"}}";
+    static const char vnet[] =
+        "{\"id\":\"" VNET_ID "\",\"name\":\"vnet1\",\"type\":\"Microsoft.Network/virtualNetworks\","
+        "\"location\":\"chinaeast2\",\"etag\":\"W/\\\"1\\\"\",\"properties\":{\"provisioningState\":"
+        "\"Succeeded\",\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/16\"]},\"subnets\":["
+        "{\"id\":\"" SUBNET_ID "\",\"name\":\"nodes\",\"type\":\"Microsoft.Network/virtualNetworks/subnets\","
+        "\"etag\":\"W/\\\"1\\\"\",\"properties\":{\"provisioningState\":\"Succeeded\",\"addressPrefix\":"
+        "\"10.0.1.0/24\"}},{\"id\":\"" VNET_ID "/subnets/spare\",\"name\":\"spare\",\"type\":"
+        "\"Microsoft.Network/virtualNetworks/subnets\",\"etag\":\"W/\\\"1\\\"\",\"properties\":"
+        "{\"provisioningState\":\"Succeeded\",\"addressPrefix\":\"10.0.2.0/24\"}}]}}";
     /* The cluster names the subnet in another case, as clients do. */
-    add_resource(list, "Microsoft.ContainerService", "managedClusters",
-                 "{\"id\":\"" CLUSTER_ID "\",\"name\":\"aks1\",\"type\":\"Microsoft.ContainerService/managedClusters\","
-                 "\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Succeeded\",\"agentPoolProfiles\":"
-                 "[{\"name\":\"nodepool1\",\"count\":3,\"vnetSubnetID\":\"/subscriptions/" MT_SUB "/resourcegroups/RG1/"
-                 "providers/microsoft.network/virtualnetworks/VNET1/subnets/NODES\"}],\"networkProfile\":"
-                 "{\"networkPlugin\":\"kubenet\"}}}");
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-    free(text);
+    static const char cluster[] =
+        "{\"id\":\"" CLUSTER_ID "\",\"name\":\"aks1\",\"type\":\"Microsoft.ContainerService/managedClusters\","
+        "\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Succeeded\",\"agentPoolProfiles\":"
+        "[{\"name\":\"nodepool1\",\"count\":3,\"vnetSubnetID\":\"/subscriptions/" MT_SUB "/resourcegroups/RG1/"
+        "providers/microsoft.network/virtualnetworks/VNET1/subnets/NODES\"}],\"networkProfile\":"
+        "{\"networkPlugin\":\"kubenet\"}}}";
+    cJSON *state = mt_state_new(NULL);
+    mt_state_add(state, "Microsoft.Resources", "resourceGroups", mt_json_parse(group), 1700000000.0);
+    mt_state_add(state, "Microsoft.Network", "virtualNetworks", mt_json_parse(vnet), 1700000000.0);
+    mt_state_add(state, "Microsoft.ContainerService", "managedClusters", mt_json_parse(cluster), 1700000000.0);
+    assert_true(mt_state_write(state, path));
 }
 
 static bool in_use(struct mt_mock *t, const char *id)
@@ -845,10 +755,10 @@ static bool in_use(struct mt_mock *t, const char *id)
 static void test_subnet_in_use(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/aksnet-net-XXXXXX", path[128], tmp[160];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/state.json", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    struct mt_tmpdir dir;
+    char path[MT_PATH_MAX];
+    assert_true(mt_tmpdir_make(&dir, "net"));
+    assert_non_null(mt_tmpdir_file(&dir, "state.json", path, sizeof(path)));
     write_state(path);
     struct armmock_options opts = {.state_path = path};
     struct mt_mock t;
@@ -865,43 +775,41 @@ static void test_subnet_in_use(void **state)
     const cJSON *subnet = mock_network_subnet(t.mock, VNET_ID "/SUBNETS/Nodes", &vnet);
     assert_non_null(subnet);
     assert_non_null(vnet);
-    assert_str(jstr(subnet, "name"), "nodes");
+    mt_assert_str(mt_json_str(subnet, "name"), "nodes");
     assert_null(mock_network_subnet(t.mock, VNET_ID "/subnets/none", NULL));
     assert_null(mock_network_subnet(t.mock, VNET_ID, NULL));
     char before[64];
-    snprintf(before, sizeof(before), "%s", jstr(vnet->body, "etag"));
+    snprintf(before, sizeof(before), "%s", mt_json_str(vnet->body, "etag"));
     mock_network_new_etag(vnet);
-    assert_string_not_equal(jstr(vnet->body, "etag"), before);
-    assert_str(jstr(vnet->body, "properties.subnets.1.etag"), jstr(vnet->body, "etag"));
+    assert_string_not_equal(mt_json_str(vnet->body, "etag"), before);
+    mt_assert_str(mt_json_str(vnet->body, "properties.subnets.1.etag"), mt_json_str(vnet->body, "etag"));
     pthread_mutex_unlock(&t.mock->lock);
 
     /* A VNet PUT that drops the subnet in use is refused, naming the user. */
     struct mt_response r = call(&t, "PUT", VNET API, VNB(SPACE, SN("spare", "10.0.2.0/24")));
     assert_int_equal(r.status, 400);
-    assert_str(mt_error_code(&r), "InUseSubnetCannotBeDeleted");
-    assert_non_null(strstr(jstr(r.json, "error.message"), CLUSTER_ID));
+    mt_assert_str(mt_error_code(&r), "InUseSubnetCannotBeDeleted");
+    assert_non_null(strstr(mt_json_str(r.json, "error.message"), CLUSTER_ID));
     mt_response_free(&r);
     r = get_ok(&t, SUBNETS "/nodes" API);
-    assert_str(jstr(r.json, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.provisioningState"), "Succeeded");
     mt_response_free(&r);
 
     /* Its own DELETE and its VNet's are refused too. */
-    expect(&t, "DELETE", SUBNETS "/nodes" API, NULL, 400, "InUseSubnetCannotBeDeleted");
-    expect(&t, "DELETE", VNET API, NULL, 400, "InUseSubnetCannotBeDeleted");
+    mt_check(&t, "DELETE", SUBNETS "/nodes" API, NULL, 400, "InUseSubnetCannotBeDeleted");
+    mt_check(&t, "DELETE", VNET API, NULL, 400, "InUseSubnetCannotBeDeleted");
 
     /* Keeping it is fine; the spare one may go. */
-    expect(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24") "," SN("spare", "10.0.2.0/24")), 200, NULL);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24") "," SN("spare", "10.0.2.0/24")), 200, NULL);
     settle(&t);
-    expect(&t, "DELETE", SUBNETS "/spare" API, NULL, 202, NULL);
+    mt_check(&t, "DELETE", SUBNETS "/spare" API, NULL, 202, NULL);
     settle(&t);
-    expect(&t, "GET", SUBNETS "/spare" API, NULL, 404, "NotFound");
+    mt_check(&t, "GET", SUBNETS "/spare" API, NULL, 404, "NotFound");
     r = get_ok(&t, SUBNETS "/nodes" API);
-    assert_str(jstr(r.json, "properties.addressPrefix"), "10.0.1.0/24");
+    mt_assert_str(mt_json_str(r.json, "properties.addressPrefix"), "10.0.1.0/24");
     mt_response_free(&r);
     mt_stop(&t);
-    unlink(path);
-    unlink(tmp);
-    assert_int_equal(rmdir(dir), 0);
+    assert_true(mt_tmpdir_remove(&dir));
 }
 
 int main(void)
