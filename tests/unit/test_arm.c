@@ -20,7 +20,10 @@
 
 #include <cmocka.h>
 
+#include "fake_clock.h"
+#include "fake_transport.h"
 #include "internal.h"
+#include "json_support.h"
 #include "mock_support.h"
 
 #define RG_API "2021-04-01"
@@ -34,16 +37,13 @@
     "\"subnets\":[{\"name\":\"nodes\",\"properties\":{\"addressPrefix\":\"192.168.1.0/24\"}}]}}"
 
 #define MAX_POLLS 32
-#define MAX_WAITS 64
 
-/* ---- what on_poll and the clock saw ------------------------------------------------ */
+/* ---- what on_poll saw ------------------------------------------------------------------ */
 
 struct seen {
     char *states[MAX_POLLS];
     char *urls[MAX_POLLS];
     size_t polls;
-    double waits[MAX_WAITS];
-    size_t nwaits;
 };
 
 static void on_poll(void *ctx, const char *state, const char *url)
@@ -64,26 +64,12 @@ static void seen_reset(struct seen *s)
     memset(s, 0, sizeof(*s));
 }
 
-static void record_wait(struct seen *s, double seconds)
-{
-    assert_true(s->nwaits < MAX_WAITS);
-    s->waits[s->nwaits++] = seconds;
-}
-
-static double waited(const struct seen *s)
-{
-    double sum = 0;
-    for (size_t i = 0; i < s->nwaits; i++)
-        sum += s->waits[i];
-    return sum;
-}
-
 /* ---- the mock behind the real pipeline ----------------------------------------------- */
 
 struct env {
     struct mt_mock t;
     struct seen seen;
-    struct aksnet__clock clock;
+    struct mt_fake_clock clock;     /* follows the mock's: sleeping ends operations, nothing waits */
     struct aksnet__http_transport transport;
     struct aksnet__retry_options retry;
     struct aksnet__bearer_options bearer;
@@ -92,111 +78,51 @@ struct env {
     struct aksnet__lro_options lro;
 };
 
-static double env_now(void *ctx)
-{
-    return ((struct env *)ctx)->t.now;
-}
-
-/* Sleeping moves the mock's clock: operations end, nothing waits. */
-static void env_sleep(void *ctx, double seconds)
-{
-    struct env *e = ctx;
-    record_wait(&e->seen, seconds);
-    mt_advance(&e->t, seconds);
-}
-
-static aksnet_code env_token(void *ctx, bool force, char **token, struct aksnet_error *err)
-{
-    (void)force;
-    const struct env *e = ctx;
-    *token = e->t.token ? strdup(e->t.token) : NULL;
-    return *token ? AKSNET_OK : aksnet_error_set(err, AKSNET_EAUTH, "no token");
-}
-
 static struct env *env_start(const struct armmock_options *opts)
 {
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
     assert_true(mt_start(&e->t, opts, false));
     assert_non_null(e->t.token);
-    e->clock = (struct aksnet__clock){env_now, env_sleep, e};
+    mt_fake_clock_init(&e->clock, 0);
+    mt_fake_clock_follow(&e->clock, &e->t.now);
     struct aksnet_error err;
     assert_int_equal(aksnet__curl_transport_new(NULL, &e->transport, &err), AKSNET_OK);
     aksnet__retry_defaults(&e->retry);
-    e->retry.clock = &e->clock;
-    e->bearer = (struct aksnet__bearer_options){env_token, e};
+    e->retry.clock = &e->clock.clock;
+    e->bearer = (struct aksnet__bearer_options){mt_token, &e->t};
     e->p_bearer = (struct aksnet__http_policy){aksnet__policy_bearer, &e->bearer, NULL, &e->transport};
     e->p_retry = (struct aksnet__http_policy){aksnet__policy_retry, &e->retry, &e->p_bearer, NULL};
     e->p_id = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, &e->p_retry, NULL};
-    e->client = (struct aksnet__arm_client){e->t.url, &e->p_id, &e->clock};
+    e->client = (struct aksnet__arm_client){e->t.url, &e->p_id, &e->clock.clock};
     e->lro = (struct aksnet__lro_options){.on_poll = on_poll, .ctx = &e->seen};
     return e;
 }
 
-static void env_stop(struct env *e)
+/* Forget what the last step saw: its polls and its waits. */
+static void env_reset(struct env *e)
 {
     seen_reset(&e->seen);
+    mt_fake_clock_forget(&e->clock);
+}
+
+static void env_stop(struct env *e)
+{
+    env_reset(e);
     aksnet__curl_transport_free(&e->transport);
     mt_stop(&e->t);
+    mt_fake_clock_destroy(&e->clock);
     free(e);
 }
 
-static cJSON *json(const char *text)
-{
-    cJSON *j = cJSON_Parse(text);
-    assert_non_null(j);
-    return j;
-}
-
-/* A member by a dotted path, or NULL. */
-static const char *jstr(const cJSON *root, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof(buf), "%s", path);
-    const cJSON *cur = root;
-    char *save = NULL;
-    for (char *part = strtok_r(buf, ".", &save); part && cur; part = strtok_r(NULL, ".", &save))
-        cur = cJSON_GetObjectItemCaseSensitive(cur, part);
-    return cJSON_IsString(cur) ? cur->valuestring : NULL;
-}
-
-#define assert_str(actual, expected)                                                                          \
-    do {                                                                                                      \
-        const char *a_ = (actual);                                                                            \
-        assert_non_null(a_);                                                                                  \
-        assert_string_equal(a_, (expected));                                                                  \
-    } while (0)
-
-#define assert_contains(haystack, needle)                                                                     \
-    do {                                                                                                      \
-        const char *h_ = (haystack);                                                                          \
-        if (!h_ || !strstr(h_, (needle)))                                                                     \
-            fail_msg("'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle));                             \
-    } while (0)
-
 static void put_ok(struct env *e, const char *id, const char *api, const char *body)
 {
-    cJSON *b = json(body);
+    cJSON *b = mt_json_parse(body);
     struct aksnet_error err;
     aksnet_code rc = aksnet__arm_put(&e->client, id, api, b, &e->lro, NULL, &err);
     if (rc != AKSNET_OK)
         fail_msg("PUT %s: %s", id, err.message);
     cJSON_Delete(b);
-}
-
-/* How many journaled requests had this method, a path containing part, and (unless 0) this status. */
-static size_t journal_count(struct env *e, const char *method, const char *part, int status)
-{
-    size_t n = 0, count = 0;
-    cJSON **lines = mt_journal(&e->t, &n);
-    for (size_t i = 0; i < n; i++) {
-        const char *m = jstr(lines[i], "method"), *p = jstr(lines[i], "path");
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(lines[i], "status");
-        if (m && p && strcmp(m, method) == 0 && strstr(p, part) && (!status || (s && s->valueint == status)))
-            count++;
-    }
-    mt_journal_free(lines, n);
-    return count;
 }
 
 /* ---- against the mock ------------------------------------------------------------------------ */
@@ -207,19 +133,19 @@ static void test_group_put_get_missing(void **state)
     (void)state;
     struct env *e = env_start(NULL);
     struct aksnet_error err;
-    cJSON *body = json(GROUP_BODY), *out = NULL;
+    cJSON *body = mt_json_parse(GROUP_BODY), *out = NULL;
     assert_int_equal(aksnet__arm_put(&e->client, GROUP_ID, RG_API, body, &e->lro, &out, &err), AKSNET_OK);
     cJSON_Delete(body);
-    assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
-    assert_str(jstr(out, "tags.env"), "dev");
+    mt_assert_str(mt_json_str(out, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(out, "tags.env"), "dev");
     cJSON_Delete(out);
     assert_int_equal(e->seen.polls, 0);
-    assert_int_equal(e->seen.nwaits, 0);
-    assert_int_equal(journal_count(e, "PUT", "/resourceGroups/rg1", 201), 1);
-    assert_int_equal(journal_count(e, "GET", "/resourceGroups/rg1", 0), 0); /* the answer was final */
+    assert_int_equal(e->clock.nwaits, 0);
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/resourceGroups/rg1", 201), 1);
+    assert_int_equal(mt_journal_count(&e->t, "GET", "/resourceGroups/rg1", 0), 0); /* the answer was final */
 
     assert_int_equal(aksnet__arm_get(&e->client, GROUP_ID, RG_API, &out, &err), AKSNET_OK);
-    assert_str(jstr(out, "name"), "rg1");
+    mt_assert_str(mt_json_str(out, "name"), "rg1");
     cJSON_Delete(out);
 
     out = (cJSON *)1;
@@ -244,21 +170,21 @@ static void test_vnet_put_follows_async_operation(void **state)
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     double t0 = e->t.now;
     struct aksnet_error err;
-    cJSON *body = json(VNET_BODY), *out = NULL;
+    cJSON *body = mt_json_parse(VNET_BODY), *out = NULL;
     assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, &out, &err), AKSNET_OK);
     cJSON_Delete(body);
-    assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
-    assert_str(jstr(out, "name"), "vnet1");
+    mt_assert_str(mt_json_str(out, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(out, "name"), "vnet1");
     cJSON_Delete(out);
     assert_int_equal(e->seen.polls, 1);
-    assert_str(e->seen.states[0], "Succeeded");
-    assert_contains(e->seen.urls[0], "/providers/Microsoft.Network/locations/chinaeast2/operations/");
-    assert_int_equal(e->seen.nwaits, 1);
-    assert_true(e->seen.waits[0] == 3.0); /* Retry-After: 3, exactly */
+    mt_assert_str(e->seen.states[0], "Succeeded");
+    mt_assert_contains(e->seen.urls[0], "/providers/Microsoft.Network/locations/chinaeast2/operations/");
+    assert_int_equal(e->clock.nwaits, 1);
+    assert_true(e->clock.waits[0] == 3.0); /* Retry-After: 3, exactly */
     assert_true(e->t.now - t0 == 3.0);
-    assert_int_equal(journal_count(e, "PUT", "/virtualNetworks/vnet1", 201), 1);
-    assert_int_equal(journal_count(e, "GET", "/operations/", 200), 1);
-    assert_int_equal(journal_count(e, "GET", "/virtualNetworks/vnet1", 200), 1);
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/virtualNetworks/vnet1", 201), 1);
+    assert_int_equal(mt_journal_count(&e->t, "GET", "/operations/", 200), 1);
+    assert_int_equal(mt_journal_count(&e->t, "GET", "/virtualNetworks/vnet1", 200), 1);
     env_stop(e);
 }
 
@@ -272,10 +198,10 @@ static void test_poll_survives_throttling(void **state)
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     put_ok(e, VNET_ID, NET_API, VNET_BODY);
     assert_int_equal(e->seen.polls, 1);
-    assert_str(e->seen.states[0], "Succeeded");
-    assert_int_equal(e->seen.nwaits, 3); /* 3 (operation), 1, 1 (the fault's Retry-After) */
-    assert_true(e->seen.waits[0] == 3.0 && e->seen.waits[1] == 1.0 && e->seen.waits[2] == 1.0);
-    assert_int_equal(journal_count(e, "GET", "/operations/", 503), 2);
+    mt_assert_str(e->seen.states[0], "Succeeded");
+    assert_int_equal(e->clock.nwaits, 3); /* 3 (operation), 1, 1 (the fault's Retry-After) */
+    assert_true(e->clock.waits[0] == 3.0 && e->clock.waits[1] == 1.0 && e->clock.waits[2] == 1.0);
+    assert_int_equal(mt_journal_count(&e->t, "GET", "/operations/", 503), 2);
     env_stop(e);
 }
 
@@ -288,19 +214,19 @@ static void test_operation_failed(void **state)
     struct env *e = env_start(&o);
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     struct aksnet_error err;
-    cJSON *body = json(VNET_BODY), *out = (cJSON *)1;
+    cJSON *body = mt_json_parse(VNET_BODY), *out = (cJSON *)1;
     assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, &out, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_null(out);
     assert_int_equal(err.code, AKSNET_EARM);
-    assert_str(err.arm_code, "InternalOperationError");
-    assert_contains(err.arm_message, "injected");
-    assert_contains(err.message, "PUT " VNET_ID);
-    assert_contains(err.message, "Failed: InternalOperationError: The operation failed");
+    mt_assert_str(err.arm_code, "InternalOperationError");
+    mt_assert_contains(err.arm_message, "injected");
+    mt_assert_contains(err.message, "PUT " VNET_ID);
+    mt_assert_contains(err.message, "Failed: InternalOperationError: The operation failed");
     assert_true(err.request_id[0] != '\0');
     assert_int_equal(e->seen.polls, 1);
-    assert_str(e->seen.states[0], "Failed");
-    assert_int_equal(journal_count(e, "GET", "/virtualNetworks/vnet1", 0), 0); /* no final GET after a failure */
+    mt_assert_str(e->seen.states[0], "Failed");
+    assert_int_equal(mt_journal_count(&e->t, "GET", "/virtualNetworks/vnet1", 0), 0); /* no final GET after a failure */
     env_stop(e);
 }
 
@@ -318,46 +244,46 @@ static void test_deadline_then_resume(void **state)
     e->lro.deadline = 30;
     double t0 = e->t.now;
     struct aksnet_error err;
-    cJSON *body = json(VNET_BODY);
+    cJSON *body = mt_json_parse(VNET_BODY);
     assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_ETIMEOUT);
     cJSON_Delete(body);
     assert_true(e->t.now - t0 == 30.0); /* Retry-After 100000 was cut to what the deadline left */
     assert_int_equal(e->seen.polls, 1);
-    assert_str(e->seen.states[0], "InProgress");
+    mt_assert_str(e->seen.states[0], "InProgress");
     char url[512];
     snprintf(url, sizeof(url), "%s", e->seen.urls[0]);
-    assert_contains(url, "/operations/");
-    assert_contains(err.message, "still running");
-    assert_contains(err.message, "resume with");
-    assert_contains(err.message, url);
-    assert_contains(err.message, "PUT " VNET_ID);
+    mt_assert_contains(url, "/operations/");
+    mt_assert_contains(err.message, "still running");
+    mt_assert_contains(err.message, "resume with");
+    mt_assert_contains(err.message, url);
+    mt_assert_contains(err.message, "PUT " VNET_ID);
 
     /* the Location form of the same operation, still running: 202, and the deadline again */
     char loc[512];
     const char *at = strstr(url, "/operations/");
     snprintf(loc, sizeof(loc), "%.*s/operationResults/%s", (int)(at - url), url, at + strlen("/operations/"));
-    seen_reset(&e->seen);
+    env_reset(e);
     e->lro.deadline = 10;
     assert_int_equal(aksnet__arm_wait(&e->client, loc, &e->lro, &err), AKSNET_ETIMEOUT);
-    assert_contains(err.message, loc);
+    mt_assert_contains(err.message, loc);
     assert_int_equal(e->seen.polls, 2); /* at once, then at the deadline */
-    assert_str(e->seen.states[0], "InProgress");
-    assert_true(waited(&e->seen) == 10.0);
+    mt_assert_str(e->seen.states[0], "InProgress");
+    assert_true(mt_fake_clock_total(&e->clock) == 10.0);
 
     /* much later, a new run resumes on either URL */
     mt_advance(&e->t, 100000);
-    seen_reset(&e->seen);
+    env_reset(e);
     e->lro.deadline = 0;
     assert_int_equal(aksnet__arm_wait(&e->client, url, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 1);
-    assert_str(e->seen.states[0], "Succeeded");
-    assert_int_equal(e->seen.nwaits, 0);
+    mt_assert_str(e->seen.states[0], "Succeeded");
+    assert_int_equal(e->clock.nwaits, 0);
     assert_int_equal(aksnet__arm_wait(&e->client, loc, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 2);
-    assert_str(e->seen.states[1], "Succeeded");
+    mt_assert_str(e->seen.states[1], "Succeeded");
     cJSON *out = NULL;
     assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
-    assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(out, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(out);
     env_stop(e);
 }
@@ -375,16 +301,16 @@ static void test_conflict_waits_for_running_operation(void **state)
     mt_response_free(&r);
     e->lro.default_poll = 1;
     put_ok(e, VNET_ID, NET_API, VNET_BODY);
-    assert_int_equal(journal_count(e, "PUT", "/virtualNetworks/vnet1", 409), 1);
-    assert_int_equal(journal_count(e, "PUT", "/virtualNetworks/vnet1", 200), 1);
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/virtualNetworks/vnet1", 409), 1);
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/virtualNetworks/vnet1", 200), 1);
     /* 409 -> 1 s; GET Updating -> 1 s; GET Updating -> 1 s; GET Succeeded; PUT; 3 s; operation Succeeded
        (the Network RP says "Updating" while it creates) */
     assert_int_equal(e->seen.polls, 4);
-    assert_str(e->seen.states[0], "Updating");
-    assert_contains(e->seen.urls[0], "/virtualNetworks/vnet1?api-version=");
-    assert_str(e->seen.states[2], "Succeeded");
-    assert_contains(e->seen.urls[3], "/operations/");
-    assert_true(waited(&e->seen) == 6.0);
+    mt_assert_str(e->seen.states[0], "Updating");
+    mt_assert_contains(e->seen.urls[0], "/virtualNetworks/vnet1?api-version=");
+    mt_assert_str(e->seen.states[2], "Succeeded");
+    mt_assert_contains(e->seen.urls[3], "/operations/");
+    assert_true(mt_fake_clock_total(&e->clock) == 6.0);
     env_stop(e);
 }
 
@@ -396,22 +322,22 @@ static void test_delete_group(void **state)
     struct env *e = env_start(&o);
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     put_ok(e, VNET_ID, NET_API, VNET_BODY);
-    seen_reset(&e->seen);
+    env_reset(e);
     struct aksnet_error err;
     assert_int_equal(aksnet__arm_delete(&e->client, GROUP_ID, RG_API, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 1);
-    assert_str(e->seen.states[0], "Succeeded");
-    assert_true(e->seen.nwaits == 1 && e->seen.waits[0] == 3.0);
+    mt_assert_str(e->seen.states[0], "Succeeded");
+    assert_true(e->clock.nwaits == 1 && e->clock.waits[0] == 3.0);
     cJSON *out = (cJSON *)1;
     assert_int_equal(aksnet__arm_get(&e->client, GROUP_ID, RG_API, &out, &err), AKSNET_OK);
     assert_null(out);
     assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
     assert_null(out);
-    seen_reset(&e->seen);
+    env_reset(e);
     assert_int_equal(aksnet__arm_delete(&e->client, GROUP_ID, RG_API, &e->lro, &err), AKSNET_OK);
     assert_int_equal(e->seen.polls, 0);
-    assert_int_equal(journal_count(e, "DELETE", "/resourceGroups/rg1", 202), 1);
-    assert_int_equal(journal_count(e, "DELETE", "/resourceGroups/rg1", 404), 1);
+    assert_int_equal(mt_journal_count(&e->t, "DELETE", "/resourceGroups/rg1", 202), 1);
+    assert_int_equal(mt_journal_count(&e->t, "DELETE", "/resourceGroups/rg1", 404), 1);
     env_stop(e);
 }
 
@@ -426,8 +352,8 @@ static void test_delete_vnet(void **state)
     struct aksnet_error err;
     assert_int_equal(aksnet__arm_delete(&e->client, VNET_ID, NET_API, &e->lro, &err), AKSNET_OK);
     assert_int_equal(aksnet__arm_delete(&e->client, VNET_ID, NET_API, &e->lro, &err), AKSNET_OK);
-    assert_int_equal(journal_count(e, "DELETE", "/virtualNetworks/vnet1", 202), 1);
-    assert_int_equal(journal_count(e, "DELETE", "/virtualNetworks/vnet1", 204), 1);
+    assert_int_equal(mt_journal_count(&e->t, "DELETE", "/virtualNetworks/vnet1", 202), 1);
+    assert_int_equal(mt_journal_count(&e->t, "DELETE", "/virtualNetworks/vnet1", 204), 1);
     cJSON *out = (cJSON *)1;
     assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, NET_API, &out, &err), AKSNET_OK);
     assert_null(out);
@@ -441,21 +367,22 @@ static void test_refused_with_details(void **state)
     struct env *e = env_start(NULL);
     put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
     struct aksnet_error err;
-    cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":"
-                       "[\"192.168.0.0/16\"]},\"subnets\":[{\"name\":\"nodes\",\"properties\":{\"addressPrefix\":5}}]}}");
+    cJSON *body = mt_json_parse(
+        "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":"
+        "[\"192.168.0.0/16\"]},\"subnets\":[{\"name\":\"nodes\",\"properties\":{\"addressPrefix\":5}}]}}");
     assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_int_equal(err.http_status, 400);
-    assert_str(err.arm_code, "InvalidRequestFormat");
-    assert_contains(err.arm_message, "Cannot parse the request. (InvalidJson: An address prefix");
-    assert_contains(err.message, "ARM refused PUT " VNET_ID ": InvalidRequestFormat: Cannot parse the request.");
+    mt_assert_str(err.arm_code, "InvalidRequestFormat");
+    mt_assert_contains(err.arm_message, "Cannot parse the request. (InvalidJson: An address prefix");
+    mt_assert_contains(err.message, "ARM refused PUT " VNET_ID ": InvalidRequestFormat: Cannot parse the request.");
     assert_true(strlen(err.request_id) > 0);
     assert_int_equal(e->seen.polls, 0);
     /* a wrong api-version: refused by ARM before the RP */
     cJSON *out = NULL;
     assert_int_equal(aksnet__arm_get(&e->client, VNET_ID, "1999-01-01", &out, &err), AKSNET_EARM);
     assert_null(out);
-    assert_str(err.arm_code, "InvalidApiVersionParameter");
+    mt_assert_str(err.arm_code, "InvalidApiVersionParameter");
     env_stop(e);
 }
 
@@ -469,7 +396,7 @@ static void test_post_register(void **state)
     assert_int_equal(aksnet__arm_post(&e->client, "/subscriptions/" MT_SUB "/providers/Microsoft.Network/register",
                                      RG_API, NULL, &out, &err),
                      AKSNET_OK);
-    assert_str(jstr(out, "registrationState"), "Registered");
+    mt_assert_str(mt_json_str(out, "registrationState"), "Registered");
     cJSON_Delete(out);
     env_stop(e);
 }
@@ -485,7 +412,7 @@ static void test_unicode_group_name(void **state)
     assert_int_equal(aksnet__arm_get(&e->client, "/subscriptions/" MT_SUB "/resourceGroups/rg-\xc3\xbc", RG_API, &out,
                                     &err),
                      AKSNET_OK);
-    assert_str(jstr(out, "name"), "rg-\xc3\xbc");
+    mt_assert_str(mt_json_str(out, "name"), "rg-\xc3\xbc");
     cJSON_Delete(out);
     env_stop(e);
 }
@@ -493,110 +420,50 @@ static void test_unicode_group_name(void **state)
 /* ---- a fake transport, for the flows the mock never produces ------------------------------ */
 
 #define FAKE_EP "https://management.example.test"
-#define OP1 FAKE_EP "/subscriptions/s/providers/Microsoft.Network/locations/chinaeast2/operationResults/op1?api-version=1"
-#define OP2 FAKE_EP "/subscriptions/s/providers/Microsoft.Network/locations/chinaeast2/operationResults/op2?api-version=1"
+#define OP_RESULTS FAKE_EP "/subscriptions/s/providers/Microsoft.Network/locations/chinaeast2/operationResults/"
+#define OP1 OP_RESULTS "op1?api-version=1"
+#define OP2 OP_RESULTS "op2?api-version=1"
 
-struct canned {
-    aksnet_code error;
-    long status;
-    const char *body;
-    const char *headers[3][2];
-};
-
-struct sent {
-    char method[8];
-    char *url;
-    char *body;
-    char *content_type;
-};
-
+/* The fake transport behind the request-id policy, on a fake clock from 1000: every request must be expected. */
 struct fake {
-    const struct canned *replies;
-    size_t nreplies, next;
-    struct sent sent[16];
-    size_t nsent;
-    double now;
+    struct mt_fake_transport tr;
+    struct mt_fake_clock clock;
     struct seen seen;
-    struct aksnet__clock clock;
-    struct aksnet__http_transport transport;
     struct aksnet__http_policy policy;
     struct aksnet__arm_client client;
     struct aksnet__lro_options lro;
 };
 
-static double fake_now(void *ctx)
-{
-    return ((struct fake *)ctx)->now;
-}
-
-static void fake_sleep(void *ctx, double seconds)
-{
-    struct fake *f = ctx;
-    record_wait(&f->seen, seconds);
-    f->now += seconds;
-}
-
-static aksnet_code fake_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
-                             struct aksnet_error *err)
-{
-    struct fake *f = ctx;
-    assert_true(f->nsent < 16);
-    struct sent *s = &f->sent[f->nsent++];
-    memcpy(s->method, rq->method, sizeof(s->method));
-    s->url = strdup(rq->url);
-    s->body = rq->body ? strdup(rq->body) : NULL;
-    const char *ct = aksnet__http_request_header(rq, "Content-Type");
-    s->content_type = ct ? strdup(ct) : NULL;
-    if (f->next >= f->nreplies)
-        fail_msg("unexpected request %zu: %s %s", f->nsent, rq->method, rq->url);
-    const struct canned *c = &f->replies[f->next++];
-    if (c->error != AKSNET_OK)
-        return aksnet_error_set(err, c->error, "fake transport: connection reset");
-    rs->status = c->status;
-    for (size_t i = 0; i < 3 && c->headers[i][0]; i++)
-        assert_int_equal(aksnet__http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
-    if (c->body) {
-        rs->body = strdup(c->body);
-        rs->body_len = strlen(c->body);
-    }
-    return AKSNET_OK;
-}
-
-static struct fake *fake_new(const struct canned *replies, size_t n)
+static struct fake *fake_new(const struct mt_canned *replies, size_t n)
 {
     struct fake *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    f->replies = replies;
-    f->nreplies = n;
-    f->now = 1000;
-    f->clock = (struct aksnet__clock){fake_now, fake_sleep, f};
-    f->transport = (struct aksnet__http_transport){fake_send, f};
-    f->policy = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, NULL, &f->transport};
-    f->client = (struct aksnet__arm_client){FAKE_EP, &f->policy, &f->clock};
+    mt_fake_transport_init(&f->tr, replies, n, MT_FAKE_FAIL);
+    mt_fake_clock_init(&f->clock, 1000);
+    f->policy = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, NULL, &f->tr.transport};
+    f->client = (struct aksnet__arm_client){FAKE_EP, &f->policy, &f->clock.clock};
     f->lro = (struct aksnet__lro_options){.default_poll = 4, .on_poll = on_poll, .ctx = &f->seen};
     return f;
 }
 
 static void fake_free(struct fake *f)
 {
-    assert_int_equal(f->next, f->nreplies); /* every canned answer was asked for */
-    for (size_t i = 0; i < f->nsent; i++) {
-        free(f->sent[i].url);
-        free(f->sent[i].body);
-        free(f->sent[i].content_type);
-    }
+    assert_int_equal(f->tr.next, f->tr.nreplies); /* every canned answer was asked for */
+    mt_fake_transport_free(&f->tr);
     seen_reset(&f->seen);
+    mt_fake_clock_destroy(&f->clock);
     free(f);
 }
 
-#define FAKE(replies) fake_new(replies, sizeof(replies) / sizeof(replies[0]))
+#define FAKE(replies) fake_new(replies, MT_COUNT(replies))
 
 /* Location only: 202 until done, a new Location replaces the old, Retry-After or default_poll between. */
 static void test_location_only_flow(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
-        {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Updating\"}}", {{"Location", OP1}, {"Retry-After", "2"}}},
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Updating\"}}",
+         {{"Location", OP1}, {"Retry-After", "2"}}},
         {AKSNET_OK, 202, NULL, {{"Location", OP2}, {"Retry-After", "1"}}},
         {AKSNET_OK, 202, NULL, {{NULL, NULL}}},
         {AKSNET_OK, 204, NULL, {{NULL, NULL}}},
@@ -605,27 +472,27 @@ static void test_location_only_flow(void **state)
     };
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
-    cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}"), *out = NULL;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}"), *out = NULL;
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
     cJSON_Delete(body);
-    assert_str(jstr(out, "properties.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(out, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(out);
-    assert_int_equal(f->nsent, 5);
-    assert_str(f->sent[0].method, "PUT");
-    assert_str(f->sent[0].url, FAKE_EP RT_ID "?api-version=" NET_API);
-    assert_str(f->sent[0].content_type, "application/json");
-    assert_str(f->sent[0].body, "{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}");
-    assert_str(f->sent[1].url, OP1);
-    assert_str(f->sent[2].url, OP2);
-    assert_str(f->sent[3].url, OP2);
-    assert_str(f->sent[4].method, "GET");
-    assert_str(f->sent[4].url, FAKE_EP RT_ID "?api-version=" NET_API);
-    assert_null(f->sent[4].body);
+    assert_int_equal(f->tr.nsent, 5);
+    mt_assert_str(f->tr.sent[0].method, "PUT");
+    mt_assert_str(f->tr.sent[0].url, FAKE_EP RT_ID "?api-version=" NET_API);
+    mt_assert_str(f->tr.sent[0].content_type, "application/json");
+    mt_assert_str(f->tr.sent[0].body, "{\"location\":\"chinaeast2\",\"properties\":{\"routes\":[]}}");
+    mt_assert_str(f->tr.sent[1].url, OP1);
+    mt_assert_str(f->tr.sent[2].url, OP2);
+    mt_assert_str(f->tr.sent[3].url, OP2);
+    mt_assert_str(f->tr.sent[4].method, "GET");
+    mt_assert_str(f->tr.sent[4].url, FAKE_EP RT_ID "?api-version=" NET_API);
+    assert_null(f->tr.sent[4].body);
     assert_int_equal(f->seen.polls, 3);
-    assert_str(f->seen.states[0], "InProgress");
-    assert_str(f->seen.states[2], "Succeeded");
-    assert_int_equal(f->seen.nwaits, 3);
-    assert_true(f->seen.waits[0] == 2 && f->seen.waits[1] == 1 && f->seen.waits[2] == 4);
+    mt_assert_str(f->seen.states[0], "InProgress");
+    mt_assert_str(f->seen.states[2], "Succeeded");
+    assert_int_equal(f->clock.nwaits, 3);
+    assert_true(f->clock.waits[0] == 2 && f->clock.waits[1] == 1 && f->clock.waits[2] == 4);
     fake_free(f);
 }
 
@@ -633,7 +500,7 @@ static void test_location_only_flow(void **state)
 static void test_min_poll_floor(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Updating\"}}",
          {{"Azure-AsyncOperation", OP1}, {"Retry-After", "0"}}},
         {AKSNET_OK, 200, "{\"status\":\"InProgress\"}", {{"Retry-After", "0"}}},
@@ -643,14 +510,14 @@ static void test_min_poll_floor(void **state)
     struct fake *f = FAKE(replies);
     f->lro.min_poll = 0.25;
     struct aksnet_error err;
-    cJSON *body = json("{\"location\":\"chinaeast2\",\"properties\":{}}");
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\",\"properties\":{}}");
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
     cJSON_Delete(body);
     assert_int_equal(f->seen.polls, 2);
-    assert_str(f->seen.states[0], "InProgress");
-    assert_str(f->seen.states[1], "Succeeded");
-    assert_int_equal(f->seen.nwaits, 2);
-    assert_true(f->seen.waits[0] == 0.25 && f->seen.waits[1] == 0.25);
+    mt_assert_str(f->seen.states[0], "InProgress");
+    mt_assert_str(f->seen.states[1], "Succeeded");
+    assert_int_equal(f->clock.nwaits, 2);
+    assert_true(f->clock.waits[0] == 0.25 && f->clock.waits[1] == 0.25);
     fake_free(f);
 }
 
@@ -661,9 +528,8 @@ static void test_min_poll_floor(void **state)
 static void test_list_pages(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
-        {AKSNET_OK, 200, "{\"value\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"nextLink\":\"" PAGE2 "\"}",
-         {{NULL, NULL}}},
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 200, "{\"value\":[{\"name\":\"a\"},{\"name\":\"b\"}],\"nextLink\":\"" PAGE2 "\"}", {{NULL, NULL}}},
         {AKSNET_OK, 200, "{\"value\":[{\"name\":\"c\"}]}", {{NULL, NULL}}},
     };
     struct fake *f = FAKE(replies);
@@ -672,10 +538,10 @@ static void test_list_pages(void **state)
     assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", "principalId eq 'p1'", &out, &err),
                      AKSNET_OK);
     assert_int_equal(cJSON_GetArraySize(out), 3);
-    assert_str(cJSON_GetObjectItem(cJSON_GetArrayItem(out, 2), "name")->valuestring, "c");
+    mt_assert_str(cJSON_GetObjectItem(cJSON_GetArrayItem(out, 2), "name")->valuestring, "c");
     cJSON_Delete(out);
-    assert_str(f->sent[0].url, FAKE_EP RA_PATH "?api-version=2022-04-01&%24filter=principalId%20eq%20%27p1%27");
-    assert_str(f->sent[1].url, PAGE2);
+    mt_assert_str(f->tr.sent[0].url, FAKE_EP RA_PATH "?api-version=2022-04-01&%24filter=principalId%20eq%20%27p1%27");
+    mt_assert_str(f->tr.sent[1].url, PAGE2);
     fake_free(f);
 }
 
@@ -683,7 +549,7 @@ static void test_list_pages(void **state)
 static void test_list_refusals(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 200, "{\"value\":[],\"nextLink\":\"https://attacker.example/next\"}", {{NULL, NULL}}},
         {AKSNET_OK, 404, "{\"error\":{\"code\":\"NotFound\",\"message\":\"x\"}}", {{NULL, NULL}}},
         {AKSNET_OK, 200, "{\"items\":[]}", {{NULL, NULL}}},
@@ -707,18 +573,18 @@ static void test_list_refusals(void **state)
 static void test_foreign_operation_url(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Updating\"}}",
          {{"Azure-AsyncOperation", "https://attacker.example/op/1"}, {"Retry-After", "0"}}},
     };
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
-    cJSON *body = json("{\"location\":\"chinaeast2\"}"), *out = NULL;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}"), *out = NULL;
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_null(out);
     assert_non_null(strstr(err.message, "another host"));
-    assert_int_equal(f->nsent, 1); /* nothing sent to attacker.example */
+    assert_int_equal(f->tr.nsent, 1); /* nothing sent to attacker.example */
     fake_free(f);
 }
 
@@ -726,21 +592,22 @@ static void test_foreign_operation_url(void **state)
 static void test_location_failure(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 202, NULL, {{"Location", OP1}, {"Retry-After", "1"}}},
-        {AKSNET_OK, 400, "{\"error\":{\"code\":\"InUseRouteTableCannotBeDeleted\",\"message\":\"in use by subnet s\"}}",
+        {AKSNET_OK, 400,
+         "{\"error\":{\"code\":\"InUseRouteTableCannotBeDeleted\",\"message\":\"in use by subnet s\"}}",
          {{"x-ms-request-id", "req-42"}}},
     };
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EARM);
     assert_int_equal(err.http_status, 400);
-    assert_str(err.arm_code, "InUseRouteTableCannotBeDeleted");
-    assert_str(err.arm_message, "in use by subnet s");
-    assert_str(err.request_id, "req-42");
-    assert_contains(err.message, "DELETE " RT_ID);
+    mt_assert_str(err.arm_code, "InUseRouteTableCannotBeDeleted");
+    mt_assert_str(err.arm_message, "in use by subnet s");
+    mt_assert_str(err.request_id, "req-42");
+    mt_assert_contains(err.message, "DELETE " RT_ID);
     assert_int_equal(f->seen.polls, 1);
-    assert_str(f->seen.states[0], "Failed");
+    mt_assert_str(f->seen.states[0], "Failed");
     fake_free(f);
 }
 
@@ -748,7 +615,7 @@ static void test_location_failure(void **state)
 static void test_provisioning_state_flow(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Creating\"}}", {{"Retry-After", "1"}}},
         {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Updating\"}}", {{NULL, NULL}}},
         {AKSNET_OK, 200, "{\"name\":\"rt1\",\"properties\":{\"provisioningState\":\"succeeded\"}}", {{NULL, NULL}}},
@@ -758,20 +625,20 @@ static void test_provisioning_state_flow(void **state)
     };
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
-    cJSON *body = json("{\"location\":\"chinaeast2\"}"), *out = NULL;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}"), *out = NULL;
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
-    assert_str(jstr(out, "name"), "rt1");
+    mt_assert_str(mt_json_str(out, "name"), "rt1");
     cJSON_Delete(out);
-    assert_int_equal(f->nsent, 3); /* the last poll is the final body: no extra GET */
-    assert_str(f->sent[1].method, "GET");
+    assert_int_equal(f->tr.nsent, 3); /* the last poll is the final body: no extra GET */
+    mt_assert_str(f->tr.sent[1].method, "GET");
     assert_int_equal(f->seen.polls, 2);
-    assert_str(f->seen.states[0], "Updating");
-    assert_str(f->seen.states[1], "succeeded");
-    assert_true(f->seen.nwaits == 2 && f->seen.waits[0] == 1 && f->seen.waits[1] == 4);
+    mt_assert_str(f->seen.states[0], "Updating");
+    mt_assert_str(f->seen.states[1], "succeeded");
+    assert_true(f->clock.nwaits == 2 && f->clock.waits[0] == 1 && f->clock.waits[1] == 4);
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
     assert_null(out);
-    assert_contains(err.message, "ended Canceled");
-    assert_str(err.request_id, "r2");
+    mt_assert_contains(err.message, "ended Canceled");
+    mt_assert_str(err.request_id, "r2");
     cJSON_Delete(body);
     fake_free(f);
 }
@@ -780,21 +647,23 @@ static void test_provisioning_state_flow(void **state)
 static void test_conflict_gives_up(void **state)
 {
     (void)state;
-#define BUSY {AKSNET_OK, 409, "{\"error\":{\"code\":\"AnotherOperationInProgress\",\"message\":\"busy\"}}", {{"Retry-After", "7"}}}
+#define BUSY                                                                                                  \
+    {AKSNET_OK, 409, "{\"error\":{\"code\":\"AnotherOperationInProgress\",\"message\":\"busy\"}}",                \
+     {{"Retry-After", "7"}}}
 #define IDLE {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}}
-    static const struct canned replies[] = {BUSY, IDLE, BUSY, IDLE, BUSY, IDLE, BUSY};
+    static const struct mt_canned replies[] = {BUSY, IDLE, BUSY, IDLE, BUSY, IDLE, BUSY};
 #undef BUSY
 #undef IDLE
     assert_int_equal(AKSNET_ARM_CONFLICT_RETRIES, 3);
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
-    cJSON *body = json("{\"location\":\"chinaeast2\"}");
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
     cJSON_Delete(body);
     assert_int_equal(err.http_status, 409);
-    assert_str(err.arm_code, "AnotherOperationInProgress");
-    assert_int_equal(f->seen.nwaits, 3);
-    assert_true(f->seen.waits[0] == 7 && f->seen.waits[2] == 7);
+    mt_assert_str(err.arm_code, "AnotherOperationInProgress");
+    assert_int_equal(f->clock.nwaits, 3);
+    assert_true(f->clock.waits[0] == 7 && f->clock.waits[2] == 7);
     fake_free(f);
 }
 
@@ -802,7 +671,7 @@ static void test_conflict_gives_up(void **state)
 static void test_delete_variants(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 204, NULL, {{NULL, NULL}}},
         {AKSNET_OK, 404, "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"no\"}}", {{NULL, NULL}}},
         {AKSNET_OK, 200, NULL, {{NULL, NULL}}},
@@ -816,11 +685,11 @@ static void test_delete_variants(void **state)
     for (int i = 0; i < 4; i++)
         assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_OK);
     assert_int_equal(f->seen.polls, 2);
-    assert_str(f->seen.states[0], "Deleting");
-    assert_str(f->seen.states[1], "Deleted");
+    mt_assert_str(f->seen.states[0], "Deleting");
+    mt_assert_str(f->seen.states[1], "Deleted");
     assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EARM);
-    assert_str(err.arm_code, "AuthorizationFailed");
-    assert_str(err.message, "ARM refused DELETE " RT_ID ": AuthorizationFailed: no access");
+    mt_assert_str(err.arm_code, "AuthorizationFailed");
+    mt_assert_str(err.message, "ARM refused DELETE " RT_ID ": AuthorizationFailed: no access");
     fake_free(f);
 }
 
@@ -828,7 +697,7 @@ static void test_delete_variants(void **state)
 static void test_requests_and_odd_answers(void **state)
 {
     (void)state;
-    static const struct canned replies[] = {
+    static const struct mt_canned replies[] = {
         {AKSNET_OK, 200, "<html>not json</html>", {{NULL, NULL}}},
         {AKSNET_OK, 200, "{}", {{NULL, NULL}}},
         {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
@@ -843,23 +712,23 @@ static void test_requests_and_odd_answers(void **state)
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, "2024-05-01&x=1", &out, &err), AKSNET_EINVAL);
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NULL, &out, &err), AKSNET_EINVAL);
     assert_int_equal(aksnet__arm_wait(&f->client, "http://example.com/operations/1", &f->lro, &err), AKSNET_EINVAL);
-    assert_int_equal(f->nsent, 0);
+    assert_int_equal(f->tr.nsent, 0);
 
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EARM);
     assert_null(out);
-    assert_contains(err.message, "not JSON");
+    mt_assert_contains(err.message, "not JSON");
     /* a trailing slash on the endpoint and a name needing percent-encoding */
     f->client.endpoint = FAKE_EP "/";
     assert_int_equal(aksnet__arm_get(&f->client, "/subscriptions/s/resourceGroups/my rg\xc3\xbc", RG_API, &out, &err),
                      AKSNET_OK);
     cJSON_Delete(out);
-    assert_str(f->sent[1].url, FAKE_EP "/subscriptions/s/resourceGroups/my%20rg%C3%BC?api-version=" RG_API);
+    mt_assert_str(f->tr.sent[1].url, FAKE_EP "/subscriptions/s/resourceGroups/my%20rg%C3%BC?api-version=" RG_API);
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_ETRANSPORT);
     /* an operation URL that would carry the token in clear text is not polled */
-    cJSON *body = json("{}");
+    cJSON *body = mt_json_parse("{}");
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EINVAL);
-    assert_contains(err.message, "evil.example");
-    assert_int_equal(f->nsent, 4);
+    mt_assert_contains(err.message, "evil.example");
+    assert_int_equal(f->tr.nsent, 4);
     /* an action with no body answered */
     assert_int_equal(aksnet__arm_post(&f->client, RT_ID, NET_API, body, &out, &err), AKSNET_OK);
     assert_null(out);
@@ -892,45 +761,45 @@ static void test_error_envelopes(void **state)
     assert_int_equal(aksnet__arm_error_from_response(&rs, &err), AKSNET_EARM);
     assert_int_equal(err.code, AKSNET_EARM);
     assert_int_equal(err.http_status, 400);
-    assert_str(err.arm_code, "InvalidParameter");
-    assert_str(err.arm_message, "podCidr overlaps");
-    assert_str(err.request_id, "abc-123");
-    assert_str(err.message, "ARM refused the request: InvalidParameter: podCidr overlaps");
+    mt_assert_str(err.arm_code, "InvalidParameter");
+    mt_assert_str(err.arm_message, "podCidr overlaps");
+    mt_assert_str(err.request_id, "abc-123");
+    mt_assert_str(err.message, "ARM refused the request: InvalidParameter: podCidr overlaps");
     aksnet__http_response_free(&rs);
 
     /* a message that points at the details, and one that is empty */
     response(&rs, 400, "{\"error\":{\"code\":\"DeploymentFailed\",\"message\":\"See details.\",\"details\":"
                        "[{\"code\":\"LinkedAuthorizationFailed\",\"message\":\"no join\"}]}}");
     aksnet__arm_error_from_response(&rs, &err);
-    assert_str(err.arm_message, "See details. (LinkedAuthorizationFailed: no join)");
+    mt_assert_str(err.arm_message, "See details. (LinkedAuthorizationFailed: no join)");
     aksnet__http_response_free(&rs);
     response(&rs, 400, "{\"error\":{\"code\":\"BadRequest\",\"details\":[{\"code\":\"SubnetIsFull\"}]}}");
     aksnet__arm_error_from_response(&rs, &err);
-    assert_str(err.arm_message, "(SubnetIsFull)");
+    mt_assert_str(err.arm_message, "(SubnetIsFull)");
     aksnet__http_response_free(&rs);
 
     /* the older envelope: code and message at the top */
     response(&rs, 404, "{\"code\":\"ResourceNotFound\",\"message\":\"gone\"}");
     aksnet__arm_error_from_response(&rs, &err);
-    assert_str(err.arm_code, "ResourceNotFound");
-    assert_str(err.arm_message, "gone");
+    mt_assert_str(err.arm_code, "ResourceNotFound");
+    mt_assert_str(err.arm_message, "gone");
     aksnet__http_response_free(&rs);
 
     /* a gateway's page: no ARM fields, the status and the start of the body */
     response(&rs, 502, "<html><body>502 Bad Gateway\r\n</body></html>");
     aksnet__arm_error_from_response(&rs, &err);
     assert_int_equal(err.http_status, 502);
-    assert_str(err.arm_code, "");
-    assert_str(err.arm_message, "");
-    assert_str(err.message, "ARM refused the request: HTTP 502: <html><body>502 Bad Gateway  </body></html>");
+    mt_assert_str(err.arm_code, "");
+    mt_assert_str(err.arm_message, "");
+    mt_assert_str(err.message, "ARM refused the request: HTTP 502: <html><body>502 Bad Gateway  </body></html>");
     aksnet__http_response_free(&rs);
 
     /* nothing at all */
     response(&rs, 404, NULL);
     aksnet__arm_error_from_response(&rs, &err);
     assert_int_equal(err.http_status, 404);
-    assert_str(err.arm_code, "");
-    assert_str(err.message, "ARM refused the request: HTTP 404 with an empty body");
+    mt_assert_str(err.arm_code, "");
+    mt_assert_str(err.message, "ARM refused the request: HTTP 404 with an empty body");
     aksnet__http_response_free(&rs);
 
     /* too long for the buffers: cut on a character boundary, request id too */
@@ -959,8 +828,8 @@ static void test_error_envelopes(void **state)
     /* control characters never reach a terminal */
     response(&rs, 400, "{\"error\":{\"code\":\"X\\u001b[31m\",\"message\":\"a\\nb\"}}");
     aksnet__arm_error_from_response(&rs, &err);
-    assert_str(err.arm_code, "X [31m");
-    assert_str(err.arm_message, "a b");
+    mt_assert_str(err.arm_code, "X [31m");
+    mt_assert_str(err.arm_message, "a b");
     aksnet__http_response_free(&rs);
 
     /* NULL err is allowed */

@@ -20,145 +20,39 @@
 
 #include <cmocka.h>
 
+#include "fake_clock.h"
+#include "fake_transport.h"
 #include "internal.h"
 #include "mock_support.h"
 
-/* ---- fakes ------------------------------------------------------------------------- */
-
-/* Time stands still except when slept through (or when a fake request "takes" time). */
-struct fake_clock {
-    double now;
-    double waits[16];
-    size_t nwaits;
-    struct aksnet__clock clock;
-};
-
-static double fake_now(void *ctx)
-{
-    return ((struct fake_clock *)ctx)->now;
-}
-
-static void fake_sleep(void *ctx, double seconds)
-{
-    struct fake_clock *c = ctx;
-    assert_true(c->nwaits < 16);
-    c->waits[c->nwaits++] = seconds;
-    c->now += seconds;
-}
-
-static void fake_clock_init(struct fake_clock *c, double now)
-{
-    memset(c, 0, sizeof(*c));
-    c->now = now;
-    c->clock.now = fake_now;
-    c->clock.sleep = fake_sleep;
-    c->clock.ctx = c;
-}
-
-/* A canned answer: a status with headers and body, or a transport error. */
-struct canned {
-    aksnet_code error;
-    long status;
-    const char *body;
-    const char *headers[4][2];
-};
-
-/* What a request looked like when it reached the transport. */
-struct sent {
-    char method[8];
-    char *url;
-    char *body;
-    size_t body_len;
-    char *auth;
-    char *request_id;
-    char *user_agent;
-    char *accept;
-};
-
-struct fake_transport {
-    const struct canned *replies;
-    size_t nreplies;
-    size_t next;
-    struct sent sent[16];
-    size_t nsent;
-    struct fake_clock *clock; /* advanced by latency per request when set */
-    double latency;
-};
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static aksnet_code fake_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
-                             struct aksnet_error *err)
-{
-    struct fake_transport *f = ctx;
-    assert_true(f->nsent < 16);
-    assert_int_equal(rs->status, 0); /* every try starts from a clean response */
-    assert_null(rs->body);
-    struct sent *s = &f->sent[f->nsent++];
-    memcpy(s->method, rq->method, sizeof(s->method));
-    s->url = strdup(rq->url);
-    s->body = NULL;
-    if (rq->body) {
-        s->body = malloc(rq->body_len + 1);
-        memcpy(s->body, rq->body, rq->body_len + 1);
-    }
-    s->body_len = rq->body_len;
-    s->auth = dup_or_null(aksnet__http_request_header(rq, "Authorization"));
-    s->request_id = dup_or_null(aksnet__http_request_header(rq, "x-ms-client-request-id"));
-    s->user_agent = dup_or_null(aksnet__http_request_header(rq, "User-Agent"));
-    s->accept = dup_or_null(aksnet__http_request_header(rq, "Accept"));
-    if (f->clock)
-        f->clock->now += f->latency;
-    static const struct canned ok = {AKSNET_OK, 200, "{}", {{NULL, NULL}}};
-    const struct canned *c = f->next < f->nreplies ? &f->replies[f->next++] : &ok;
-    if (c->error != AKSNET_OK)
-        return aksnet_error_set(err, c->error, "fake transport: connection reset (try %zu)", f->nsent);
-    rs->status = c->status;
-    for (size_t i = 0; i < 4; i++)
-        if (c->headers[i][0] && c->headers[i][1])
-            assert_int_equal(aksnet__http_response_add_header(rs, c->headers[i][0], c->headers[i][1]), AKSNET_OK);
-    if (c->body) {
-        rs->body = strdup(c->body);
-        rs->body_len = strlen(c->body);
-    }
-    return AKSNET_OK;
-}
-
-static void fake_init(struct fake_transport *f, const struct canned *replies, size_t n)
-{
-    memset(f, 0, sizeof(*f));
-    f->replies = replies;
-    f->nreplies = n;
-}
-
-static void fake_free(struct fake_transport *f)
-{
-    for (size_t i = 0; i < f->nsent; i++) {
-        free(f->sent[i].url);
-        free(f->sent[i].body);
-        free(f->sent[i].auth);
-        free(f->sent[i].request_id);
-        free(f->sent[i].user_agent);
-        free(f->sent[i].accept);
-    }
-    f->nsent = 0;
-}
-
-static double fixed_random(void *ctx)
-{
-    return *(const double *)ctx;
-}
+/* ---- helpers ------------------------------------------------------------------------- */
 
 /* Retry options on a fake clock with a fixed "random" factor. */
-static void retry_opts(struct aksnet__retry_options *o, struct fake_clock *clock, double *factor)
+static void retry_opts(struct aksnet__retry_options *o, struct mt_fake_clock *clock, double *factor)
 {
     aksnet__retry_defaults(o);
     o->clock = &clock->clock;
-    o->random = fixed_random;
+    o->random = mt_fixed_random;
     o->random_ctx = factor;
+}
+
+/* The retry policy alone over a fake transport, on a fake clock, with a fixed jitter factor. */
+struct retry_rig {
+    struct mt_fake_transport f;
+    struct mt_fake_clock clock;
+    double factor;
+    struct aksnet__retry_options o;
+    struct aksnet__http_policy retry;
+};
+
+/* Answer with replies[0..n), the clock at now. */
+static void rig_init(struct retry_rig *rig, const struct mt_canned *replies, size_t n, double now, double factor)
+{
+    mt_fake_transport_init(&rig->f, replies, n, MT_FAKE_OK);
+    mt_fake_clock_init(&rig->clock, now);
+    rig->factor = factor;
+    retry_opts(&rig->o, &rig->clock, &rig->factor);
+    rig->retry = (struct aksnet__http_policy){aksnet__policy_retry, &rig->o, NULL, &rig->f.transport};
 }
 
 static aksnet_code send_get(const struct aksnet__http_policy *chain, const char *url, struct aksnet__http_response *rs,
@@ -172,7 +66,6 @@ static aksnet_code send_get(const struct aksnet__http_policy *chain, const char 
 }
 
 #define ARM "https://management.azure.com/subscriptions?api-version=2020-01-01"
-#define NCANNED(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- messages ------------------------------------------------------------------------- */
 
@@ -262,11 +155,11 @@ static void test_check_url(void **state)
         "https://exa mple.com/",
     };
     struct aksnet_error err;
-    for (size_t i = 0; i < NCANNED(good); i++) {
+    for (size_t i = 0; i < MT_COUNT(good); i++) {
         if (aksnet__http_check_url(good[i], &err) != AKSNET_OK)
             fail_msg("refused %s: %s", good[i], err.message);
     }
-    for (size_t i = 0; i < NCANNED(bad); i++) {
+    for (size_t i = 0; i < MT_COUNT(bad); i++) {
         aksnet_error_clear(&err);
         if (aksnet__http_check_url(bad[i], &err) != AKSNET_EINVAL)
             fail_msg("accepted %s", bad[i]);
@@ -287,121 +180,86 @@ static void test_retry_each_retryable_status(void **state)
 {
     (void)state;
     static const long codes[] = {408, 429, 500, 502, 503, 504};
-    for (size_t i = 0; i < NCANNED(codes); i++) {
-        const struct canned replies[] = {{AKSNET_OK, codes[i], "{\"error\":{}}", {{NULL, NULL}}},
-                                         {AKSNET_OK, 200, "{\"ok\":true}", {{NULL, NULL}}}};
-        struct fake_transport f;
-        fake_init(&f, replies, 2);
-        struct fake_clock clock;
-        fake_clock_init(&clock, 1000);
-        double factor = 0.5;
-        struct aksnet__retry_options o;
-        retry_opts(&o, &clock, &factor);
-        struct aksnet__http_transport tr = {fake_send, &f};
-        struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    for (size_t i = 0; i < MT_COUNT(codes); i++) {
+        const struct mt_canned replies[] = {{AKSNET_OK, codes[i], "{\"error\":{}}", {{NULL, NULL}}},
+                                            {AKSNET_OK, 200, "{\"ok\":true}", {{NULL, NULL}}}};
+        struct retry_rig rig;
+        rig_init(&rig, replies, 2, 1000, 0.5);
         struct aksnet__http_response rs = {0};
         struct aksnet_error err;
-        assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
+        assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_OK);
         assert_int_equal(rs.status, 200);
         assert_string_equal(rs.body, "{\"ok\":true}");
-        assert_int_equal(f.nsent, 2);
-        assert_int_equal(clock.nwaits, 1);
-        assert_true(clock.waits[0] == 0.4); /* 0.8 * 2^0 * 0.5 */
+        assert_int_equal(rig.f.nsent, 2);
+        assert_int_equal(rig.clock.nwaits, 1);
+        assert_true(rig.clock.waits[0] == 0.4); /* 0.8 * 2^0 * 0.5 */
         aksnet__http_response_free(&rs);
-        fake_free(&f);
+        mt_fake_transport_free(&rig.f);
     }
 }
 
 static void test_retry_transport_error(void **state)
 {
     (void)state;
-    const struct canned replies[] = {{AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
-                                     {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
-                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, replies, NCANNED(replies));
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
-    double factor = 0.25;
-    struct aksnet__retry_options o;
-    retry_opts(&o, &clock, &factor);
-    struct aksnet__http_transport tr = {fake_send, &f};
-    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    const struct mt_canned replies[] = {{AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                        {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct retry_rig rig;
+    rig_init(&rig, replies, MT_COUNT(replies), 1000, 0.25);
     struct aksnet__http_response rs = {0};
     struct aksnet_error err;
-    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 200);
     assert_int_equal(err.code, AKSNET_OK); /* no stale message from the failed tries */
     assert_string_equal(err.message, "");
-    assert_int_equal(f.nsent, 3);
-    assert_int_equal(clock.nwaits, 2);
-    assert_true(clock.waits[0] == 0.2);
-    assert_true(clock.waits[1] == 0.4);
+    assert_int_equal(rig.f.nsent, 3);
+    assert_int_equal(rig.clock.nwaits, 2);
+    assert_true(rig.clock.waits[0] == 0.2);
+    assert_true(rig.clock.waits[1] == 0.4);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&rig.f);
 }
 
 static void test_no_retry_on_client_errors(void **state)
 {
     (void)state;
     static const long codes[] = {200, 201, 202, 204, 400, 401, 403, 404, 409, 412, 501};
-    for (size_t i = 0; i < NCANNED(codes); i++) {
-        const struct canned replies[] = {{AKSNET_OK, codes[i], "{}", {{"Retry-After", "1"}}}};
-        struct fake_transport f;
-        fake_init(&f, replies, 1);
-        struct fake_clock clock;
-        fake_clock_init(&clock, 1000);
-        double factor = 0.5;
-        struct aksnet__retry_options o;
-        retry_opts(&o, &clock, &factor);
-        struct aksnet__http_transport tr = {fake_send, &f};
-        struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    for (size_t i = 0; i < MT_COUNT(codes); i++) {
+        const struct mt_canned replies[] = {{AKSNET_OK, codes[i], "{}", {{"Retry-After", "1"}}}};
+        struct retry_rig rig;
+        rig_init(&rig, replies, 1, 1000, 0.5);
         struct aksnet__http_response rs = {0};
-        assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
+        assert_int_equal(send_get(&rig.retry, ARM, &rs, NULL), AKSNET_OK);
         assert_int_equal(rs.status, codes[i]);
-        assert_int_equal(f.nsent, 1);
-        assert_int_equal(clock.nwaits, 0);
+        assert_int_equal(rig.f.nsent, 1);
+        assert_int_equal(rig.clock.nwaits, 0);
         aksnet__http_response_free(&rs);
-        fake_free(&f);
+        mt_fake_transport_free(&rig.f);
     }
     /* nor on an error that is not the connection's */
-    const struct canned einval[] = {{AKSNET_EINVAL, 0, NULL, {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, einval, 1);
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
-    double factor = 0.5;
-    struct aksnet__retry_options o;
-    retry_opts(&o, &clock, &factor);
-    struct aksnet__http_transport tr = {fake_send, &f};
-    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    const struct mt_canned einval[] = {{AKSNET_EINVAL, 0, NULL, {{NULL, NULL}}}};
+    struct retry_rig rig;
+    rig_init(&rig, einval, 1, 1000, 0.5);
     struct aksnet__http_response rs = {0};
-    assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_EINVAL);
-    assert_int_equal(f.nsent, 1);
-    fake_free(&f);
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, NULL), AKSNET_EINVAL);
+    assert_int_equal(rig.f.nsent, 1);
+    mt_fake_transport_free(&rig.f);
 }
 
 /* One retryable answer with the given headers, then 200: the single wait taken. */
 static double wait_for(const char *h1, const char *v1, const char *h2, const char *v2, double now)
 {
-    const struct canned replies[] = {{AKSNET_OK, 429, "{}", {{h1, v1}, {h2, v2}, {NULL, NULL}}},
-                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, replies, 2);
-    struct fake_clock clock;
-    fake_clock_init(&clock, now);
-    double factor = 0.5;
-    struct aksnet__retry_options o;
-    retry_opts(&o, &clock, &factor);
-    struct aksnet__http_transport tr = {fake_send, &f};
-    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    const struct mt_canned replies[] = {{AKSNET_OK, 429, "{}", {{h1, v1}, {h2, v2}, {NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct retry_rig rig;
+    rig_init(&rig, replies, 2, now, 0.5);
     struct aksnet__http_response rs = {0};
-    assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 200);
-    assert_int_equal(clock.nwaits, 1);
+    assert_int_equal(rig.clock.nwaits, 1);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
-    return clock.waits[0];
+    mt_fake_transport_free(&rig.f);
+    return rig.clock.waits[0];
 }
 
 static void test_retry_after(void **state)
@@ -451,8 +309,8 @@ static void test_backoff_capped_and_jittered(void **state)
 {
     (void)state;
     struct aksnet__retry_options o;
-    struct fake_clock clock;
-    fake_clock_init(&clock, 0);
+    struct mt_fake_clock clock;
+    mt_fake_clock_init(&clock, 0);
     double factor = 0.5;
     retry_opts(&o, &clock, &factor);
     o.max_delay = 3;
@@ -481,18 +339,18 @@ static void test_backoff_capped_and_jittered(void **state)
     assert_true(differs);
 
     /* through the policy: five retries, waits capped */
-    const struct canned replies[] = {
+    const struct mt_canned replies[] = {
         {AKSNET_OK, 503, NULL, {{NULL, NULL}}}, {AKSNET_OK, 503, NULL, {{NULL, NULL}}},
         {AKSNET_OK, 503, NULL, {{NULL, NULL}}}, {AKSNET_OK, 503, NULL, {{NULL, NULL}}},
         {AKSNET_OK, 503, NULL, {{NULL, NULL}}}, {AKSNET_OK, 200, NULL, {{NULL, NULL}}},
     };
-    struct fake_transport f;
-    fake_init(&f, replies, NCANNED(replies));
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, replies, MT_COUNT(replies), MT_FAKE_OK);
     factor = 0.5;
     retry_opts(&o, &clock, &factor);
     o.max_retries = 5;
     o.max_delay = 3;
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
     struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&retry, ARM, &rs, NULL), AKSNET_OK);
@@ -502,7 +360,7 @@ static void test_backoff_capped_and_jittered(void **state)
     for (size_t i = 0; i < 5; i++)
         assert_true(clock.waits[i] == want[i]);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
 
     /* the defaults are the Azure SDKs' */
     aksnet__retry_defaults(&o);
@@ -533,31 +391,24 @@ static void on_retry(void *ctx, int attempt, double delay, long status, const ch
 static void test_retries_exhausted(void **state)
 {
     (void)state;
-    const struct canned replies[] = {
-        {AKSNET_OK, 503, "one", {{NULL, NULL}}},  {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+    const struct mt_canned replies[] = {
+        {AKSNET_OK, 503, "one", {{NULL, NULL}}},   {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
         {AKSNET_OK, 429, "three", {{NULL, NULL}}}, {AKSNET_OK, 500, "four", {{"x-ms-request-id", "r4"}}},
         {AKSNET_OK, 200, "never", {{NULL, NULL}}},
     };
-    struct fake_transport f;
-    fake_init(&f, replies, NCANNED(replies));
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
-    double factor = 0.5;
-    struct aksnet__retry_options o;
-    retry_opts(&o, &clock, &factor);
+    struct retry_rig rig;
+    rig_init(&rig, replies, MT_COUNT(replies), 1000, 0.5);
     struct retry_log log = {0};
-    o.on_retry = on_retry;
-    o.on_retry_ctx = &log;
-    struct aksnet__http_transport tr = {fake_send, &f};
-    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    rig.o.on_retry = on_retry;
+    rig.o.on_retry_ctx = &log;
     struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     /* the last response is returned as it is */
-    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_OK);
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_OK);
     assert_int_equal(rs.status, 500);
     assert_string_equal(rs.body, "four");
     assert_string_equal(aksnet__http_response_header(&rs, "x-ms-request-id"), "r4");
-    assert_int_equal(f.nsent, 4);
+    assert_int_equal(rig.f.nsent, 4);
     assert_int_equal(log.n, 3);
     for (int i = 0; i < 3; i++)
         assert_int_equal(log.attempts[i], i + 1);
@@ -565,46 +416,39 @@ static void test_retries_exhausted(void **state)
     assert_string_equal(log.why[0], "HTTP 503");
     assert_int_equal(log.statuses[1], 0);
     assert_non_null(strstr(log.why[1], "connection reset"));
-    assert_true(log.delays[2] == clock.waits[2]);
+    assert_true(log.delays[2] == rig.clock.waits[2]);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&rig.f);
 
     /* the last transport error is returned as it is */
-    const struct canned resets[] = {
+    const struct mt_canned resets[] = {
         {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
         {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
     };
-    fake_init(&f, resets, NCANNED(resets));
-    o.max_retries = 1;
-    o.on_retry = NULL;
-    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_ETRANSPORT);
+    mt_fake_transport_init(&rig.f, resets, MT_COUNT(resets), MT_FAKE_OK);
+    rig.o.max_retries = 1;
+    rig.o.on_retry = NULL;
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_ETRANSPORT);
     assert_int_equal(rs.status, 0);
     assert_non_null(strstr(err.message, "(try 2)"));
-    fake_free(&f);
+    mt_fake_transport_free(&rig.f);
 
     /* max_retries 0: one try */
-    fake_init(&f, resets, NCANNED(resets));
-    o.max_retries = 0;
-    assert_int_equal(send_get(&retry, ARM, &rs, &err), AKSNET_ETRANSPORT);
-    assert_int_equal(f.nsent, 1);
-    fake_free(&f);
+    mt_fake_transport_init(&rig.f, resets, MT_COUNT(resets), MT_FAKE_OK);
+    rig.o.max_retries = 0;
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_ETRANSPORT);
+    assert_int_equal(rig.f.nsent, 1);
+    mt_fake_transport_free(&rig.f);
 }
 
 static void test_retry_resends_body_intact(void **state)
 {
     (void)state;
-    const struct canned replies[] = {{AKSNET_OK, 503, NULL, {{NULL, NULL}}},
-                                     {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
-                                     {AKSNET_OK, 201, "{}", {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, replies, NCANNED(replies));
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
-    double factor = 0.5;
-    struct aksnet__retry_options o;
-    retry_opts(&o, &clock, &factor);
-    struct aksnet__http_transport tr = {fake_send, &f};
-    struct aksnet__http_policy retry = {aksnet__policy_retry, &o, NULL, &tr};
+    const struct mt_canned replies[] = {{AKSNET_OK, 503, NULL, {{NULL, NULL}}},
+                                        {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                        {AKSNET_OK, 201, "{}", {{NULL, NULL}}}};
+    struct retry_rig rig;
+    rig_init(&rig, replies, MT_COUNT(replies), 1000, 0.5);
     char body[3000];
     for (size_t i = 0; i < sizeof(body); i++)
         body[i] = (char)('a' + i % 26);
@@ -613,17 +457,17 @@ static void test_retry_resends_body_intact(void **state)
     assert_int_equal(aksnet__http_request_init(&rq, "PUT", ARM, NULL), AKSNET_OK);
     assert_int_equal(aksnet__http_request_set_body(&rq, body, sizeof(body), "application/json"), AKSNET_OK);
     struct aksnet__http_response rs = {0};
-    assert_int_equal(retry.process(&retry, &rq, &rs, NULL), AKSNET_OK);
+    assert_int_equal(rig.retry.process(&rig.retry, &rq, &rs, NULL), AKSNET_OK);
     assert_int_equal(rs.status, 201);
-    assert_int_equal(f.nsent, 3);
+    assert_int_equal(rig.f.nsent, 3);
     for (size_t i = 0; i < 3; i++) {
-        assert_string_equal(f.sent[i].method, "PUT");
-        assert_int_equal(f.sent[i].body_len, sizeof(body));
-        assert_memory_equal(f.sent[i].body, body, sizeof(body));
+        assert_string_equal(rig.f.sent[i].method, "PUT");
+        assert_int_equal(rig.f.sent[i].body_len, sizeof(body));
+        assert_memory_equal(rig.f.sent[i].body, body, sizeof(body));
     }
     aksnet__http_request_free(&rq);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&rig.f);
 }
 
 /* ---- bearer --------------------------------------------------------------------------------- */
@@ -654,11 +498,11 @@ static aksnet_code get_token(void *ctx, bool force_refresh, char **token, struct
 static void test_bearer_adds_header(void **state)
 {
     (void)state;
-    struct fake_transport f;
-    fake_init(&f, NULL, 0);
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, NULL, 0, MT_FAKE_OK);
     struct tokens tk = {0};
     struct aksnet__bearer_options bo = {get_token, &tk};
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
     struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
@@ -671,7 +515,7 @@ static void test_bearer_adds_header(void **state)
     /* loopback http is fine */
     assert_int_equal(send_get(&bearer, "http://127.0.0.1:9/x", &rs, NULL), AKSNET_OK);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
     /* a credential failure is passed on, nothing sent */
     tk.fail = AKSNET_EAUTH;
     struct aksnet_error err;
@@ -685,12 +529,12 @@ static void test_bearer_refuses_plain_http(void **state)
     (void)state;
     static const char *const urls[] = {"http://10.0.0.1/subscriptions", "http://management.azure.com/",
                                        "ftp://127.0.0.1/"};
-    for (size_t i = 0; i < NCANNED(urls); i++) {
-        struct fake_transport f;
-        fake_init(&f, NULL, 0);
+    for (size_t i = 0; i < MT_COUNT(urls); i++) {
+        struct mt_fake_transport f;
+        mt_fake_transport_init(&f, NULL, 0, MT_FAKE_OK);
         struct tokens tk = {0};
         struct aksnet__bearer_options bo = {get_token, &tk};
-        struct aksnet__http_transport tr = {fake_send, &f};
+        struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
         struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
         struct aksnet__http_response rs = {0};
         struct aksnet_error err;
@@ -703,13 +547,13 @@ static void test_bearer_refuses_plain_http(void **state)
 
 static void bearer_refresh_case(const char *body, const char *www_auth, bool expect_refresh)
 {
-    const struct canned replies[] = {{AKSNET_OK, 401, body, {{"WWW-Authenticate", www_auth}, {NULL, NULL}}},
-                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, replies, 2);
+    const struct mt_canned replies[] = {{AKSNET_OK, 401, body, {{"WWW-Authenticate", www_auth}, {NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, replies, 2, MT_FAKE_OK);
     struct tokens tk = {0};
     struct aksnet__bearer_options bo = {get_token, &tk};
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
     struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
@@ -725,7 +569,7 @@ static void bearer_refresh_case(const char *body, const char *www_auth, bool exp
         assert_int_equal(tk.forced, 0);
     }
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
 }
 
 static void test_bearer_refreshes_once(void **state)
@@ -744,14 +588,14 @@ static void test_bearer_refreshes_once(void **state)
     bearer_refresh_case(NULL, NULL, false);
 
     /* two expired answers in a row: one refresh, the second 401 returned */
-    const struct canned replies[] = {{AKSNET_OK, 401, EXPIRED_BODY, {{NULL, NULL}}},
-                                     {AKSNET_OK, 401, EXPIRED_BODY, {{NULL, NULL}}},
-                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, replies, NCANNED(replies));
+    const struct mt_canned replies[] = {{AKSNET_OK, 401, EXPIRED_BODY, {{NULL, NULL}}},
+                                        {AKSNET_OK, 401, EXPIRED_BODY, {{NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, replies, MT_COUNT(replies), MT_FAKE_OK);
     struct tokens tk = {0};
     struct aksnet__bearer_options bo = {get_token, &tk};
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
     struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&bearer, ARM, &rs, NULL), AKSNET_OK);
@@ -760,7 +604,7 @@ static void test_bearer_refreshes_once(void **state)
     assert_int_equal(tk.calls, 2);
     assert_int_equal(tk.forced, 1);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
 }
 
 /* ---- request id -------------------------------------------------------------------------------- */
@@ -780,18 +624,18 @@ static bool is_uuid4(const char *s)
 static void test_request_id(void **state)
 {
     (void)state;
-    const struct canned replies[] = {{AKSNET_OK, 503, NULL, {{NULL, NULL}}},
-                                     {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
-                                     {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
-    struct fake_transport f;
-    fake_init(&f, replies, NCANNED(replies));
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
+    const struct mt_canned replies[] = {{AKSNET_OK, 503, NULL, {{NULL, NULL}}},
+                                        {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, replies, MT_COUNT(replies), MT_FAKE_OK);
+    struct mt_fake_clock clock;
+    mt_fake_clock_init(&clock, 1000);
     double factor = 0.5;
     struct aksnet__retry_options ro;
     retry_opts(&ro, &clock, &factor);
     struct aksnet__request_id_options io = {"aksnet/" AKSNET_VERSION};
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy retry = {aksnet__policy_retry, &ro, NULL, &tr};
     struct aksnet__http_policy reqid = {aksnet__policy_request_id, &io, &retry, NULL};
     struct aksnet__http_response rs = {0};
@@ -812,9 +656,9 @@ static void test_request_id(void **state)
     aksnet__http_response_free(&rs);
 
     /* the policy placed inside the retry: still one id for all tries */
-    const struct canned again[] = {{AKSNET_OK, 429, NULL, {{NULL, NULL}}}, {AKSNET_OK, 200, NULL, {{NULL, NULL}}}};
-    fake_free(&f);
-    fake_init(&f, again, 2);
+    const struct mt_canned again[] = {{AKSNET_OK, 429, NULL, {{NULL, NULL}}}, {AKSNET_OK, 200, NULL, {{NULL, NULL}}}};
+    mt_fake_transport_free(&f);
+    mt_fake_transport_init(&f, again, 2, MT_FAKE_OK);
     struct aksnet__http_policy inner = {aksnet__policy_request_id, NULL, NULL, &tr};
     struct aksnet__http_policy outer = {aksnet__policy_retry, &ro, &inner, NULL};
     struct aksnet__http_request rq;
@@ -827,34 +671,34 @@ static void test_request_id(void **state)
     assert_string_equal(f.sent[0].user_agent, "aksnet/" AKSNET_VERSION);
     aksnet__http_request_free(&rq);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
 }
 
 /* ---- logging and redaction ------------------------------------------------------------------------ */
 
 #define CANARY "CANARY-9f3a1c"
 
-static char *log_one(const struct canned *reply, struct aksnet__http_request *rq, aksnet_code want)
+static char *log_one(const struct mt_canned *reply, struct aksnet__http_request *rq, aksnet_code want)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    struct fake_transport f;
-    fake_init(&f, reply, 1);
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, reply, 1, MT_FAKE_OK);
+    struct mt_fake_clock clock;
+    mt_fake_clock_init(&clock, 1000);
     f.clock = &clock;
     f.latency = 0.25;
     struct aksnet__log_options lo = {out, &clock.clock};
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy log = {aksnet__policy_log, &lo, NULL, &tr};
     struct aksnet__http_response rs = {0};
     struct aksnet_error err;
     assert_int_equal(log.process(&log, rq, &rs, &err), want);
     assert_int_equal(f.nsent, 1);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
     fclose(out);
     return text;
 }
@@ -862,7 +706,7 @@ static char *log_one(const struct canned *reply, struct aksnet__http_request *rq
 static void test_log_hides_secrets(void **state)
 {
     (void)state;
-    const struct canned reply = {
+    const struct mt_canned reply = {
         AKSNET_OK,
         200,
         "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"" CANARY "\","
@@ -907,7 +751,7 @@ static void test_log_hides_secrets(void **state)
     aksnet__http_request_free(&rq);
 
     /* a failure is logged with its reason */
-    const struct canned reset = {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}};
+    const struct mt_canned reset = {AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}};
     assert_int_equal(aksnet__http_request_init(&rq, "GET", ARM, NULL), AKSNET_OK);
     text = log_one(&reset, &rq, AKSNET_ETRANSPORT);
     assert_non_null(strstr(text, "> GET " ARM "\n"));
@@ -916,16 +760,16 @@ static void test_log_hides_secrets(void **state)
     aksnet__http_request_free(&rq);
 
     /* out NULL: silent, and still passes the request on */
-    struct fake_transport f;
-    fake_init(&f, NULL, 0);
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, NULL, 0, MT_FAKE_OK);
     struct aksnet__log_options quiet = {NULL, NULL};
-    struct aksnet__http_transport tr = {fake_send, &f};
+    struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy log = {aksnet__policy_log, &quiet, NULL, &tr};
     struct aksnet__http_response rs = {0};
     assert_int_equal(send_get(&log, ARM, &rs, NULL), AKSNET_OK);
     assert_int_equal(f.nsent, 1);
     aksnet__http_response_free(&rs);
-    fake_free(&f);
+    mt_fake_transport_free(&f);
 }
 
 static void expect_redacted(const char *in, const char *want)
@@ -990,26 +834,13 @@ static void test_redact_body(void **state)
 
 #define SUBS "/subscriptions?api-version=2020-01-01"
 
-struct mock_token {
-    const char *token;
-};
-
-static aksnet_code mock_get_token(void *ctx, bool force_refresh, char **token, struct aksnet_error *err)
-{
-    (void)force_refresh;
-    (void)err;
-    *token = strdup(((struct mock_token *)ctx)->token);
-    return AKSNET_OK;
-}
-
 /* GET url with t's token through bearer -> transport; returns the code, rs filled. */
 static aksnet_code curl_get(struct mt_mock *t, const struct aksnet__curl_options *co, const char *url,
                             struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     struct aksnet__http_transport tr;
     assert_int_equal(aksnet__curl_transport_new(co, &tr, err), AKSNET_OK);
-    struct mock_token mt = {t->token};
-    struct aksnet__bearer_options bo = {mock_get_token, &mt};
+    struct aksnet__bearer_options bo = {mt_token, t};
     struct aksnet__http_policy bearer = {aksnet__policy_bearer, &bo, NULL, &tr};
     aksnet_code rc = send_get(&bearer, url, rs, err);
     aksnet__curl_transport_free(&tr);
@@ -1199,14 +1030,13 @@ static void test_curl_retry_through_faults(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    struct fake_clock clock;
-    fake_clock_init(&clock, 1000);
+    struct mt_fake_clock clock;
+    mt_fake_clock_init(&clock, 1000);
     double factor = 0.5;
     struct aksnet__retry_options ro;
     retry_opts(&ro, &clock, &factor);
     struct aksnet__request_id_options io = {"aksnet/test"};
-    struct mock_token mt = {t.token};
-    struct aksnet__bearer_options bo = {mock_get_token, &mt};
+    struct aksnet__bearer_options bo = {mt_token, &t};
     struct aksnet__log_options lo = {out, &clock.clock};
     struct aksnet__http_transport tr;
     struct aksnet_error err;

@@ -20,14 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
+#include "fake_clock.h"
 #include "internal.h"
+#include "json_support.h"
 #include "mock_support.h"
+#include "plans.h"
+#include "tmpfiles.h"
 
 #define GROUP_ID "/subscriptions/" MT_SUB "/resourceGroups/myResourceGroup"
 #define NET GROUP_ID "/providers/Microsoft.Network"
@@ -45,7 +46,6 @@
 #define OWN_RT_ID NET "/routeTables/myAKSRouteTable"
 
 #define MAX_EVENTS 2048
-#define MAX_SLEEPS 4096
 #define MAX_RULES 4
 
 /* ---- the environment: mock, fake clock, client factory, event recorder ------------------ */
@@ -70,11 +70,8 @@ struct recorded {
 
 struct env {
     struct mt_mock t;
-    pthread_mutex_t lock;       /* the clock, the rules, the events */
-    double now;
-    double sleeps[MAX_SLEEPS];
-    size_t nsleeps;
-    struct aksnet__clock clock;
+    pthread_mutex_t lock;       /* the rules, the events */
+    struct mt_fake_clock clock; /* the run's, the pipeline's and the mock's */
     struct rule rules[MAX_RULES];
     size_t nrules;
     struct recorded events[MAX_EVENTS];
@@ -93,38 +90,10 @@ struct ttransport {
     struct aksnet__http_transport curl;
 };
 
-static double env_now(void *ctx)
-{
-    struct env *e = ctx;
-    pthread_mutex_lock(&e->lock);
-    double now = e->now;
-    pthread_mutex_unlock(&e->lock);
-    return now;
-}
-
-/* Sleeping moves the clock (the mock's too): nothing waits. */
-static void env_sleep(void *ctx, double seconds)
-{
-    struct env *e = ctx;
-    pthread_mutex_lock(&e->lock);
-    if (e->nsleeps < MAX_SLEEPS)
-        e->sleeps[e->nsleeps++] = seconds;
-    if (seconds > 0)
-        e->now += seconds;
-    pthread_mutex_unlock(&e->lock);
-}
-
+/* Time passes for everyone (the mock's operations end) without anybody waiting. */
 static void env_advance(struct env *e, double seconds)
 {
-    env_sleep(e, seconds);
-}
-
-static aksnet_code env_token(void *ctx, bool force, char **token, struct aksnet_error *err)
-{
-    (void)force;
-    const struct env *e = ctx;
-    *token = e->t.token ? strdup(e->t.token) : NULL;
-    return *token ? AKSNET_OK : aksnet_error_set(err, AKSNET_EAUTH, "no token");
+    mt_fake_clock_sleep(&e->clock, seconds);
 }
 
 /* Answer in ARM's place when a rule matches; else pass on to the mock. */
@@ -204,7 +173,7 @@ static struct aksnet_client *env_client(struct env *e)
     co.authority_host = e->t.url;
     struct aksnet__client_seams seams = {
         .transport_new = transport_new, .transport_free = transport_free, .transport_ctx = e,
-        .clock = &e->clock, .get_token = env_token, .token_ctx = e,
+        .clock = &e->clock.clock, .get_token = mt_token, .token_ctx = &e->t,
     };
     struct aksnet_client *client = NULL;
     struct aksnet_error err;
@@ -237,31 +206,12 @@ static void events_reset(struct env *e)
     e->nevents = 0;
 }
 
+/* An example, for the mock's subscription, with its defaults. */
 static struct aksnet_plan *load_plan(const char *name)
 {
-    const char *dir = getenv("AKSNET_SRCDIR");
-    char path[512];
-    snprintf(path, sizeof(path), "%s/examples/%s", dir ? dir : ".", name);
-    struct aksnet_findings f;
-    aksnet_findings_init(&f);
-    struct aksnet_plan *plan = NULL;
-    assert_int_equal(aksnet_plan_load_file(path, &plan, &f), AKSNET_OK);
-    aksnet_findings_free(&f);
-    assert_non_null(plan);
+    struct aksnet_plan *plan = mt_plan_example(name, NULL);
     free(plan->subscription_id);
     plan->subscription_id = strdup(MT_SUB);
-    assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
-    return plan;
-}
-
-static struct aksnet_plan *plan_from_text(const char *text)
-{
-    struct aksnet_findings f;
-    aksnet_findings_init(&f);
-    struct aksnet_plan *plan = NULL;
-    assert_int_equal(aksnet_plan_load_buffer(text, strlen(text), "test", &plan, &f), AKSNET_OK);
-    assert_int_equal(f.count, 0);
-    aksnet_findings_free(&f);
     assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
     return plan;
 }
@@ -272,13 +222,12 @@ static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *p
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
     pthread_mutex_init(&e->lock, NULL);
-    e->now = 1800000000.0;
-    e->clock = (struct aksnet__clock){env_now, env_sleep, e};
+    mt_fake_clock_init(&e->clock, 1800000000.0);
     struct armmock_options o = {0};
     if (opts)
         o = *opts;
-    o.clock = env_now;
-    o.clock_ctx = e;
+    o.clock = mt_fake_clock_now;
+    o.clock_ctx = &e->clock;
     assert_true(mt_start(&e->t, &o, false));
     assert_non_null(e->t.token);
     e->plan = plan;
@@ -298,6 +247,7 @@ static void env_stop(struct env *e)
     events_reset(e);
     aksnet_plan_free(e->plan);
     mt_stop(&e->t);
+    mt_fake_clock_destroy(&e->clock);
     pthread_mutex_destroy(&e->lock);
     free(e);
 }
@@ -313,20 +263,6 @@ static aksnet_code run(struct env *e, aksnet_run_mode mode)
 }
 
 /* ---- reading what happened -------------------------------------------------------------- */
-
-static const char *jstr(const cJSON *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    const cJSON *at = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && at; k = strtok_r(NULL, ".", &save)) {
-        char *end;
-        long idx = strtol(k, &end, 10);
-        at = *end == '\0' && cJSON_IsArray(at) ? cJSON_GetArrayItem(at, (int)idx)
-                                               : cJSON_GetObjectItemCaseSensitive(at, k);
-    }
-    return cJSON_IsString(at) ? at->valuestring : NULL;
-}
 
 struct journal {
     cJSON **lines;
@@ -347,12 +283,12 @@ static void journal_free(struct journal *j)
 
 static const char *line_method(const cJSON *l)
 {
-    return jstr(l, "method");
+    return mt_json_str(l, "method");
 }
 
 static const char *line_path(const cJSON *l)
 {
-    return jstr(l, "path");
+    return mt_json_str(l, "path");
 }
 
 static bool is_write(const cJSON *l)
@@ -498,11 +434,11 @@ static size_t check_role_puts(const struct journal *j, long before, const char *
         n++;
         if (before >= 0)
             assert_true((long)i < before);
-        assert_string_equal(jstr(l, "requestBody.properties.principalType"), "ServicePrincipal");
-        const char *role = jstr(l, "requestBody.properties.roleDefinitionId");
+        assert_string_equal(mt_json_str(l, "requestBody.properties.principalType"), "ServicePrincipal");
+        const char *role = mt_json_str(l, "requestBody.properties.roleDefinitionId");
         assert_non_null(role);
         assert_non_null(strstr(role, NC_ROLE));
-        assert_non_null(jstr(l, "requestBody.properties.principalId"));
+        assert_non_null(mt_json_str(l, "requestBody.properties.principalId"));
         if (strncasecmp(p, VNET_ID "/providers/", strlen(VNET_ID "/providers/")) == 0)
             *vnet_scope = p;
         if (strncasecmp(p, RT_ID "/providers/", strlen(RT_ID "/providers/")) == 0)
@@ -536,13 +472,13 @@ static void test_seed_plan_provisions(void **state)
     assert_non_null(rt_scope);
     assert_true(find_put_containing(&j, "roleAssignments", 0) > vnet);
     /* The VNet's subnet is associated with the route table. */
-    assert_true(strcasecmp(jstr(j.lines[vnet], "requestBody.properties.subnets.0.properties.routeTable.id"), RT_ID) ==
-                0);
+    assert_true(strcasecmp(mt_json_str(j.lines[vnet], "requestBody.properties.subnets.0.properties.routeTable.id"),
+                           RT_ID) == 0);
     /* The cluster: kubenet, in the subnet, with the user-assigned identity. */
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(j.lines[cluster], "requestBody");
-    assert_string_equal(jstr(body, "properties.networkProfile.networkPlugin"), "kubenet");
-    assert_true(strcasecmp(jstr(body, "properties.agentPoolProfiles.0.vnetSubnetID"), SUBNET_ID) == 0);
-    assert_string_equal(jstr(body, "identity.type"), "UserAssigned");
+    assert_string_equal(mt_json_str(body, "properties.networkProfile.networkPlugin"), "kubenet");
+    assert_true(strcasecmp(mt_json_str(body, "properties.agentPoolProfiles.0.vnetSubnetID"), SUBNET_ID) == 0);
+    assert_string_equal(mt_json_str(body, "identity.type"), "UserAssigned");
     assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(body,
                                                                                                            "identity"),
                                                                          "userAssignedIdentities"),
@@ -563,7 +499,7 @@ static void test_seed_plan_provisions(void **state)
     long status = 0;
     cJSON *ra = get_resource(e, ev->resource, "2022-04-01", &status);
     assert_int_equal(status, 200);
-    assert_string_equal(jstr(ra, "properties.principalType"), "ServicePrincipal");
+    assert_string_equal(mt_json_str(ra, "properties.principalType"), "ServicePrincipal");
     cJSON_Delete(ra);
 
     /* Again: reads only. */
@@ -634,8 +570,8 @@ static void test_plan_mode_tag_change(void **state)
     assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_DONE);
     long status = 0;
     cJSON *g = get_resource(e, GROUP_ID, "2021-04-01", &status);
-    assert_string_equal(jstr(g, "tags.env"), "prod");
-    assert_string_equal(jstr(g, "tags.createdBy"), "aksnet");
+    assert_string_equal(mt_json_str(g, "tags.env"), "prod");
+    assert_string_equal(mt_json_str(g, "tags.createdBy"), "aksnet");
     cJSON_Delete(g);
     writes = count_writes(e);
     assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
@@ -673,16 +609,6 @@ static void test_immutable_change_refused(void **state)
 
 /* ---- faults on the wire ----------------------------------------------------------------------- */
 
-static bool slept(struct env *e, double seconds)
-{
-    bool found = false;
-    pthread_mutex_lock(&e->lock);
-    for (size_t i = 0; i < e->nsleeps; i++)
-        found = found || e->sleeps[i] == seconds;
-    pthread_mutex_unlock(&e->lock);
-    return found;
-}
-
 static void test_throttled_vnet_put(void **state)
 {
     (void)state;
@@ -690,7 +616,7 @@ static void test_throttled_vnet_put(void **state)
     struct armmock_options o = {.faults = faults, .fault_count = 1};
     struct env *e = env_start(&o, load_plan("kubenet.json"));
     assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
-    assert_true(slept(e, 7.0)); /* Retry-After: 7, waited in full */
+    assert_true(mt_fake_clock_waited(&e->clock, 7.0)); /* Retry-After: 7, waited in full */
     struct journal j = journal(e);
     long throttled = find_line(&j, "PUT", VNET_ID, 429, 0);
     assert_true(throttled >= 0);
@@ -782,7 +708,7 @@ static void test_cluster_deadline(void **state)
     assert_non_null(find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_WAITING, "Succeeded"));
     long status = 0;
     cJSON *c = get_resource(e, CLUSTER_ID, "2024-09-01", &status);
-    assert_string_equal(jstr(c, "properties.provisioningState"), "Succeeded");
+    assert_string_equal(mt_json_str(c, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(c);
     env_stop(e);
 }
@@ -810,7 +736,7 @@ static void test_principal_not_found_retried(void **state)
     assert_non_null(strstr(ev->status, "PrincipalNotFound"));
     assert_true(find_event(e, AKSNET_STEP_ROLE_VNET, AKSNET_STATE_RETRYING, "attempt 2 ") ||
                 find_event(e, AKSNET_STEP_ROLE_ROUTE_TABLE, AKSNET_STATE_RETRYING, "attempt 2 "));
-    assert_true(slept(e, 5.0));
+    assert_true(mt_fake_clock_waited(&e->clock, 5.0));
     const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
     assert_states(e, done);
     env_stop(e);
@@ -877,8 +803,8 @@ static void test_role_assignment_exists(void **state)
         {
             cJSON *b = cJSON_CreateObject();
             cJSON *p = cJSON_AddObjectToObject(b, "properties");
-            cJSON_AddStringToObject(p, "roleDefinitionId", jstr(ra, "properties.roleDefinitionId"));
-            cJSON_AddStringToObject(p, "principalId", jstr(ra, "properties.principalId"));
+            cJSON_AddStringToObject(p, "roleDefinitionId", mt_json_str(ra, "properties.roleDefinitionId"));
+            cJSON_AddStringToObject(p, "principalId", mt_json_str(ra, "properties.principalId"));
             cJSON_AddStringToObject(p, "principalType", "ServicePrincipal");
             body = cJSON_PrintUnformatted(b);
             cJSON_Delete(b);
@@ -928,59 +854,31 @@ static void test_provider_registered_first(void **state)
     assert_true(post >= 0);
     assert_true(find_line(&j, "PUT", GROUP_ID, 0, 0) > post);
     journal_free(&j);
-    assert_true(slept(e, 10.0));
+    assert_true(mt_fake_clock_waited(&e->clock, 10.0));
     assert_non_null(find_event(e, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WAITING, "Registering"));
     env_stop(e);
 }
 
 /* ---- the user's VNet --------------------------------------------------------------------------------- */
 
-/* A state file holding a signing key, the group networkResourceGroup and the NSG corpNsg (a type the mock does not serve). */
+/*
+ * A state file holding a signing key, the group networkResourceGroup and
+ * the NSG corpNsg (a type the mock does not serve).
+ */
 static void write_seed_state(const char *path)
 {
-    EVP_PKEY *key = EVP_RSA_gen(2048);
-    assert_non_null(key);
-    BIO *bio = BIO_new(BIO_s_mem());
-    assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
-    char *data = NULL;
-    long n = BIO_get_mem_data(bio, &data);
-    char *pem = strndup(data, (size_t)n);
-    BIO_free(bio);
-    EVP_PKEY_free(key);
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "version", 1);
-    cJSON_AddStringToObject(root, "signingKey", pem);
-    free(pem);
-    cJSON *list = cJSON_AddArrayToObject(root, "resources");
-    static const struct {
-        const char *provider, *type, *body;
-    } seeds[] = {
-        {"Microsoft.Resources", "resourceGroups",
-         "{\"id\":\"" NETRG_ID "\",\"name\":\"networkResourceGroup\",\"type\":\"Microsoft.Resources/resourceGroups\","
-         "\"location\":\"chinaeast2\",\"tags\":{},\"properties\":{\"provisioningState\":\"Succeeded\"}}"},
-        {"Microsoft.Network", "networkSecurityGroups",
-         "{\"id\":\"" CORP_NSG "\",\"name\":\"corpNsg\",\"type\":\"Microsoft.Network/networkSecurityGroups\","
-         "\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Succeeded\",\"securityRules\":[]}}"},
-    };
-    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON *b = cJSON_Parse(seeds[i].body);
-        assert_non_null(b);
-        cJSON_AddStringToObject(o, "id", cJSON_GetObjectItemCaseSensitive(b, "id")->valuestring);
-        cJSON_AddStringToObject(o, "provider", seeds[i].provider);
-        cJSON_AddStringToObject(o, "type", seeds[i].type);
-        cJSON_AddNumberToObject(o, "created", 1700000000.0);
-        cJSON_AddItemToObject(o, "body", b);
-        cJSON_AddItemToArray(list, o);
-    }
-    cJSON_AddArrayToObject(root, "operations");
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    free(text);
+    cJSON *state = mt_state_new(NULL);
+    mt_state_add(state, "Microsoft.Resources", "resourceGroups",
+                 mt_json_parse("{\"id\":\"" NETRG_ID "\",\"name\":\"networkResourceGroup\","
+                               "\"type\":\"Microsoft.Resources/resourceGroups\",\"location\":\"chinaeast2\","
+                               "\"tags\":{},\"properties\":{\"provisioningState\":\"Succeeded\"}}"),
+                 1700000000.0);
+    mt_state_add(state, "Microsoft.Network", "networkSecurityGroups",
+                 mt_json_parse("{\"id\":\"" CORP_NSG "\",\"name\":\"corpNsg\","
+                               "\"type\":\"Microsoft.Network/networkSecurityGroups\",\"location\":\"chinaeast2\","
+                               "\"properties\":{\"provisioningState\":\"Succeeded\",\"securityRules\":[]}}"),
+                 1700000000.0);
+    assert_true(mt_state_write(state, path));
 }
 
 #define CORP_VNET_BODY                                                                                          \
@@ -993,29 +891,19 @@ static void write_seed_state(const char *path)
     "[{\"service\":\"Microsoft.Sql\"}]}}]}}"
 
 struct seeded {
-    char dir[64];
-    char state[128];
+    struct mt_tmpdir dir;
+    char state[MT_PATH_MAX];
 };
 
 static struct env *start_with_corp_vnet(struct seeded *s, const char *vnet_body)
 {
-    snprintf(s->dir, sizeof(s->dir), "/tmp/aksnet-prov-XXXXXX");
-    assert_non_null(mkdtemp(s->dir));
-    snprintf(s->state, sizeof(s->state), "%s/state.json", s->dir);
+    assert_true(mt_tmpdir_make(&s->dir, "prov"));
+    assert_non_null(mt_tmpdir_file(&s->dir, "state.json", s->state, sizeof(s->state)));
     write_seed_state(s->state);
     struct armmock_options o = {.state_path = s->state};
     struct env *e = env_start(&o, load_plan("kubenet-existing-vnet.json"));
     send_ok(e, "PUT", CORP_VNET, "2024-05-01", vnet_body);
     return e;
-}
-
-static void seeded_cleanup(struct seeded *s)
-{
-    char tmp[160];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", s->state);
-    unlink(s->state);
-    unlink(tmp);
-    rmdir(s->dir);
 }
 
 static const cJSON *subnet_named(const cJSON *vnet, const char *name)
@@ -1024,7 +912,7 @@ static const cJSON *subnet_named(const cJSON *vnet, const char *name)
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vnet, "properties"),
                                                            "subnets"))
     {
-        if (strcmp(jstr(s, "name"), name) == 0)
+        if (strcmp(mt_json_str(s, "name"), name) == 0)
             return s;
     }
     return NULL;
@@ -1053,7 +941,7 @@ static void test_existing_vnet_keeps_everything(void **state)
     assert_int_equal(find_line(&j, "PUT", CORP_VNET, 0, start), -1);
     long sub = find_line(&j, "PUT", CORP_SUBNET, 0, 0);
     assert_true(sub >= 0);
-    assert_string_equal(jstr(j.lines[sub], "requestBody.properties.networkSecurityGroup.id"), CORP_NSG);
+    assert_string_equal(mt_json_str(j.lines[sub], "requestBody.properties.networkSecurityGroup.id"), CORP_NSG);
     /* Role assignments: on the subnet (scope subnet) and on the route table. */
     long ra = find_put_containing(&j, CORP_SUBNET "/providers/Microsoft.Authorization/roleAssignments/", 0);
     assert_true(ra >= 0);
@@ -1064,16 +952,14 @@ static void test_existing_vnet_keeps_everything(void **state)
     long status = 0;
     cJSON *vnet = get_resource(e, CORP_VNET, "2024-05-01", &status);
     assert_int_equal(status, 200);
-    assert_int_equal(
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vnet, "properties"), "subnets")),
-        3);
-    assert_string_equal(jstr(vnet, "tags.owner"), "netops");
+    assert_int_equal(cJSON_GetArraySize(mt_json_at(vnet, "properties.subnets")), 3);
+    assert_string_equal(mt_json_str(vnet, "tags.owner"), "netops");
     const cJSON *nodes = subnet_named(vnet, "aksNodes");
     assert_non_null(nodes);
-    assert_string_equal(jstr(nodes, "properties.networkSecurityGroup.id"), CORP_NSG);
-    assert_string_equal(jstr(nodes, "properties.serviceEndpoints.0.service"), "Microsoft.Storage");
-    assert_true(strcasecmp(jstr(nodes, "properties.routeTable.id"), OWN_RT_ID) == 0);
-    assert_string_equal(jstr(subnet_named(vnet, "databases"), "properties.serviceEndpoints.0.service"),
+    assert_string_equal(mt_json_str(nodes, "properties.networkSecurityGroup.id"), CORP_NSG);
+    assert_string_equal(mt_json_str(nodes, "properties.serviceEndpoints.0.service"), "Microsoft.Storage");
+    assert_true(strcasecmp(mt_json_str(nodes, "properties.routeTable.id"), OWN_RT_ID) == 0);
+    assert_string_equal(mt_json_str(subnet_named(vnet, "databases"), "properties.serviceEndpoints.0.service"),
                         "Microsoft.Sql");
     assert_non_null(subnet_named(vnet, "gateways"));
     cJSON_Delete(vnet);
@@ -1089,8 +975,8 @@ static void test_existing_vnet_keeps_everything(void **state)
     assert_int_equal(status, 200);
     nodes = subnet_named(vnet, "aksNodes");
     assert_non_null(nodes);
-    assert_string_equal(jstr(nodes, "properties.networkSecurityGroup.id"), CORP_NSG);
-    assert_null(jstr(nodes, "properties.routeTable.id"));
+    assert_string_equal(mt_json_str(nodes, "properties.networkSecurityGroup.id"), CORP_NSG);
+    assert_null(mt_json_str(nodes, "properties.routeTable.id"));
     assert_non_null(subnet_named(vnet, "gateways"));
     assert_non_null(subnet_named(vnet, "databases"));
     cJSON_Delete(vnet);
@@ -1098,7 +984,7 @@ static void test_existing_vnet_keeps_everything(void **state)
     expect_status(e, OWN_RT_ID, "2024-05-01", 404);
     expect_status(e, GROUP_ID, "2021-04-01", 404);
     env_stop(e);
-    seeded_cleanup(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* The service range over a subnet of the user's VNet: refused before any write. */
@@ -1117,7 +1003,7 @@ static void test_existing_vnet_service_range_overlap(void **state)
     assert_int_equal(count_writes(e), writes);
     assert_int_equal(e->result.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_FAILED);
     env_stop(e);
-    seeded_cleanup(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* A subnet another cluster uses: refused before any write. */
@@ -1156,7 +1042,7 @@ static void test_user_subnet_with_other_route_table(void **state)
     assert_non_null(strstr(e->err.message, "corpRoutes"));
     assert_int_equal(count_writes(e), writes);
     env_stop(e);
-    seeded_cleanup(&s);
+    mt_tmpdir_remove(&s.dir);
 }
 
 /* ---- destroy ---------------------------------------------------------------------------------------------- */
@@ -1226,8 +1112,8 @@ static void test_destroy_keeps_groups_not_empty_or_not_ours(void **state)
     assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
     long status = 0;
     cJSON *g = get_resource(e, GROUP_ID, "2021-04-01", &status);
-    assert_null(jstr(g, "tags.createdBy")); /* the user's group is not claimed */
-    assert_string_equal(jstr(g, "tags.team"), "a");
+    assert_null(mt_json_str(g, "tags.createdBy")); /* the user's group is not claimed */
+    assert_string_equal(mt_json_str(g, "tags.team"), "a");
     cJSON_Delete(g);
     assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_OK);
     assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_SKIPPED);
@@ -1261,7 +1147,7 @@ static const char SYSTEM_PLAN[] =
 static void test_system_assigned(void **state)
 {
     (void)state;
-    struct env *e = env_start(NULL, plan_from_text(SYSTEM_PLAN));
+    struct env *e = env_start(NULL, mt_plan_from_text(SYSTEM_PLAN));
     assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
     assert_int_equal(e->result.states[AKSNET_STEP_ROUTE_TABLE], AKSNET_STATE_SKIPPED);
     assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_CREATE);
@@ -1274,14 +1160,14 @@ static void test_system_assigned(void **state)
     struct journal j = journal(e);
     long cluster = find_line(&j, "PUT", CLUSTER_ID, 0, 0);
     assert_true(cluster >= 0);
-    assert_string_equal(jstr(j.lines[cluster], "requestBody.identity.type"), "SystemAssigned");
+    assert_string_equal(mt_json_str(j.lines[cluster], "requestBody.identity.type"), "SystemAssigned");
     long ra = find_put_containing(&j, VNET_ID "/providers/Microsoft.Authorization/roleAssignments/", 0);
     assert_true(ra > cluster);
-    assert_string_equal(jstr(j.lines[ra], "requestBody.properties.principalType"), "ServicePrincipal");
-    const char *principal = jstr(j.lines[ra], "requestBody.properties.principalId");
+    assert_string_equal(mt_json_str(j.lines[ra], "requestBody.properties.principalType"), "ServicePrincipal");
+    const char *principal = mt_json_str(j.lines[ra], "requestBody.properties.principalId");
     long status = 0;
     cJSON *c = get_resource(e, CLUSTER_ID, "2024-09-01", &status);
-    assert_string_equal(principal, jstr(c, "identity.principalId"));
+    assert_string_equal(principal, mt_json_str(c, "identity.principalId"));
     cJSON_Delete(c);
     assert_int_equal(find_put_containing(&j, "userAssignedIdentities", 0), -1);
     assert_int_equal(find_put_containing(&j, "/routeTables/", 0), -1);
