@@ -16,35 +16,28 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "fake_env.h"
 #include "proc_support.h"
-
-extern char **environ;
+#include "tmpfiles.h"
 
 #define PATH_LEN 4096
 #define RUN_TIMEOUT_MS 120000
 
 static const char *g_bin;          /* the aksnet binary */
-static const char *g_srcdir;       /* the repository root */
-static char g_tmpdir[PATH_LEN];    /* mkdtemp directory for this run */
-static char **g_env;               /* environ without AZURE_SUBSCRIPTION_ID */
+static struct mt_tmpdir g_tmp;     /* the files of this run */
+static struct mt_env g_env;        /* environ without AZURE_SUBSCRIPTION_ID */
 
 /*
  * What a test allocates is kept here until the test releases it, so that a
@@ -80,16 +73,6 @@ static void release(void *p)
     free(p);
 }
 
-/* Take p off the list without freeing it. */
-static void unkeep(void *p)
-{
-    for (size_t i = g_nkept; i-- > 0;)
-        if (g_kept[i].p == p) {
-            g_kept[i] = g_kept[--g_nkept];
-            return;
-        }
-}
-
 static int release_all(void **state)
 {
     (void)state;
@@ -107,50 +90,31 @@ static void json_delete(void *p)
 
 /* ---- running the binary ---------------------------------------------------- */
 
-struct run {
-    int status;        /* exit code; 128 + signal when killed; -1 when not run */
-    bool timed_out;
-    char *out;         /* stdout, NUL-terminated */
-    size_t out_len;
-    char *err;         /* stderr, NUL-terminated */
-    size_t err_len;
-    char cmd[1024];    /* the command, for messages */
-};
-
-static void run_free(struct run *r)
+static void run_free(struct mt_proc_result *r)
 {
     release(r->out);
     release(r->err);
     r->out = r->err = NULL;
 }
 
-/* proc_run on g_bin in the test environment; run_free releases the buffers. */
-static bool run_cmd(struct run *r, const char *const *args, const void *in, size_t in_len, char *const *envp)
+/* mt_proc_run on g_bin in the test environment; run_free releases the buffers. */
+static bool run_cmd(struct mt_proc_result *r, const char *const *args, const void *in, size_t in_len, char *const *envp)
 {
-    struct proc_result pr;
-    bool ok = proc_run(&pr, g_bin, args, in, in_len, envp ? envp : g_env, RUN_TIMEOUT_MS);
-    memset(r, 0, sizeof(*r));
-    r->status = pr.status;
-    r->timed_out = pr.timed_out;
-    snprintf(r->cmd, sizeof(r->cmd), "%s", pr.cmd);
-    r->out = pr.out;
-    r->err = pr.err;
-    r->out_len = pr.out_len;
-    r->err_len = pr.err_len;
-    return ok && r->out && r->err;
+    return mt_proc_run(r, g_bin, args, in, in_len, envp ? envp : mt_env_envp(&g_env), RUN_TIMEOUT_MS);
 }
 
 /* ---- assertions ---------------------------------------------------------- */
 
-static void show(const struct run *r)
+static void show(const struct mt_proc_result *r)
 {
-    print_error("command: %s\nexit: %d%s\n--- stdout (%zu bytes) ---\n%.4000s\n--- stderr (%zu bytes) ---\n%.4000s\n---\n",
+    print_error("command: %s\nexit: %d%s\n--- stdout (%zu bytes) ---\n%.4000s\n"
+                "--- stderr (%zu bytes) ---\n%.4000s\n---\n",
                 r->cmd, r->status, r->timed_out ? " (timed out, killed)" : "", r->out_len,
                 r->out ? r->out : "", r->err_len, r->err ? r->err : "");
 }
 
 /* The child must have run, not timed out, and left no sanitizer report. */
-static void check_clean(const struct run *r, const char *file, int line)
+static void check_clean(const struct mt_proc_result *r, const char *file, int line)
 {
     static const char *const reports[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                                           "runtime error:", "AddressSanitizer:DEADLYSIGNAL"};
@@ -167,7 +131,7 @@ static void check_clean(const struct run *r, const char *file, int line)
         }
 }
 
-static void run_at(struct run *r, const char *const *args, const void *in, size_t in_len, char *const *envp,
+static void run_at(struct mt_proc_result *r, const char *const *args, const void *in, size_t in_len, char *const *envp,
                    const char *file, int line)
 {
     if (!run_cmd(r, args, in, in_len, envp)) {
@@ -180,7 +144,7 @@ static void run_at(struct run *r, const char *const *args, const void *in, size_
     check_clean(r, file, line);
 }
 
-static void exit_at(const struct run *r, int expected, const char *file, int line)
+static void exit_at(const struct mt_proc_result *r, int expected, const char *file, int line)
 {
     if (r->status != expected) {
         show(r);
@@ -189,7 +153,7 @@ static void exit_at(const struct run *r, int expected, const char *file, int lin
     }
 }
 
-static void contains_at(const struct run *r, const char *hay, const char *what, const char *needle,
+static void contains_at(const struct mt_proc_result *r, const char *hay, const char *what, const char *needle,
                         const char *file, int line)
 {
     if (!strstr(hay, needle)) {
@@ -199,7 +163,7 @@ static void contains_at(const struct run *r, const char *hay, const char *what, 
     }
 }
 
-static void lacks_at(const struct run *r, const char *hay, const char *what, const char *needle,
+static void lacks_at(const struct mt_proc_result *r, const char *hay, const char *what, const char *needle,
                      const char *file, int line)
 {
     if (strstr(hay, needle)) {
@@ -229,7 +193,7 @@ static void lacks_at(const struct run *r, const char *hay, const char *what, con
     } while (0)
 
 /* stdout parsed as JSON; fails the test when it is not a JSON object. */
-static cJSON *json_at(const struct run *r, const char *file, int line)
+static cJSON *json_at(const struct mt_proc_result *r, const char *file, int line)
 {
     cJSON *j = cJSON_Parse(r->out);
     if (!j || !cJSON_IsObject(j)) {
@@ -288,25 +252,21 @@ static const char *finding_str(const cJSON *finding, const char *key)
 
 static const char *example(const char *name, char path[PATH_LEN])
 {
-    int n = snprintf(path, PATH_LEN, "%s/examples/%s", g_srcdir, name);
-    assert_true(n > 0 && n < PATH_LEN);
+    char rel[256];
+    snprintf(rel, sizeof(rel), "examples/%s", name);
+    assert_non_null(mt_source_path(rel, path, PATH_LEN));
     return path;
 }
 
 static const char *tmp_path(const char *name, char path[PATH_LEN])
 {
-    int n = snprintf(path, PATH_LEN, "%s/%s", g_tmpdir, name);
-    assert_true(n > 0 && n < PATH_LEN);
+    assert_non_null(mt_tmpdir_file(&g_tmp, name, path, PATH_LEN));
     return path;
 }
 
 static const char *write_tmp(const char *name, const void *data, size_t len, char path[PATH_LEN])
 {
-    tmp_path(name, path);
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
+    assert_true(mt_write_file(tmp_path(name, path), data, len, 0));
     return path;
 }
 
@@ -318,19 +278,7 @@ static const char *write_tmp_str(const char *name, const char *text, char path[P
 /* Whole file into memory (NUL-terminated). */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    long size = ftell(fp);
-    assert_true(size >= 0);
-    rewind(fp);
-    char *data = malloc((size_t)size + 1);
-    assert_non_null(data);
-    *len = fread(data, 1, (size_t)size, fp);
-    assert_int_equal(ferror(fp), 0);
-    fclose(fp);
-    data[*len] = '\0';
-    return keep(data, free);
+    return keep(mt_slurp(path, len), free);
 }
 
 /* A 10 MB plan-looking file: one huge tag value. */
@@ -364,28 +312,28 @@ static const char invalid_plan[] =
     "  }\n"
     "}\n";
 
-/* environ without AZURE_SUBSCRIPTION_ID, plus `add` when not NULL; release() the array only. */
-static char **env_with(const char *add)
+static void env_release(void *p)
 {
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = keep(calloc(n + 2, sizeof(*env)), free);
+    mt_env_free(p);
+    free(p);
+}
+
+/* The group's environment, with name=value set unless they are NULL; release() it. */
+static struct mt_env *env_with(const char *name, const char *value)
+{
+    struct mt_env *env = keep(calloc(1, sizeof(*env)), env_release);
     assert_non_null(env);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "AZURE_SUBSCRIPTION_ID=", 22) != 0)
-            env[w++] = environ[i];
-    if (add)
-        env[w++] = (char *)add;
-    env[w] = NULL;
+    mt_env_from_environ(env);
+    mt_env_unset(env, "AZURE_SUBSCRIPTION_ID");
+    if (name && value)
+        mt_env_set(env, name, value);
     return env;
 }
 
 /* ---- bad input: exit 1, a message naming the file and the fault ------------- */
 
 /* Common checks for a plan file that cannot be read. */
-static void expect_unreadable(const struct run *r, const char *path, const char *what)
+static void expect_unreadable(const struct mt_proc_result *r, const char *path, const char *what)
 {
     EXPECT_EXIT(r, 1);
     OUT_HAS(r, "plan-syntax");
@@ -397,7 +345,7 @@ static void test_empty_file(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     write_tmp("empty.json", "", 0, path);
     RUN(&r, "validate", "-f", path);
     expect_unreadable(&r, path, "empty");
@@ -409,7 +357,7 @@ static void test_huge_file(void **state)
     (void)state;
     const size_t size = 10u * 1024u * 1024u;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     char *doc = big_document(size);
     write_tmp("huge.json", doc, size, path);
     release(doc);
@@ -422,7 +370,7 @@ static void test_huge_stdin(void **state)
 {
     (void)state;
     const size_t size = 10u * 1024u * 1024u;
-    struct run r;
+    struct mt_proc_result r;
     char *doc = big_document(size);
     RUN_IN(&r, doc, size, "validate", "-f", "-");
     release(doc);
@@ -447,7 +395,7 @@ static void test_garbage(void **state)
     }
     bytes[0] = 0xff;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     write_tmp("garbage.bin", bytes, sizeof(bytes), path);
     RUN(&r, "validate", "-f", path);
     expect_unreadable(&r, path, "line 1, column 1");
@@ -473,7 +421,7 @@ static void test_deep_nesting(void **state)
     char *doc = keep(malloc(depth * 5 + 1), free);
     assert_non_null(doc);
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
 
     memset(doc, '[', depth);
     write_tmp("deep-arrays.json", doc, depth, path);
@@ -494,7 +442,7 @@ static void test_missing_file(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     tmp_path("no-such-plan.json", path);
     RUN(&r, "validate", "-f", path);
     expect_unreadable(&r, path, "No such file");
@@ -505,7 +453,7 @@ static void test_directory(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     tmp_path("a-directory", path);
     assert_int_equal(mkdir(path, 0700), 0);
     RUN(&r, "validate", "-f", path);
@@ -521,7 +469,7 @@ static void test_not_an_object(void **state)
     };
     for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
         char name[32], path[PATH_LEN];
-        struct run r;
+        struct mt_proc_result r;
         snprintf(name, sizeof(name), "not-object-%zu.json", i);
         write_tmp_str(name, docs[i].text, path);
         RUN(&r, "validate", "-f", path);
@@ -539,7 +487,7 @@ static void test_truncated(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     write_tmp_str("truncated.json",
                   "{\n"
                   "  \"location\": \"chinaeast2\",\n"
@@ -560,7 +508,7 @@ static void test_bad_input_json_output(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     tmp_path("no-such-plan.json", path);
     RUN(&r, "validate", "-f", path, "--output", "json");
     EXPECT_EXIT(&r, 1);
@@ -587,7 +535,7 @@ static void test_examples_text(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
         char path[PATH_LEN];
-        struct run r;
+        struct mt_proc_result r;
         RUN(&r, "validate", "-f", example(examples[i], path));
         EXPECT_EXIT(&r, 0);
         OUT_HAS(&r, "0 errors");
@@ -601,7 +549,7 @@ static void test_examples_json(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
         char path[PATH_LEN];
-        struct run r;
+        struct mt_proc_result r;
         RUN(&r, "validate", "-f", example(examples[i], path), "--output", "json");
         EXPECT_EXIT(&r, 0);
         cJSON *doc = JSON(&r);
@@ -618,7 +566,7 @@ static void test_invalid_plan_text(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     write_tmp_str("invalid.json", invalid_plan, path);
     RUN(&r, "validate", "-f", path);
     EXPECT_EXIT(&r, 1);
@@ -633,7 +581,7 @@ static void test_invalid_plan_json(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     write_tmp_str("invalid.json", invalid_plan, path);
     RUN(&r, "validate", "-f", path, "-o", "json");
     EXPECT_EXIT(&r, 1);
@@ -686,7 +634,7 @@ static const char *line_with(const char *text, const char *word, char *line, siz
 static void test_capacity_kubenet_text(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     char line[256];
     RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "kubenet");
     EXPECT_EXIT(&r, 0);
@@ -698,7 +646,7 @@ static void test_capacity_kubenet_text(void **state)
 static void test_capacity_azure_text(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     char line[256];
     RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "azure", "--max-pods", "30");
     EXPECT_EXIT(&r, 0);
@@ -710,7 +658,7 @@ static void test_capacity_azure_text(void **state)
 static void test_capacity_json(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "kubenet", "-o", "json");
     EXPECT_EXIT(&r, 0);
     cJSON *doc = JSON(&r);
@@ -735,14 +683,14 @@ static void test_capacity_bad_prefix(void **state)
     static const char *const bad[] = {"banana", "192.168.1.5/24", "192.168.1.0/33", "192.168.1.0", "300.1.1.0/24",
                                       ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct run r;
+        struct mt_proc_result r;
         RUN(&r, "capacity", "--subnet-prefix", bad[i]);
         EXPECT_EXIT(&r, 2);
         ERR_HAS(&r, "--subnet-prefix");
         OUT_EMPTY(&r);
         run_free(&r);
     }
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "capacity", "--network-plugin", "kubenet");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--subnet-prefix");
@@ -752,7 +700,7 @@ static void test_capacity_bad_prefix(void **state)
 static void test_capacity_bad_plugin(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "flannel");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--network-plugin");
@@ -764,7 +712,7 @@ static void test_capacity_bad_plugin(void **state)
 static void test_capacity_max_pods(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "kubenet", "--max-pods", "111");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--max-pods");
@@ -782,7 +730,7 @@ static void test_capacity_max_pods(void **state)
 static void test_no_command(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     run_at(&r, (const char *const[]){NULL}, NULL, 0, NULL, __FILE__, __LINE__);
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "usage");
@@ -793,7 +741,7 @@ static void test_no_command(void **state)
 static void test_unknown_command(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "frobnicate");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "frobnicate");
@@ -804,7 +752,7 @@ static void test_unknown_command(void **state)
 static void test_unknown_flag(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "--frobnicate");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--frobnicate");
@@ -828,7 +776,7 @@ static void test_bad_number(void **state)
     (void)state;
     static const char *const bad[] = {"abc", "-5", "1.5", "", "99999999999", "12x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct run r;
+        struct mt_proc_result r;
         RUN(&r, "validate", "--max-pods", bad[i]);
         EXPECT_EXIT(&r, 2);
         ERR_HAS(&r, "--max-pods");
@@ -841,7 +789,7 @@ static void test_bad_number(void **state)
 static void test_bad_output(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "--output", "yaml");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--output");
@@ -853,7 +801,7 @@ static void test_bad_output(void **state)
 static void test_missing_value(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "-f");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--file");
@@ -869,7 +817,7 @@ static void test_missing_value(void **state)
 static void test_validate_help(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "--help");
     EXPECT_EXIT(&r, 0);
     OUT_HAS(&r, "--file");
@@ -881,7 +829,7 @@ static void test_validate_help(void **state)
 static void test_version(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "version");
     EXPECT_EXIT(&r, 0);
     assert_int_equal(strncmp(r.out, "aksnet ", 7), 0);
@@ -894,7 +842,7 @@ static void test_version(void **state)
 static void test_flags_only_plan(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "--subscription", "00000000-0000-0000-0000-000000000000", "-l", "chinaeast2", "--cloud",
         "AzureChinaCloud", "-g", "rg1", "-n", "aks1");
     EXPECT_EXIT(&r, 0);
@@ -919,7 +867,7 @@ static void test_flags_only_plan(void **state)
 static void test_flags_only_plan_china_without_cloud(void **state)
 {
     (void)state;
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "--subscription", "00000000-0000-0000-0000-000000000000", "-l", "chinaeast2", "-g", "rg1",
         "-n", "aks1");
     EXPECT_EXIT(&r, 0);
@@ -938,7 +886,7 @@ static void test_flags_override_file(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "-f", example("kubenet.json", path), "--max-pods", "111");
     EXPECT_EXIT(&r, 1);
     OUT_HAS(&r, "max-pods");
@@ -964,7 +912,7 @@ static void test_bad_vnet_subnet_id(void **state)
 {
     (void)state;
     char path[PATH_LEN];
-    struct run r;
+    struct mt_proc_result r;
     RUN(&r, "validate", "-f", example("kubenet.json", path), "--vnet-subnet-id", "garbage");
     EXPECT_EXIT(&r, 1);
     OUT_HAS(&r, "plan-field");
@@ -986,16 +934,18 @@ static void test_bad_vnet_subnet_id(void **state)
 static void test_subscription_from_environment(void **state)
 {
     (void)state;
-    struct run r;
-    char **env = env_with("AZURE_SUBSCRIPTION_ID=00000000-0000-0000-0000-000000000000");
-    RUN_ENV(&r, env, "validate", "-l", "chinaeast2", "--cloud", "AzureChinaCloud", "-g", "rg1", "-n", "aks1");
+    struct mt_proc_result r;
+    struct mt_env *env = env_with("AZURE_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000");
+    RUN_ENV(&r, mt_env_envp(env), "validate", "-l", "chinaeast2", "--cloud", "AzureChinaCloud", "-g", "rg1", "-n",
+            "aks1");
     release(env);
     EXPECT_EXIT(&r, 0);
     OUT_LACKS(&r, "subscription-invalid");
     run_free(&r);
 
-    env = env_with(NULL);
-    RUN_ENV(&r, env, "validate", "-l", "chinaeast2", "--cloud", "AzureChinaCloud", "-g", "rg1", "-n", "aks1");
+    env = env_with(NULL, NULL);
+    RUN_ENV(&r, mt_env_envp(env), "validate", "-l", "chinaeast2", "--cloud", "AzureChinaCloud", "-g", "rg1", "-n",
+            "aks1");
     release(env);
     EXPECT_EXIT(&r, 1);
     OUT_HAS(&r, "subscription-invalid");
@@ -1003,8 +953,9 @@ static void test_subscription_from_environment(void **state)
     run_free(&r);
 
     /* A malformed one from the environment is an error too. */
-    env = env_with("AZURE_SUBSCRIPTION_ID=not-a-guid");
-    RUN_ENV(&r, env, "validate", "-l", "chinaeast2", "--cloud", "AzureChinaCloud", "-g", "rg1", "-n", "aks1");
+    env = env_with("AZURE_SUBSCRIPTION_ID", "not-a-guid");
+    RUN_ENV(&r, mt_env_envp(env), "validate", "-l", "chinaeast2", "--cloud", "AzureChinaCloud", "-g", "rg1", "-n",
+            "aks1");
     release(env);
     EXPECT_EXIT(&r, 1);
     OUT_HAS(&r, "subscription-invalid");
@@ -1012,8 +963,8 @@ static void test_subscription_from_environment(void **state)
 
     /* The plan's own subscription wins over the environment. */
     char path[PATH_LEN];
-    env = env_with("AZURE_SUBSCRIPTION_ID=not-a-guid");
-    RUN_ENV(&r, env, "validate", "-f", example("kubenet.json", path));
+    env = env_with("AZURE_SUBSCRIPTION_ID", "not-a-guid");
+    RUN_ENV(&r, mt_env_envp(env), "validate", "-f", example("kubenet.json", path));
     release(env);
     EXPECT_EXIT(&r, 0);
     run_free(&r);
@@ -1026,7 +977,7 @@ static void test_plan_from_stdin(void **state)
     (void)state;
     char path[PATH_LEN];
     size_t len;
-    struct run r;
+    struct mt_proc_result r;
     char *plan = slurp(example("kubenet.json", path), &len);
     RUN_IN(&r, plan, len, "validate", "-f", "-");
     release(plan);
@@ -1054,52 +1005,28 @@ static void test_plan_from_stdin(void **state)
 static int group_setup(void **state)
 {
     (void)state;
-    g_bin = getenv("AKSNET_BIN");
-    if (!g_bin || !*g_bin)
-        g_bin = "build/san/aksnet";
-    g_srcdir = getenv("AKSNET_SRCDIR");
-    if (!g_srcdir || !*g_srcdir)
-        g_srcdir = ".";
+    g_bin = mt_bin("AKSNET_BIN", "build/san/aksnet");
     if (access(g_bin, X_OK) != 0) {
         print_error("%s is not an executable (set AKSNET_BIN): %s\n", g_bin, strerror(errno));
         return -1;
     }
-    const char *tmp = getenv("TMPDIR");
-    int n = snprintf(g_tmpdir, sizeof(g_tmpdir), "%s/aksnet-test-cli.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (n <= 0 || (size_t)n >= sizeof(g_tmpdir) || !mkdtemp(g_tmpdir)) {
+    if (!mt_tmpdir_make(&g_tmp, "test-cli")) {
         print_error("mkdtemp: %s\n", strerror(errno));
-        g_tmpdir[0] = '\0';
         return -1;
     }
-    g_env = env_with(NULL);
-    unkeep(g_env); /* it lives for the whole group, not one test */
+    mt_env_from_environ(&g_env);
+    mt_env_unset(&g_env, "AZURE_SUBSCRIPTION_ID");
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    free(g_env);
-    g_env = NULL;
-    if (!g_tmpdir[0])
-        return 0;
-    DIR *d = opendir(g_tmpdir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char path[PATH_LEN];
-            int n = snprintf(path, sizeof(path), "%s/%s", g_tmpdir, e->d_name);
-            if (n <= 0 || (size_t)n >= sizeof(path))
-                continue;
-            if (unlink(path) != 0)
-                rmdir(path); /* the one (empty) directory a test makes */
-        }
-        closedir(d);
-    }
-    if (rmdir(g_tmpdir) != 0) {
-        print_error("could not remove %s: %s\n", g_tmpdir, strerror(errno));
+    mt_env_free(&g_env);
+    char path[PATH_LEN];
+    snprintf(path, sizeof(path), "%s", g_tmp.path);
+    if (!mt_tmpdir_remove(&g_tmp)) {
+        print_error("could not remove %s: %s\n", path, strerror(errno));
         return -1;
     }
     return 0;

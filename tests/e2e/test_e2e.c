@@ -14,22 +14,17 @@
 #include <string.h>
 
 #include "aksnet/provision.h"
+#include "fake_env.h"
 #include "mock_support.h"
 #include "proc_support.h"
+#include "tmpfiles.h"
 
 #define CANARY "canary-Zq8vX2-secret-must-not-appear"
 #define TIMEOUT_MS 120000
 
 static const char *bin(void)
 {
-    const char *b = getenv("AKSNET_BIN");
-    return b ? b : "build/san/aksnet";
-}
-
-static const char *srcdir(void)
-{
-    const char *d = getenv("AKSNET_SRCDIR");
-    return d ? d : ".";
+    return mt_bin("AKSNET_BIN", "build/san/aksnet");
 }
 
 /* A mock on the real clock that knows the canary as MT_CLIENT's secret. */
@@ -44,21 +39,20 @@ static void start(struct mt_mock *t)
     assert_non_null(t->token);
 }
 
-/* The environment of a user signed in with a client secret (and nothing else of ours). */
-static void make_env(char env[][256], char *envp[], const char *secret)
+/* The environment of a user signed in with a client secret (and nothing else of ours); mt_env_free it. */
+static char *const *make_env(struct mt_env *env, const char *secret)
 {
-    snprintf(env[0], 256, "AZURE_TENANT_ID=%s", MT_TENANT);
-    snprintf(env[1], 256, "AZURE_CLIENT_ID=%s", MT_CLIENT);
-    snprintf(env[2], 256, "AZURE_CLIENT_SECRET=%s", secret);
-    snprintf(env[3], 256, "PATH=/usr/bin:/bin");
-    snprintf(env[4], 256, "ASAN_OPTIONS=detect_leaks=1");
-    for (int i = 0; i < 5; i++)
-        envp[i] = env[i];
-    envp[5] = NULL;
+    *env = (struct mt_env){0};
+    mt_env_set(env, "AZURE_TENANT_ID", MT_TENANT);
+    mt_env_set(env, "AZURE_CLIENT_ID", MT_CLIENT);
+    mt_env_set(env, "AZURE_CLIENT_SECRET", secret);
+    mt_env_set(env, "PATH", "/usr/bin:/bin");
+    mt_env_set(env, "ASAN_OPTIONS", "detect_leaks=1");
+    return mt_env_envp(env);
 }
 
 /* Nothing of the canary anywhere: stdout, stderr, the mock's journal. */
-static void assert_no_canary(struct mt_mock *t, const struct proc_result *r)
+static void assert_no_canary(struct mt_mock *t, const struct mt_proc_result *r)
 {
     assert_null(strstr(r->out, CANARY));
     assert_null(strstr(r->err, CANARY));
@@ -78,21 +72,21 @@ static void test_whoami_secret(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY);
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY);
     const char *args[] = {"whoami", "--arm-endpoint", t.url, "--authority-host", t.url, "--verbose", NULL};
-    struct proc_result r;
-    assert_true(proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    struct mt_proc_result r;
+    assert_true(mt_proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
     if (r.status != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "client secret"));
     assert_non_null(strstr(r.out, MT_CLIENT));
     assert_no_canary(&t, &r);
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
 
     const char *json_args[] = {"whoami", "--arm-endpoint", t.url, "--authority-host", t.url, "-o", "json", NULL};
-    assert_true(proc_run(&r, bin(), json_args, NULL, 0, envp, TIMEOUT_MS));
+    assert_true(mt_proc_run(&r, bin(), json_args, NULL, 0, envp, TIMEOUT_MS));
     assert_int_equal(r.status, 0);
     cJSON *doc = cJSON_Parse(r.out);
     assert_non_null(doc);
@@ -100,7 +94,8 @@ static void test_whoami_secret(void **state)
     assert_string_equal(cJSON_GetObjectItem(doc, "credential")->valuestring, "client secret");
     assert_null(cJSON_GetObjectItem(doc, "access_token"));
     cJSON_Delete(doc);
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
+    mt_env_free(&env);
     mt_stop(&t);
 }
 
@@ -110,16 +105,17 @@ static void test_whoami_wrong_secret(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY "-wrong");
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY "-wrong");
     const char *args[] = {"whoami", "--arm-endpoint", t.url, "--authority-host", t.url, "--verbose", NULL};
-    struct proc_result r;
-    assert_true(proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    struct mt_proc_result r;
+    assert_true(mt_proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    mt_env_free(&env);
     assert_int_equal(r.status, 3);
     assert_non_null(strstr(r.err, "AADSTS7000215"));
     assert_non_null(strstr(r.err, "client secret"));
     assert_no_canary(&t, &r);
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
     mt_stop(&t);
 }
 
@@ -127,31 +123,32 @@ static void test_whoami_wrong_secret(void **state)
 static void test_plain_http_refused(void **state)
 {
     (void)state;
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY);
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY);
     const char *args[] = {"whoami", "--arm-endpoint", "http://10.1.2.3", "--authority-host", "http://10.1.2.3", NULL};
-    struct proc_result r;
-    assert_true(proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    struct mt_proc_result r;
+    assert_true(mt_proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    mt_env_free(&env);
     assert_int_not_equal(r.status, 0);
     assert_non_null(strstr(r.err, "--authority-host"));
     assert_null(strstr(r.err, CANARY));
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
 }
 
 /* The dry run needs no credential of the user's and never uses one. */
 static void test_whoami_dry_run(void **state)
 {
     (void)state;
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY);
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY);
     const char *args[] = {"whoami", "--dry-run", "--verbose", NULL};
-    struct proc_result r;
-    assert_true(proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    struct mt_proc_result r;
+    assert_true(mt_proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    mt_env_free(&env);
     assert_int_equal(r.status, 0);
     assert_null(strstr(r.out, MT_CLIENT));
     assert_null(strstr(r.err, CANARY));
-    proc_result_free(&r);
-    (void)srcdir;
+    mt_proc_result_free(&r);
 }
 
 
@@ -174,53 +171,22 @@ static void with_endpoints(const struct mt_mock *t, const char *const *args, con
     out[n] = NULL;
 }
 
-static int run_aksnet(struct mt_mock *t, const char *const *args, struct proc_result *r)
+static int run_aksnet(struct mt_mock *t, const char *const *args, struct mt_proc_result *r)
 {
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY);
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY);
     const char *argv[MAX_ARGS];
     with_endpoints(t, args, argv);
-    assert_true(proc_run(r, bin(), argv, NULL, 0, envp, TIMEOUT_MS));
+    assert_true(mt_proc_run(r, bin(), argv, NULL, 0, envp, TIMEOUT_MS));
+    mt_env_free(&env);
     if (r->status != 0)
         fprintf(stderr, "%s\nstdout:\n%s\nstderr:\n%s\n", r->cmd, r->out, r->err);
     return r->status;
 }
 
-static const char *seed_plan(char path[512])
+static const char *seed_plan(char path[MT_PATH_MAX])
 {
-    snprintf(path, 512, "%s/examples/kubenet.json", srcdir());
-    return path;
-}
-
-/* Journal lines with method m whose path contains part (NULL: any), counted. */
-static size_t count_requests(struct mt_mock *t, const char *m, const char *part)
-{
-    size_t n = 0, hits = 0;
-    cJSON **lines = mt_journal(t, &n);
-    for (size_t i = 0; i < n; i++) {
-        const char *method = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "method"));
-        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "path"));
-        if (method && path && strcmp(method, m) == 0 && (!part || strstr(path, part)))
-            hits++;
-    }
-    mt_journal_free(lines, n);
-    return hits;
-}
-
-/* Index in the journal of the first method request whose path contains part; -1 when none. */
-static long first_index(struct mt_mock *t, const char *m, const char *part)
-{
-    size_t n = 0;
-    long at = -1;
-    cJSON **lines = mt_journal(t, &n);
-    for (size_t i = 0; i < n && at < 0; i++) {
-        const char *method = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "method"));
-        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(lines[i], "path"));
-        if (method && path && strcmp(method, m) == 0 && strstr(path, part))
-            at = (long)i;
-    }
-    mt_journal_free(lines, n);
-    return at;
+    return mt_source_path("examples/kubenet.json", path, MT_PATH_MAX);
 }
 
 /* The seed's plan provisions, in an order the graph allows, and a second run writes nothing. */
@@ -229,34 +195,35 @@ static void test_provision_seed(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    char plan[512];
+    char plan[MT_PATH_MAX];
     const char *args[] = {"provision", "-f", seed_plan(plan), "--verbose", NULL};
-    struct proc_result r;
+    struct mt_proc_result r;
     assert_int_equal(run_aksnet(&t, args, &r), 0);
     assert_null(strstr(r.out, CANARY));
     assert_null(strstr(r.err, CANARY));
-    proc_result_free(&r);
-    long group = first_index(&t, "PUT", "/resourceGroups/myResourceGroup");
-    long rt = first_index(&t, "PUT", "/routeTables/");
-    long id = first_index(&t, "PUT", "/userAssignedIdentities/");
-    long vnet = first_index(&t, "PUT", "/virtualNetworks/");
-    long role_vnet = first_index(&t, "PUT", "/virtualNetworks/myAKSVnet/providers/Microsoft.Authorization/roleAssignments/");
-    long role_rt = first_index(&t, "PUT", "/providers/Microsoft.Authorization/roleAssignments/");
-    long cluster = first_index(&t, "PUT", "/managedClusters/");
+    mt_proc_result_free(&r);
+    long group = mt_journal_find(&t, "PUT", "/resourceGroups/myResourceGroup");
+    long rt = mt_journal_find(&t, "PUT", "/routeTables/");
+    long id = mt_journal_find(&t, "PUT", "/userAssignedIdentities/");
+    long vnet = mt_journal_find(&t, "PUT", "/virtualNetworks/");
+    long role_vnet =
+        mt_journal_find(&t, "PUT", "/virtualNetworks/myAKSVnet/providers/Microsoft.Authorization/roleAssignments/");
+    long role_rt = mt_journal_find(&t, "PUT", "/providers/Microsoft.Authorization/roleAssignments/");
+    long cluster = mt_journal_find(&t, "PUT", "/managedClusters/");
     assert_true(group >= 0 && rt > group && id > group && vnet > rt && role_vnet > vnet && role_vnet > id);
     assert_true(role_rt > rt && cluster > role_vnet && cluster > role_rt);
-    assert_int_equal(count_requests(&t, "PUT", "/roleAssignments/"), 2);
-    size_t puts = count_requests(&t, "PUT", NULL);
+    assert_int_equal(mt_journal_count(&t, "PUT", "/roleAssignments/", 0), 2);
+    size_t puts = mt_journal_count(&t, "PUT", NULL, 0);
 
     const char *again[] = {"provision", "-f", plan, NULL};
     assert_int_equal(run_aksnet(&t, again, &r), 0);
-    proc_result_free(&r);
-    assert_int_equal(count_requests(&t, "PUT", NULL), puts); /* nothing written the second time */
+    mt_proc_result_free(&r);
+    assert_int_equal(mt_journal_count(&t, "PUT", NULL, 0), puts); /* nothing written the second time */
 
     const char *plan_args[] = {"plan", "-f", plan, "-o", "json", NULL};
     assert_int_equal(run_aksnet(&t, plan_args, &r), 0);
     assert_null(strstr(r.out, "\"state\":\"create\""));
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
     mt_stop(&t);
 }
 
@@ -266,7 +233,7 @@ static void test_canary_every_command(void **state)
     (void)state;
     struct mt_mock t;
     start(&t);
-    char plan[512];
+    char plan[MT_PATH_MAX];
     seed_plan(plan);
     const char *cmds[][8] = {
         {"plan", "-f", plan, "--verbose", NULL},
@@ -276,24 +243,25 @@ static void test_canary_every_command(void **state)
         {"whoami", "--verbose", NULL},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        struct proc_result r;
+        struct mt_proc_result r;
         assert_int_equal(run_aksnet(&t, cmds[i], &r), 0);
         assert_no_canary(&t, &r);
-        proc_result_free(&r);
+        mt_proc_result_free(&r);
     }
     /* the offline commands have no endpoint flags */
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY);
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY);
     const char *offline[][8] = {{"validate", "-f", plan, NULL},
                                 {"capacity", "--subnet-prefix", "192.168.1.0/24", NULL}};
     for (size_t i = 0; i < 2; i++) {
-        struct proc_result r;
-        assert_true(proc_run(&r, bin(), offline[i], NULL, 0, envp, TIMEOUT_MS));
+        struct mt_proc_result r;
+        assert_true(mt_proc_run(&r, bin(), offline[i], NULL, 0, envp, TIMEOUT_MS));
         assert_int_equal(r.status, 0);
         assert_null(strstr(r.out, CANARY));
         assert_null(strstr(r.err, CANARY));
-        proc_result_free(&r);
+        mt_proc_result_free(&r);
     }
+    mt_env_free(&env);
     mt_stop(&t);
 }
 
@@ -304,34 +272,35 @@ static void test_canary_every_command(void **state)
 static void test_kill_after_each_step(void **state)
 {
     (void)state;
-    char plan[512];
+    char plan[MT_PATH_MAX];
     seed_plan(plan);
     for (int step = AKSNET_STEP_GROUP; step <= AKSNET_STEP_CLUSTER; step++) {
         struct mt_mock t;
         start(&t);
-        char env[6][256], *envp[6];
-        make_env(env, envp, CANARY);
+        struct mt_env env;
+        char *const *envp = make_env(&env, CANARY);
         const char *args[] = {"provision", "-f", plan, "-o", "json", NULL};
         const char *argv[MAX_ARGS];
         with_endpoints(&t, args, argv);
-        struct proc_stream p;
-        assert_true(proc_stream_start(&p, bin(), argv, envp));
+        struct mt_proc p;
+        assert_true(mt_proc_start(&p, bin(), argv, envp));
+        mt_env_free(&env);
         char want[96], line[8192];
         snprintf(want, sizeof(want), "\"step\":\"%s\"", aksnet_step_name((aksnet_step)step));
         bool seen = false;
-        while (!seen && proc_stream_line(&p, line, sizeof(line), TIMEOUT_MS))
+        while (!seen && mt_proc_line(&p, line, sizeof(line), TIMEOUT_MS))
             seen = strstr(line, want) && (strstr(line, "\"state\":\"create\"") || strstr(line, "\"state\":\"done\""));
-        proc_stream_kill(&p);
+        mt_proc_kill(&p);
         assert_true(seen);
-        struct proc_result r;
+        struct mt_proc_result r;
         const char *again[] = {"provision", "-f", plan, NULL};
         assert_int_equal(run_aksnet(&t, again, &r), 0);
-        proc_result_free(&r);
+        mt_proc_result_free(&r);
         /* converged: a third run writes nothing; one assignment per scope */
-        size_t puts = count_requests(&t, "PUT", NULL);
+        size_t puts = mt_journal_count(&t, "PUT", NULL, 0);
         assert_int_equal(run_aksnet(&t, again, &r), 0);
-        proc_result_free(&r);
-        assert_int_equal(count_requests(&t, "PUT", NULL), puts);
+        mt_proc_result_free(&r);
+        assert_int_equal(mt_journal_count(&t, "PUT", NULL, 0), puts);
         struct mt_response rs;
         char path[512];
         snprintf(path, sizeof(path), "/subscriptions/%s/resourceGroups/myResourceGroup/providers/"
@@ -356,14 +325,14 @@ static void test_destroy(void **state)
     assert_true(mt_request(&t, "PUT", keep, "{\"location\":\"chinaeast2\"}", NULL, true, NULL, &rs));
     assert_int_equal(rs.status, 201);
     mt_response_free(&rs);
-    char plan[512];
+    char plan[MT_PATH_MAX];
     const char *prov[] = {"provision", "-f", seed_plan(plan), NULL};
-    struct proc_result r;
+    struct mt_proc_result r;
     assert_int_equal(run_aksnet(&t, prov, &r), 0);
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
     const char *destroy[] = {"destroy", "-f", plan, "--yes", NULL};
     assert_int_equal(run_aksnet(&t, destroy, &r), 0);
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
     char group[256];
     snprintf(group, sizeof(group), "/subscriptions/%s/resourcegroups/myResourceGroup?api-version=2021-04-01", MT_SUB);
     assert_true(mt_request(&t, "GET", group, NULL, NULL, true, NULL, &rs));
@@ -379,21 +348,23 @@ static void test_destroy(void **state)
 static void test_provision_dry_run(void **state)
 {
     (void)state;
-    char env[6][256], *envp[6];
-    make_env(env, envp, CANARY);
-    char plan[512];
+    struct mt_env env;
+    char *const *envp = make_env(&env, CANARY);
+    char plan[MT_PATH_MAX];
     const char *args[] = {"provision", "--dry-run", "-f", seed_plan(plan), NULL};
-    struct proc_result r;
-    assert_true(proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    struct mt_proc_result r;
+    assert_true(mt_proc_run(&r, bin(), args, NULL, 0, envp, TIMEOUT_MS));
+    mt_env_free(&env);
     if (r.status != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "PUT /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup"));
+    assert_non_null(
+        strstr(r.out, "PUT /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup"));
     assert_non_null(strstr(r.out, "/providers/Microsoft.ContainerService/managedClusters/myAKSCluster"));
     assert_non_null(strstr(r.out, "\"networkPlugin\":\"kubenet\""));
     assert_null(strstr(r.out, CANARY));
     assert_null(strstr(r.err, CANARY));
-    proc_result_free(&r);
+    mt_proc_result_free(&r);
 }
 
 int main(void)

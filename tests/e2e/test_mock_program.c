@@ -8,7 +8,6 @@
  * AKSNET_SRCDIR the source tree (default "."). Nothing here sleeps: every
  * wait is poll() on a pipe or an inotify descriptor, bounded by a deadline.
  */
-#define _GNU_SOURCE /* pipe2 */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,200 +15,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <cmocka.h>
 
 #include <curl/curl.h>
 
 #include "mock_support.h"
-
-extern char **environ;
+#include "proc_support.h"
+#include "tmpfiles.h"
 
 #define RG "/subscriptions/" MT_SUB "/resourcegroups/rg1?api-version=2021-04-01"
 #define RG_BODY "{\"location\":\"chinaeast2\"}"
 #define DEADLINE_MS 20000
 
-/* ---- a child process with its stdout and stderr on pipes --------------------------------- */
-
-struct proc {
-    pid_t pid;
-    int out, err;          /* read ends, -1 once at end of file */
-    char outbuf[8192];
-    size_t outlen;
-    char errbuf[65536];
-    size_t errlen;
-    int status;            /* from waitpid, once reaped */
-    bool reaped;
-};
+/* ---- the program as a child ---------------------------------------------------------------- */
 
 static const char *mock_bin(void)
 {
-    const char *b = getenv("AKSNET_MOCK_BIN");
-    return b && *b ? b : "build/san/aksnet-mock";
-}
-
-static const char *src_dir(void)
-{
-    const char *d = getenv("AKSNET_SRCDIR");
-    return d && *d ? d : ".";
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return mt_bin("AKSNET_MOCK_BIN", "build/san/aksnet-mock");
 }
 
 /* Start argv[0] with argv; its stdout and stderr come back through pipes. */
-static void spawn(struct proc *p, const char *const *argv)
+static void spawn(struct mt_proc *p, const char *const *argv)
 {
-    memset(p, 0, sizeof(*p));
-    int out[2], err[2];
-    assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-    assert_int_equal(pipe2(err, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    int rc = posix_spawn(&p->pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(out[1]);
-    close(err[1]);
-    if (rc != 0)
-        fprintf(stderr, "posix_spawn %s: %s\n", argv[0], strerror(rc));
-    assert_int_equal(rc, 0);
-    p->out = out[0];
-    p->err = err[0];
-}
-
-/* Read what is ready on one of the pipes; false at end of file. */
-static bool take(int *fd, char *buf, size_t cap, size_t *len)
-{
-    char tmp[4096];
-    ssize_t n = read(*fd, tmp, sizeof(tmp));
-    if (n < 0 && errno == EINTR)
-        return true;
-    if (n <= 0) {
-        close(*fd);
-        *fd = -1;
-        return false;
-    }
-    size_t keep = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
-    memcpy(buf + *len, tmp, keep);
-    *len += keep;
-    buf[*len] = '\0';
-    return true;
-}
-
-/* Wait (up to the deadline) for output on either pipe and take it; false when the deadline passed. */
-static bool pump(struct proc *p, long deadline)
-{
-    struct pollfd fds[2] = {{p->out, POLLIN, 0}, {p->err, POLLIN, 0}};
-    long left = deadline - now_ms();
-    if (left <= 0 || (p->out < 0 && p->err < 0))
-        return false;
-    int rc = poll(fds, 2, (int)left);
-    if (rc < 0 && errno == EINTR)
-        return true;
-    if (rc <= 0)
-        return false;
-    if (p->out >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
-        take(&p->out, p->outbuf, sizeof(p->outbuf), &p->outlen);
-    if (p->err >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
-        take(&p->err, p->errbuf, sizeof(p->errbuf), &p->errlen);
-    return true;
+    assert_true(mt_proc_start(p, argv[0], argv + 1, NULL));
 }
 
 /* The first line of stdout, without its newline; NULL when none came in time. */
-static const char *first_line(struct proc *p, char *line, size_t len)
+static const char *first_line(struct mt_proc *p, char *line, size_t len)
 {
-    long deadline = now_ms() + DEADLINE_MS;
-    while (!memchr(p->outbuf, '\n', p->outlen) && p->out >= 0 && pump(p, deadline))
-        ;
-    const char *nl = memchr(p->outbuf, '\n', p->outlen);
-    if (!nl) {
-        fprintf(stderr, "no first line; stderr: %s\n", p->errbuf);
-        return NULL;
-    }
-    snprintf(line, len, "%.*s", (int)(nl - p->outbuf), p->outbuf);
-    return line;
-}
-
-/* Wait until the child has closed both pipes (it exited), then reap it; false if it outlived the deadline. */
-static bool wait_exit(struct proc *p, int ms)
-{
-    long deadline = now_ms() + ms;
-    while ((p->out >= 0 || p->err >= 0) && pump(p, deadline))
-        ;
-    if (p->out >= 0 || p->err >= 0) {
-        kill(p->pid, SIGKILL);
-        waitpid(p->pid, &p->status, 0);
-        p->reaped = true;
-        fprintf(stderr, "the child did not exit in time; stderr: %s\n", p->errbuf);
-        return false;
-    }
-    assert_int_equal(waitpid(p->pid, &p->status, 0), p->pid);
-    p->reaped = true;
-    return true;
-}
-
-/* Exit code, or -signal when a signal ended it. */
-static int exit_code(const struct proc *p)
-{
-    if (WIFEXITED(p->status))
-        return WEXITSTATUS(p->status);
-    return WIFSIGNALED(p->status) ? -WTERMSIG(p->status) : -1000;
-}
-
-static void proc_close(struct proc *p)
-{
-    if (!p->reaped && p->pid > 0) {
-        kill(p->pid, SIGKILL);
-        waitpid(p->pid, &p->status, 0);
-    }
-    if (p->out >= 0)
-        close(p->out);
-    if (p->err >= 0)
-        close(p->err);
-}
-
-/* ---- files --------------------------------------------------------------------------------- */
-
-struct tmpdir {
-    char path[64];
-};
-
-static void tmpdir_make(struct tmpdir *d)
-{
-    snprintf(d->path, sizeof(d->path), "/tmp/aksnet-prog-XXXXXX");
-    assert_non_null(mkdtemp(d->path));
-}
-
-static void tmpdir_file(const struct tmpdir *d, const char *name, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%s", d->path, name);
-}
-
-static void tmpdir_remove(const struct tmpdir *d)
-{
-    static const char *const names[] = {"port",   "port.tmp", "state.json", "state.json.tmp", "journal.jsonl",
-                                        "ca.pem", "ca.key",   "server.pem", "server.key",     "secret"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        char f[128];
-        tmpdir_file(d, names[i], f, sizeof(f));
-        unlink(f);
-    }
-    rmdir(d->path);
+    if (mt_proc_line(p, line, len, DEADLINE_MS))
+        return line;
+    fprintf(stderr, "no first line; stderr: %s\n", p->errbuf);
+    return NULL;
 }
 
 /* Wait (inotify, bounded) until path exists in directory dir. */
@@ -218,11 +60,11 @@ static bool wait_for_file(const char *dir, const char *path, int ms)
     int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     assert_true(in >= 0);
     assert_true(inotify_add_watch(in, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) >= 0);
-    long deadline = now_ms() + ms;
+    long long deadline = mt_now_ms() + ms;
     bool there = access(path, F_OK) == 0;
-    while (!there && now_ms() < deadline) {
+    while (!there && mt_now_ms() < deadline) {
         struct pollfd p = {in, POLLIN, 0};
-        if (poll(&p, 1, (int)(deadline - now_ms())) > 0) {
+        if (poll(&p, 1, (int)(deadline - mt_now_ms())) > 0) {
             char events[4096];
             while (read(in, events, sizeof(events)) > 0)
                 ;
@@ -231,19 +73,6 @@ static bool wait_for_file(const char *dir, const char *path, int ms)
     }
     close(in);
     return there;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = calloc(1, 1u << 20);
-    size_t n = buf ? fread(buf, 1, (1u << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
 }
 
 /* ---- the mock as a program ---------------------------------------------------------------- */
@@ -263,7 +92,7 @@ static void url_of(const char *line, const char *prefix, char *url, size_t len)
 }
 
 /* Start the program over plain HTTP and attach t to the URL it prints. */
-static void spawn_attached(struct proc *p, const char *const *argv, struct mt_mock *t)
+static void spawn_attached(struct mt_proc *p, const char *const *argv, struct mt_mock *t)
 {
     char line[256], url[128];
     spawn(p, argv);
@@ -273,12 +102,12 @@ static void spawn_attached(struct proc *p, const char *const *argv, struct mt_mo
 }
 
 /* SIGTERM: the program stops with 0. */
-static void stop_cleanly(struct proc *p)
+static void stop_cleanly(struct mt_proc *p)
 {
     assert_int_equal(kill(p->pid, SIGTERM), 0);
-    assert_true(wait_exit(p, DEADLINE_MS));
-    assert_int_equal(exit_code(p), 0);
-    proc_close(p);
+    assert_true(mt_proc_wait(p, DEADLINE_MS));
+    assert_int_equal(p->status, 0);
+    mt_proc_kill(p);
 }
 
 /* Get a token and create rg1 through a running program. */
@@ -298,21 +127,21 @@ static void use_it(struct mt_mock *t)
 /* Run the program to the end with signal sig, and check what it left. */
 static void run_and_stop(int sig)
 {
-    struct tmpdir d = {""};
-    tmpdir_make(&d);
-    char port_file[128], state[128], journal[128];
-    tmpdir_file(&d, "port", port_file, sizeof(port_file));
-    tmpdir_file(&d, "state.json", state, sizeof(state));
-    tmpdir_file(&d, "journal.jsonl", journal, sizeof(journal));
+    struct mt_tmpdir d;
+    assert_true(mt_tmpdir_make(&d, "prog"));
+    char port_file[MT_PATH_MAX], state[MT_PATH_MAX], journal[MT_PATH_MAX];
+    assert_non_null(mt_tmpdir_file(&d, "port", port_file, sizeof(port_file)));
+    assert_non_null(mt_tmpdir_file(&d, "state.json", state, sizeof(state)));
+    assert_non_null(mt_tmpdir_file(&d, "journal.jsonl", journal, sizeof(journal)));
     const char *argv[] = {mock_bin(), "--port-file", port_file, "--state", state, "--journal", journal,
                           "--client-secret", MT_CLIENT "=" MT_SECRET, NULL};
-    struct proc p;
+    struct mt_proc p;
     spawn(&p, argv);
     char line[256], url[128];
     assert_non_null(first_line(&p, line, sizeof(line)));
     url_of(line, "http://127.0.0.1:", url, sizeof(url));
     assert_true(wait_for_file(d.path, port_file, DEADLINE_MS));
-    char *port = slurp(port_file);
+    char *port = mt_read_file(port_file, NULL);
     assert_non_null(port);
     char expect[16];
     snprintf(expect, sizeof(expect), "%s\n", strrchr(url, ':') + 1);
@@ -323,12 +152,12 @@ static void run_and_stop(int sig)
     use_it(&t);
     free(t.token);
     assert_int_equal(kill(p.pid, sig), 0);
-    assert_true(wait_exit(&p, DEADLINE_MS));
-    if (exit_code(&p) != 0)
+    assert_true(mt_proc_wait(&p, DEADLINE_MS));
+    if (p.status != 0)
         fprintf(stderr, "stderr: %s\n", p.errbuf);
-    assert_int_equal(exit_code(&p), 0);
+    assert_int_equal(p.status, 0);
     /* the state has the group, the journal every request */
-    char *text = slurp(state);
+    char *text = mt_read_file(state, NULL);
     assert_non_null(text);
     cJSON *root = cJSON_Parse(text);
     free(text);
@@ -341,7 +170,7 @@ static void run_and_stop(int sig)
     struct stat st;
     assert_int_equal(stat(state, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    text = slurp(journal);
+    text = mt_read_file(journal, NULL);
     assert_non_null(text);
     size_t lines = 0;
     for (char *s = text, *nl; (nl = strchr(s, '\n')); s = nl + 1, lines++) {
@@ -352,8 +181,8 @@ static void run_and_stop(int sig)
     }
     assert_int_equal(lines, 3); /* token, PUT, GET */
     free(text);
-    proc_close(&p);
-    tmpdir_remove(&d);
+    mt_proc_kill(&p);
+    mt_tmpdir_remove(&d);
 }
 
 static void test_sigterm(void **state)
@@ -374,7 +203,7 @@ static void test_stop_with_busy_connections(void **state)
     (void)state;
     const char *argv[] = {mock_bin(), "--fault", "GET:*/slow:delay=600000", "--client-secret",
                           MT_CLIENT "=" MT_SECRET, NULL};
-    struct proc p;
+    struct mt_proc p;
     struct mt_mock t;
     spawn_attached(&p, argv, &t);
     int half = mt_raw_connect(&t);
@@ -388,19 +217,19 @@ static void test_stop_with_busy_connections(void **state)
     assert_non_null(t.token);
     free(t.token);
     assert_int_equal(kill(p.pid, SIGTERM), 0);
-    assert_true(wait_exit(&p, DEADLINE_MS));
-    assert_int_equal(exit_code(&p), 0);
+    assert_true(mt_proc_wait(&p, DEADLINE_MS));
+    assert_int_equal(p.status, 0);
     close(half);
     close(slow);
-    proc_close(&p);
+    mt_proc_kill(&p);
 }
 
 /* Run argv to its end; its exit code, with stderr kept in p. */
-static int run(struct proc *p, const char *const *argv)
+static int run(struct mt_proc *p, const char *const *argv)
 {
     spawn(p, argv);
-    assert_true(wait_exit(p, DEADLINE_MS));
-    return exit_code(p);
+    assert_true(mt_proc_wait(p, DEADLINE_MS));
+    return p->status;
 }
 
 static void test_bad_flags(void **state)
@@ -426,30 +255,20 @@ static void test_bad_flags(void **state)
         const char *argv[6] = {mock_bin()};
         for (size_t k = 0; k < 4 && cases[i].args[k]; k++)
             argv[k + 1] = cases[i].args[k];
-        struct proc p;
+        struct mt_proc p;
         int code = run(&p, argv);
         if (code != 2 || !strstr(p.errbuf, cases[i].says))
             fprintf(stderr, "case %zu (%s): exit %d, stderr: %s\n", i, cases[i].args[0], code, p.errbuf);
         assert_int_equal(code, 2);
         assert_non_null(strstr(p.errbuf, cases[i].says));
         assert_int_equal(p.outlen, 0); /* never claimed to listen */
-        proc_close(&p);
+        mt_proc_kill(&p);
     }
     const char *help[] = {mock_bin(), "--help", NULL};
-    struct proc p;
+    struct mt_proc p;
     assert_int_equal(run(&p, help), 0);
     assert_non_null(strstr(p.outbuf, "usage: aksnet-mock"));
-    proc_close(&p);
-}
-
-/* Write text to path with mode (the umask aside). */
-static void write_mode(const char *path, const char *text, mode_t mode)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    assert_int_equal(chmod(path, mode), 0);
+    mt_proc_kill(&p);
 }
 
 /*
@@ -460,89 +279,86 @@ static void write_mode(const char *path, const char *text, mode_t mode)
 static void test_secret_from_file(void **state)
 {
     (void)state;
-    struct tmpdir d = {""};
-    tmpdir_make(&d);
-    char file[128], arg[256];
-    tmpdir_file(&d, "secret", file, sizeof(file));
+    struct mt_tmpdir d;
+    assert_true(mt_tmpdir_make(&d, "prog"));
+    char file[MT_PATH_MAX], arg[MT_PATH_MAX + 64];
+    assert_non_null(mt_tmpdir_file(&d, "secret", file, sizeof(file)));
     snprintf(arg, sizeof(arg), "%s=@%s", MT_CLIENT, file);
-    write_mode(file, MT_SECRET "\n", 0644);
+    assert_true(mt_write_text(file, MT_SECRET "\n", 0644));
     const char *argv[] = {mock_bin(), "--client-secret", arg, NULL};
-    struct proc p;
+    struct mt_proc p;
     assert_int_equal(run(&p, argv), 2);
     assert_non_null(strstr(p.errbuf, file));
     assert_null(strstr(p.errbuf, MT_SECRET));
-    proc_close(&p);
+    mt_proc_kill(&p);
 
-    write_mode(file, MT_SECRET "\n", 0600);
+    assert_true(mt_write_text(file, MT_SECRET "\n", 0600));
     struct mt_mock t;
     spawn_attached(&p, argv, &t);
     use_it(&t); /* a token for MT_CLIENT with MT_SECRET, then a PUT and a GET */
     free(t.token);
     stop_cleanly(&p);
-    tmpdir_remove(&d);
+    mt_tmpdir_remove(&d);
 }
 
 /* What cannot start (a state file it did not write, a port taken) exits 1 and says why. */
 static void test_cannot_start(void **state)
 {
     (void)state;
-    struct tmpdir d = {""};
-    tmpdir_make(&d);
-    char st[128];
-    tmpdir_file(&d, "state.json", st, sizeof(st));
-    FILE *f = fopen(st, "w");
-    assert_non_null(f);
-    fputs("{corrupt", f);
-    fclose(f);
+    struct mt_tmpdir d;
+    assert_true(mt_tmpdir_make(&d, "prog"));
+    char st[MT_PATH_MAX];
+    assert_non_null(mt_tmpdir_file(&d, "state.json", st, sizeof(st)));
+    assert_true(mt_write_text(st, "{corrupt", 0));
     const char *argv[] = {mock_bin(), "--state", st, NULL};
-    struct proc p;
+    struct mt_proc p;
     assert_int_equal(run(&p, argv), 1);
     assert_non_null(strstr(p.errbuf, "--state"));
-    char *after = slurp(st);
+    char *after = mt_read_file(st, NULL);
     assert_string_equal(after, "{corrupt");
     free(after);
-    proc_close(&p);
-    tmpdir_remove(&d);
+    mt_proc_kill(&p);
+    mt_tmpdir_remove(&d);
 }
 
 /* --tls-cert/--tls-key with scripts/mock-ca.sh's material: HTTPS that verifies against its CA. */
 static void test_tls(void **state)
 {
     (void)state;
-    struct tmpdir d = {""};
-    tmpdir_make(&d);
-    char script[512];
-    snprintf(script, sizeof(script), "%s/scripts/mock-ca.sh", src_dir());
+    struct mt_tmpdir d;
+    assert_true(mt_tmpdir_make(&d, "prog"));
+    char script[MT_PATH_MAX];
+    assert_non_null(mt_source_path("scripts/mock-ca.sh", script, sizeof(script)));
     const char *mkca[] = {"/bin/sh", script, d.path, NULL};
-    struct proc ca;
+    struct mt_proc ca;
     int code = run(&ca, mkca);
     if (code != 0)
         fprintf(stderr, "mock-ca.sh: %s\n", ca.errbuf);
     assert_int_equal(code, 0);
     assert_non_null(strstr(ca.outbuf, "server.pem"));
-    proc_close(&ca);
-    char cert[128], key[128], cacert[128], cakey[128];
-    tmpdir_file(&d, "server.pem", cert, sizeof(cert));
-    tmpdir_file(&d, "server.key", key, sizeof(key));
-    tmpdir_file(&d, "ca.pem", cacert, sizeof(cacert));
-    tmpdir_file(&d, "ca.key", cakey, sizeof(cakey));
+    mt_proc_kill(&ca);
+    char cert[MT_PATH_MAX], key[MT_PATH_MAX], cacert[MT_PATH_MAX], cakey[MT_PATH_MAX];
+    assert_non_null(mt_tmpdir_file(&d, "server.pem", cert, sizeof(cert)));
+    assert_non_null(mt_tmpdir_file(&d, "server.key", key, sizeof(key)));
+    assert_non_null(mt_tmpdir_file(&d, "ca.pem", cacert, sizeof(cacert)));
+    assert_non_null(mt_tmpdir_file(&d, "ca.key", cakey, sizeof(cakey)));
     struct stat st;
     assert_int_equal(stat(key, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(stat(cakey, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     /* a second run keeps what is there */
-    char *before = slurp(cert);
+    char *before = mt_read_file(cert, NULL);
     assert_int_equal(run(&ca, mkca), 0);
-    proc_close(&ca);
-    char *again = slurp(cert);
+    mt_proc_kill(&ca);
+    char *again = mt_read_file(cert, NULL);
     assert_string_equal(before, again);
     free(before);
     free(again);
 
     const char *argv[] = {mock_bin(), "--tls-cert", cert, "--tls-key", key, "--client-secret",
                           MT_CLIENT "=" MT_SECRET, NULL};
-    struct proc p;
+    struct mt_proc p;
     spawn(&p, argv);
     char line[256], url[128];
     assert_non_null(first_line(&p, line, sizeof(line)));
@@ -552,7 +368,7 @@ static void test_tls(void **state)
     use_it(&t);
     free(t.token);
     /* plain HTTP to the HTTPS port gets no answer */
-    char http[128];
+    char http[MT_PATH_MAX];
     snprintf(http, sizeof(http), "http://%s", url + strlen("https://"));
     mt_attach(&t, http, NULL);
     struct mt_response r;
@@ -560,7 +376,7 @@ static void test_tls(void **state)
     assert_true(r.status == 0 || r.status >= 400);
     mt_response_free(&r);
     stop_cleanly(&p);
-    tmpdir_remove(&d);
+    mt_tmpdir_remove(&d);
 }
 
 /* --lro-seconds 0.2: accepted, and an operation ends after that long in real time. */
@@ -568,7 +384,7 @@ static void test_lro_seconds_fraction(void **state)
 {
     (void)state;
     const char *argv[] = {mock_bin(), "--lro-seconds", "0.2", "--client-secret", MT_CLIENT "=" MT_SECRET, NULL};
-    struct proc p;
+    struct mt_proc p;
     struct mt_mock t;
     spawn_attached(&p, argv, &t);
     use_it(&t);
@@ -581,12 +397,12 @@ static void test_lro_seconds_fraction(void **state)
     mt_response_free(&r);
     assert_int_equal(strncmp(loc, t.url, strlen(t.url)), 0);
     const char *path = loc + strlen(t.url);
-    long started = now_ms(), done_after = -1;
-    while (done_after < 0 && now_ms() - started < DEADLINE_MS) {
+    long long started = mt_now_ms(), done_after = -1;
+    while (done_after < 0 && mt_now_ms() - started < DEADLINE_MS) {
         assert_true(mt_request(&t, "GET", path, NULL, NULL, true, NULL, &r));
         assert_true(r.status == 202 || r.status == 204);
         if (r.status == 204)
-            done_after = now_ms() - started;
+            done_after = mt_now_ms() - started;
         mt_response_free(&r);
     }
     assert_true(done_after >= 0);

@@ -1,5 +1,5 @@
 /*
- * proc_support.c - see proc_support.h.
+ * proc_support.c - running programs from tests (see proc_support.h).
  */
 #include "proc_support.h"
 
@@ -23,6 +23,7 @@ struct buf {
     size_t len, cap;
 };
 
+/* Room for more bytes and a NUL, doubling; refused past MT_PROC_OUTPUT_CAP so that a runaway child fails the test. */
 static bool buf_reserve(struct buf *b, size_t more)
 {
     if (b->len + more + 1 <= b->cap)
@@ -30,7 +31,7 @@ static bool buf_reserve(struct buf *b, size_t more)
     size_t cap = b->cap ? b->cap : 4096;
     while (cap < b->len + more + 1)
         cap *= 2;
-    if (cap > PROC_OUTPUT_CAP)
+    if (cap > MT_PROC_OUTPUT_CAP)
         return false;
     char *p = realloc(b->data, cap);
     if (!p)
@@ -40,13 +41,15 @@ static bool buf_reserve(struct buf *b, size_t more)
     return true;
 }
 
-void proc_result_free(struct proc_result *r)
+/* The buffers are the caller's until it is done looking at them. */
+void mt_proc_result_free(struct mt_proc_result *r)
 {
     free(r->out);
     free(r->err);
     r->out = r->err = NULL;
 }
 
+/* Close once: -1 marks a descriptor the loops below no longer watch. */
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
@@ -54,7 +57,8 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-static long long now_ms(void)
+/* Deadlines are measured on the monotonic clock: a change of the wall clock cannot end a wait early. */
+long long mt_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -92,8 +96,8 @@ static bool drain(int *fd, struct buf *b)
  * test environment when NULL).  Fills *r; returns false only when the child
  * could not be started or served.
  */
-bool proc_run(struct proc_result *r, const char *bin, const char *const *args, const void *in, size_t in_len,
-              char *const *envp, long timeout_ms)
+bool mt_proc_run(struct mt_proc_result *r, const char *bin, const char *const *args, const void *in, size_t in_len,
+                 char *const *envp, long timeout_ms)
 {
     memset(r, 0, sizeof(*r));
     r->status = -1;
@@ -159,7 +163,7 @@ bool proc_run(struct proc_result *r, const char *bin, const char *const *args, c
     size_t in_off = 0;
     if (!in || in_len == 0)
         close_fd(&pin[1]);
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = mt_now_ms() + timeout_ms;
     while (ok && (pin[1] >= 0 || pout[0] >= 0 || perr[0] >= 0)) {
         struct pollfd fds[3];
         int *which[3];
@@ -176,7 +180,7 @@ bool proc_run(struct proc_result *r, const char *bin, const char *const *args, c
             fds[n] = (struct pollfd){.fd = perr[0], .events = POLLIN};
             which[n++] = &perr[0];
         }
-        long long left = deadline - now_ms();
+        long long left = deadline - mt_now_ms();
         if (left <= 0) {
             r->timed_out = true;
             kill(pid, SIGKILL);
@@ -229,26 +233,49 @@ bool proc_run(struct proc_result *r, const char *bin, const char *const *args, c
     r->err = err.data;
     r->err_len = err.len;
     if (!r->out || !r->err) {
-        proc_result_free(r);
+        mt_proc_result_free(r);
         return false;
     }
     return ok;
 }
 
+/* make runs the tests on the sanitizer builds; a developer may point them at any build. */
+const char *mt_bin(const char *var, const char *fallback)
+{
+    const char *b = getenv(var);
+    return b && *b ? b : fallback;
+}
 
-/* ---- streaming ----------------------------------------------------------- */
+/* ---- a program the test talks to ------------------------------------------------ */
 
-bool proc_stream_start(struct proc_stream *p, const char *bin, const char *const *args, char *const *envp)
+/* Both ends of a pipe, close-on-exec, so that no other child inherits them. */
+static bool cloexec_pipe(int fds[2])
+{
+    if (pipe(fds) != 0)
+        return false;
+    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0 && fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0)
+        return true;
+    close(fds[0]);
+    close(fds[1]);
+    return false;
+}
+
+/* stdin at end of file: a program that reads it must not take the test's terminal. */
+bool mt_proc_start(struct mt_proc *p, const char *bin, const char *const *args, char *const *envp)
 {
     memset(p, 0, sizeof(*p));
     p->pid = -1;
+    p->out = p->err = -1;
+    p->status = -1;
     size_t n = 0;
     while (args[n])
         n++;
     char **argv = calloc(n + 2, sizeof(*argv));
-    int fds[2];
-    if (!argv || pipe(fds) != 0) {
+    int out[2] = {-1, -1}, err[2] = {-1, -1};
+    if (!argv || !cloexec_pipe(out) || !cloexec_pipe(err)) {
         free(argv);
+        close_fd(&out[0]);
+        close_fd(&out[1]);
         return false;
     }
     argv[0] = (char *)bin;
@@ -257,70 +284,121 @@ bool proc_stream_start(struct proc_stream *p, const char *bin, const char *const
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
     int e = posix_spawn(&p->pid, bin, &fa, NULL, argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&fa);
     free(argv);
-    close(fds[1]);
+    close_fd(&out[1]);
+    close_fd(&err[1]);
     if (e != 0) {
-        close(fds[0]);
+        fprintf(stderr, "posix_spawn %s: %s\n", bin, strerror(e));
+        close_fd(&out[0]);
+        close_fd(&err[0]);
         p->pid = -1;
         return false;
     }
-    p->out = fds[0];
+    p->out = out[0];
+    p->err = err[0];
     return true;
 }
 
-bool proc_stream_line(struct proc_stream *p, char *line, size_t size, long timeout_ms)
+/* Append what one read gives to buf (what does not fit is dropped); closes *fd at end of file. */
+static void take(int *fd, char *buf, size_t cap, size_t *len)
 {
-    long long deadline = now_ms() + timeout_ms;
+    char tmp[4096];
+    ssize_t n = read(*fd, tmp, sizeof(tmp));
+    if (n < 0 && errno == EINTR)
+        return;
+    if (n <= 0) {
+        close_fd(fd);
+        return;
+    }
+    size_t keep = (size_t)n < cap - 1 - *len ? (size_t)n : cap - 1 - *len;
+    memcpy(buf + *len, tmp, keep);
+    *len += keep;
+    buf[*len] = '\0';
+}
+
+/* Wait (up to deadline) for output on either pipe and take it; false when the deadline passed or both closed. */
+static bool pump(struct mt_proc *p, long long deadline)
+{
+    struct pollfd fds[2] = {{p->out, POLLIN, 0}, {p->err, POLLIN, 0}};
+    long long left = deadline - mt_now_ms();
+    if (left <= 0 || (p->out < 0 && p->err < 0))
+        return false;
+    int rc = poll(fds, 2, (int)left);
+    if (rc < 0 && errno == EINTR)
+        return true;
+    if (rc <= 0)
+        return false;
+    if (p->out >= 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        take(&p->out, p->outbuf, sizeof(p->outbuf), &p->outlen);
+    if (p->err >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+        take(&p->err, p->errbuf, sizeof(p->errbuf), &p->errlen);
+    return true;
+}
+
+/* A program that reports as it goes (a URL it listens on, a step it starts) is followed line by line. */
+bool mt_proc_line(struct mt_proc *p, char *line, size_t size, long timeout_ms)
+{
+    long long deadline = mt_now_ms() + timeout_ms;
     for (;;) {
-        char *nl = memchr(p->buf, '\n', p->len);
+        char *nl = memchr(p->outbuf, '\n', p->outlen);
         if (nl) {
-            size_t n = (size_t)(nl - p->buf);
-            snprintf(line, size, "%.*s", (int)(n < size ? n : size - 1), p->buf);
-            memmove(p->buf, nl + 1, p->len - n - 1);
-            p->len -= n + 1;
+            size_t n = (size_t)(nl - p->outbuf);
+            snprintf(line, size, "%.*s", (int)(n < size ? n : size - 1), p->outbuf);
+            memmove(p->outbuf, nl + 1, p->outlen - n); /* with the NUL */
+            p->outlen -= n + 1;
             return true;
         }
-        long long left = deadline - now_ms();
-        if (left <= 0 || p->len == sizeof(p->buf))
+        if (p->out < 0 || p->outlen == sizeof(p->outbuf) - 1 || !pump(p, deadline))
             return false;
-        struct pollfd pfd = {.fd = p->out, .events = POLLIN};
-        int k = poll(&pfd, 1, (int)left);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return false;
-        ssize_t r = read(p->out, p->buf + p->len, sizeof(p->buf) - p->len);
-        if (r <= 0)
-            return false;
-        p->len += (size_t)r;
     }
 }
 
-static int reap(struct proc_stream *p)
+/* The wait status as a shell gives it. */
+static int exit_code(int st)
+{
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+}
+
+/* Reap once; the status stays in p. */
+static void reap(struct mt_proc *p)
 {
     int st = 0;
-    while (p->pid > 0 && waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
+    if (p->reaped || p->pid <= 0)
+        return;
+    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR)
         ;
-    if (p->out >= 0)
-        close(p->out);
-    p->out = -1;
-    p->pid = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    p->status = exit_code(st);
+    p->reaped = true;
 }
 
-int proc_stream_kill(struct proc_stream *p)
+/* A program's end is when its output ends: then reaping does not block. */
+bool mt_proc_wait(struct mt_proc *p, long timeout_ms)
 {
-    if (p->pid > 0)
+    long long deadline = mt_now_ms() + timeout_ms;
+    while ((p->out >= 0 || p->err >= 0) && pump(p, deadline))
+        ;
+    if (p->out >= 0 || p->err >= 0) {
+        if (p->pid > 0 && !p->reaped)
+            kill(p->pid, SIGKILL);
+        reap(p);
+        fprintf(stderr, "the child did not exit in time; stderr: %s\n", p->errbuf);
+        return false;
+    }
+    reap(p);
+    return true;
+}
+
+/* Every test ends its children, whatever happened before. */
+int mt_proc_kill(struct mt_proc *p)
+{
+    if (p->pid > 0 && !p->reaped)
         kill(p->pid, SIGKILL);
-    return reap(p);
-}
-
-int proc_stream_wait(struct proc_stream *p)
-{
-    return reap(p);
+    reap(p);
+    close_fd(&p->out);
+    close_fd(&p->err);
+    return p->status;
 }

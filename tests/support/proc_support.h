@@ -1,17 +1,22 @@
 /*
- * proc_support.h - run a program as a test would from a shell, without
- * one: posix_spawn, stdin fed, stdout and stderr collected through poll so
- * neither pipe can fill, a deadline that kills the child.
+ * proc_support.h - programs run as a test would from a shell, without
+ * one (posix_spawn): to the end, with stdin fed and stdout and stderr
+ * collected through poll so that no pipe can fill, under a deadline that
+ * kills the child; or while the test talks to it, reading its stdout line
+ * by line, signalling it and waiting for its end.
  */
 #ifndef AKSNET_TEST_PROC_SUPPORT_H
 #define AKSNET_TEST_PROC_SUPPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
-#define PROC_OUTPUT_CAP (256u * 1024u * 1024u)
+#define MT_PROC_OUTPUT_CAP (256u * 1024u * 1024u)
 
-struct proc_result {
+/* ---- a program run to its end ---------------------------------------------------- */
+
+struct mt_proc_result {
     int status;        /* exit code; 128 + signal when killed; -1 when not run */
     bool timed_out;
     char *out;         /* stdout, NUL-terminated */
@@ -27,36 +32,48 @@ struct proc_result {
  * NULL), killing it after timeout_ms.  False only when the child could not
  * be started or served.
  */
-bool proc_run(struct proc_result *r, const char *bin, const char *const *args, const void *in, size_t in_len,
-              char *const *envp, long timeout_ms);
-void proc_result_free(struct proc_result *r);
+bool mt_proc_run(struct mt_proc_result *r, const char *bin, const char *const *args, const void *in, size_t in_len,
+                 char *const *envp, long timeout_ms);
+void mt_proc_result_free(struct mt_proc_result *r);
 
-#endif
+/* ---- a program the test talks to while it runs ----------------------------------- */
 
-#ifndef AKSNET_TEST_PROC_STREAM
-#define AKSNET_TEST_PROC_STREAM
-#include <sys/types.h>
+#define MT_PROC_BUF 65536
 
-/* A child whose standard output is read line by line while it runs. */
-struct proc_stream {
+struct mt_proc {
     pid_t pid;
-    int out;            /* read end of the child's stdout */
-    char buf[65536];
-    size_t len;
+    int out, err;                 /* read ends of its stdout and stderr; -1 at end of file */
+    char outbuf[MT_PROC_BUF];     /* stdout not yet taken by mt_proc_line, NUL-terminated */
+    size_t outlen;
+    char errbuf[MT_PROC_BUF];     /* stderr so far, NUL-terminated (what does not fit is dropped) */
+    size_t errlen;
+    int status;                   /* exit code once reaped (128 + signal when killed), else -1 */
+    bool reaped;
 };
 
-/* Start bin with args in envp, stdout piped, stdin and stderr to /dev/null. */
-bool proc_stream_start(struct proc_stream *p, const char *bin, const char *const *args, char *const *envp);
+/* Start bin with args (without argv[0]) in envp (environ when NULL), stdin /dev/null; false when it cannot. */
+bool mt_proc_start(struct mt_proc *p, const char *bin, const char *const *args, char *const *envp);
 
 /*
  * The next line of the child's stdout (without the newline) into line;
- * false at end of output or when timeout_ms passes first.
+ * false at end of output, when the buffer is full without a line, or when
+ * timeout_ms passes first.  Its stderr is collected meanwhile.
  */
-bool proc_stream_line(struct proc_stream *p, char *line, size_t size, long timeout_ms);
+bool mt_proc_line(struct mt_proc *p, char *line, size_t size, long timeout_ms);
 
-/* SIGKILL the child and reap it; returns its wait status. */
-int proc_stream_kill(struct proc_stream *p);
+/*
+ * Wait until the child has closed its output (it ended) and reap it; when
+ * timeout_ms passes first, kill it, say so on stderr and return false.
+ */
+bool mt_proc_wait(struct mt_proc *p, long timeout_ms);
 
-/* Wait for the child to end on its own; returns its exit code (128+signal if killed). */
-int proc_stream_wait(struct proc_stream *p);
+/* SIGKILL the child unless it was reaped, reap it, close the pipes; returns p->status. */
+int mt_proc_kill(struct mt_proc *p);
+
+/* A program under test: the environment variable var (AKSNET_BIN, AKSNET_MOCK_BIN), or fallback when unset or empty. */
+const char *mt_bin(const char *var, const char *fallback);
+
+/* CLOCK_MONOTONIC in milliseconds: deadlines of the waits above, and of tests that poll. */
+long long mt_now_ms(void);
+
 #endif
