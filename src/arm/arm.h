@@ -31,7 +31,9 @@ struct aksnet__arm_client {
 
 /** Defaults of struct aksnet__lro_options (a field left 0 takes them). */
 #define AKSNET_LRO_DEFAULT_DEADLINE 3600.0
-#define AKSNET_LRO_DEFAULT_POLL 5.0
+#define AKSNET_LRO_DEFAULT_POLL 30.0   /* the Azure SDKs' default polling interval */
+#define AKSNET_LRO_FIRST_POLL 1.0      /* the first guess when ARM gives no interval */
+#define AKSNET_LRO_TELL_WAIT 2.0       /* waits this long or longer are told (on_wait) */
 #define AKSNET_LRO_DEFAULT_MIN_POLL 0.05
 
 /**
@@ -43,10 +45,12 @@ struct aksnet__arm_client {
 /** What following an operation reports and how long it may take. */
 struct aksnet__lro_options {
     double deadline;          /**< seconds from the first request; 0 = 3600 */
-    double default_poll;      /**< wait when no Retry-After is given (default 5 s) */
-    double min_poll;          /**< never poll faster than this (default 0.05 s; Retry-After: 0 is common) */
+    double default_poll;      /**< longest wait when no Retry-After is given (default 30 s) */
+    double min_poll;          /**< never poll faster than this (default 0.05 s) */
     /** Told after every poll: the state seen ("InProgress", "Succeeded", ...) and the URL polled. */
     void (*on_poll)(void *ctx, const char *state, const char *url);
+    /** Told before a wait of AKSNET_LRO_TELL_WAIT seconds or more: how long, and the URL to be polled. */
+    void (*on_wait)(void *ctx, double seconds, const char *url);
     void *ctx;
 };
 

@@ -86,6 +86,7 @@ struct aksnet__arm_op {
     const struct aksnet__arm_client *client;
     const struct aksnet__clock *clock;
     double limit;        /* seconds allowed */
+    double started;      /* on clock: when the first request went out */
     double deadline;     /* on clock */
     double default_poll;
     double min_poll;

@@ -74,34 +74,14 @@ void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_cli
     op->lro = lro;
     op->method = method;
     op->what = what;
-    op->deadline = op->clock->now(op->clock->ctx) + op->limit;
+    op->started = op->clock->now(op->clock->ctx);
+    op->deadline = op->started + op->limit;
 }
 
 static void report(const struct aksnet__arm_op *op, const char *state, const char *url)
 {
     if (op->lro && op->lro->on_poll)
         op->lro->on_poll(op->lro->ctx, state, url);
-}
-
-/* Retry-After of a response (seconds or a date), else the default; never under min_poll. */
-static double poll_wait(const struct aksnet__arm_op *op, const struct aksnet__http_response *rs)
-{
-    double s;
-    if (!rs || !aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"),
-                                               op->clock->now(op->clock->ctx), &s))
-        s = op->default_poll;
-    return s < op->min_poll ? op->min_poll : s;
-}
-
-/* Wait before the next poll, never past the deadline; false once it has passed. */
-static bool pause_until_poll(const struct aksnet__arm_op *op, double seconds)
-{
-    double left = op->deadline - op->clock->now(op->clock->ctx);
-    if (left <= 0)
-        return false;
-    if (seconds > 0)
-        op->clock->sleep(op->clock->ctx, seconds < left ? seconds : left);
-    return true;
 }
 
 /* The URL goes last and whole, so a later run can resume on it; the id gives way if both do not fit. */
@@ -113,6 +93,66 @@ static aksnet_code timed_out(const struct aksnet__arm_op *op, const char *url, s
                                       op->method ? ":" : "operation", op->limit, url);
     if (err && strlen(err->message) + 1 >= sizeof(err->message))
         aksnet_error_set(err, AKSNET_ETIMEOUT, "still running; resume with %s", url);
+    if (err)
+        aksnet__arm_trim_partial_utf8(err->message);
+    return rc;
+}
+
+/* What a pause came to. */
+enum pause { WAITED, EXPIRED, TOO_LONG };
+
+/*
+ * How long to wait before the next poll.  ARM's Retry-After (seconds or a
+ * date) when it gives one; "0" or none means "the client's default", as
+ * azure-core (Python, the Azure CLI) and azcore (Go) read it, never "at
+ * once" (azure-core's polling/base_polling.py and azcore's
+ * runtime/poller.go both fall back to a 30 s default frequency).  Without
+ * an interval the wait grows with the operation's age, a quarter of the
+ * time it has run, from 1 s up to default_poll: quick operations are seen
+ * soon, long ones are not hammered.
+ */
+static double poll_wait(const struct aksnet__arm_op *op, const struct aksnet__http_response *rs)
+{
+    double now = op->clock->now(op->clock->ctx), s = 0;
+    if (rs && aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"), now, &s) && s > 0)
+        return s < op->min_poll ? op->min_poll : s;
+    double guess = (now - op->started) / 4;
+    if (guess < AKSNET_LRO_FIRST_POLL)
+        guess = AKSNET_LRO_FIRST_POLL;
+    return guess > op->default_poll ? op->default_poll : guess;
+}
+
+/*
+ * Wait before the next poll.  TOO_LONG when ARM asks for a wait that
+ * passes the deadline (better to stop now with a resume URL than to sleep
+ * into certain failure), EXPIRED once the deadline has passed.  Waits of
+ * 2 s or more are told (on_wait) before they start.
+ */
+static enum pause pause_until_poll(const struct aksnet__arm_op *op, double seconds, const char *url)
+{
+    double left = op->deadline - op->clock->now(op->clock->ctx);
+    if (left <= 0)
+        return EXPIRED;
+    if (seconds > left)
+        return TOO_LONG;
+    if (seconds >= AKSNET_LRO_TELL_WAIT && op->lro && op->lro->on_wait)
+        op->lro->on_wait(op->lro->ctx, seconds, url);
+    if (seconds > 0)
+        op->clock->sleep(op->clock->ctx, seconds);
+    return WAITED;
+}
+
+/* The error for a pause that did not happen: the deadline passed, or ARM asked to wait past it. */
+static aksnet_code not_waited(const struct aksnet__arm_op *op, enum pause p, double seconds, const char *url,
+                              struct aksnet_error *err)
+{
+    if (p == EXPIRED)
+        return timed_out(op, url, err);
+    double left = op->deadline - op->clock->now(op->clock->ctx);
+    aksnet_code rc = aksnet_error_set(err, AKSNET_ETIMEOUT,
+                                      "ARM asks to wait %.0f s before the next check, more than the %.0f s left of "
+                                      "the %.0f s deadline; not waiting: resume later with the operation URL %s",
+                                      seconds, left, op->limit, url);
     if (err)
         aksnet__arm_trim_partial_utf8(err->message);
     return rc;
@@ -164,8 +204,9 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
     if (rc != AKSNET_OK)
         return rc;
     for (;;) {
-        if (!pause_until_poll(op, wait))
-            return timed_out(op, url, err);
+        enum pause p = pause_until_poll(op, wait, url);
+        if (p != WAITED)
+            return not_waited(op, p, wait, url, err);
         struct aksnet__http_response rs = {0};
         bool gone;
         rc = poll_once(op, url, false, &rs, &gone, err);
@@ -224,8 +265,9 @@ aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const cha
         rc = aksnet__arm_check_operation_url(op->client, url, err);
         if (rc != AKSNET_OK)
             break;
-        if (!pause_until_poll(op, wait)) {
-            rc = timed_out(op, url, err);
+        enum pause p = pause_until_poll(op, wait, url);
+        if (p != WAITED) {
+            rc = not_waited(op, p, wait, url, err);
             break;
         }
         struct aksnet__http_response rs = {0};
@@ -295,8 +337,9 @@ static aksnet_code poll_state(const struct aksnet__arm_op *op, const char *url, 
             const char *state = aksnet__arm_provisioning_state(body);
             if (settled(op, until, state ? state : "Succeeded", body, &rs, &rc, err))
                 break;
-            if (!pause_until_poll(op, wait)) {
-                rc = timed_out(op, url, err);
+            enum pause p = pause_until_poll(op, wait, url);
+            if (p != WAITED) {
+                rc = not_waited(op, p, wait, url, err);
                 break;
             }
         }
@@ -389,8 +432,9 @@ aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *
             return rc;
         double wait = poll_wait(op, rs);
         aksnet__http_response_free(rs);
-        if (!pause_until_poll(op, wait))
-            return timed_out(op, url, err);
+        enum pause p = pause_until_poll(op, wait, url);
+        if (p != WAITED)
+            return not_waited(op, p, wait, url, err);
         rc = poll_state(op, url, UNTIL_IDLE, NULL, 0, NULL, err);
         if (rc != AKSNET_OK)
             return rc;

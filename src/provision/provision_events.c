@@ -166,6 +166,16 @@ static void on_poll(void *ctx, const char *state, const char *url)
     aksnet__provision_emit(l->run, l->step, AKSNET_STATE_WAITING, state, NULL);
 }
 
+/* A wait of 2 s or more is told before it starts, so a run never looks stuck. */
+static void on_wait(void *ctx, double seconds, const char *url)
+{
+    (void)url;
+    const struct aksnet__provision_lro *l = ctx;
+    char status[64];
+    snprintf(status, sizeof(status), "waiting for the operation, next check in %.0f s", seconds);
+    aksnet__provision_emit(l->run, l->step, AKSNET_STATE_WAITING, status, NULL);
+}
+
 void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__provision_run *run, aksnet_step step)
 {
     memset(l, 0, sizeof(*l));
@@ -176,6 +186,7 @@ void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__
     double other = o->step_deadline > 0 ? o->step_deadline : 1800.0;
     l->lro.deadline = step == AKSNET_STEP_CLUSTER ? cluster : other;
     l->lro.on_poll = on_poll;
+    l->lro.on_wait = on_wait;
     l->lro.ctx = l;
 }
 

@@ -247,16 +247,17 @@ static void test_deadline_then_resume(void **state)
     cJSON *body = mt_json_parse(VNET_BODY);
     assert_int_equal(aksnet__arm_put(&e->client, VNET_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_ETIMEOUT);
     cJSON_Delete(body);
-    assert_true(e->t.now - t0 == 30.0); /* Retry-After 100000 was cut to what the deadline left */
-    assert_int_equal(e->seen.polls, 1);
-    mt_assert_str(e->seen.states[0], "InProgress");
+    /* Retry-After 100000 passes the 30 s deadline: no sleep into certain failure, the resume URL at once */
+    assert_true(e->t.now - t0 == 0.0);
+    assert_int_equal(e->clock.nwaits, 0);
+    assert_int_equal(e->seen.polls, 0);
+    mt_assert_contains(err.message, "ARM asks to wait 100000 s");
+    mt_assert_contains(err.message, "30 s left");
+    const char *at_url = strstr(err.message, "operation URL ");
+    assert_non_null(at_url);
     char url[512];
-    snprintf(url, sizeof(url), "%s", e->seen.urls[0]);
+    snprintf(url, sizeof(url), "%s", at_url + strlen("operation URL "));
     mt_assert_contains(url, "/operations/");
-    mt_assert_contains(err.message, "still running");
-    mt_assert_contains(err.message, "resume with");
-    mt_assert_contains(err.message, url);
-    mt_assert_contains(err.message, "PUT " VNET_ID);
 
     /* the Location form of the same operation, still running: 202, and the deadline again */
     char loc[512];
@@ -266,9 +267,9 @@ static void test_deadline_then_resume(void **state)
     e->lro.deadline = 10;
     assert_int_equal(aksnet__arm_wait(&e->client, loc, &e->lro, &err), AKSNET_ETIMEOUT);
     mt_assert_contains(err.message, loc);
-    assert_int_equal(e->seen.polls, 2); /* at once, then at the deadline */
+    assert_int_equal(e->seen.polls, 1); /* at once; then ARM's Retry-After would pass the deadline */
     mt_assert_str(e->seen.states[0], "InProgress");
-    assert_true(mt_fake_clock_total(&e->clock) == 10.0);
+    assert_true(mt_fake_clock_total(&e->clock) == 0.0);
 
     /* much later, a new run resumes on either URL */
     mt_advance(&e->t, 100000);
@@ -492,12 +493,13 @@ static void test_location_only_flow(void **state)
     mt_assert_str(f->seen.states[0], "InProgress");
     mt_assert_str(f->seen.states[2], "Succeeded");
     assert_int_equal(f->clock.nwaits, 3);
-    assert_true(f->clock.waits[0] == 2 && f->clock.waits[1] == 1 && f->clock.waits[2] == 4);
+    /* no Retry-After on the third: a quarter of the 3 s the operation has run, at least 1 s */
+    assert_true(f->clock.waits[0] == 2 && f->clock.waits[1] == 1 && f->clock.waits[2] == 1);
     fake_free(f);
 }
 
-/* Retry-After: 0 (some services send it) is waited as min_poll, never less. */
-static void test_min_poll_floor(void **state)
+/* Retry-After: 0 (some services send it) is not "poll at once" but the client's own interval. */
+static void test_retry_after_zero_is_default(void **state)
 {
     (void)state;
     static const struct mt_canned replies[] = {
@@ -509,6 +511,7 @@ static void test_min_poll_floor(void **state)
     };
     struct fake *f = FAKE(replies);
     f->lro.min_poll = 0.25;
+    f->lro.default_poll = 30;
     struct aksnet_error err;
     cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\",\"properties\":{}}");
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
@@ -517,7 +520,57 @@ static void test_min_poll_floor(void **state)
     mt_assert_str(f->seen.states[0], "InProgress");
     mt_assert_str(f->seen.states[1], "Succeeded");
     assert_int_equal(f->clock.nwaits, 2);
-    assert_true(f->clock.waits[0] == 0.25 && f->clock.waits[1] == 0.25);
+    /* Retry-After: 0 is "the client's default" (azure-core, azcore), never "at once": 1 s, growing with age */
+    assert_true(f->clock.waits[0] == 1 && f->clock.waits[1] == 1);
+    fake_free(f);
+}
+
+static void count_wait(void *ctx, double seconds, const char *url)
+{
+    (void)url;
+    assert_true(seconds >= AKSNET_LRO_TELL_WAIT);
+    ++*(int *)((struct seen *)ctx + 1);
+}
+
+/*
+ * ARM gives no interval at all: the waits grow with the operation's age up
+ * to default_poll instead of hammering ARM, and every wait of 2 s or more
+ * is told before it starts (the CLI shows "next check in N s").
+ */
+static void test_unguided_waits_grow_and_are_told(void **state)
+{
+    (void)state;
+    struct mt_canned replies[16] = {
+        {AKSNET_OK, 201, "{\"properties\":{\"provisioningState\":\"Updating\"}}", {{"Azure-AsyncOperation", OP1}}},
+    };
+    for (int i = 1; i < 14; i++)
+        replies[i] = (struct mt_canned){AKSNET_OK, 200, "{\"status\":\"InProgress\"}", {{NULL, NULL}}};
+    replies[14] = (struct mt_canned){AKSNET_OK, 200, "{\"status\":\"Succeeded\"}", {{NULL, NULL}}};
+    replies[15] = (struct mt_canned){AKSNET_OK, 200, "{\"name\":\"rt1\"}", {{NULL, NULL}}};
+    struct fake *f = fake_new(replies, 16);
+    struct {
+        struct seen seen;
+        int told;
+    } ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    f->lro.default_poll = 8;
+    f->lro.ctx = &ctx;
+    f->lro.on_wait = count_wait;
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    cJSON_Delete(body);
+    assert_int_equal(f->clock.nwaits, 14);
+    int at_least_two = 0;
+    for (size_t i = 0; i < f->clock.nwaits; i++) {
+        assert_true(f->clock.waits[i] >= 1 && f->clock.waits[i] <= 8);
+        assert_true(i == 0 || f->clock.waits[i] >= f->clock.waits[i - 1]);
+        at_least_two += f->clock.waits[i] >= AKSNET_LRO_TELL_WAIT;
+    }
+    assert_true(f->clock.waits[0] == 1 && f->clock.waits[13] > 5); /* 1, 1, ... 1.25, 1.56 ... 7.45 */
+    assert_int_equal(ctx.told, at_least_two);
+    assert_true(ctx.told > 0);
+    seen_reset(&ctx.seen);
     fake_free(f);
 }
 
@@ -634,7 +687,7 @@ static void test_provisioning_state_flow(void **state)
     assert_int_equal(f->seen.polls, 2);
     mt_assert_str(f->seen.states[0], "Updating");
     mt_assert_str(f->seen.states[1], "succeeded");
-    assert_true(f->clock.nwaits == 2 && f->clock.waits[0] == 1 && f->clock.waits[1] == 4);
+    assert_true(f->clock.nwaits == 2 && f->clock.waits[0] == 1 && f->clock.waits[1] == 1);
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
     assert_null(out);
     mt_assert_contains(err.message, "ended Canceled");
@@ -843,7 +896,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_put_get_missing),
         cmocka_unit_test(test_vnet_put_follows_async_operation),
-        cmocka_unit_test(test_min_poll_floor),
+        cmocka_unit_test(test_retry_after_zero_is_default),
+        cmocka_unit_test(test_unguided_waits_grow_and_are_told),
         cmocka_unit_test(test_list_pages),
         cmocka_unit_test(test_list_refusals),
         cmocka_unit_test(test_poll_survives_throttling),
