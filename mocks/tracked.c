@@ -51,6 +51,31 @@ static void list(struct armmock *m, const struct mock_target *t, const struct mo
     mock_reply(rs, 200, body);
 }
 
+/*
+ * A write on a resource whose operation still runs.  The network provider
+ * (and most others) answer 409 AnotherOperationInProgress (quoted in
+ * Azure/bicep#5132); AKS answers 409 OperationNotAllowed "Operation is not
+ * allowed: Another operation (...) is in progress"
+ * (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/
+ * create-upgrade-delete/operationnotallowed).
+ */
+static void reply_busy(struct mock_response *rs, const struct mock_type *type, const struct mock_resource *r)
+{
+    if (strcasecmp(type->provider, "Microsoft.ContainerService") == 0) {
+        const char *state = mock_json_str(mock_json_obj(r->body, "properties"), "provisioningState");
+        mock_reply_error(rs, 409, "OperationNotAllowed",
+                         "Operation is not allowed: Another operation (%s) is in progress, please wait for it to "
+                         "finish before starting a new operation. See https://aka.ms/aks-pending-operation for more "
+                         "details",
+                         state ? state : "Updating");
+        return;
+    }
+    mock_reply_error(rs, 409, "AnotherOperationInProgress",
+                     "Another operation on this or dependent resource is in progress. To retrieve status of the "
+                     "operation use uri: %s",
+                     r->id);
+}
+
 /* The body to store: identity members, location, tags, and the request's properties. */
 static cJSON *new_body(const struct mock_request *rq, const struct mock_target *t, const struct mock_type *type,
                        const struct mock_resource *old)
@@ -100,9 +125,7 @@ static void put(struct armmock *m, const struct mock_request *rq, const struct m
         return;
     }
     if (old && mock_op_running(m, old->id)) {
-        mock_reply_error(rs, 409, "AnotherOperationInProgress",
-                         "Another operation on this or dependent resource is in progress. To retrieve status of "
-                         "the operation use uri: %s", old->id);
+        reply_busy(rs, type, old);
         return;
     }
     cJSON *body = new_body(rq, t, type, old);
@@ -133,8 +156,7 @@ static void del(struct armmock *m, const struct mock_request *rq, const struct m
         return;
     }
     if (mock_op_running(m, r->id)) {
-        mock_reply_error(rs, 409, "AnotherOperationInProgress",
-                         "Another operation on this or dependent resource is in progress.");
+        reply_busy(rs, type, r);
         return;
     }
     if (ops->can_delete && !ops->can_delete(m, r, rs))

@@ -126,6 +126,25 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
 }
 
 /* The deadline counts from here, so waiting out another operation's 409 uses it up too. */
+/*
+ * One PUT followed to its end; *final receives the resource as it ended.
+ * *followed says whether a failure is the operation's (it ran and ended
+ * Failed) rather than the request's (send_write already waited out 409s).
+ */
+static aksnet_code put_once(const struct aksnet__arm_op *op, const char *url, const char *id, const cJSON *body,
+                            cJSON **final, bool *followed, struct aksnet_error *err)
+{
+    struct aksnet__http_response rs = {0};
+    aksnet_code rc = aksnet__arm_send_write(op, "PUT", url, body, &rs, err);
+    if (rc == AKSNET_OK && !aksnet__arm_ok_status(rs.status))
+        rc = aksnet__arm_refused("PUT", id, &rs, err);
+    *followed = rc == AKSNET_OK;
+    if (rc == AKSNET_OK)
+        rc = aksnet__arm_follow(op, url, true, &rs, final, err);
+    aksnet__http_response_free(&rs);
+    return rc;
+}
+
 aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char *id, const char *api_version,
                             const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
                             struct aksnet_error *err)
@@ -140,18 +159,21 @@ aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char 
         return rc;
     struct aksnet__arm_op op;
     aksnet__arm_op_init(&op, client, lro, "PUT", id);
-    struct aksnet__http_response rs = {0};
-    rc = aksnet__arm_send_write(&op, "PUT", url, body, &rs, err);
-    if (rc == AKSNET_OK && !aksnet__arm_ok_status(rs.status))
-        rc = aksnet__arm_refused("PUT", id, &rs, err);
     cJSON *final = NULL;
-    if (rc == AKSNET_OK)
-        rc = aksnet__arm_follow(&op, url, true, &rs, &final, err);
+    for (int attempt = 0;; attempt++) {
+        bool followed = false;
+        rc = put_once(&op, url, id, body, &final, &followed, err);
+        if (rc != AKSNET_EARM || !followed || !err || !aksnet__arm_busy_code(err->arm_code, err->arm_message) ||
+            attempt >= AKSNET_ARM_CONFLICT_RETRIES)
+            break;
+        rc = aksnet__arm_pause_before_retry(&op, url, err); /* the operation failed only because another ran */
+        if (rc != AKSNET_OK)
+            break;
+    }
     if (rc == AKSNET_OK && out)
         *out = final;
     else
         cJSON_Delete(final);
-    aksnet__http_response_free(&rs);
     free(url);
     return rc;
 }

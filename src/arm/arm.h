@@ -37,7 +37,9 @@ struct aksnet__arm_client {
 #define AKSNET_LRO_DEFAULT_MIN_POLL 0.05
 
 /**
- * How many times a PUT or DELETE answered 409 AnotherOperationInProgress is
+ * How many times a write refused as busy (409 AnotherOperationInProgress, AKS's
+ * OperationNotAllowed "... in progress", or an operation that ended Failed with
+ * AnotherOperationInProgress / RetryableError) is
  * sent again, each after waiting for the running operation.
  */
 #define AKSNET_ARM_CONFLICT_RETRIES 3

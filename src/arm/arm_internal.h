@@ -59,6 +59,10 @@ aksnet_code aksnet__arm_refused(const char *method, const char *what, const stru
 aksnet_code aksnet__arm_not_json(const char *method, const char *what, const struct aksnet__http_response *rs,
                                  struct aksnet_error *err);
 
+/* ARM's way of saying another operation holds the resource (AnotherOperationInProgress, RetryableError,
+ * AKS's OperationNotAllowed "... is in progress"): worth waiting and trying again. */
+bool aksnet__arm_busy_code(const char *code, const char *message);
+
 bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs);
 
 /* Refused early, so a caller's mistake is not sent (and not blamed on ARM). */
@@ -139,5 +143,8 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
  */
 aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const char *first_url, double wait,
                                       struct aksnet_error *err);
+
+/* Wait (as for a poll without Retry-After) before a write is sent again; AKSNET_ETIMEOUT past the deadline. */
+aksnet_code aksnet__arm_pause_before_retry(const struct aksnet__arm_op *op, const char *url, struct aksnet_error *err);
 
 #endif

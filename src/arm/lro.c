@@ -423,6 +423,20 @@ aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url,
  * the resource to settle (409's Retry-After, else the poll interval, first)
  * and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
  */
+/*
+ * An operation ended Failed only because another held the resource: wait
+ * as for an unguided poll, within the deadline, then the write goes again.
+ */
+aksnet_code aksnet__arm_pause_before_retry(const struct aksnet__arm_op *op, const char *url, struct aksnet_error *err)
+{
+    double wait = poll_wait(op, NULL);
+    enum pause p = pause_until_poll(op, wait, url);
+    if (p != WAITED)
+        return not_waited(op, p, wait, url, err);
+    aksnet_error_clear(err);
+    return AKSNET_OK;
+}
+
 aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url,
                                    const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
 {

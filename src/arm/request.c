@@ -254,10 +254,32 @@ bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs)
     if (rs->status != 409)
         return false;
     cJSON *body = aksnet__arm_parse_body(rs);
-    const char *code = aksnet__json_str(aksnet__arm_envelope(body), "code");
-    bool busy = code && strcmp(code, "AnotherOperationInProgress") == 0;
+    const cJSON *e = aksnet__arm_envelope(body);
+    bool busy = aksnet__arm_busy_code(aksnet__json_str(e, "code"), aksnet__json_str(e, "message"));
     cJSON_Delete(body);
     return busy;
+}
+
+/*
+ * The codes with which ARM says "another operation holds this resource, try
+ * again": the network provider's AnotherOperationInProgress (as a 409 and as
+ * an operation that ends Failed: Azure/bicep#5132, microsoft/AzureTRE#2222)
+ * and RetryableError (RetryableErrorDueToAnotherOperation on a route table:
+ * kubernetes/kubernetes#88151), and AKS's 409 OperationNotAllowed "Another
+ * operation (...) is in progress" (learn.microsoft.com/troubleshoot/azure/
+ * azure-kubernetes/create-upgrade-delete/operationnotallowed).  AKS uses
+ * OperationNotAllowed for refusals that waiting does not cure too ("since
+ * deletion was issued"), so that code counts only when its message says an
+ * operation is in progress, as every documented variant does.
+ */
+bool aksnet__arm_busy_code(const char *code, const char *message)
+{
+    if (!code)
+        return false;
+    if (strcmp(code, "AnotherOperationInProgress") == 0 || strcmp(code, "RetryableError") == 0)
+        return true;
+    return strcmp(code, "OperationNotAllowed") == 0 && message &&
+           aksnet__arm_contains_ci(message, strlen(message), "in progress");
 }
 
 /* ---- requests --------------------------------------------------------------------- */

@@ -146,6 +146,14 @@ const char *mt_error_code(const struct mt_response *r)
     return cJSON_IsString(code) ? code->valuestring : NULL;
 }
 
+/* The refusal's message ("" when there is none), for the checks that depend on its wording. */
+const char *mt_error_message(const struct mt_response *r)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->json, "error");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
+    return cJSON_IsString(message) ? message->valuestring : "";
+}
+
 /* Zeroed afterwards, so that a response may be freed twice and reused. */
 void mt_response_free(struct mt_response *r)
 {

@@ -75,6 +75,7 @@ const char *mt_prop(const struct mt_response *r, const char *key);
 
 /* ARM's error code of a response ("error.code"), or NULL. */
 const char *mt_error_code(const struct mt_response *r);
+const char *mt_error_message(const struct mt_response *r);
 
 void mt_response_free(struct mt_response *r);
 

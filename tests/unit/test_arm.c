@@ -746,6 +746,55 @@ static void test_delete_variants(void **state)
     fake_free(f);
 }
 
+/*
+ * Busy, the ways ARM says it: AKS's 409 OperationNotAllowed "... is in
+ * progress" is waited out and sent again like AnotherOperationInProgress
+ * (but not an OperationNotAllowed that waiting does not cure), and an
+ * operation that ends Failed with AnotherOperationInProgress or
+ * RetryableError sends the write again.
+ */
+static void test_busy_codes(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        /* 1: AKS busy, then idle, then the PUT goes through */
+        {AKSNET_OK, 409,
+         "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"Operation is not allowed: Another "
+         "operation (Updating) is in progress, please wait for it to finish before starting a new operation.\"}}",
+         {{"Retry-After", "3"}}},
+        {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"name\":\"c\",\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+        /* 2: an OperationNotAllowed that is not about a running operation: refused at once */
+        {AKSNET_OK, 409,
+         "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"Unable to perform 'Scaling' operation "
+         "since deletion was issued.\"}}",
+         {{NULL, NULL}}},
+        /* 3: the network provider's operation fails because another ran; the PUT is sent again */
+        {AKSNET_OK, 201, "{}", {{"Azure-AsyncOperation", OP1}, {"Retry-After", "1"}}},
+        {AKSNET_OK, 200,
+         "{\"status\":\"Failed\",\"error\":{\"code\":\"RetryableError\",\"message\":\"A retryable error "
+         "occurred.\"}}",
+         {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"name\":\"rt1\",\"properties\":{\"provisioningState\":\"Succeeded\"}}",
+         {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 3);
+    mt_assert_str(f->tr.sent[2].method, "PUT");
+    assert_true(f->clock.waits[0] == 3);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
+    mt_assert_str(err.arm_code, "OperationNotAllowed");
+    assert_int_equal(f->tr.nsent, 4);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 7);
+    mt_assert_str(f->tr.sent[6].method, "PUT");
+    cJSON_Delete(body);
+    fake_free(f);
+}
+
 /* Requests are checked before they are sent; odd answers are errors, not crashes. */
 static void test_requests_and_odd_answers(void **state)
 {
@@ -897,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_group_put_get_missing),
         cmocka_unit_test(test_vnet_put_follows_async_operation),
         cmocka_unit_test(test_retry_after_zero_is_default),
+        cmocka_unit_test(test_busy_codes),
         cmocka_unit_test(test_unguided_waits_grow_and_are_told),
         cmocka_unit_test(test_list_pages),
         cmocka_unit_test(test_list_refusals),

@@ -665,7 +665,7 @@ static void test_certificate_file_problems(void **state)
     expect_new_error(f, "cannot open");
     assert_int_equal(chmod(f->client_pem, 0644), 0);
     mt_env_set(&f->env, "AZURE_CLIENT_CERTIFICATE_PATH", f->client_pem);
-    expect_new_error(f, "readable by group or others (mode 0644); chmod 600 it");
+    expect_new_error(f, "readable by group or others (mode 0644) on a writable filesystem; chmod 600 it");
     assert_int_equal(chmod(f->client_pem, 0640), 0);
     expect_new_error(f, "(mode 0640)");
     assert_int_equal(chmod(f->client_pem, 0600), 0);
@@ -845,11 +845,18 @@ static void test_workload_identity(void **state)
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "workload identity"));
     assert_non_null(strstr(err.message, "AADSTS"));
-    /* loose permissions, at fetch and at creation */
+    /*
+     * Kubernetes projects the token 0644 (0640 with an fsGroup): a short-lived,
+     * audience-bound assertion that others may read is accepted; one that
+     * others may write is refused, at fetch and at creation.
+     */
     assert_true(mt_write_text(f->fed_file, FED_TOKEN, 0644));
+    assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_OK);
+    aksnet__secret_free(tok);
+    assert_int_equal(chmod(f->fed_file, 0666), 0);
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
-    assert_non_null(strstr(err.message, "readable by group or others (mode 0644); chmod 600 it"));
-    expect_new_error(f, "readable by group or others");
+    assert_non_null(strstr(err.message, "may write it (mode 0666)"));
+    expect_new_error(f, "chmod go-w");
     /* missing, empty */
     unlink(f->fed_file);
     expect_new_error(f, "cannot open");
@@ -1158,7 +1165,7 @@ static void test_read_secret_file(void **state)
     assert_int_equal(aksnet__secret_read_file(f->fed_file, "token file", 0, &text, &len, &err), AKSNET_EAUTH);
     assert_null(text);
     assert_non_null(strstr(err.message, "token file '"));
-    assert_non_null(strstr(err.message, "(mode 0604); chmod 600 it"));
+    assert_non_null(strstr(err.message, "(mode 0604) on a writable filesystem; chmod 600 it"));
     assert_int_equal(chmod(f->fed_file, 0600), 0);
     /* the size cap */
     assert_int_equal(aksnet__secret_read_file(f->fed_file, "token file", 10, &text, &len, &err), AKSNET_EAUTH);
