@@ -36,6 +36,8 @@ const struct aksnet_rule *aksnet_validate_rules(size_t *count);
 /** Azure's per-pool node bounds. */
 #define AKSNET_POOL_MIN_NODES 1
 #define AKSNET_POOL_MAX_NODES 1000
+/** Pods every pool must have room for: maxPods x nodes (AKS's documented floor). */
+#define AKSNET_POOL_MIN_PODS 30
 
 /**
  * Apply every rule to plan and append the findings to out.  Returns

@@ -437,6 +437,34 @@ static void pool_field(char out[FIELD_MAX], size_t i, const char *key)
     snprintf(out, FIELD_MAX, "cluster.nodePools[%zu].%s", i, key);
 }
 
+/*
+ * AKS keeps room on every pool for the pods it runs itself: maxPods times
+ * the pool's smallest size must reach 30.  Sources: "The minimum value that
+ * can be set for maximum pods per node is 10 if and only if the
+ * configuration of each node pool has space for a minimum of 30 pods"
+ * (learn.microsoft.com/azure/aks/concepts-network-ip-address-planning) and
+ * "System node pools must support at least 30 pods"
+ * (learn.microsoft.com/azure/aks/use-system-pools).  A User pool that may
+ * be at 0 nodes holds nothing yet; AKS refuses such a plan only minutes in.
+ */
+static void rule_pool_pods(struct ctx *c, size_t i, const struct aksnet_node_pool *p)
+{
+    long nodes = p->enable_auto_scaling && p->min_count != AKSNET_PLAN_UNSET ? p->min_count : p->count;
+    if (nodes <= 0 && !ieq(p->mode, "System"))
+        return;
+    if (nodes < 1)
+        nodes = 1;
+    if (p->max_pods * nodes >= AKSNET_POOL_MIN_PODS)
+        return;
+    char f[FIELD_MAX];
+    pool_field(f, i, "maxPods");
+    long need = (AKSNET_POOL_MIN_PODS + p->max_pods - 1) / p->max_pods;
+    ERROR(c, "pool-pods", f, "pool %s holds %ld pods (%ld a node x %ld nodes%s); AKS needs room for %d in every "
+          "pool: raise maxPods to %ld or the pool to %ld nodes", p->name ? p->name : "?", p->max_pods * nodes,
+          p->max_pods, nodes, p->enable_auto_scaling ? " at minCount" : "", AKSNET_POOL_MIN_PODS,
+          (AKSNET_POOL_MIN_PODS + nodes - 1) / nodes, need);
+}
+
 static void rule_pool_values(struct ctx *c, size_t i, const struct aksnet_node_pool *p)
 {
     static const char *const os_types[] = {"Linux", "Windows", NULL};
@@ -455,6 +483,8 @@ static void rule_pool_values(struct ctx *c, size_t i, const struct aksnet_node_p
     if (is_kubenet(c->plan) && (p->max_pods < AKSNET_KUBENET_MIN_PODS || p->max_pods > AKSNET_KUBENET_MAX_PODS))
         ERROR(c, "max-pods", f, "%ld pods per node is outside kubenet's %d..%d", p->max_pods,
               AKSNET_KUBENET_MIN_PODS, AKSNET_KUBENET_MAX_PODS);
+    else
+        rule_pool_pods(c, i, p);
     pool_field(f, i, "count");
     long min = ieq(p->mode, "System") ? AKSNET_POOL_MIN_NODES : 0; /* User pools may scale to zero */
     if (p->count < min || p->count > AKSNET_POOL_MAX_NODES)
@@ -807,6 +837,7 @@ static const struct aksnet_rule rules[] = {
     { "dns-service-ip", AKSNET_SEVERITY_ERROR, "DNS IP outside the service range, or its network, .1 or broadcast" },
     { "max-pods", AKSNET_SEVERITY_ERROR, "pods per node outside 10..110 for kubenet" },
     { "node-count", AKSNET_SEVERITY_ERROR, "over 400 nodes in all, a pool outside 1..1000, or a bad autoscaler range" },
+    { "pool-pods", AKSNET_SEVERITY_ERROR, "a pool with room for fewer than 30 pods (maxPods x nodes)" },
     { "max-surge", AKSNET_SEVERITY_ERROR, "maxSurge is not a node count or a percentage (aksnet)" },
     { "system-pool", AKSNET_SEVERITY_ERROR, "no System pool, or a Windows System pool (aksnet)" },
     { "subnet-capacity", AKSNET_SEVERITY_ERROR, "nodes plus upgrade surge exceed the subnet's usable addresses" },
