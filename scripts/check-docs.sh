@@ -99,7 +99,7 @@ literal_flags() {
 }
 # aksnet's option table: rows {"name", 'x' or 0, GROUP, ...} -> --name and -x.
 table_flags() {
-    sed -nE 's/^[[:space:]]*\{"([a-z][a-z0-9-]*)", *(0|'"'"'(.)'"'"'),.*/--\1 \3/p' "$1" |
+    sed -nE 's/^[[:space:]]*\{ *"([a-z][a-z0-9-]*)", *(0|'"'"'(.)'"'"'),.*/--\1 \3/p' "$1" |
         tr ' ' '\n' | sed -E '/^$/d; s/^([a-zA-Z])$/-\1/' | sort -u
 }
 aksnet_flags=$( { literal_flags "$src_args"; table_flags "$src_args"; } | sort -u)

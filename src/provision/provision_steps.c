@@ -261,7 +261,7 @@ static aksnet_code read_cluster(struct aksnet__provision_run *run, const struct 
     const char *principal = aksnet__json_str(st->existing, "identity.principalId");
     if (run->system_assigned && principal)
         aksnet__provision_set_principal(run, principal);
-    st->body = aksnet__resources_cluster_body(run->plan, &run->ids);
+    st->body = aksnet__resources_cluster_merge(aksnet__resources_cluster_body(run->plan, &run->ids), st->existing);
     if (st->body && !aksnet__resources_keep_existing_tags(st->body, st->existing))
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
     return decide(run, st, "Microsoft.ContainerService/managedClusters", err);

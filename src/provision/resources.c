@@ -12,6 +12,7 @@
  * whatever case the plan used.
  */
 #include "resources.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -726,6 +727,135 @@ cJSON *aksnet__resources_cluster_body(const struct aksnet_plan *plan, const stru
     bool ok = body && set_location_and_tags(body, plan, NULL) &&
               put(body, "identity", cluster_identity(ids->identity)) &&
               put(body, "properties", cluster_properties(plan, ids));
+    if (!ok) {
+        cJSON_Delete(body);
+        return NULL;
+    }
+    return body;
+}
+
+/* ---- the cluster, read-modify-write ------------------------------------------- */
+
+/*
+ * Members AKS computes, by path (readOnly in
+ * specification/containerservice/resource-manager/Microsoft.ContainerService/
+ * aks/stable/2024-09-01/managedClusters.json): a body sends none back.
+ */
+static const char *const AKS_READ_ONLY[] = {
+    "systemData", "properties.provisioningState", "properties.powerState", "properties.maxAgentPools",
+    "properties.currentKubernetesVersion", "properties.fqdn", "properties.privateFQDN",
+    "properties.azurePortalFQDN", "properties.resourceUID", "properties.ingressProfile.webAppRouting.identity",
+    NULL};
+static const char *const AKS_POOL_READ_ONLY[] = {"currentOrchestratorVersion", "nodeImageVersion",
+                                                 "provisioningState", NULL};
+
+/* Remove the member at a dotted path, if there. */
+static void delete_path(cJSON *obj, const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    char parent[128];
+    if (dot && (size_t)(dot - path) < sizeof(parent)) {
+        memcpy(parent, path, (size_t)(dot - path));
+        parent[dot - path] = '\0';
+        obj = aksnet__json_at(obj, parent);
+    }
+    if (cJSON_IsObject(obj))
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, dot ? dot + 1 : path);
+}
+
+/* The existing cluster as a body: its id, name, type and every computed member removed. */
+static cJSON *cluster_writable_copy(const cJSON *existing)
+{
+    cJSON *body = cJSON_Duplicate(existing, 1);
+    if (!body)
+        return NULL;
+    static const char *const top[] = {"id", "name", "type", "eTag", "etag", "identity", NULL}; /* the plan's */
+    for (size_t i = 0; top[i]; i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(body, top[i]);
+    for (size_t i = 0; AKS_READ_ONLY[i]; i++)
+        delete_path(body, AKS_READ_ONLY[i]);
+    cJSON *pool;
+    cJSON_ArrayForEach(pool, aksnet__json_at(body, "properties.agentPoolProfiles"))
+        for (size_t i = 0; AKS_POOL_READ_ONLY[i]; i++)
+            cJSON_DeleteItemFromObjectCaseSensitive(pool, AKS_POOL_READ_ONLY[i]);
+    cJSON *addon;
+    cJSON_ArrayForEach(addon, aksnet__json_at(body, "properties.addonProfiles"))
+        cJSON_DeleteItemFromObjectCaseSensitive(addon, "identity");
+    return body;
+}
+
+/* Copy every member of src into dst, objects merged member by member, anything else replaced. */
+static bool overlay(cJSON *dst, const cJSON *src)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, src)
+    {
+        cJSON *d = cJSON_GetObjectItemCaseSensitive(dst, m->string);
+        if (cJSON_IsObject(m) && cJSON_IsObject(d)) {
+            if (!overlay(d, m))
+                return false;
+        } else if (!put(dst, m->string, cJSON_Duplicate(m, 1))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * One planned pool over the pool ARM holds: the plan's members win, except
+ * the count of a pool whose autoscaler runs, which is the autoscaler's to
+ * choose (while it lies within the plan's minCount..maxCount).
+ */
+static bool merge_pool(cJSON *have, const cJSON *want)
+{
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(have, "count");
+    double kept = cJSON_IsNumber(count) ? count->valuedouble : -1;
+    bool autoscaled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(have, "enableAutoScaling")) &&
+                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(want, "enableAutoScaling"));
+    if (!overlay(have, want))
+        return false;
+    const cJSON *lo = cJSON_GetObjectItemCaseSensitive(want, "minCount");
+    const cJSON *hi = cJSON_GetObjectItemCaseSensitive(want, "maxCount");
+    if (autoscaled && kept >= 0 && cJSON_IsNumber(lo) && cJSON_IsNumber(hi) && kept >= lo->valuedouble &&
+        kept <= hi->valuedouble)
+        return put(have, "count", cJSON_CreateNumber(kept));
+    return true;
+}
+
+/* The planned pools merged into those ARM holds; pools the plan does not name are kept as they are. */
+static bool merge_pools(cJSON *props, const cJSON *planned)
+{
+    cJSON *pools = array_member(props, "agentPoolProfiles");
+    const cJSON *want;
+    cJSON_ArrayForEach(want, planned)
+    {
+        cJSON *have = named(pools, aksnet__json_str(want, "name"));
+        bool ok = have ? merge_pool(have, want) : cJSON_AddItemToArray(pools, cJSON_Duplicate(want, 1));
+        if (!ok)
+            return false;
+    }
+    return pools != NULL;
+}
+
+cJSON *aksnet__resources_cluster_merge(cJSON *planned, const cJSON *existing)
+{
+    if (!planned)
+        return NULL;
+    cJSON *props = aksnet__json_at(planned, "properties");
+    if (!cJSON_IsObject(existing)) {
+        /* Created with Kubernetes RBAC on: it cannot be changed later, and older api-versions defaulted differently. */
+        if (!props || !put(props, "enableRBAC", cJSON_CreateTrue())) {
+            cJSON_Delete(planned);
+            return NULL;
+        }
+        return planned;
+    }
+    cJSON *body = cluster_writable_copy(existing);
+    cJSON *into = body ? object_member(body, "properties") : NULL;
+    cJSON *pools = props ? cJSON_DetachItemFromObjectCaseSensitive(props, "agentPoolProfiles") : NULL;
+    bool ok = into && overlay(body, planned) && merge_pools(aksnet__json_at(body, "properties"), pools);
+    cJSON_Delete(pools);
+    cJSON_Delete(planned);
     if (!ok) {
         cJSON_Delete(body);
         return NULL;

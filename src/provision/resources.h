@@ -125,6 +125,18 @@ cJSON *aksnet__resources_role_assignment_body(const char *role_definition_id, co
  */
 cJSON *aksnet__resources_cluster_body(const struct aksnet_plan *plan, const struct aksnet_resource_ids *ids);
 
+/**
+ * The cluster PUT as read-modify-write (the Azure CLI's `az aks update`
+ * does the same): planned (a cluster_body, taken) laid over what ARM holds,
+ * its computed members removed.  The plan owns what it names (location,
+ * identity, DNS prefix, version when given, its pools' settings, the
+ * network profile's members); everything else (pools, add-ons, profiles
+ * and tags added outside the plan) is kept, and an autoscaled pool keeps
+ * the count its autoscaler chose.  Without existing (a create),
+ * enableRBAC: true is added.  NULL when out of memory.
+ */
+cJSON *aksnet__resources_cluster_merge(cJSON *planned, const cJSON *existing);
+
 /* ---- differences ------------------------------------------------------------ */
 
 /** One field that differs between what the plan wants and what ARM holds. */
