@@ -776,11 +776,15 @@ static cJSON *cluster_writable_copy(const cJSON *existing)
         delete_path(body, AKS_READ_ONLY[i]);
     cJSON *pool;
     cJSON_ArrayForEach(pool, aksnet__json_at(body, "properties.agentPoolProfiles"))
+    {
         for (size_t i = 0; AKS_POOL_READ_ONLY[i]; i++)
             cJSON_DeleteItemFromObjectCaseSensitive(pool, AKS_POOL_READ_ONLY[i]);
+    }
     cJSON *addon;
     cJSON_ArrayForEach(addon, aksnet__json_at(body, "properties.addonProfiles"))
+    {
         cJSON_DeleteItemFromObjectCaseSensitive(addon, "identity");
+    }
     return body;
 }
 
