@@ -44,12 +44,22 @@ static bool parse_action(const char *a, struct mock_fault *f)
         f->delay_ms = v;
         return true;
     }
-    /* 429, 500, 503, optionally "=SECONDS" for Retry-After. */
+    /*
+     * 404, 410, 429, 500, 502, 503, 504, optionally "=SECONDS" for
+     * Retry-After.  404 and 410 are what IMDS answers while it updates or
+     * starts (learn.microsoft.com/entra/identity/managed-identities-azure-
+     * resources/how-to-use-vm-token, "Error handling"): --fault
+     * 'GET:/metadata/identity/oauth2/token:410:3' fails IMDS three times.
+     */
     char code[4] = {0};
     if (strlen(a) < 3)
         return false;
     memcpy(code, a, 3);
-    if (strcmp(code, "429") != 0 && strcmp(code, "500") != 0 && strcmp(code, "503") != 0)
+    static const char *const codes[] = {"404", "410", "429", "500", "502", "503", "504", NULL};
+    size_t k = 0;
+    while (codes[k] && strcmp(code, codes[k]) != 0)
+        k++;
+    if (!codes[k])
         return false;
     f->action = FAULT_STATUS;
     f->status = (int)strtol(code, NULL, 10);
@@ -85,10 +95,24 @@ bool mock_fault_parse(const char *rule, struct mock_fault *out, char *err, size_
     free(copy);
     if (!ok)
         snprintf(err, errlen,
-                 "--fault '%s': expected METHOD:PATH-GLOB:ACTION[:COUNT] with ACTION 429, 500, 503 "
+                 "--fault '%s': expected METHOD:PATH-GLOB:ACTION[:COUNT] with ACTION 404, 410, 429, 500, 502, 503, 504 "
                  "(optionally =RETRY-AFTER-SECONDS), reset, delay=MS or fail",
                  rule ? rule : "");
     return ok;
+}
+
+/* The error code of an injected status, as ARM's envelope names them. */
+static const char *fault_code(int status)
+{
+    switch (status) {
+    case 404: return "NotFound";
+    case 410: return "Gone";
+    case 429: return "TooManyRequests";
+    case 502: return "BadGateway";
+    case 503: return "ServiceUnavailable";
+    case 504: return "GatewayTimeout";
+    default: return "InternalServerError";
+    }
 }
 
 /* A rule matches while hits remain, by method (or *) and a case-insensitive glob on the path. */
@@ -140,9 +164,7 @@ bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct 
         *delay_ms = f->delay_ms;
         return false;
     case FAULT_STATUS:
-        mock_reply_error(rs, f->status,
-                         f->status == 429 ? "TooManyRequests"
-                                          : f->status == 503 ? "ServiceUnavailable" : "InternalServerError",
+        mock_reply_error(rs, f->status, fault_code(f->status),
                          f->status == 429 ? "The request is being throttled (injected by aksnet-mock)."
                                           : "The server had an error (injected by aksnet-mock).");
         mock_add_header(rs, "Retry-After", "%d", f->retry_after);

@@ -135,7 +135,7 @@ static aksnet_code setup_managed(struct aksnet__auth *a, const struct aksnet__au
     const char *endpoint = env(o, "IDENTITY_ENDPOINT"), *header = env(o, "IDENTITY_HEADER");
     if (endpoint) {
         struct aksnet_error why;
-        if (aksnet__http_check_url(endpoint, &why) != AKSNET_OK)
+        if (aksnet__http_check_url_for(endpoint, true, &why) != AKSNET_OK)
             return aksnet_error_set(err, AKSNET_EAUTH, "managed identity: IDENTITY_ENDPOINT: %s", why.message);
         aksnet_code rc = take_copy(&a->identity_endpoint, endpoint, err);
         return rc == AKSNET_OK ? take_copy(&a->identity_header, header, err) : rc;

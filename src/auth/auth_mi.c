@@ -5,16 +5,16 @@
  *
  * THE ONE EXCEPTION TO THE LOOPBACK RULE.  aksnet sends secrets and tokens
  * over plain http:// only to loopback (aksnet__http_check_url), and the
- * libcurl transport at the end of the pipeline enforces that.  IMDS,
- * however, is http://169.254.169.254 by design: a link-local address the
- * hypervisor answers on the host itself, never routed, the address every
- * Azure SDK uses.  So exactly that URL, and only for the IMDS token GET
- * (which carries no secret: "Metadata: true" and the resource), is sent by
- * imds_link_local_get below with libcurl directly, under the same rules as
- * the transport otherwise: no proxy, no redirect, http only, bounded
- * answer.  Every other managed-identity URL, including an IMDS moved with
- * AZURE_POD_IDENTITY_AUTHORITY_HOST (tests point it at the mock), goes
- * through the pipeline and its URL rule like any other request.
+ * libcurl transport at the end of the pipeline enforces that.  The
+ * managed-identity endpoint, however, is plain http by design on a
+ * link-local address the host itself answers, never routed: IMDS at
+ * http://169.254.169.254, and App Service's or Container Apps'
+ * IDENTITY_ENDPOINT (http://localhost:PORT or http://169.254.x.x:PORT,
+ * learn.microsoft.com/azure/app-service/overview-managed-identity "REST
+ * endpoint reference").  Those requests, and only those, carry
+ * link_local_ok, which the transport's URL rule honours for 169.254.0.0/16;
+ * they go through the same pipeline as every other request (request id,
+ * retries as IMDS's guidance asks, log with redaction).
  */
 #include "auth_internal.h"
 
@@ -23,7 +23,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #define IMDS_LINK_LOCAL "http://169.254.169.254"
@@ -53,92 +52,12 @@ aksnet_code aksnet__auth_mi_set_imds(struct aksnet__auth *a, const char *authori
         a->imds[--len] = '\0';
     a->imds_link_local = strcmp(a->imds, IMDS_LINK_LOCAL) == 0;
     struct aksnet_error why;
-    if (!a->imds_link_local && aksnet__http_check_url(a->imds, &why) != AKSNET_OK)
+    if (aksnet__http_check_url_for(a->imds, true, &why) != AKSNET_OK)
         return aksnet_error_set(err, AKSNET_EAUTH, "managed identity: %s: %s", what, why.message);
     return AKSNET_OK;
 }
 
 /* ---- the link-local exception ---------------------------------------------------- */
-
-struct answer {
-    struct aksnet__buf buf;
-    bool too_big;
-};
-
-/* The answer holds a token: a secret buffer, capped so a rogue host cannot exhaust memory. */
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    struct answer *b = ctx;
-    aksnet_code rc = aksnet__buf_add(&b->buf, data, size * nmemb);
-    b->too_big = rc == AKSNET_EINVAL;
-    return rc == AKSNET_OK ? size * nmemb : 0;
-}
-
-/* Is url exactly http://169.254.169.254/...: no other host, port, user or scheme? */
-static bool is_link_local_imds(const char *url)
-{
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
-    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && strcmp(scheme, "http") == 0 &&
-              strcmp(host, "169.254.169.254") == 0 && curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK &&
-              curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_OK;
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(user);
-    curl_url_cleanup(u);
-    return ok;
-}
-
-/* The documented exception (see the top of this file): one GET to the link-local IMDS. */
-static aksnet_code imds_link_local_get(const char *url, double connect_timeout, struct aksnet__http_response *rs,
-                                       struct aksnet_error *err)
-{
-    if (!is_link_local_imds(url))
-        return aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' is not the link-local IMDS address", url);
-    CURL *e = curl_easy_init();
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Metadata: true");
-    if (!e || !hdrs) {
-        curl_easy_cleanup(e);
-        curl_slist_free_all(hdrs);
-        return aksnet_error_set(err, AKSNET_ENOMEM, "cannot create a libcurl handle");
-    }
-    struct answer b = {0};
-    aksnet__buf_init(&b.buf, IMDS_ANSWER_MAX, true);
-    char errbuf[CURL_ERROR_SIZE] = "";
-    CURLcode cc = CURLE_FAILED_INIT;
-    if (curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_PROXY, "") == CURLE_OK && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_timeout * 1000)) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(IMDS_TIMEOUT * 1000)) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, &b) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK)
-        cc = curl_easy_perform(e);
-    aksnet_code rc = AKSNET_OK;
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &rs->status);
-    else if (b.too_big)
-        rc = aksnet_error_set(err, AKSNET_EINVAL, "GET %.200s: the answer is larger than %d bytes", url,
-                              IMDS_ANSWER_MAX);
-    else
-        rc = aksnet_error_set(err, AKSNET_ETRANSPORT, "GET %.200s: %s", url,
-                              errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    curl_easy_cleanup(e);
-    curl_slist_free_all(hdrs);
-    if (rc != AKSNET_OK) {
-        aksnet__buf_free(&b.buf);
-        return rc;
-    }
-    rs->body_len = b.buf.len;
-    rs->body = aksnet__buf_take(&b.buf);
-    return rs->body ? AKSNET_OK : aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
-}
 
 /* ---- fetching ---------------------------------------------------------------------- */
 
@@ -175,31 +94,28 @@ aksnet_code aksnet__auth_mi_fetch(struct aksnet__auth *a, struct auth_token *tok
                                app_service ? APP_SERVICE_API : IMDS_API, &url, err);
     if (rc != AKSNET_OK)
         return rc;
-    const char *source = app_service ? "the IDENTITY_ENDPOINT endpoint" : "IMDS";
+    const char *source = app_service        ? "the IDENTITY_ENDPOINT endpoint"
+                         : a->imds_answered ? "IMDS"
+                                            : "IMDS (is this an Azure VM or pod?)";
     struct aksnet__http_response rs = {0};
-    if (!app_service && a->imds_link_local) {
-        struct aksnet_error why;
-        aksnet_error_clear(&why);
-        double timeout = a->imds_answered ? IMDS_CONNECT_TIMEOUT : a->imds_probe_timeout;
-        rc = imds_link_local_get(url, timeout, &rs, &why);
-        if (rc == AKSNET_ENOMEM)
-            rc = aksnet_error_set(err, rc, "%s: out of memory", cred);
-        else if (rc != AKSNET_OK)
-            rc = aksnet_error_set(err, AKSNET_EAUTH, "%s: cannot reach IMDS%s: %s", cred,
-                                  a->imds_answered ? "" : " (is this an Azure VM or pod?)", why.message);
-    } else {
-        struct aksnet__http_request rq = {0};
-        rc = aksnet__http_request_init(&rq, "GET", url, err);
-        if (rc == AKSNET_OK) {
-            rc = app_service ? aksnet__http_request_set_header(&rq, "X-IDENTITY-HEADER", a->identity_header)
-                             : aksnet__http_request_set_header(&rq, "Metadata", "true");
-            if (rc != AKSNET_OK)
-                rc = aksnet_error_set(err, rc, "%s: IDENTITY_HEADER is not a valid header value", cred);
+    struct aksnet__http_request rq = {0};
+    rc = aksnet__http_request_init(&rq, "GET", url, err);
+    if (rc == AKSNET_OK) {
+        rq.link_local_ok = true;
+        if (!app_service) {
+            double connect = a->imds_answered ? IMDS_CONNECT_TIMEOUT : a->imds_probe_timeout;
+            rq.connect_timeout_ms = (long)(connect * 1000);
+            /* probed once, without retries, only when nothing chose managed identity (the SDKs' probe) */
+            rq.retry_profile = a->fallback && !a->imds_answered ? AKSNET__RETRY_IMDS_PROBE : AKSNET__RETRY_IMDS;
         }
-        if (rc == AKSNET_OK)
-            rc = aksnet__auth_send(a, cred, source, &rq, &rs, err);
-        aksnet__http_request_free(&rq);
+        rc = app_service ? aksnet__http_request_set_header(&rq, "X-IDENTITY-HEADER", a->identity_header)
+                         : aksnet__http_request_set_header(&rq, "Metadata", "true");
+        if (rc != AKSNET_OK)
+            rc = aksnet_error_set(err, rc, "%s: IDENTITY_HEADER is not a valid header value", cred);
     }
+    if (rc == AKSNET_OK)
+        rc = aksnet__auth_send(a, cred, source, &rq, &rs, err);
+    aksnet__http_request_free(&rq);
     free(url);
     if (rc == AKSNET_OK && !app_service)
         a->imds_answered = true;

@@ -43,6 +43,18 @@ struct aksnet__http_header {
     char *value;
 };
 
+/**
+ * Which statuses the retry policy retries for a request.  DEFAULT: 408,
+ * 429, 5xx and lost connections.  IMDS: as Azure's IMDS guidance says,
+ * 404, 410 (for at least 70 s), 429 and 5xx, with exponential backoff
+ * (learn.microsoft.com/entra/identity/managed-identities-azure-resources/
+ * how-to-use-vm-token, "Error handling"; azidentity's IMDS retry options in
+ * Azure/azure-sdk-for-go).  IMDS_PROBE: no retry at all, as the Azure SDKs'
+ * DefaultAzureCredential probes IMDS once with a short timeout before
+ * trusting it (off Azure nothing answers, and the chain moves on).
+ */
+enum aksnet__retry_profile { AKSNET__RETRY_DEFAULT = 0, AKSNET__RETRY_IMDS, AKSNET__RETRY_IMDS_PROBE };
+
 /** A request.  Build with aksnet__http_request_init, release with aksnet__http_request_free. */
 struct aksnet__http_request {
     char method[8];                      /**< "GET", "PUT", ... */
@@ -52,6 +64,15 @@ struct aksnet__http_request {
     char *body;                          /**< NUL-terminated copy, or NULL */
     size_t body_len;
     bool sensitive_body;                 /**< holds a secret (token request): never logged */
+    /**
+     * Plain http:// to a link-local address (169.254.0.0/16) is allowed for
+     * this request: set only for the managed-identity endpoint (IMDS at
+     * 169.254.169.254, App Service's IDENTITY_ENDPOINT), which is on the
+     * host itself and never routed.
+     */
+    bool link_local_ok;
+    long connect_timeout_ms;             /**< 0: the transport's */
+    enum aksnet__retry_profile retry_profile;
 };
 
 /** A response.  Zero-initialise; release with aksnet__http_response_free. */
@@ -136,6 +157,9 @@ void aksnet__curl_transport_free(struct aksnet__http_transport *transport);
  * with a message naming the URL's problem otherwise.
  */
 aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err);
+
+/** aksnet__http_check_url, with plain http:// to 169.254.0.0/16 allowed too when link_local_ok. */
+aksnet_code aksnet__http_check_url_for(const char *url, bool link_local_ok, struct aksnet_error *err);
 
 /* ---- the pipeline ------------------------------------------------------------ */
 

@@ -110,9 +110,33 @@ double aksnet__retry_delay(const struct aksnet__retry_options *options, int atte
     return backoff * r;
 }
 
-static bool retryable_status(long status)
+/* IMDS may answer 410 while it starts, "available in a maximum of 70 seconds" (how-to-use-vm-token). */
+#define IMDS_GONE_SECONDS 70.0
+#define IMDS_MAX_RETRIES 5
+
+/* Whether a try's outcome is worth another, by the request's retry profile (http.h says which). */
+static bool retryable(const struct aksnet__http_request *rq, aksnet_code rc, long status)
 {
-    return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+    if (rq->retry_profile == AKSNET__RETRY_IMDS_PROBE)
+        return false;
+    if (rc == AKSNET_ETRANSPORT)
+        return true;
+    if (rc != AKSNET_OK)
+        return false;
+    if (rq->retry_profile == AKSNET__RETRY_DEFAULT)
+        return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+    return status == 404 || status == 410 || status == 429 || (status >= 500 && status <= 599);
+}
+
+/* Retries left after attempt tries: the options' count, IMDS's own, and a 410 until 70 s have passed. */
+static bool tries_left(const struct aksnet__retry_options *o, const struct aksnet__http_request *rq, int attempt,
+                       long status, double elapsed)
+{
+    if (rq->retry_profile == AKSNET__RETRY_DEFAULT)
+        return attempt < o->max_retries;
+    if (status == 410 && elapsed < IMDS_GONE_SECONDS)
+        return true;
+    return attempt < (o->max_retries > IMDS_MAX_RETRIES ? o->max_retries : IMDS_MAX_RETRIES);
 }
 
 /*
@@ -129,12 +153,13 @@ aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct 
         o = &d;
     }
     const struct aksnet__clock *clock = o->clock ? o->clock : aksnet__clock_system();
+    double started = clock->now(clock->ctx);
     for (int attempt = 0;; attempt++) {
         aksnet__http_response_free(rs);
         aksnet_error_clear(err);
         aksnet_code rc = aksnet__http_policy_next(self, rq, rs, err);
-        bool again = rc == AKSNET_ETRANSPORT || (rc == AKSNET_OK && retryable_status(rs->status));
-        if (!again || attempt >= o->max_retries)
+        long status = rc == AKSNET_OK ? rs->status : 0;
+        if (!retryable(rq, rc, status) || !tries_left(o, rq, attempt, status, clock->now(clock->ctx) - started))
             return rc;
         double delay = aksnet__retry_delay(o, attempt + 1, rc == AKSNET_OK ? rs : NULL, clock->now(clock->ctx));
         if (o->on_retry) {

@@ -178,6 +178,7 @@ static bool set_options(struct curl_transport *c, const struct aksnet__http_requ
                         struct transfer *t, char *errbuf)
 {
     CURL *e = c->easy;
+    long connect_ms = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : c->connect_timeout_ms;
     bool ok = curl_easy_setopt(e, CURLOPT_URL, rq->url) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https") == CURLE_OK &&
@@ -185,7 +186,7 @@ static bool set_options(struct curl_transport *c, const struct aksnet__http_requ
               curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-              curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) == CURLE_OK &&
+              curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_response_bytes) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
@@ -197,7 +198,7 @@ static bool set_options(struct curl_transport *c, const struct aksnet__http_requ
               curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK;
     if (ok && c->cacert)
         ok = curl_easy_setopt(e, CURLOPT_CAINFO, c->cacert) == CURLE_OK;
-    /* http:// is loopback only (checked): never hand it, token and all, to a proxy from the environment. */
+    /* http:// is loopback or link-local (checked): never hand it, token and all, to a proxy. */
     if (ok && strncasecmp(rq->url, "https:", 6) != 0)
         ok = curl_easy_setopt(e, CURLOPT_PROXY, "") == CURLE_OK;
     if (!ok)
@@ -245,7 +246,7 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
 {
     struct curl_transport *c = ctx;
     aksnet__http_response_free(rs);
-    aksnet_code rc = aksnet__http_check_url(rq->url, err);
+    aksnet_code rc = aksnet__http_check_url_for(rq->url, rq->link_local_ok, err);
     if (rc != AKSNET_OK)
         return rc;
     struct curl_slist *hdrs = NULL;

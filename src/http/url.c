@@ -20,11 +20,23 @@ static bool host_is_loopback(const char *host)
     return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
+/* Link-local as libcurl will connect to it: 169.254.0.0/16 (IMDS and App Service's identity endpoint). */
+static bool host_is_link_local(const char *host)
+{
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 16) == ((169u << 8) | 254u);
+}
+
+aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err)
+{
+    return aksnet__http_check_url_for(url, false, err);
+}
+
 /*
  * libcurl's own parser decides, so "http://127.1", "http://0x7f000001" and
  * "http://[0:0::1]" are judged by the address libcurl would really use.
  */
-aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err)
+aksnet_code aksnet__http_check_url_for(const char *url, bool link_local_ok, struct aksnet_error *err)
 {
     if (!url || !*url)
         return aksnet_error_set(err, AKSNET_EINVAL, "the URL is empty");
@@ -44,7 +56,7 @@ aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err)
                               url, scheme ? scheme : "");
     } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
         rc = aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' names no host", url);
-    } else if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
+    } else if (strcmp(scheme, "http") == 0 && !host_is_loopback(host) && !(link_local_ok && host_is_link_local(host))) {
         rc = aksnet_error_set(err, AKSNET_EINVAL,
                               "plain http:// to host '%.200s' is refused: tokens and secrets would cross the "
                               "network unencrypted; use https:// (http:// is accepted only for 127.0.0.0/8, "

@@ -937,6 +937,48 @@ static void test_managed_identity_imds(void **state)
     assert_int_equal(f->run.calls, 0);
 }
 
+/*
+ * IMDS that answers 410 three times (as it does while it starts) and then a
+ * token: the request goes through the pipeline and is retried as IMDS's
+ * guidance asks, not given up (aksnet-mock --fault ...:410:3).
+ */
+static void test_managed_identity_imds_retries(void **state)
+{
+    struct fx *f = *state;
+    const char *faults[] = {"GET:/metadata/identity/oauth2/token:410:3"};
+    struct armmock_options mo = {.faults = faults, .fault_count = 1};
+    struct mt_mock imds;
+    assert_true(mt_start(&imds, &mo, false));
+    mt_env_set(&f->env, "AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url);
+    struct aksnet_error err;
+    assert_int_equal(fx_new(f, &err), AKSNET_OK);
+    char *tok = NULL;
+    if (fx_token(f, false, &tok, NULL, &err) != AKSNET_OK)
+        fail_msg("%s", err.message);
+    aksnet__secret_free(tok);
+    assert_int_equal(mt_journal_count(&imds, "GET", "/metadata/identity/oauth2/token", 410), 3);
+    assert_int_equal(mt_journal_count(&imds, "GET", "/metadata/identity/oauth2/token", 200), 1);
+    assert_true(f->clock.nwaits >= 3);
+    mt_stop(&imds);
+}
+
+/*
+ * App Service and Container Apps may give a link-local IDENTITY_ENDPOINT
+ * (http://169.254.x.x:PORT/msi/token): accepted for that endpoint only;
+ * any other plain-http host is still refused before anything is sent.
+ */
+static void test_managed_identity_link_local_endpoint(void **state)
+{
+    struct fx *f = *state;
+    struct aksnet_error err;
+    mt_env_set(&f->env, "IDENTITY_HEADER", CANARY_HEADER);
+    mt_env_set(&f->env, "IDENTITY_ENDPOINT", "http://169.254.129.2:8081/msi/token");
+    assert_int_equal(fx_new(f, &err), AKSNET_OK);
+    assert_int_equal(aksnet__auth_kind(f->auth), AKSNET_CREDENTIAL_MANAGED_IDENTITY);
+    mt_env_set(&f->env, "IDENTITY_ENDPOINT", "http://10.1.2.3:8081/msi/token");
+    expect_new_error(f, "IDENTITY_ENDPOINT");
+}
+
 /* The request IMDS gets, through a fake transport. */
 static void test_managed_identity_imds_request(void **state)
 {
@@ -1247,6 +1289,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_assertion_signature, fx_setup_fake, fx_teardown),
         cmocka_unit_test_setup_teardown(test_workload_identity, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_managed_identity_app_service, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_managed_identity_imds_retries, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_managed_identity_link_local_endpoint, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_managed_identity_imds, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_managed_identity_imds_request, fx_setup_fake, fx_teardown),
         cmocka_unit_test_setup_teardown(test_fallback_imds_first, fx_setup, fx_teardown),

@@ -246,6 +246,100 @@ static void test_no_retry_on_client_errors(void **state)
     mt_fake_transport_free(&rig.f);
 }
 
+/* send_get with a retry profile (and link-local allowed, as the managed-identity requests are). */
+static aksnet_code send_profiled(const struct aksnet__http_policy *chain, const char *url,
+                                 enum aksnet__retry_profile profile, struct aksnet__http_response *rs)
+{
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
+    rq.retry_profile = profile;
+    rq.link_local_ok = true;
+    aksnet_code rc = chain->process(chain, &rq, rs, NULL);
+    aksnet__http_request_free(&rq);
+    return rc;
+}
+
+#define IMDS_URL "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01"
+
+/*
+ * IMDS's guidance (learn.microsoft.com/entra/identity/managed-identities-
+ * azure-resources/how-to-use-vm-token, "Error handling"): 404, 410, 429 and
+ * 5xx are retried with backoff, a 410 for at least 70 s; other requests
+ * give up on a 404 at once, and a probe of IMDS does not retry a
+ * connection that fails (off Azure nothing answers).
+ */
+static void test_retry_imds_profile(void **state)
+{
+    (void)state;
+    static const long codes[] = {404, 410, 429, 500, 503};
+    for (size_t i = 0; i < MT_COUNT(codes); i++) {
+        const struct mt_canned replies[] = {{AKSNET_OK, codes[i], "{}", {{NULL, NULL}}},
+                                            {AKSNET_OK, 200, "{\"access_token\":\"t\"}", {{NULL, NULL}}}};
+        struct retry_rig rig;
+        rig_init(&rig, replies, 2, 1000, 0.5);
+        struct aksnet__http_response rs = {0};
+        assert_int_equal(send_profiled(&rig.retry, IMDS_URL, AKSNET__RETRY_IMDS, &rs), AKSNET_OK);
+        assert_int_equal(rs.status, 200);
+        assert_int_equal(rig.f.nsent, 2);
+        aksnet__http_response_free(&rs);
+        mt_fake_transport_free(&rig.f);
+    }
+    /* 410 goes on past the usual retry count until 70 s have passed */
+    struct mt_canned gone[12];
+    for (size_t i = 0; i < MT_COUNT(gone); i++)
+        gone[i] = (struct mt_canned){AKSNET_OK, 410, "{}", {{"Retry-After", "10"}}};
+    struct retry_rig rig;
+    rig_init(&rig, gone, MT_COUNT(gone), 1000, 0.5);
+    struct aksnet__http_response rs = {0};
+    assert_int_equal(send_profiled(&rig.retry, IMDS_URL, AKSNET__RETRY_IMDS, &rs), AKSNET_OK);
+    assert_int_equal(rs.status, 410);
+    assert_int_equal(rig.f.nsent, 8); /* 0, 10, ... 70 s */
+    assert_true(mt_fake_clock_total(&rig.clock) >= 70.0);
+    aksnet__http_response_free(&rs);
+    mt_fake_transport_free(&rig.f);
+    /* the default profile does not retry a 404 */
+    const struct mt_canned nf[] = {{AKSNET_OK, 404, "{}", {{NULL, NULL}}}};
+    rig_init(&rig, nf, 1, 1000, 0.5);
+    assert_int_equal(send_profiled(&rig.retry, IMDS_URL, AKSNET__RETRY_DEFAULT, &rs), AKSNET_OK);
+    assert_int_equal(rig.f.nsent, 1);
+    aksnet__http_response_free(&rs);
+    mt_fake_transport_free(&rig.f);
+    /* the probe (nothing chose managed identity) is one try: no retry of a failed connection or a 410 */
+    const struct mt_canned down[] = {{AKSNET_ETRANSPORT, 0, NULL, {{NULL, NULL}}}};
+    rig_init(&rig, down, 1, 1000, 0.5);
+    assert_int_equal(send_profiled(&rig.retry, IMDS_URL, AKSNET__RETRY_IMDS_PROBE, &rs), AKSNET_ETRANSPORT);
+    assert_int_equal(rig.f.nsent, 1);
+    assert_int_equal(rig.clock.nwaits, 0);
+    mt_fake_transport_free(&rig.f);
+    const struct mt_canned starting[] = {{AKSNET_OK, 410, "{}", {{NULL, NULL}}}};
+    rig_init(&rig, starting, 1, 1000, 0.5);
+    assert_int_equal(send_profiled(&rig.retry, IMDS_URL, AKSNET__RETRY_IMDS_PROBE, &rs), AKSNET_OK);
+    assert_int_equal(rig.f.nsent, 1);
+    aksnet__http_response_free(&rs);
+    mt_fake_transport_free(&rig.f);
+}
+
+/*
+ * Plain http to a link-local address only where the request says so (the
+ * managed-identity endpoint: IMDS, App Service's IDENTITY_ENDPOINT); never
+ * another private or public address.
+ */
+static void test_check_url_link_local(void **state)
+{
+    (void)state;
+    struct aksnet_error err;
+    assert_int_equal(aksnet__http_check_url_for(IMDS_URL, true, &err), AKSNET_OK);
+    assert_int_equal(aksnet__http_check_url_for("http://169.254.129.2:8081/msi/token", true, &err), AKSNET_OK);
+    assert_int_equal(aksnet__http_check_url_for("http://127.0.0.1:41155/MSI/token/", true, &err), AKSNET_OK);
+    assert_int_equal(aksnet__http_check_url_for(IMDS_URL, false, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__http_check_url(IMDS_URL, &err), AKSNET_EINVAL);
+    static const char *const bad[] = {"http://169.255.0.1/x", "http://10.0.0.1/x", "http://192.168.1.1/x",
+                                      "http://example.com/x", "http://169.254.169.254.example.com/x"};
+    for (size_t i = 0; i < MT_COUNT(bad); i++)
+        if (aksnet__http_check_url_for(bad[i], true, &err) != AKSNET_EINVAL)
+            fail_msg("accepted %s", bad[i]);
+}
+
 /* One retryable answer with the given headers, then 200: the single wait taken. */
 static double wait_for(const char *h1, const char *v1, const char *h2, const char *v2, double now)
 {
@@ -1088,6 +1182,8 @@ int main(void)
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_system_clock),
         cmocka_unit_test(test_check_url),
+        cmocka_unit_test(test_check_url_link_local),
+        cmocka_unit_test(test_retry_imds_profile),
         cmocka_unit_test(test_retry_each_retryable_status),
         cmocka_unit_test(test_retry_transport_error),
         cmocka_unit_test(test_no_retry_on_client_errors),
