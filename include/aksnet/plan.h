@@ -30,6 +30,11 @@ extern "C" {
 /** A numeric field that was not given (or was JSON null). */
 #define AKSNET_PLAN_UNSET LONG_MIN
 
+/** The default of roleAssignment.waitSeconds: the seed's "up to 60 minutes". */
+#define AKSNET_PLAN_ROLE_WAIT_DEFAULT 3600
+/** The most roleAssignment.waitSeconds may be. */
+#define AKSNET_PLAN_ROLE_WAIT_MAX 86400
+
 /** Plan files larger than this are refused before parsing: a plan is a page of JSON. */
 #define AKSNET_PLAN_MAX_BYTES (1024L * 1024L)
 
@@ -102,6 +107,13 @@ struct aksnet_plan {
     struct {
         char *scope;                /**< vnet | subnet */
         char *role_definition_id;   /**< custom role; NULL = Network Contributor */
+        /**
+         * Seconds to keep retrying while the identity's principal or its
+         * new permission has not reached ARM yet (PrincipalNotFound, AKS's
+         * missing-permission refusals); default 3600, the seed's "may take
+         * up to 60 minutes"; 0..86400 (--role-wait).
+         */
+        long wait_seconds;
     } role_assignment;
     struct {
         char *name;
@@ -138,6 +150,7 @@ struct aksnet_plan_overrides {
     const char *dns_service_ip;    /**< --dns-service-ip */
     const char *vnet_subnet_id;    /**< --vnet-subnet-id: the user's subnet */
     const char *assign_identity;   /**< --assign-identity: an existing identity's id */
+    long role_wait;                /**< --role-wait: roleAssignment.waitSeconds */
 };
 
 /** Overrides with nothing given. */

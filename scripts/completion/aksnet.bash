@@ -14,7 +14,7 @@ _aksnet_flags()
 {
     local plan='-f --file --subscription --cloud -l --location -g --resource-group -n --name
         -c --node-count --max-pods --network-plugin --network-policy --pod-cidr --service-cidr
-        --dns-service-ip --vnet-subnet-id --assign-identity'
+        --dns-service-ip --vnet-subnet-id --assign-identity --role-wait'
     local connect='--arm-endpoint --authority-host --cacert -v --verbose' # and --cloud, a plan flag too
     local capacity='--max-pods --network-plugin --subnet-prefix --max-surge'
     local common='-o --output -h --help'
@@ -63,7 +63,7 @@ _aksnet_value()
             ;;
         --subscription | -l | --location | -g | --resource-group | -n | --name | -c | --node-count | \
             --max-pods | --pod-cidr | --service-cidr | --dns-service-ip | --vnet-subnet-id | \
-            --assign-identity | --subnet-prefix | --max-surge | --arm-endpoint | --authority-host)
+            --assign-identity | --role-wait | --subnet-prefix | --max-surge | --arm-endpoint | --authority-host)
             COMPREPLY=() # free text: nothing to offer, and no flag either
             ;;
         *)

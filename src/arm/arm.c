@@ -149,6 +149,13 @@ aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char 
                             const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
                             struct aksnet_error *err)
 {
+    return aksnet__arm_put_if_match(client, id, api_version, body, NULL, lro, out, err);
+}
+
+aksnet_code aksnet__arm_put_if_match(const struct aksnet__arm_client *client, const char *id, const char *api_version,
+                                     const cJSON *body, const char *etag, const struct aksnet__lro_options *lro,
+                                     cJSON **out, struct aksnet_error *err)
+{
     if (out)
         *out = NULL;
     if (!body)
@@ -159,6 +166,7 @@ aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char 
         return rc;
     struct aksnet__arm_op op;
     aksnet__arm_op_init(&op, client, lro, "PUT", id);
+    op.if_match = etag;
     cJSON *final = NULL;
     for (int attempt = 0;; attempt++) {
         bool followed = false;

@@ -89,6 +89,16 @@ aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char 
                             struct aksnet_error *err);
 
 /**
+ * aksnet__arm_put with If-Match: etag, as a GET gave it (NULL: none).  When
+ * the resource changed since (someone else wrote it), ARM answers 412
+ * Precondition Failed: AKSNET_EARM with http_status 412, nothing written;
+ * the caller reads again, merges again and retries.
+ */
+aksnet_code aksnet__arm_put_if_match(const struct aksnet__arm_client *client, const char *id, const char *api_version,
+                                     const cJSON *body, const char *etag, const struct aksnet__lro_options *lro,
+                                     cJSON **out, struct aksnet_error *err);
+
+/**
  * DELETE id and follow the operation; a 404/204 (already gone) is success.
  * No final GET.  A 202 with neither operation header is followed by GETting
  * the resource until it answers 404; a 409 AnotherOperationInProgress waits

@@ -81,6 +81,11 @@ aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, co
 aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, const char *method, const char *url,
                                      const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err);
 
+/* aksnet__arm_send_request with If-Match: if_match (NULL: none). */
+aksnet_code aksnet__arm_send_request_if(const struct aksnet__arm_client *client, const char *method, const char *url,
+                                        const cJSON *body, const char *if_match, struct aksnet__http_response *rs,
+                                        struct aksnet_error *err);
+
 bool aksnet__arm_ok_status(long status);
 
 /* ---- lro.c -------------------------------------------------------------------------------- */
@@ -97,6 +102,7 @@ struct aksnet__arm_op {
     const struct aksnet__lro_options *lro;
     const char *method;  /* what was asked, for messages: "PUT", "DELETE", or NULL when resuming */
     const char *what;    /* the resource id or operation URL, for messages */
+    const char *if_match; /* the ETag a write must still find, or NULL */
 };
 
 /*

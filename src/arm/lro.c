@@ -441,7 +441,7 @@ aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *
                                    const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     for (int attempt = 0;; attempt++) {
-        aksnet_code rc = aksnet__arm_send_request(op->client, method, url, body, rs, err);
+        aksnet_code rc = aksnet__arm_send_request_if(op->client, method, url, body, op->if_match, rs, err);
         if (rc != AKSNET_OK || !aksnet__arm_is_conflict(rs) || attempt >= AKSNET_ARM_CONFLICT_RETRIES)
             return rc;
         double wait = poll_wait(op, rs);

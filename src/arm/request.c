@@ -355,6 +355,14 @@ aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, co
 aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, const char *method, const char *url,
                                      const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
 {
+    return aksnet__arm_send_request_if(client, method, url, body, NULL, rs, err);
+}
+
+/* With If-Match (an ETag as ARM gave it, weak form and quotes included) when if_match is not NULL. */
+aksnet_code aksnet__arm_send_request_if(const struct aksnet__arm_client *client, const char *method, const char *url,
+                                        const cJSON *body, const char *if_match, struct aksnet__http_response *rs,
+                                        struct aksnet_error *err)
+{
     aksnet__http_response_free(rs);
     aksnet_code rc = aksnet__arm_check_client(client, err);
     if (rc != AKSNET_OK)
@@ -363,6 +371,10 @@ aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, co
     rc = aksnet__http_request_init(&rq, method, url, err);
     if (rc != AKSNET_OK)
         return rc;
+    if (if_match && aksnet__http_request_set_header(&rq, "If-Match", if_match) != AKSNET_OK) {
+        aksnet__http_request_free(&rq);
+        return aksnet_error_set(err, AKSNET_EINVAL, "%s %.200s: the ETag is not a valid header value", method, url);
+    }
     if (body) {
         char *text = cJSON_PrintUnformatted(body);
         rc = text ? aksnet__http_request_set_body(&rq, text, strlen(text), "application/json") : AKSNET_ENOMEM;

@@ -40,6 +40,8 @@ static const struct option_row options[] = {
     { "service-cidr", 0, ARGS_PLAN, K_STRING, PLAN_AT(service_cidr), "service range, default 10.0.0.0/16" },
     { "dns-service-ip", 0, ARGS_PLAN, K_STRING, PLAN_AT(dns_service_ip), "DNS service IP, default 10.0.0.10" },
     { "vnet-subnet-id", 0, ARGS_PLAN, K_STRING, PLAN_AT(vnet_subnet_id), "an existing subnet's resource id" },
+    { "role-wait", 0, ARGS_PLAN, K_LONG, PLAN_AT(role_wait),
+      "seconds to wait for a new role assignment to take effect (default 3600)" },
     { "assign-identity", 0, ARGS_PLAN, K_STRING, PLAN_AT(assign_identity), "an existing user-assigned identity's id" },
     { "subnet-prefix", 0, ARGS_CAPACITY, K_STRING, AT(subnet_prefix), "the subnet, e.g. 192.168.1.0/24" },
     { "max-surge", 0, ARGS_CAPACITY, K_LONG, AT(max_surge), "nodes kept free for upgrades (default 1)" },

@@ -81,6 +81,7 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
     o.plan = plan;
     o.mode = mode;
     o.client = client;
+    o.principal_wait = (double)plan->role_assignment.wait_seconds;
     o.events = progress_sink(&p);
     struct aksnet_provision_result result;
     memset(&result, 0, sizeof(result));

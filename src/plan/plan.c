@@ -372,7 +372,7 @@ static void read_network(struct reader *r, const cJSON *root, struct aksnet_plan
 static void read_identity(struct reader *r, const cJSON *root, struct aksnet_plan *plan)
 {
     static const char *const id_keys[] = {"type", "name", "id", NULL};
-    static const char *const ra_keys[] = {"scope", "roleDefinitionId", NULL};
+    static const char *const ra_keys[] = {"scope", "roleDefinitionId", "waitSeconds", NULL};
     const cJSON *v;
     if ((v = member(root, "identity")) && check_object(r, v, "identity", id_keys)) {
         read_string(r, v, "identity", "type", &plan->identity.type);
@@ -383,6 +383,7 @@ static void read_identity(struct reader *r, const cJSON *root, struct aksnet_pla
         read_string(r, v, "roleAssignment", "scope", &plan->role_assignment.scope);
         read_string(r, v, "roleAssignment", "roleDefinitionId",
                     &plan->role_assignment.role_definition_id);
+        read_long(r, v, "roleAssignment", "waitSeconds", &plan->role_assignment.wait_seconds);
     }
 }
 
@@ -574,6 +575,7 @@ void aksnet_plan_overrides_init(struct aksnet_plan_overrides *ovr)
     memset(ovr, 0, sizeof(*ovr));
     ovr->node_count = AKSNET_PLAN_UNSET;
     ovr->max_pods = AKSNET_PLAN_UNSET;
+    ovr->role_wait = AKSNET_PLAN_UNSET;
 }
 
 struct aksnet_plan *aksnet_plan_new(const char *source)
@@ -583,6 +585,8 @@ struct aksnet_plan *aksnet_plan_new(const char *source)
         free(plan);
         return NULL;
     }
+    if (plan)
+        plan->role_assignment.wait_seconds = AKSNET_PLAN_UNSET;
     return plan;
 }
 
@@ -790,6 +794,8 @@ aksnet_code aksnet_plan_apply_overrides(struct aksnet_plan *plan,
         if (o->max_pods != AKSNET_PLAN_UNSET)
             p->max_pods = o->max_pods;
     }
+    if (o->role_wait != AKSNET_PLAN_UNSET)
+        plan->role_assignment.wait_seconds = o->role_wait;
     aksnet_code rc = AKSNET_OK;
     if (o->vnet_subnet_id)
         rc = adopt_subnet_id(plan, o->vnet_subnet_id, "--vnet-subnet-id", findings);
@@ -923,6 +929,8 @@ aksnet_code aksnet_plan_apply_defaults(struct aksnet_plan *plan, const char *env
               default_str(&plan->role_assignment.scope, "vnet");
     if (!ok)
         return AKSNET_ENOMEM;
+    if (plan->role_assignment.wait_seconds == AKSNET_PLAN_UNSET)
+        plan->role_assignment.wait_seconds = AKSNET_PLAN_ROLE_WAIT_DEFAULT;
     bool user_assigned = strcmp(plan->identity.type, "UserAssigned") == 0;
     if (user_assigned && !plan->identity.id &&
         !default_named(&plan->identity.name, plan->cluster.name, "-identity", 128))

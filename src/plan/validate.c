@@ -273,6 +273,16 @@ static void rule_enums(struct ctx *c)
 
 /* ---- subscription, location, cloud -------------------------------------- */
 
+/* The role wait is a duration a run can afford: a negative one or more than a day is a typo. */
+static void rule_role_wait(struct ctx *c)
+{
+    long w = c->plan->role_assignment.wait_seconds;
+    if (w != AKSNET_PLAN_UNSET && (w < 0 || w > AKSNET_PLAN_ROLE_WAIT_MAX))
+        ERROR(c, "plan-field", "roleAssignment.waitSeconds",
+              "%ld seconds is outside 0..%d; the seed says a new permission may take up to 60 minutes (3600)", w,
+              AKSNET_PLAN_ROLE_WAIT_MAX);
+}
+
 static void rule_subscription(struct ctx *c)
 {
     const char *s = c->plan->subscription_id;
@@ -873,7 +883,7 @@ aksnet_code aksnet_validate_plan(const struct aksnet_plan *plan, struct aksnet_f
         return AKSNET_ENOMEM;
     }
     void (*const checks[])(struct ctx *) = {
-        rule_required, rule_enums, rule_subscription, rule_location, rule_reserved_range,
+        rule_required, rule_enums, rule_role_wait, rule_subscription, rule_location, rule_reserved_range,
         rule_subnet_outside_vnet, rule_cidr_overlap, rule_avoid_overlap, rule_service_cidr_size,
         rule_dns_service_ip, rule_pools, rule_subnet_capacity, rule_pod_cidr_capacity,
         rule_network_plugin, rule_network_policy, rule_identity, rule_outbound_type, rule_routes,

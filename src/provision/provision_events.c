@@ -40,7 +40,7 @@ void aksnet_provision_options_init(struct aksnet_provision_options *options)
     options->mode = AKSNET_RUN_PLAN;
     options->cluster_deadline = 3600.0;
     options->step_deadline = 1800.0;
-    options->principal_wait = 600.0;
+    options->principal_wait = AKSNET_PLAN_ROLE_WAIT_DEFAULT;
     options->parallel = true;
 }
 

@@ -129,6 +129,9 @@ static cJSON *keep_copy(const cJSON *resource)
     return resource ? cJSON_Duplicate(resource, 1) : NULL;
 }
 
+/* How many times a write refused for a stale ETag (412) is read, merged and sent again. */
+#define ETAG_RETRIES 3
+
 /* ---- reads ------------------------------------------------------------------------------ */
 
 static aksnet_code read_group(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
@@ -414,7 +417,7 @@ static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct 
 {
     struct aksnet__provision_lro l;
     aksnet__provision_lro_init(&l, run, step);
-    double budget = run->o->principal_wait > 0 ? run->o->principal_wait : 600.0;
+    double budget = run->o->principal_wait >= 0 ? run->o->principal_wait : AKSNET_PLAN_ROLE_WAIT_DEFAULT;
     double start = aksnet__provision_now(run), delay = ROLE_RETRY_FIRST;
     for (int attempt = 1;; attempt++) {
         aksnet_code rc = aksnet__arm_put(client, id, api, body, &l.lro, out, err);
@@ -424,8 +427,11 @@ static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct 
         double left = budget - (aksnet__provision_now(run) - start);
         if (left <= 0) {
             char msg[AKSNET_ERROR_MESSAGE_MAX];
-            aksnet__provision_format(msg, sizeof(msg), "%s (still refused after %d attempts over %.0f s)", err->message,
-                                     attempt, budget);
+            aksnet__provision_format(msg, sizeof(msg),
+                                     "%s (still refused after %d attempts over %.0f s: a new role assignment may "
+                                     "take up to 60 minutes to take effect; run the same command again to resume, "
+                                     "or wait longer with --role-wait or roleAssignment.waitSeconds)",
+                                     err->message, attempt, budget);
             aksnet__provision_format(err->message, sizeof(err->message), "%s", msg);
             return rc;
         }
@@ -464,6 +470,43 @@ static aksnet_code put(struct aksnet__provision_run *run, const struct aksnet__a
     aksnet_code rc = aksnet__arm_put(client, id, api, body, &l.lro, out, err);
     aksnet__provision_count_write(run);
     return rc;
+}
+
+/*
+ * The route table is shared with AKS's cloud provider, which writes a route
+ * for every node into it.  The PUT carries If-Match with the ETag read, so
+ * a route added between the read and the write is never dropped: ARM
+ * answers 412 instead, and the table is read again, merged again (its
+ * routes kept) and sent again.  The Kubernetes cloud provider for Azure
+ * writes its routes the same way (kubernetes-sigs/cloud-provider-azure,
+ * route tables with If-Match), and ARM has answered such races with 412
+ * PreconditionFailedEtagMismatch (Azure/azure-rest-api-specs issues).
+ */
+static aksnet_code write_route_table(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                     struct aksnet__provision_step *st, struct aksnet_error *err)
+{
+    for (int attempt = 1;; attempt++) {
+        struct aksnet__provision_lro l;
+        aksnet__provision_lro_init(&l, run, st->id);
+        const char *etag = aksnet__json_str(st->existing, "etag");
+        aksnet_code rc = aksnet__arm_put_if_match(client, run->ids.route_table, AKSNET_API_NETWORK, st->body, etag,
+                                                  &l.lro, NULL, err);
+        aksnet__provision_count_write(run);
+        if (rc != AKSNET_EARM || err->http_status != 412 || attempt > ETAG_RETRIES)
+            return rc;
+        aksnet__provision_emit(run, st->id, AKSNET_STATE_RETRYING,
+                               "the route table changed since it was read (412): reading and merging it again", NULL);
+        cJSON *now = NULL;
+        rc = aksnet__arm_get(client, run->ids.route_table, AKSNET_API_NETWORK, &now, err);
+        if (rc != AKSNET_OK)
+            return rc;
+        cJSON_Delete(st->existing);
+        cJSON_Delete(st->body);
+        st->existing = now;
+        st->body = aksnet__resources_route_table_body(run->plan, st->existing);
+        if (!st->body)
+            return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    }
 }
 
 static aksnet_code write_identity(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
@@ -599,7 +642,7 @@ aksnet_code aksnet__provision_write_step(struct aksnet__provision_run *run, cons
         rc = put(run, client, step, run->ids.group, AKSNET_API_RESOURCES, st->body, NULL, err);
         break;
     case AKSNET_STEP_ROUTE_TABLE:
-        rc = put(run, client, step, run->ids.route_table, AKSNET_API_NETWORK, st->body, NULL, err);
+        rc = write_route_table(run, client, st, err);
         break;
     case AKSNET_STEP_IDENTITY:
         rc = write_identity(run, client, st, err);

@@ -752,6 +752,9 @@ static void test_principal_never_found(void **state)
     assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EARM);
     assert_string_equal(e->err.arm_code, "PrincipalNotFound");
     assert_non_null(strstr(e->err.message, "attempts"));
+    /* and says what to do: resume, or wait longer (the seed: up to 60 minutes) */
+    assert_non_null(strstr(e->err.message, "run the same command again to resume"));
+    assert_non_null(strstr(e->err.message, "--role-wait"));
     assert_true(e->rules[0].hits >= 4 && e->rules[0].hits < 40);
     assert_int_equal(count_method(e, "PUT") > 0, 1);
     struct journal j = journal(e);
@@ -1251,7 +1254,7 @@ static void test_names_and_arguments(void **state)
     struct aksnet_provision_options o;
     aksnet_provision_options_init(&o);
     assert_true(o.parallel);
-    assert_true(o.cluster_deadline == 3600.0 && o.step_deadline == 1800.0 && o.principal_wait == 600.0);
+    assert_true(o.cluster_deadline == 3600.0 && o.step_deadline == 1800.0 && o.principal_wait == 3600.0);
     struct aksnet_provision_result r;
     struct aksnet_error err;
     assert_int_equal(aksnet_provision_run(&o, &r, &err), AKSNET_EINVAL);
