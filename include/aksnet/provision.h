@@ -107,7 +107,7 @@ struct aksnet_provision_options {
     struct aksnet_event_sink events;
     double cluster_deadline;                  /**< seconds for the cluster operation (default 3600) */
     double step_deadline;                     /**< seconds for other operations (default 1800) */
-    /** Bound on PrincipalNotFound / permission retries, seconds (default 3600; the plan's roleAssignment.waitSeconds). */
+    /** Bound on PrincipalNotFound / permission retries, seconds (default 3600; roleAssignment.waitSeconds). */
     double principal_wait;
     bool parallel;                            /**< run independent steps at once (default true via init) */
 };
