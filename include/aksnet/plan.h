@@ -95,6 +95,7 @@ struct aksnet_plan {
         struct aksnet_route *routes;
         size_t route_count;
         bool given;                 /**< network.routeTable was in the plan (own route table) */
+        bool none;                  /**< "routeTable": false: no table of aksnet's; AKS makes and manages one */
     } route_table;
     char **avoid_prefixes;
     size_t avoid_prefix_count;

@@ -360,7 +360,9 @@ static void read_network(struct reader *r, const cJSON *root, struct aksnet_plan
         read_string(r, v, "network.subnet", "addressPrefix", &plan->subnet.address_prefix);
         read_string(r, v, "network.subnet", "id", &plan->subnet.id);
     }
-    if ((v = member(net, "routeTable")) && check_object(r, v, "network.routeTable", rt_keys)) {
+    if ((v = member(net, "routeTable")) && cJSON_IsFalse(v))
+        plan->route_table.none = true; /* as the seed's first variant: AKS makes the table */
+    else if (v && check_object(r, v, "network.routeTable", rt_keys)) {
         plan->route_table.given = true;
         read_string(r, v, "network.routeTable", "name", &plan->route_table.name);
         read_routes(r, v, plan);
@@ -868,7 +870,8 @@ static bool defaults_network(struct aksnet_plan *plan, bool user_assigned)
     if (!default_str(&plan->vnet.resource_group, plan->resource_group))
         return false;
     /* aksnet makes a route table whenever it can grant the identity rights on it first. */
-    if ((plan->route_table.given || user_assigned) && !default_named(&plan->route_table.name, name, "-rt", 80))
+    if (!plan->route_table.none && (plan->route_table.given || user_assigned) &&
+        !default_named(&plan->route_table.name, name, "-rt", 80))
         return false;
     return true;
 }

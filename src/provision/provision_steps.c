@@ -150,7 +150,9 @@ static aksnet_code read_route_table(struct aksnet__provision_run *run, const str
                                     struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     if (!run->ids.route_table[0]) {
-        skip(run, st, "no route table of aksnet's: AKS makes one for a system-assigned identity");
+        skip(run, st, run->plan->route_table.none
+                          ? "no route table of aksnet's (routeTable: false): AKS makes and manages one"
+                          : "no route table of aksnet's: AKS makes one for a system-assigned identity");
         return AKSNET_OK;
     }
     aksnet_code rc = read_existing(run, client, st, run->ids.route_table, AKSNET_API_NETWORK, err);

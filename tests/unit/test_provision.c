@@ -1137,6 +1137,41 @@ static void test_destroy_keeps_groups_not_empty_or_not_ours(void **state)
     env_stop(e);
 }
 
+/*
+ * "routeTable": false with a user-assigned identity: no route table of
+ * aksnet's and no role on one; AKS makes and manages its own, as the seed
+ * describes for its first variant.  A re-run writes nothing.
+ */
+static void test_no_route_table_wanted(void **state)
+{
+    (void)state;
+    static const char plan[] =
+        "{\"subscriptionId\":\"" MT_SUB "\",\"location\":\"chinaeast2\",\"resourceGroup\":\"myResourceGroup\","
+        "\"network\":{\"vnet\":{\"name\":\"myAKSVnet\",\"addressPrefixes\":[\"192.168.0.0/16\"]},"
+        "\"subnet\":{\"name\":\"myAKSSubnet\",\"addressPrefix\":\"192.168.1.0/24\"},\"routeTable\":false},"
+        "\"identity\":{\"type\":\"UserAssigned\",\"name\":\"myIdentity\"},"
+        "\"cluster\":{\"name\":\"myAKSCluster\",\"networkPlugin\":\"kubenet\","
+        "\"nodePools\":[{\"name\":\"nodepool1\",\"count\":3}]}}";
+    struct env *e = env_start(NULL, mt_plan_from_text(plan));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROUTE_TABLE], AKSNET_STATE_SKIPPED);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_ROUTE_TABLE], AKSNET_STATE_SKIPPED);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_DONE);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DONE);
+    assert_non_null(find_event(e, AKSNET_STEP_ROUTE_TABLE, AKSNET_STATE_SKIPPED, "routeTable: false"));
+    struct journal j = journal(e);
+    assert_int_equal(find_put_containing(&j, "/routeTables/", 0), -1);
+    long vnet = find_line(&j, "PUT", VNET_ID, 0, 0);
+    assert_true(vnet >= 0);
+    assert_non_null(mt_json_at(j.lines[vnet], "requestBody.properties.subnets.0.properties.addressPrefix"));
+    assert_null(mt_json_at(j.lines[vnet], "requestBody.properties.subnets.0.properties.routeTable"));
+    journal_free(&j);
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+}
+
 /* ---- the seed's first variant: a system-assigned identity, no route table of aksnet's ----------------------- */
 
 static const char SYSTEM_PLAN[] =
@@ -1301,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_destroy_removes_only_what_it_made),
         cmocka_unit_test(test_destroy_keeps_groups_not_empty_or_not_ours),
         cmocka_unit_test(test_system_assigned),
+        cmocka_unit_test(test_no_route_table_wanted),
         cmocka_unit_test(test_user_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
