@@ -19,6 +19,7 @@
  */
 #include "provision_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,94 @@ static aksnet_code register_provider(struct aksnet__provision_run *run, const st
     }
 }
 
+/* What aksnet writes of each provider: the resource type and the api-version it sends. */
+static const struct offered_type {
+    const char *ns, *type, *api;
+    bool located;             /* has a location (role assignments do not) */
+} WRITES[] = {
+    {"Microsoft.Network", "virtualNetworks", AKSNET_API_NETWORK, true},
+    {"Microsoft.Network", "routeTables", AKSNET_API_NETWORK, true},
+    {"Microsoft.ContainerService", "managedClusters", AKSNET_API_AKS, true},
+    {"Microsoft.ManagedIdentity", "userAssignedIdentities", AKSNET_API_IDENTITY, true},
+    {"Microsoft.Authorization", "roleAssignments", AKSNET_API_AUTHORIZATION, false},
+};
+
+/* "China East 2" (how providers list locations) and "chinaeast2" name one region. */
+static bool same_location(const char *a, const char *b)
+{
+    while (*a || *b) {
+        if (*a == ' ') {
+            a++;
+        } else if (*b == ' ') {
+            b++;
+        } else if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) {
+            return false;
+        } else {
+            a++;
+            b++;
+        }
+    }
+    return true;
+}
+
+/* Whether a JSON array of strings holds want (as a location, or a plain value); its first values go to seen. */
+static bool listed(const cJSON *array, const char *want, bool by_location, char *seen, size_t len)
+{
+    const cJSON *v;
+    size_t w = 0;
+    seen[0] = '\0';
+    cJSON_ArrayForEach(v, array)
+    {
+        if (!cJSON_IsString(v))
+            continue;
+        if (by_location ? same_location(v->valuestring, want) : strcasecmp(v->valuestring, want) == 0)
+            return true;
+        if (w + strlen(v->valuestring) + 3 < len)
+            w += (size_t)snprintf(seen + w, len - w, "%s%s", w ? ", " : "", v->valuestring);
+    }
+    return !cJSON_IsArray(array) || cJSON_GetArraySize(array) == 0; /* nothing listed: nothing to judge */
+}
+
+/*
+ * Whether the cloud offers what aksnet will send: the provider's
+ * resourceTypes[] (ProviderResourceType in specification/resources/
+ * resource-manager/Microsoft.Resources/stable/2021-04-01/resources.json:
+ * resourceType, locations as display names, apiVersions) must list
+ * aksnet's api-version and the plan's location for each type it writes.
+ * Sovereign clouds lag behind the public one: better to stop here than at
+ * the PUT of a half-built deployment.  A type not listed is left to ARM.
+ */
+static aksnet_code check_offered(struct aksnet__provision_run *run, const char *ns, const cJSON *provider,
+                                 struct aksnet_error *err)
+{
+    char seen[256];
+    for (size_t i = 0; i < sizeof(WRITES) / sizeof(WRITES[0]); i++) {
+        const struct offered_type *t = &WRITES[i];
+        if (strcmp(t->ns, ns) != 0)
+            continue;
+        const cJSON *rt = NULL, *e;
+        cJSON_ArrayForEach(e, aksnet__json_at(provider, "resourceTypes"))
+        {
+            const char *name = aksnet__json_str(e, "resourceType");
+            if (name && strcasecmp(name, t->type) == 0)
+                rt = e;
+        }
+        if (!rt)
+            continue;
+        if (!listed(aksnet__json_at(rt, "apiVersions"), t->api, false, seen, sizeof(seen)))
+            return aksnet_error_set(err, AKSNET_EPLAN,
+                                    "this cloud's %s/%s does not offer api-version %s, which aksnet sends (it "
+                                    "offers %.120s); no resource was written",
+                                    ns, t->type, t->api, seen);
+        if (t->located && !listed(aksnet__json_at(rt, "locations"), run->plan->location, true, seen, sizeof(seen)))
+            return aksnet_error_set(err, AKSNET_EPLAN,
+                                    "%s/%s is not offered in location '%s' (offered: %.150s); choose one of those "
+                                    "locations; no resource was written",
+                                    ns, t->type, run->plan->location, seen);
+    }
+    return AKSNET_OK;
+}
+
 aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run,
                                                   const struct aksnet__arm_client *client, struct aksnet_error *err)
 {
@@ -99,8 +188,12 @@ aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *
             aksnet_error_clear(err);
             continue;
         }
-        if (rc != AKSNET_OK)
+        if (rc == AKSNET_OK)
+            rc = check_offered(run, namespaces[i], provider, err);
+        if (rc != AKSNET_OK) {
+            cJSON_Delete(provider);
             return rc;
+        }
         bool ok = !provider || registered(provider); /* 404: an RP ARM does not know here; AKS will say */
         aksnet__provision_format(status, sizeof(status), "resource provider %s is %s%s", namespaces[i],
                                  registration_state(provider),

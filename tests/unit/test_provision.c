@@ -862,6 +862,42 @@ static void test_provider_registered_first(void **state)
     env_stop(e);
 }
 
+/*
+ * A cloud that lags behind: the provider lists neither aksnet's AKS
+ * api-version nor (on the second try) the plan's location for managed
+ * clusters.  The run stops in the preflight, naming what is offered, before
+ * any write.  Display names ("China East 2") match the plan's "chinaeast2".
+ */
+static void test_provider_offers_version_and_location(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    add_rule(e, "GET", "/providers/Microsoft.ContainerService?", 200,
+             "{\"namespace\":\"Microsoft.ContainerService\",\"registrationState\":\"Registered\","
+             "\"resourceTypes\":[{\"resourceType\":\"managedClusters\",\"locations\":[\"China East 2\"],"
+             "\"apiVersions\":[\"2023-08-01\",\"2022-11-01\"]}]}",
+             1);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "does not offer api-version 2024-09-01"));
+    assert_non_null(strstr(e->err.message, "2023-08-01"));
+    assert_int_equal(count_writes(e), 0);
+    add_rule(e, "GET", "/providers/Microsoft.ContainerService?", 200,
+             "{\"namespace\":\"Microsoft.ContainerService\",\"registrationState\":\"Registered\","
+             "\"resourceTypes\":[{\"resourceType\":\"managedClusters\",\"locations\":[\"China North 3\"],"
+             "\"apiVersions\":[\"2024-09-01\"]}]}",
+             1);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "not offered in location 'chinaeast2' (offered: China North 3)"));
+    assert_int_equal(count_writes(e), 0);
+    add_rule(e, "GET", "/providers/Microsoft.ContainerService?", 200,
+             "{\"namespace\":\"Microsoft.ContainerService\",\"registrationState\":\"Registered\","
+             "\"resourceTypes\":[{\"resourceType\":\"managedClusters\",\"locations\":[\"China East 2\"],"
+             "\"apiVersions\":[\"2024-09-01\"]}]}",
+             1);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    env_stop(e);
+}
+
 /* ---- the user's VNet --------------------------------------------------------------------------------- */
 
 /*
@@ -1329,6 +1365,7 @@ int main(void)
         cmocka_unit_test(test_cluster_permission_not_yet_effective),
         cmocka_unit_test(test_role_assignment_exists),
         cmocka_unit_test(test_provider_registered_first),
+        cmocka_unit_test(test_provider_offers_version_and_location),
         cmocka_unit_test(test_existing_vnet_keeps_everything),
         cmocka_unit_test(test_existing_vnet_service_range_overlap),
         cmocka_unit_test(test_subnet_of_another_cluster),
