@@ -5,8 +5,8 @@
  * agent pools as child resources (read-only).
  *
  * Depends on: aks_common.c (aks_props_of()), lro.c (mock_op_running(),
- * mock_op_start()), store.c (mock_present(), mock_store_get()), tracked.c
- * (mock_reply_not_found()), util.c.
+ * mock_op_start()), store.c (mock_present(), mock_store_get()), tags.c
+ * (mock_check_tags()), tracked.c (mock_reply_not_found()), util.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +31,8 @@ void aks_patch_tags(struct armmock *m, const struct mock_request *rq, const stru
         mock_reply_error(rs, 400, "InvalidRequestContent", "The request content was invalid: expected {\"tags\":{}}.");
         return;
     }
+    if (!mock_check_tags(tags, rs))
+        return;
     if (mock_op_running(m, r->id)) {
         mock_reply_error(rs, 409, "AnotherOperationInProgress",
                          "Another operation on this or dependent resource is in progress.");

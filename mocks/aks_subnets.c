@@ -5,8 +5,8 @@
  * ranges stay clear of the VNet.
  *
  * Depends on: aks_common.c (aks_props_of(), aks_refuse()), aks_lookup.c,
- * aks_network_profile.c (aks_check_reserved()), util.c (mock_json_str()),
- * src/util (cidr, resid).
+ * aks_network_profile.c (aks_check_reserved()), regions.c
+ * (mock_location_same()), util.c (mock_json_str()), src/util (cidr, resid).
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +45,7 @@ static bool add_subnet(struct aks_ctx *c, const struct aks_pool *pool, size_t *i
     s->json = aks_find_subnet(c->m, pool->subnet_id, &s->vnet);
     const char *vloc = s->json ? mock_json_str(s->vnet->body, "location") : NULL;
     const char *loc = mock_json_str(c->body, "location");
-    if (!s->json || !vloc || !loc || strcasecmp(vloc, loc) != 0)
+    if (!s->json || !vloc || !loc || !mock_location_same(vloc, loc))
         return missing_subnet(c, pool);
     int got = aks_subnet_prefix(s->json, &s->prefix);
     if (got < 0)

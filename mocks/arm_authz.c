@@ -59,7 +59,7 @@ static void no_route(struct armmock *m, const struct mock_request *rq, const str
 
 const struct mock_type mock_type_role_assignment = {
     .provider = "Microsoft.Authorization", .type = "roleAssignments", .arm_type = RA_TYPE,
-    .api_versions = authz_versions, .handle = no_route,
+    .api_versions = authz_versions, .no_location = true, .handle = no_route,
 };
 
 /* Custom role definitions in the store (not in the type table: they are found by path). */

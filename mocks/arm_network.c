@@ -15,8 +15,9 @@
  * point at it, so an association shows on both sides.  Every write gives
  * the parent and its children a new etag, as the Network RP does.
  *
- * Depends on: lro.c, store.c (mock_store_get()), tracked.c
- * (mock_tracked_handle()), util.c, src/util (cidr).
+ * Depends on: lro.c, regions.c (mock_location_same()), store.c
+ * (mock_store_get()), tracked.c (mock_tracked_handle()), util.c, src/util
+ * (cidr).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -393,7 +394,7 @@ static bool check_reference(struct armmock *m, const cJSON *sprops, const char *
     const struct mock_resource *r = mock_store_get(&m->store, id);
     const char *type = r ? mock_json_str(r->body, "type") : NULL;
     const char *where = r ? mock_json_str(r->body, "location") : NULL;
-    if (type && strcasecmp(type, arm_type) == 0 && (!where || !location || strcasecmp(where, location) == 0))
+    if (type && strcasecmp(type, arm_type) == 0 && (!where || !location || mock_location_same(where, location)))
         return true;
     mock_reply_error(rs, 400, "InvalidResourceReference",
                      "Resource %s referenced by resource %s was not found. Please make sure that the referenced "

@@ -3,8 +3,10 @@
  * providers and resource groups.  A resource group is created synchronously
  * and deleted as a long-running operation that takes everything in it.
  *
- * Depends on: lro.c, store.c (mock_store_get(), mock_store_put()), token.c
- * (mock_caller_tenant()), util.c.
+ * Depends on: lro.c, regions.c (mock_check_location(),
+ * mock_region_display_names()), store.c (mock_store_get(), mock_store_put()),
+ * tags.c (mock_check_tags()), token.c (mock_caller_tenant()), types.c
+ * (mock_type_at()), util.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,30 @@ void mock_arm_tenants(struct armmock *m, const struct mock_request *rq, struct m
     mock_reply(rs, 200, body);
 }
 
+/*
+ * One of a provider's resourceTypes[], in the shape of ProviderResourceType
+ * (specification/resources/resource-manager/Microsoft.Resources/stable/
+ * 2021-04-01/resources.json; its example GetProvider.json): the type's name
+ * under the namespace ("virtualNetworks/subnets"), the display names of the
+ * regions it is in (none for a type that has no location), and the
+ * api-versions the mock accepts for it, newest first as ARM lists them.
+ */
+static cJSON *resource_type_json(const struct mock_type *t)
+{
+    char name[128];
+    snprintf(name, sizeof(name), "%s%s%s", t->type, t->child_type ? "/" : "", t->child_type ? t->child_type : "");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "resourceType", name);
+    cJSON_AddItemToObject(o, "locations", t->no_location ? cJSON_CreateArray() : mock_region_display_names());
+    cJSON *versions = cJSON_AddArrayToObject(o, "apiVersions");
+    size_t n = 0;
+    while (t->api_versions[n])
+        n++;
+    while (n-- > 0)
+        cJSON_AddItemToArray(versions, cJSON_CreateString(t->api_versions[n]));
+    return o;
+}
+
 /* Every provider is registered: the mock serves the types it knows under any namespace asked. */
 static cJSON *provider_json(const char *sub, const char *ns)
 {
@@ -95,7 +121,11 @@ static cJSON *provider_json(const char *sub, const char *ns)
     cJSON_AddStringToObject(p, "namespace", ns);
     cJSON_AddStringToObject(p, "registrationState", "Registered");
     cJSON_AddStringToObject(p, "registrationPolicy", "RegistrationRequired");
-    cJSON_AddArrayToObject(p, "resourceTypes");
+    cJSON *types = cJSON_AddArrayToObject(p, "resourceTypes");
+    const struct mock_type *t;
+    for (size_t i = 0; (t = mock_type_at(i)) != NULL; i++)
+        if (strcasecmp(t->provider, ns) == 0)
+            cJSON_AddItemToArray(types, resource_type_json(t));
     return p;
 }
 
@@ -174,9 +204,11 @@ static void group_put(struct armmock *m, const struct mock_request *rq, const ch
         mock_reply_error(rs, 400, "InvalidRequestContent", "The property 'tags' must be an object.");
         return;
     }
+    if (!mock_check_location(location, NULL, rs) || !mock_check_tags(tags, rs))
+        return;
     struct mock_resource *r = mock_store_get(&m->store, id);
     const char *old_location = r ? mock_json_str(r->body, "location") : NULL;
-    if (old_location && strcasecmp(old_location, location) != 0) {
+    if (old_location && !mock_location_same(old_location, location)) {
         mock_reply_error(rs, 409, "InvalidResourceGroupLocation",
                          "Invalid resource group location '%s'. The Resource group already exists in location '%s'.",
                          location, old_location);

@@ -228,6 +228,20 @@ void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_respo
                          "The request content was invalid and could not be deserialized: not UTF-8 JSON.");
         return;
     }
+    /*
+     * U+0000 in a string (a name, a location, a tag): refused with the code
+     * and words of a body ARM cannot read (its InvalidRequestContent "The
+     * request content was invalid and could not be deserialized: ...", as
+     * quoted in Azure-Samples/azure-samples-net-management#69).  That ARM
+     * refuses it at this stage, with this code, is a guess; either way no
+     * name or value with a NUL is stored, where C would cut it short.
+     */
+    if (rq->body_nul && is_write(rq->method)) {
+        mock_reply_error(rs, 400, "InvalidRequestContent",
+                         "The request content was invalid and could not be deserialized: a string holds the "
+                         "character U+0000.");
+        return;
+    }
     route_arm(m, rq, rs);
 }
 

@@ -50,6 +50,7 @@ struct mock_request {
     size_t body_len;
     cJSON *json;                /* the body parsed, when it is JSON */
     bool body_not_json;         /* a non-empty body that is not JSON */
+    bool body_nul;              /* a string of the JSON body holds U+0000 ("\u0000"), which cJSON cuts at */
     bool body_too_large;        /* refused with 413: the body was not kept */
     char *seg_buf;              /* a copy of path, cut into segs */
     char *segs[MOCK_MAX_SEGMENTS]; /* path split on '/', repeated slashes folded */
@@ -137,6 +138,7 @@ struct mock_type {
     const char *child_type;       /* NULL for a top-level type */
     const char *arm_type;         /* "Microsoft.Network/virtualNetworks" */
     const char *const *api_versions;
+    bool no_location;             /* not in a region (role assignments): the provider lists no locations */
     mock_handler handle;          /* every method on an item or a collection */
     /* When a PUT's operation completes: side effects, or set op->fail_code to fail it. */
     void (*on_put_done)(struct armmock *m, struct mock_resource *r, struct mock_op *op);
@@ -193,6 +195,18 @@ void mock_arm_authz(struct armmock *m, const struct mock_request *rq, const char
 
 /* Look up the type of a path; NULL when ARM would say the type is unknown. */
 const struct mock_type *mock_find_type(const char *provider, const char *type, const char *child_type);
+/* The i-th type of the table (types.c), NULL past the end: for listing a provider's types. */
+const struct mock_type *mock_type_at(size_t i);
+
+/* Regions (regions.c): one location in two spellings ("East US", "eastus") compares equal. */
+bool mock_location_same(const char *a, const char *b);
+/* Refuse (400, reply and false) a location no cloud has; arm_type NULL means a resource group. */
+bool mock_check_location(const char *location, const char *arm_type, struct mock_response *rs);
+/* The display names of every region ("China East 2"), a new JSON array. */
+cJSON *mock_region_display_names(void);
+
+/* Refuse (400, reply and false) tags that break ARM's limits (tags.c); absent or null tags pass. */
+bool mock_check_tags(const cJSON *tags, struct mock_response *rs);
 
 /* Generic parts handlers build on. */
 bool mock_check_api_version(const struct mock_request *rq, const char *const *versions,

@@ -4,7 +4,8 @@
  * its checks and computed members through hooks, so its file holds only
  * what is particular to it.
  *
- * Depends on: lro.c (mock_op_running(), mock_op_start()), store.c, types.c
+ * Depends on: lro.c (mock_op_running(), mock_op_start()), regions.c
+ * (mock_check_location()), store.c, tags.c (mock_check_tags()), types.c
  * (mock_find_type()), util.c.
  */
 #include <stdlib.h>
@@ -117,8 +118,10 @@ static void put(struct armmock *m, const struct mock_request *rq, const struct m
         mock_reply_error(rs, 400, "InvalidRequestContent", "The property 'tags' must be an object.");
         return;
     }
+    if (!mock_check_location(location, type->arm_type, rs) || !mock_check_tags(tags, rs))
+        return;
     const char *old_location = old ? mock_json_str(old->body, "location") : NULL;
-    if (old_location && strcasecmp(old_location, location) != 0) {
+    if (old_location && !mock_location_same(old_location, location)) {
         mock_reply_error(rs, 400, "InvalidResourceLocation",
                          "The resource '%s' already exists in location '%s'. A resource with the same name cannot "
                          "be created in location '%s'.", t->name, old_location, location);

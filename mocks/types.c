@@ -30,3 +30,9 @@ const struct mock_type *mock_find_type(const char *provider, const char *type, c
     }
     return NULL;
 }
+
+/* The providers' listing walks the table without knowing its size. */
+const struct mock_type *mock_type_at(size_t i)
+{
+    return i < sizeof(types) / sizeof(types[0]) ? types[i] : NULL;
+}

@@ -52,7 +52,7 @@ void mock_utf8_scrub(char *s)
 /* Every error goes out in ARM's envelope, so that clients parse it as ARM's. */
 void mock_reply_error(struct mock_response *rs, int status, const char *code, const char *fmt, ...)
 {
-    char msg[1024];
+    char msg[4096]; /* room for a list of regions or api-versions */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
