@@ -326,7 +326,7 @@ install-test: all
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
 -include $(wildcard $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
 -include $(wildcard $(BUILD)/san/tests/*/*.d)
--include $(wildcard $(BUILD)/tsan/*/*/*.d $(BUILD)/tsan/tests/*/*.d)
+-include $(wildcard $(BUILD)/tsan/*/*.d $(BUILD)/tsan/*/*/*.d $(BUILD)/tsan/tests/*/*.d)

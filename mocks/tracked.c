@@ -95,10 +95,35 @@ static cJSON *new_body(const struct mock_request *rq, const struct mock_target *
 }
 
 /* ARM's checks common to every type come first, then the type's own, then the store and the operation. */
+/*
+ * If-Match: the write must find the resource as its writer read it.  The
+ * network provider honours it on route tables and answers a stale ETag with
+ * 412 PreconditionFailed, detail PreconditionFailedEtagMismatch
+ * (kubernetes-sigs/cluster-api-provider-azure#682; the Kubernetes cloud
+ * provider sends If-Match on its route-table PUTs).  "*" matches any
+ * existing resource.  Whether every tracked type honours it is a guess.
+ */
+static bool if_match_holds(const struct mock_request *rq, const struct mock_resource *old, struct mock_response *rs)
+{
+    const char *want = mock_header(rq, "If-Match");
+    if (!want)
+        return true;
+    const char *etag = old ? mock_json_str(old->body, "etag") : NULL;
+    if (old && (strcmp(want, "*") == 0 || (etag && strcmp(etag, want) == 0)))
+        return true;
+    mock_reply_error(rs, 412, "PreconditionFailed",
+                     "Precondition failed. Etag provided in if-match header %.100s does not match etag %.100s of "
+                     "resource %.300s.",
+                     want, etag ? etag : "(none)", old ? old->id : "(absent)");
+    return false;
+}
+
 static void put(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
                 const struct mock_type *type, struct mock_resource *old, struct mock_response *rs,
                 const struct mock_tracked_ops *ops)
 {
+    if (!if_match_holds(rq, old, rs))
+        return;
     const char *location = mock_json_str(rq->json, "location");
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(rq->json, "properties");
     if (!cJSON_IsObject(rq->json)) {

@@ -481,8 +481,9 @@ static aksnet_code put(struct aksnet__provision_run *run, const struct aksnet__a
  * answers 412 instead, and the table is read again, merged again (its
  * routes kept) and sent again.  The Kubernetes cloud provider for Azure
  * writes its routes the same way (kubernetes-sigs/cloud-provider-azure,
- * route tables with If-Match), and ARM has answered such races with 412
- * PreconditionFailedEtagMismatch (Azure/azure-rest-api-specs issues).
+ * pkg/azureclients/routetableclient: If-Match with the ETag), and ARM
+ * answers such a race with 412 PreconditionFailed /
+ * PreconditionFailedEtagMismatch (kubernetes-sigs/cluster-api-provider-azure#682).
  */
 static aksnet_code write_route_table(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
                                      struct aksnet__provision_step *st, struct aksnet_error *err)

@@ -77,6 +77,9 @@ struct env {
     struct recorded events[MAX_EVENTS];
     size_t nevents;
     int clients_live;
+    /* Called (outside the lock) before a request goes on to the mock: what happens meanwhile in Azure. */
+    void (*meanwhile)(struct env *e, const struct aksnet__http_request *rq);
+    bool raced;
     struct aksnet_client *client;
     struct aksnet_plan *plan;
     struct aksnet_provision_options opts;
@@ -115,6 +118,8 @@ static aksnet_code intercept(void *ctx, const struct aksnet__http_request *rq, s
     long status = hit ? hit->status : 0;
     const char *body = hit ? hit->body : NULL;
     pthread_mutex_unlock(&e->lock);
+    if (!hit && e->meanwhile)
+        e->meanwhile(e, rq);
     if (!hit)
         return tt->curl.send(tt->curl.ctx, rq, rs, err);
     rs->status = status;
@@ -1208,6 +1213,63 @@ static void test_no_route_table_wanted(void **state)
     env_stop(e);
 }
 
+/*
+ * AKS's cloud provider writes a node's route into the table between
+ * aksnet's GET and its PUT (here: once, just before the first route-table
+ * PUT reaches the mock).  The PUT carries If-Match with the ETag read, the
+ * mock answers 412, and aksnet reads, merges and sends again: the node's
+ * route is kept, not dropped.
+ */
+static void node_route_meanwhile(struct env *e, const struct aksnet__http_request *rq)
+{
+    if (strcmp(rq->method, "PUT") != 0 || !strstr(rq->url, "/routeTables/myAKSCluster-rt?") || e->raced)
+        return;
+    e->raced = true;
+    struct mt_response r;
+    assert_true(mt_request(&e->t, "PUT", RT_ID "/routes/aks-node-0?api-version=2024-05-01",
+                           "{\"properties\":{\"addressPrefix\":\"10.244.0.0/24\",\"nextHopType\":"
+                           "\"VirtualAppliance\",\"nextHopIpAddress\":\"192.168.1.4\"}}",
+                           "application/json", true, NULL, &r));
+    assert_true(r.status == 200 || r.status == 201);
+    mt_response_free(&r);
+}
+
+static void test_route_table_etag_race(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK); /* the table exists, as on a re-run */
+    /* the plan now wants a route of its own: the table differs, so it is written again */
+    struct aksnet_route *routes = calloc(1, sizeof(*routes));
+    assert_non_null(routes);
+    routes[0].name = strdup("egress");
+    routes[0].address_prefix = strdup("0.0.0.0/0");
+    routes[0].next_hop_type = strdup("VirtualAppliance");
+    routes[0].next_hop_ip = strdup("192.168.0.4");
+    e->plan->route_table.routes = routes;
+    e->plan->route_table.route_count = 1;
+    e->meanwhile = node_route_meanwhile;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_true(e->raced);
+    struct journal j = journal(e);
+    assert_true(find_line(&j, "PUT", RT_ID, 412, 0) >= 0);
+    journal_free(&j);
+    assert_non_null(find_event(e, AKSNET_STEP_ROUTE_TABLE, AKSNET_STATE_RETRYING, "412"));
+    long status = 0;
+    cJSON *rt = get_resource(e, RT_ID, "2024-05-01", &status);
+    assert_int_equal(status, 200);
+    bool node = false, egress = false;
+    const cJSON *route;
+    cJSON_ArrayForEach(route, mt_json_at(rt, "properties.routes"))
+    {
+        node = node || strcmp(mt_json_str(route, "name"), "aks-node-0") == 0;
+        egress = egress || strcmp(mt_json_str(route, "name"), "egress") == 0;
+    }
+    assert_true(node && egress);
+    cJSON_Delete(rt);
+    env_stop(e);
+}
+
 /* ---- the seed's first variant: a system-assigned identity, no route table of aksnet's ----------------------- */
 
 static const char SYSTEM_PLAN[] =
@@ -1374,6 +1436,7 @@ int main(void)
         cmocka_unit_test(test_destroy_keeps_groups_not_empty_or_not_ours),
         cmocka_unit_test(test_system_assigned),
         cmocka_unit_test(test_no_route_table_wanted),
+        cmocka_unit_test(test_route_table_etag_race),
         cmocka_unit_test(test_user_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
