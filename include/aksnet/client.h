@@ -78,6 +78,14 @@ struct aksnet_client_options {
      * the aksnet-mock beside the running program, else the one on PATH.
      */
     const char *mock_program;
+    /**
+     * Told before the pipeline sends a request again (throttled with 429, a
+     * server error, a lost connection): the request's method and URL, the
+     * wait in seconds, and why ("HTTP 429").  Every wait of 2 s or more
+     * deserves a line of progress.  Called from the engine's threads.
+     */
+    void (*on_retry)(void *ctx, const char *method, const char *url, double seconds, const char *why);
+    void *on_retry_ctx;
     /** Read an environment variable (credentials, AZURE_AUTHORITY_HOST); NULL = getenv. */
     const char *(*getenv)(void *ctx, const char *name);
     void *getenv_ctx;

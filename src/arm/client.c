@@ -45,6 +45,8 @@ struct aksnet_client {
     struct aksnet__log_options log;
     struct aksnet__bearer_options bearer;
     struct aksnet__dryrun *mock;
+    void (*on_retry)(void *ctx, const char *method, const char *url, double seconds, const char *why);
+    void *on_retry_ctx;
     pthread_mutex_t pool_lock;
     struct chain *idle;                        /* released chains, their connections still open */
 };
@@ -91,6 +93,16 @@ static aksnet_code print_policy(const struct aksnet__http_policy *self, struct a
         funlockfile(out);
     }
     return aksnet__http_policy_next(self, rq, rs, err);
+}
+
+/* The retry policy's notice, handed to the client's user as method, URL, wait and reason. */
+static void tell_retry(void *ctx, const struct aksnet__http_request *rq, int attempt, double delay, long status,
+                       const char *why)
+{
+    (void)attempt;
+    (void)status;
+    const struct aksnet_client *cl = ctx;
+    cl->on_retry(cl->on_retry_ctx, rq->method, rq->url, delay, why);
 }
 
 static aksnet_code curl_new(void *ctx, const char *cacert, struct aksnet__http_transport *out,
@@ -199,6 +211,12 @@ static aksnet_code setup(struct aksnet_client *cl, const struct aksnet_client_op
     else
         aksnet__retry_defaults(&cl->retry);
     cl->retry.clock = cl->seams.clock;
+    if (o->on_retry) {
+        cl->on_retry = o->on_retry;
+        cl->on_retry_ctx = o->on_retry_ctx;
+        cl->retry.on_retry = tell_retry;
+        cl->retry.on_retry_ctx = cl;
+    }
     cl->log = (struct aksnet__log_options){o->log, cl->seams.clock};
     cl->requests = o->requests;
     rc = build_chain(cl, &cl->token_chain, false, err);

@@ -65,17 +65,18 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
         aksnet_plan_free(plan);
         return EXIT_USAGE;
     }
+    struct progress p;
+    progress_init(&p, args->output == OUTPUT_JSON ? out : err, args->output);
     struct aksnet_client *client = NULL;
     struct aksnet_error e;
     aksnet_error_clear(&e);
-    aksnet_code rc = cli_client_open(args, plan->cloud, &client, &e);
+    aksnet_code rc = cli_client_open(args, plan->cloud, progress_retry, &p, &client, &e);
     if (rc != AKSNET_OK) {
         fprintf(err, "aksnet %s: %s\n", name, e.message);
+        progress_free(&p);
         aksnet_plan_free(plan);
         return cli_exit_code(rc);
     }
-    struct progress p;
-    progress_init(&p, args->output == OUTPUT_JSON ? out : err, args->output);
     struct aksnet_provision_options o;
     aksnet_provision_options_init(&o);
     o.plan = plan;

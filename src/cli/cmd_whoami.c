@@ -16,7 +16,7 @@ int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err)
     struct aksnet_identity id = {0};
     struct aksnet_error e;
     aksnet_error_clear(&e);
-    aksnet_code rc = cli_client_open(args, args->plan.cloud, &client, &e);
+    aksnet_code rc = cli_client_open(args, args->plan.cloud, NULL, NULL, &client, &e);
     if (rc == AKSNET_OK)
         rc = aksnet_client_identity(client, true, &id, &e);
     const char *kind = client ? aksnet_credential_name(id.credential) : "none";

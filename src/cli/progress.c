@@ -89,6 +89,39 @@ static void print_json(struct progress *p, const struct aksnet_event *e)
     }
 }
 
+void progress_retry(void *ctx, const char *method, const char *url, double seconds, const char *why)
+{
+    struct progress *p = ctx;
+    if (seconds < 2)
+        return;
+    const char *path = strstr(url, "://");
+    path = path ? strchr(path + 3, '/') : NULL;
+    bool throttled = why && strcmp(why, "HTTP 429") == 0;
+    pthread_mutex_lock(&p->lock);
+    if (p->format == OUTPUT_JSON) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "event", "retry");
+        cJSON_AddStringToObject(o, "method", method);
+        cJSON_AddStringToObject(o, "path", path ? path : url);
+        cJSON_AddNumberToObject(o, "seconds", seconds);
+        cJSON_AddStringToObject(o, "why", why ? why : "");
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (text)
+            fprintf(p->out, "%s\n", text);
+        cJSON_free(text);
+    } else {
+        char ts[32];
+        timestamp(wall_clock(), ts);
+        fprintf(p->out, "%s %s (%s): retrying %s %s in %.0f s\n", ts,
+                throttled ? "throttled by ARM" : "ARM did not answer", why ? why : "", method, path ? path : url,
+                seconds);
+        p->lines_drawn = 0; /* a live display starts again below the line */
+    }
+    fflush(p->out);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void on_event(void *ctx, const struct aksnet_event *e)
 {
     struct progress *p = ctx;

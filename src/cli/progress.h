@@ -32,6 +32,13 @@ void progress_init(struct progress *p, FILE *out, enum output_format format);
 void progress_free(struct progress *p);
 /* The sink to hand the engine. */
 struct aksnet_event_sink progress_sink(struct progress *p);
+/*
+ * A request about to be sent again after seconds (throttled, a server
+ * error, a lost connection): a line of progress for a wait of 2 s or more,
+ * "throttled by ARM (HTTP 429): retrying PUT /subscriptions/... in 40 s".
+ * ctx is the struct progress (the client's on_retry).
+ */
+void progress_retry(void *ctx, const char *method, const char *url, double seconds, const char *why);
 /* The final summary: every resource id and how the run ended. */
 void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
                       const struct aksnet_error *err, const char *mode);

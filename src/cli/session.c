@@ -20,8 +20,9 @@ int cli_exit_code(aksnet_code code)
     }
 }
 
-aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud, struct aksnet_client **out,
-                            struct aksnet_error *err)
+aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
+                            void (*on_retry)(void *, const char *, const char *, double, const char *), void *ctx,
+                            struct aksnet_client **out, struct aksnet_error *err)
 {
     struct aksnet_client_options o;
     aksnet_client_options_init(&o);
@@ -32,5 +33,7 @@ aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
     o.log = args->verbose ? stderr : NULL;
     o.dry_run = args->dry_run;
     o.requests = args->dry_run ? stdout : NULL;
+    o.on_retry = on_retry;
+    o.on_retry_ctx = ctx;
     return aksnet_client_new(&o, out, err);
 }

@@ -15,8 +15,9 @@
  * NULL); for --dry-run, against aksnet-mock with a throwaway credential and
  * every ARM request printed on stdout.
  */
-aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud, struct aksnet_client **out,
-                            struct aksnet_error *err);
+aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
+                            void (*on_retry)(void *, const char *, const char *, double, const char *), void *ctx,
+                            struct aksnet_client **out, struct aksnet_error *err);
 
 /* The exit code of a library result (README's table). */
 int cli_exit_code(aksnet_code code);

@@ -204,7 +204,8 @@ struct aksnet__retry_options {
     double (*random)(void *ctx);
     void *random_ctx;
     /** Told before each wait, for progress output; may be NULL. */
-    void (*on_retry)(void *ctx, int attempt, double delay, long status, const char *why);
+    void (*on_retry)(void *ctx, const struct aksnet__http_request *rq, int attempt, double delay, long status,
+                     const char *why);
     void *on_retry_ctx;
 };
 void aksnet__retry_defaults(struct aksnet__retry_options *options);

@@ -168,7 +168,7 @@ aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct 
                 snprintf(why, sizeof(why), "HTTP %ld", rs->status);
             else
                 snprintf(why, sizeof(why), "%s", err && err->message[0] ? err->message : aksnet_strerror(rc));
-            o->on_retry(o->on_retry_ctx, attempt + 1, delay, rc == AKSNET_OK ? rs->status : 0, why);
+            o->on_retry(o->on_retry_ctx, rq, attempt + 1, delay, rc == AKSNET_OK ? rs->status : 0, why);
         }
         clock->sleep(clock->ctx, delay);
     }

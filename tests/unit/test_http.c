@@ -471,8 +471,10 @@ struct retry_log {
     int n;
 };
 
-static void on_retry(void *ctx, int attempt, double delay, long status, const char *why)
+static void on_retry(void *ctx, const struct aksnet__http_request *rq, int attempt, double delay, long status,
+                     const char *why)
 {
+    assert_non_null(rq);
     struct retry_log *l = ctx;
     assert_true(l->n < 8);
     l->attempts[l->n] = attempt;
