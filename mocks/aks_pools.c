@@ -81,6 +81,7 @@ static bool read_counts(struct aks_ctx *c, cJSON *p, const char *path, struct ak
                           pool->name, low, min,
                           pool->count, max);
     pool->nodes = autoscale ? max : pool->count;
+    pool->fewest = autoscale ? min : pool->count;
     mock_json_set(p, "count", cJSON_CreateNumber((double)pool->count));
     mock_json_set(p, "enableAutoScaling", cJSON_CreateBool(autoscale));
     return true;
@@ -103,6 +104,19 @@ static bool read_max_pods(struct aks_ctx *c, cJSON *p, const char *path, struct 
                           "The value of parameter agentPoolProfile.maxPods is invalid. Error details: maxPods %ld of "
                           "pool %s exceeds the maximum of %ld pods per node for network plugin %s.", pool->max_pods,
                           pool->name, top, c->plugin);
+    /*
+     * Room for the system pods in every pool: maxPods x nodes >= 30
+     * (learn.microsoft.com/azure/aks/concepts-network-ip-address-planning;
+     * "System node pools must support at least 30 pods", use-system-pools).
+     * The code is from AKS's error-code list as public code quotes it
+     * (InsufficientAgentPoolMaxPodsPerAgentPool); the message is a guess.
+     */
+    long fewest = pool->fewest > 0 ? pool->fewest : (pool->system ? 1 : 0);
+    if (fewest > 0 && pool->max_pods * fewest < 30)
+        return aks_refuse(c->rs, "InsufficientAgentPoolMaxPodsPerAgentPool", "agentPoolProfile.maxPods",
+                          "The value of parameter agentPoolProfile.maxPods is invalid. Error details: pool %s has "
+                          "room for %ld pods (maxPods %ld x %ld nodes); every agent pool needs room for at least 30.",
+                          pool->name, pool->max_pods * fewest, pool->max_pods, fewest);
     mock_json_set(p, "maxPods", cJSON_CreateNumber((double)pool->max_pods));
     return true;
 }

@@ -43,6 +43,7 @@ enum aks_identity { ID_SYSTEM, ID_USER, ID_NONE };
 struct aks_pool {
     const char *name;            /* points into the new body */
     long count, nodes;           /* nodes: count, or maxCount with the autoscaler */
+    long fewest;                 /* count, or minCount with the autoscaler */
     long max_pods, surge;
     bool system;
     const char *subnet_id;       /* vnetSubnetID (into the new body), or NULL */

@@ -485,6 +485,18 @@ static void test_max_pods(void **state)
     body = seed_cluster();
     set_num(pool0(body), "maxPods", 9);
     expect_refusal(&f, body, "InsufficientMaxPods");
+    /* every pool needs room for 30 pods: 10 a node on 2 nodes is refused, on 3 nodes taken */
+    body = seed_cluster();
+    set_num(pool0(body), "maxPods", 10);
+    set_num(pool0(body), "count", 2);
+    expect_refusal(&f, body, "InsufficientAgentPoolMaxPodsPerAgentPool");
+    body = seed_cluster();
+    set_num(pool0(body), "maxPods", 10);
+    set_num(pool0(body), "count", 3);
+    struct mt_response r;
+    put_cluster(&f, "myAKSCluster", body, &r);
+    assert_true(r.status == 200 || r.status == 201);
+    mt_response_free(&r);
     stop(&f);
 }
 
