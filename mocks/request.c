@@ -9,6 +9,7 @@
 
 #include "utf8.h"
 #include "request.h"
+#include "json.h"
 
 /* Headers and arguments are owned copies, freed as lists. */
 void mock_kv_free(struct mock_kv *items, size_t n)
@@ -41,28 +42,6 @@ void mock_request_free(struct mock_request *rq)
     cJSON_Delete(rq->json);
 }
 
-/*
- * Whether a string of a JSON text holds the escape \u0000 (a raw NUL byte
- * already fails the UTF-8 check).  cJSON would cut the string there, so
- * "east\u0000x" would read as "east": the text itself is scanned.
- */
-static bool escaped_nul(const char *s, size_t n)
-{
-    bool in_string = false;
-    for (size_t i = 0; i < n; i++) {
-        if (!in_string) {
-            in_string = s[i] == '"';
-        } else if (s[i] == '"') {
-            in_string = false;
-        } else if (s[i] == '\\' && i + 1 < n) {
-            if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
-                return true;
-            i++; /* the escaped character, which may be a quote */
-        }
-    }
-    return false;
-}
-
 /* A body that is not UTF-8 is not JSON either: nothing stored may hold other bytes. */
 void mock_request_parse_body(struct mock_request *rq)
 {
@@ -74,5 +53,5 @@ void mock_request_parse_body(struct mock_request *rq)
     }
     rq->json = cJSON_ParseWithLength(rq->body, rq->body_len);
     rq->body_not_json = rq->json == NULL;
-    rq->body_nul = rq->json && escaped_nul(rq->body, rq->body_len);
+    rq->body_nul = rq->json && aksnet__json_nul_escape(rq->body, rq->body_len) < rq->body_len;
 }

@@ -9,6 +9,8 @@
  */
 #include "aksnet/plan.h"
 
+#include "json.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -517,24 +519,6 @@ static size_t json_depth(const char *text, size_t offset)
     return max;
 }
 
-/* Offset of a \\u0000 escape inside a JSON string, or len: C strings cannot carry it. */
-static size_t find_nul_escape(const char *text, size_t len)
-{
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        if (!in_string) {
-            in_string = text[i] == '"';
-        } else if (text[i] == '"') {
-            in_string = false;
-        } else if (text[i] == '\\' && i + 1 < len) {
-            if (len - i >= 6 && memcmp(text + i, "\\u0000", 6) == 0)
-                return i;
-            i++;
-        }
-    }
-    return len;
-}
-
 /*
  * cJSON reports a failed string one byte past its start; where a key was
  * expected (after '{' or ','), step back so the column points at the culprit.
@@ -610,7 +594,7 @@ aksnet_code aksnet_plan_load_buffer(const char *text, size_t len, const char *so
                  col, text[bad] ? "invalid UTF-8" : "NUL byte");
         return syntax_error(findings, source, what);
     }
-    size_t nul = find_nul_escape(text, len);
+    size_t nul = aksnet__json_nul_escape(text, len);
     if (nul < len) {
         size_t line, col;
         line_col(text, nul, &line, &col);

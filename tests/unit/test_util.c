@@ -94,6 +94,18 @@ static void test_json_path(void **state)
     cJSON_Delete(j);
 }
 
+/* \u0000 inside a string is found; outside strings, escaped backslashes and other escapes are not it. */
+static void test_json_nul_escape(void **state)
+{
+    (void)state;
+    static const char a[] = "{\"location\":\"east\\u0000x\"}";
+    assert_int_equal(aksnet__json_nul_escape(a, strlen(a)), strchr(a, '\\') - a);
+    static const char b[] = "{\"k\":\"\\\\u0000\",\"q\":\"\\\"u0000\"}"; /* an escaped backslash, an escaped quote */
+    assert_int_equal(aksnet__json_nul_escape(b, strlen(b)), strlen(b));
+    static const char c[] = "{\"k\":\"\\u0001\"}";
+    assert_int_equal(aksnet__json_nul_escape(c, strlen(c)), strlen(c));
+}
+
 /* A file with content "tok" and the given mode in a fresh directory; path out. */
 static void secret_file(char *dir, char *path, size_t len, mode_t mode)
 {
@@ -198,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_binary),
         cmocka_unit_test(test_json_path),
+        cmocka_unit_test(test_json_nul_escape),
         cmocka_unit_test(test_secret_file_rules),
         cmocka_unit_test(test_secret_file_symlink),
     };
