@@ -1,7 +1,8 @@
 /*
  * test_resources.c - ids, request bodies and differences of a plan's
  * resources, and every body checked against the official model of its
- * api-version (tests/data/specs, made by scripts/extract-spec-models.py).
+ * api-version (tests/data/specs, made by scripts/extract-spec-models.py;
+ * the check is tests/support/spec_check.c).
  *
  * AKSNET_SRCDIR names the repository root ("." by default).
  */
@@ -23,6 +24,7 @@
 #include "plans.h"
 #include "resid.h"
 #include "resources.h"
+#include "spec_check.h"
 #include "tmpfiles.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
@@ -48,20 +50,6 @@ static struct aksnet_plan *example(const char *name)
     return plan;
 }
 
-/* A JSON file of the source tree (the API specs), parsed. */
-static cJSON *read_json(const char *rel)
-{
-    char path[MT_PATH_MAX];
-    assert_non_null(mt_source_path(rel, path, sizeof(path)));
-    char *text = mt_read_file(path, NULL);
-    if (!text)
-        print_error("cannot open %s (set AKSNET_SRCDIR to the repository root)\n", path);
-    assert_non_null(text);
-    cJSON *json = mt_json_parse(text);
-    free(text);
-    return json;
-}
-
 static const cJSON *named(const cJSON *array, const char *name)
 {
     const cJSON *e;
@@ -84,144 +72,6 @@ static bool has_anywhere(const cJSON *v, const char *key)
             return true;
     }
     return false;
-}
-
-/* ---- the spec check ---------------------------------------------------------- */
-
-static bool type_ok(const cJSON *v, const char *type)
-{
-    if (strcmp(type, "object") == 0)
-        return cJSON_IsObject(v);
-    if (strcmp(type, "array") == 0)
-        return cJSON_IsArray(v);
-    if (strcmp(type, "string") == 0)
-        return cJSON_IsString(v);
-    if (strcmp(type, "boolean") == 0)
-        return cJSON_IsBool(v);
-    if (strcmp(type, "integer") == 0)
-        return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
-    if (strcmp(type, "number") == 0)
-        return cJSON_IsNumber(v);
-    return false;
-}
-
-/* Violations found so far; report: print each (off where violations are the point). */
-struct spec_check {
-    int errors;
-    bool report;
-};
-
-static void violation(struct spec_check *c, const char *path, const char *what)
-{
-    if (c->report)
-        print_error("  spec: %s: %s\n", path[0] ? path : "(body)", what);
-    c->errors++;
-}
-
-static bool in_enum(const cJSON *v, const cJSON *choices)
-{
-    const cJSON *c;
-    cJSON_ArrayForEach(c, choices)
-    {
-        if (cJSON_IsString(c) && cJSON_IsString(v) && strcasecmp(c->valuestring, v->valuestring) == 0)
-            return true;
-    }
-    return false;
-}
-
-static void check_node(const cJSON *v, const cJSON *schema, const char *path, struct spec_check *c);
-
-/* Every member declared (or allowed by additionalProperties), every required one present. */
-static void check_members(const cJSON *v, const cJSON *schema, const char *path, struct spec_check *c)
-{
-    const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
-    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
-    const cJSON *m;
-    cJSON_ArrayForEach(m, v)
-    {
-        char sub[512];
-        snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", m->string);
-        const cJSON *decl = cJSON_GetObjectItemCaseSensitive(props, m->string);
-        if (decl)
-            check_node(m, decl, sub, c);
-        else if (extra)
-            check_node(m, extra, sub, c);
-        else
-            violation(c, sub, "not declared by the model");
-    }
-    const cJSON *req;
-    cJSON_ArrayForEach(req, cJSON_GetObjectItemCaseSensitive(schema, "required"))
-    {
-        if (cJSON_IsString(req) && !cJSON_GetObjectItemCaseSensitive(v, req->valuestring)) {
-            char sub[512];
-            snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", req->valuestring);
-            violation(c, sub, "required but missing");
-        }
-    }
-}
-
-static void check_node(const cJSON *v, const cJSON *schema, const char *path, struct spec_check *c)
-{
-    if (cJSON_GetObjectItemCaseSensitive(schema, "x-unresolved") ||
-        cJSON_GetObjectItemCaseSensitive(schema, "x-recursive")) {
-        violation(c, path, "enters a part of the model that was not extracted");
-        return;
-    }
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(schema, "readOnly"))) {
-        violation(c, path, "read-only");
-        return;
-    }
-    const char *type = mt_json_str(schema, "type");
-    if (type && !type_ok(v, type)) {
-        violation(c, path, "wrong type");
-        return;
-    }
-    const cJSON *choices = cJSON_GetObjectItemCaseSensitive(schema, "enum");
-    if (choices && !in_enum(v, choices))
-        violation(c, path, "not one of the enum values");
-    if (cJSON_IsObject(v)) {
-        check_members(v, schema, path, c);
-    } else if (cJSON_IsArray(v)) {
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
-        const cJSON *e;
-        int i = 0;
-        cJSON_ArrayForEach(e, v)
-        {
-            char sub[512];
-            snprintf(sub, sizeof(sub), "%s[%d]", path, i++);
-            if (items)
-                check_node(e, items, sub, c);
-        }
-    }
-}
-
-/* Violations of body against tests/data/specs/<model>.json (printed). */
-static int spec_violations(const cJSON *body, const char *model, bool report)
-{
-    char rel[256];
-    snprintf(rel, sizeof(rel), "tests/data/specs/%s.json", model);
-    cJSON *spec = read_json(rel);
-    const char *source = mt_json_str(spec, "source");
-    assert_non_null(source);
-    static const char prefix[] = "Azure/azure-rest-api-specs specification/";
-    assert_int_equal(strncmp(source, prefix, strlen(prefix)), 0);
-    assert_non_null(strstr(source, " (read "));
-    struct spec_check c = {.errors = 0, .report = report};
-    check_node(body, cJSON_GetObjectItemCaseSensitive(spec, "schema"), "", &c);
-    cJSON_Delete(spec);
-    return c.errors;
-}
-
-static void assert_conforms(const cJSON *body, const char *model)
-{
-    assert_non_null(body);
-    int errors = spec_violations(body, model, true);
-    if (errors) {
-        char *text = cJSON_Print(body);
-        print_error("%s body:\n%s\n", model, text ? text : "?");
-        free(text);
-    }
-    assert_int_equal(errors, 0);
 }
 
 /* ---- ids ------------------------------------------------------------------------ */
@@ -407,10 +257,10 @@ static void test_group_and_identity_bodies(void **state)
     assert_string_equal(mt_json_str(group, "tags.env"), "dev");
     assert_string_equal(mt_json_str(group, "tags.createdBy"), "aksnet");
     assert_int_equal(cJSON_GetArraySize(group), 2);
-    assert_conforms(group, "resourceGroup");
+    mt_spec_assert_conforms(group, "resourceGroup");
     cJSON *identity = aksnet__resources_identity_body(plan);
     assert_true(cJSON_Compare(group, identity, 1));
-    assert_conforms(identity, "userAssignedIdentity");
+    mt_spec_assert_conforms(identity, "userAssignedIdentity");
     cJSON_Delete(group);
     cJSON_Delete(identity);
     aksnet_plan_free(plan);
@@ -474,7 +324,7 @@ static void test_route_table_create(void **state)
     assert_string_equal(mt_json_str(egress, "properties.addressPrefix"), "0.0.0.0/0");
     assert_string_equal(mt_json_str(egress, "properties.nextHopType"), "VirtualAppliance");
     assert_string_equal(mt_json_str(egress, "properties.nextHopIpAddress"), "192.168.0.4");
-    assert_conforms(body, "routeTable");
+    mt_spec_assert_conforms(body, "routeTable");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 
@@ -491,7 +341,7 @@ static void test_route_table_create(void **state)
     assert_string_equal(mt_json_str(named(routes, "a"), "properties.nextHopType"), "VirtualAppliance");
     assert_string_equal(mt_json_str(named(routes, "b"), "properties.nextHopType"), "VnetLocal");
     assert_null(mt_json_at(named(routes, "b"), "properties.nextHopIpAddress"));
-    assert_conforms(body, "routeTable");
+    mt_spec_assert_conforms(body, "routeTable");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 }
@@ -549,7 +399,7 @@ static void test_route_table_keeps_aks_routes(void **state)
     assert_string_equal(mt_json_str(body, "tags.owner"), "net");
     assert_string_equal(mt_json_str(body, "tags.purpose"), "egress"); /* a tag, not ARM's "purpose" */
     assert_null(mt_json_at(body, "tags.createdBy"));
-    assert_conforms(body, "routeTable");
+    mt_spec_assert_conforms(body, "routeTable");
 
     /* the diff against what ARM holds: the route and the tag, both updatable */
     struct aksnet__differences d;
@@ -582,12 +432,12 @@ static void test_vnet_create(void **state)
     const cJSON *subnet = named(subnets, "myAKSSubnet");
     assert_string_equal(mt_json_str(subnet, "properties.addressPrefix"), "192.168.1.0/24");
     assert_string_equal(mt_json_str(subnet, "properties.routeTable.id"), RT_ID);
-    assert_conforms(body, "virtualNetwork");
+    mt_spec_assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
 
     body = aksnet__resources_vnet_body(plan, NULL, ""); /* no route table of aksnet's */
     assert_null(mt_json_at(named(mt_json_at(body, "properties.subnets"), "myAKSSubnet"), "properties.routeTable"));
-    assert_conforms(body, "virtualNetwork");
+    mt_spec_assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 }
@@ -660,7 +510,7 @@ static void test_vnet_keeps_other_subnets(void **state)
     assert_false(has_anywhere(body, "actions"));
     assert_false(has_anywhere(body, "resourceGuid"));
     assert_null(mt_json_at(body, "id"));
-    assert_conforms(body, "virtualNetwork");
+    mt_spec_assert_conforms(body, "virtualNetwork");
 
     /* against what ARM holds: only the association differs, and it is updatable */
     struct aksnet__differences d;
@@ -683,7 +533,7 @@ static void test_vnet_keeps_other_subnets(void **state)
     assert_non_null(named(mt_json_at(body, "properties.subnets"), "myAKSSubnet"));
     assert_non_null(named(mt_json_at(body, "properties.subnets"), "frontend"));
     assert_non_null(named(mt_json_at(body, "properties.subnets"), "db"));
-    assert_conforms(body, "virtualNetwork");
+    mt_spec_assert_conforms(body, "virtualNetwork");
     cJSON_Delete(body);
     cJSON_Delete(existing);
     aksnet_plan_free(plan);
@@ -722,7 +572,7 @@ static void test_subnet_body(void **state)
                         "Microsoft.KeyVault");
     assert_string_equal(mt_json_str(body, "properties.privateEndpointNetworkPolicies"), "Disabled");
     assert_false(has_anywhere(body, "provisioningState"));
-    assert_conforms(body, "subnet");
+    mt_spec_assert_conforms(body, "subnet");
 
     struct aksnet__differences d;
     assert_int_equal(aksnet__resources_diff(body, existing, aksnet__resources_immutable_paths(
@@ -738,7 +588,7 @@ static void test_subnet_body(void **state)
     body = aksnet__resources_subnet_body(plan, NULL, "");
     assert_string_equal(mt_json_str(body, "properties.addressPrefix"), "172.16.5.0/24");
     assert_null(mt_json_at(body, "properties.routeTable"));
-    assert_conforms(body, "subnet");
+    mt_spec_assert_conforms(body, "subnet");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 }
@@ -752,7 +602,7 @@ static void test_role_assignment_body(void **state)
     assert_string_equal(mt_json_str(body, "properties.principalType"), "ServicePrincipal");
     assert_int_equal(cJSON_GetArraySize(mt_json_at(body, "properties")), 3);
     assert_int_equal(cJSON_GetArraySize(body), 1);
-    assert_conforms(body, "roleAssignment");
+    mt_spec_assert_conforms(body, "roleAssignment");
     cJSON_Delete(body);
 }
 
@@ -789,7 +639,7 @@ static void test_cluster_body(void **state)
     assert_string_equal(mt_json_str(body, "properties.networkProfile.serviceCidr"), "10.0.0.0/16");
     assert_string_equal(mt_json_str(body, "properties.networkProfile.dnsServiceIP"), "10.0.0.10");
     assert_string_equal(mt_json_str(body, "properties.networkProfile.outboundType"), "loadBalancer");
-    assert_conforms(body, "managedCluster");
+    mt_spec_assert_conforms(body, "managedCluster");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 
@@ -817,7 +667,7 @@ static void test_cluster_body(void **state)
     assert_int_equal(mt_json_at(pool, "minCount")->valueint, 2);
     assert_int_equal(mt_json_at(pool, "maxCount")->valueint, 5);
     assert_string_equal(mt_json_str(pool, "upgradeSettings.maxSurge"), "33%");
-    assert_conforms(body, "managedCluster");
+    mt_spec_assert_conforms(body, "managedCluster");
     cJSON_Delete(body);
     aksnet_plan_free(plan);
 }
@@ -857,9 +707,9 @@ static void conform_example(const char *name)
     built_add(&b, aksnet__resources_role_assignment_body(ids.role_definition, PRINCIPAL), "roleAssignment");
     built_add(&b, aksnet__resources_cluster_body(plan, &ids), "managedCluster");
     for (size_t i = 0; i < b.count; i++) {
-        if (spec_violations(b.body[i], b.model[i], false))
+        if (mt_spec_violations(b.body[i], b.model[i], false))
             print_error("%s: the %s body does not conform\n", name, b.model[i]);
-        assert_conforms(b.body[i], b.model[i]);
+        mt_spec_assert_conforms(b.body[i], b.model[i]);
         cJSON_Delete(b.body[i]);
     }
     aksnet_plan_free(plan);
@@ -928,7 +778,7 @@ static void test_spec_check_catches(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cJSON *body = mt_json_parse(bad[i].body);
-        int errors = spec_violations(body, bad[i].model, false);
+        int errors = mt_spec_violations(body, bad[i].model, false);
         if (errors == 0)
             print_error("accepted %s: %s\n", bad[i].model, bad[i].body);
         assert_true(errors > 0);
@@ -937,7 +787,7 @@ static void test_spec_check_catches(void **state)
     /* and what is right passes: a case-insensitive enum, a declared map */
     cJSON *ok = mt_json_parse("{\"location\": \"x\", \"identity\": {\"type\": \"userassigned\","
                               " \"userAssignedIdentities\": {\"/x\": {}}}}");
-    assert_int_equal(spec_violations(ok, "managedCluster", true), 0);
+    assert_int_equal(mt_spec_violations(ok, "managedCluster", true), 0);
     cJSON_Delete(ok);
 }
 
