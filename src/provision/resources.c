@@ -746,7 +746,7 @@ static const char *const AKS_READ_ONLY[] = {
     "properties.currentKubernetesVersion", "properties.fqdn", "properties.privateFQDN",
     "properties.azurePortalFQDN", "properties.resourceUID", "properties.ingressProfile.webAppRouting.identity",
     NULL};
-static const char *const AKS_POOL_READ_ONLY[] = {"currentOrchestratorVersion", "nodeImageVersion",
+static const char *const AKS_POOL_READ_ONLY[] = {"currentOrchestratorVersion", "nodeImageVersion", "eTag",
                                                  "provisioningState", NULL};
 
 /* Remove the member at a dotted path, if there. */
