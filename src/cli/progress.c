@@ -114,7 +114,7 @@ void progress_retry(void *ctx, const char *method, const char *url, double secon
         char ts[32];
         timestamp(wall_clock(), ts);
         fprintf(p->out, "%s %s (%s): retrying %s %s in %.0f s\n", ts,
-                throttled ? "throttled by ARM" : "ARM did not answer", why ? why : "", method, path ? path : url,
+                throttled ? "throttled by ARM" : "request failed", why ? why : "", method, path ? path : url,
                 seconds);
         p->lines_drawn = 0; /* a live display starts again below the line */
     }
