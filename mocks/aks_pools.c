@@ -87,10 +87,15 @@ static bool read_counts(struct aks_ctx *c, cJSON *p, const char *path, struct ak
     return true;
 }
 
-/* maxPods: 10..110 with kubenet (default 110), 10..250 otherwise (default 30, 250 with overlay). */
+/*
+ * maxPods: 10..250 whatever the plugin; default 110 with kubenet, 30 with
+ * Azure CNI, 250 with overlay ("Maximum pods per node" in
+ * https://learn.microsoft.com/azure/aks/concepts-network-ip-address-planning;
+ * kubenet's ceiling was 110 in older pages, the seed's among them).
+ */
 static bool read_max_pods(struct aks_ctx *c, cJSON *p, const char *path, struct aks_pool *pool)
 {
-    long dflt = c->kubenet ? 110 : (c->overlay ? 250 : 30), top = c->kubenet ? 110 : 250;
+    long dflt = c->kubenet ? 110 : (c->overlay ? 250 : 30), top = 250;
     char at[160];
     snprintf(at, sizeof(at), "%s.maxPods", path);
     if (!aks_get_int(p, "maxPods", at, dflt, &pool->max_pods, c->rs))

@@ -29,8 +29,13 @@ struct aksnet_rule {
 /** The table of every finding code; *count receives its length. */
 const struct aksnet_rule *aksnet_validate_rules(size_t *count);
 
-/** Kubenet's per-node pod limit, its floor, and the route-table cap on nodes. */
-#define AKSNET_KUBENET_MAX_PODS 110
+/**
+ * Kubenet's per-node pod limit as AKS enforces it today (250: "Maximum pods per node" in
+ * https://learn.microsoft.com/azure/aks/concepts-network-ip-address-planning), the seed page's older limit
+ * (110, also kubenet's default, only warned about), its floor, and the route-table cap on nodes.
+ */
+#define AKSNET_KUBENET_MAX_PODS 250
+#define AKSNET_KUBENET_SEED_MAX_PODS 110
 #define AKSNET_KUBENET_MIN_PODS 10
 #define AKSNET_KUBENET_MAX_NODES 400
 /** Azure's per-pool node bounds. */

@@ -11,7 +11,8 @@
 
 #define KUBENET_MAX_NODES 400u   /* one UDR route per node, 400 routes a table */
 #define KUBENET_PODS_MIN 10u
-#define KUBENET_PODS_MAX 110u
+#define KUBENET_PODS_MAX 250u   /* AKS today; the seed page said 110 (see validate.h) */
+#define KUBENET_PODS_DEFAULT 110u
 #define AZURE_PODS_MIN 10u
 #define AZURE_PODS_MAX 250u
 
@@ -30,7 +31,7 @@ bool aksnet_network_plugin_parse(const char *text, aksnet_network_plugin *out)
 
 uint32_t aksnet_capacity_default_max_pods(aksnet_network_plugin plugin)
 {
-    return plugin == AKSNET_PLUGIN_KUBENET ? KUBENET_PODS_MAX : 30u;
+    return plugin == AKSNET_PLUGIN_KUBENET ? KUBENET_PODS_DEFAULT : 30u;
 }
 
 /* Longest prefix that still holds `nodes` /24 blocks; 0 when none does (nodes > 2^24). */

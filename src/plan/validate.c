@@ -475,6 +475,19 @@ static void rule_pool_pods(struct ctx *c, size_t i, const struct aksnet_node_poo
           (AKSNET_POOL_MIN_PODS + nodes - 1) / nodes, need);
 }
 
+/*
+ * The seed page says 110 is the most pods a kubenet node may have; AKS has
+ * since raised kubenet's maximum to 250 (concepts-network-ip-address-planning,
+ * "Maximum pods per node"), so more than 110 is allowed but said.
+ */
+static void rule_max_pods_seed(struct ctx *c, const char *f, const struct aksnet_node_pool *p)
+{
+    if (is_kubenet(c->plan) && p->max_pods > AKSNET_KUBENET_SEED_MAX_PODS)
+        WARN(c, "max-pods-seed", f, "%ld pods per node is above the %d the seed page allows for kubenet "
+             "(AKS accepts up to %d today); check that your AKS environment does too", p->max_pods,
+             AKSNET_KUBENET_SEED_MAX_PODS, AKSNET_KUBENET_MAX_PODS);
+}
+
 static void rule_pool_values(struct ctx *c, size_t i, const struct aksnet_node_pool *p)
 {
     static const char *const os_types[] = {"Linux", "Windows", NULL};
@@ -490,11 +503,13 @@ static void rule_pool_values(struct ctx *c, size_t i, const struct aksnet_node_p
               "(Windows needs Azure CNI)", p->name ? p->name : "?");
     }
     pool_field(f, i, "maxPods");
-    if (is_kubenet(c->plan) && (p->max_pods < AKSNET_KUBENET_MIN_PODS || p->max_pods > AKSNET_KUBENET_MAX_PODS))
+    if (is_kubenet(c->plan) && (p->max_pods < AKSNET_KUBENET_MIN_PODS || p->max_pods > AKSNET_KUBENET_MAX_PODS)) {
         ERROR(c, "max-pods", f, "%ld pods per node is outside kubenet's %d..%d", p->max_pods,
               AKSNET_KUBENET_MIN_PODS, AKSNET_KUBENET_MAX_PODS);
-    else
+    } else {
+        rule_max_pods_seed(c, f, p);
         rule_pool_pods(c, i, p);
+    }
     pool_field(f, i, "count");
     long min = ieq(p->mode, "System") ? AKSNET_POOL_MIN_NODES : 0; /* User pools may scale to zero */
     if (p->count < min || p->count > AKSNET_POOL_MAX_NODES)
@@ -845,7 +860,8 @@ static const struct aksnet_rule rules[] = {
     { "avoid-overlap", AKSNET_SEVERITY_ERROR, "a range overlaps an avoidPrefixes entry" },
     { "service-cidr-size", AKSNET_SEVERITY_ERROR, "service range larger than /12 or smaller than /28 (aksnet)" },
     { "dns-service-ip", AKSNET_SEVERITY_ERROR, "DNS IP outside the service range, or its network, .1 or broadcast" },
-    { "max-pods", AKSNET_SEVERITY_ERROR, "pods per node outside 10..110 for kubenet" },
+    { "max-pods", AKSNET_SEVERITY_ERROR, "pods per node outside 10..250 for kubenet" },
+    { "max-pods-seed", AKSNET_SEVERITY_WARNING, "more than the seed's 110 pods per node for kubenet (AKS allows 250)" },
     { "node-count", AKSNET_SEVERITY_ERROR, "over 400 nodes in all, a pool outside 1..1000, or a bad autoscaler range" },
     { "pool-pods", AKSNET_SEVERITY_ERROR, "a pool with room for fewer than 30 pods (maxPods x nodes)" },
     { "max-surge", AKSNET_SEVERITY_ERROR, "maxSurge is not a node count or a percentage (aksnet)" },

@@ -293,7 +293,7 @@ static char *big_document(size_t size)
     return p;
 }
 
-/* A plan with exactly two errors: maxPods 111 and a pod range inside the VNet. */
+/* A plan with exactly two errors: maxPods 251 and a pod range inside the VNet. */
 static const char invalid_plan[] =
     "{\n"
     "  \"cloud\": \"AzureChinaCloud\",\n"
@@ -308,7 +308,7 @@ static const char invalid_plan[] =
     "  \"cluster\": {\n"
     "    \"name\": \"myAKSCluster\",\n"
     "    \"podCidr\": \"192.168.128.0/17\",\n"
-    "    \"nodePools\": [{\"name\": \"nodepool1\", \"count\": 3, \"mode\": \"System\", \"maxPods\": 111}]\n"
+    "    \"nodePools\": [{\"name\": \"nodepool1\", \"count\": 3, \"mode\": \"System\", \"maxPods\": 251}]\n"
     "  }\n"
     "}\n";
 
@@ -572,7 +572,7 @@ static void test_invalid_plan_text(void **state)
     EXPECT_EXIT(&r, 1);
     OUT_HAS(&r, "max-pods");
     OUT_HAS(&r, "cidr-overlap");
-    OUT_HAS(&r, "111");
+    OUT_HAS(&r, "251");
     OUT_HAS(&r, "2 errors");
     run_free(&r);
 }
@@ -593,7 +593,7 @@ static void test_invalid_plan_json(void **state)
     assert_string_equal(finding_str(mp, "severity"), "error");
     assert_string_equal(finding_str(ov, "severity"), "error");
     assert_non_null(strstr(finding_str(mp, "field"), "maxPods"));
-    assert_non_null(strstr(finding_str(mp, "message"), "111"));
+    assert_non_null(strstr(finding_str(mp, "message"), "251"));
     assert_non_null(strstr(finding_str(ov, "field"), "podCidr"));
     assert_non_null(strstr(finding_str(ov, "message"), "192.168.128.0/17"));
     assert_true(json_number(doc, "errors") == 2);
@@ -713,10 +713,10 @@ static void test_capacity_max_pods(void **state)
 {
     (void)state;
     struct mt_proc_result r;
-    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "kubenet", "--max-pods", "111");
+    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--network-plugin", "kubenet", "--max-pods", "251");
     EXPECT_EXIT(&r, 2);
     ERR_HAS(&r, "--max-pods");
-    ERR_HAS(&r, "111");
+    ERR_HAS(&r, "251");
     OUT_EMPTY(&r);
     run_free(&r);
 
@@ -887,13 +887,13 @@ static void test_flags_override_file(void **state)
     (void)state;
     char path[PATH_LEN];
     struct mt_proc_result r;
-    RUN(&r, "validate", "-f", example("kubenet.json", path), "--max-pods", "111");
+    RUN(&r, "validate", "-f", example("kubenet.json", path), "--max-pods", "251");
     EXPECT_EXIT(&r, 1);
     OUT_HAS(&r, "max-pods");
-    OUT_HAS(&r, "111");
+    OUT_HAS(&r, "251");
     run_free(&r);
 
-    RUN(&r, "validate", "-f", example("kubenet.json", path), "--max-pods=111", "-o", "json");
+    RUN(&r, "validate", "-f", example("kubenet.json", path), "--max-pods=251", "-o", "json");
     EXPECT_EXIT(&r, 1);
     cJSON *doc = JSON(&r);
     assert_non_null(finding_with_code(doc, "max-pods"));

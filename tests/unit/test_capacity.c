@@ -177,8 +177,8 @@ static void test_max_pods_range(void **state)
         uint32_t pods;
         const char *range;
     } bad[] = {
-        {AKSNET_PLUGIN_KUBENET, 9, "10..110"},  {AKSNET_PLUGIN_KUBENET, 111, "10..110"},
-        {AKSNET_PLUGIN_KUBENET, 0, "10..110"},  {AKSNET_PLUGIN_AZURE, 251, "10..250"},
+        {AKSNET_PLUGIN_KUBENET, 9, "10..250"},  {AKSNET_PLUGIN_KUBENET, 251, "10..250"},
+        {AKSNET_PLUGIN_KUBENET, 0, "10..250"},  {AKSNET_PLUGIN_AZURE, 251, "10..250"},
         {AKSNET_PLUGIN_AZURE, 9, "10..250"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
