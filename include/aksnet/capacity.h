@@ -36,7 +36,7 @@ bool aksnet_network_plugin_parse(const char *text, aksnet_network_plugin *out);
 struct aksnet_capacity_input {
     const char *subnet_prefix;  /**< the subnet, e.g. "192.168.1.0/24" (no host bits) */
     aksnet_network_plugin plugin;
-    uint32_t max_pods;     /**< pods per node: 10..110 for kubenet, 10..250 for azure */
+    uint32_t max_pods;     /**< pods per node: 10..250 (kubenet and azure) */
     uint32_t surge_nodes;  /**< nodes to keep free for an upgrade (1 = AKS's default) */
 };
 
