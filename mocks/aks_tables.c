@@ -17,12 +17,20 @@
 #include "arm_authz.h"
 #include "arm_aks.h"
 
-/* The route table where this cluster's routes already are (an update), or NULL. */
-static const struct mock_resource *table_with_own_routes(const struct aks_ctx *c)
+/*
+ * The custom route table where this cluster's routes already are (an
+ * update), or NULL.  The table AKS made itself in the node resource group
+ * (aks_routes.c) is not a custom one: on AKS's own network the pools name
+ * no subnet, so no table is "associated", and an unchanged PUT must not
+ * read as a table changed (ManagedClustersCreate_Update.json answers the
+ * same PUT with 200).
+ */
+static const struct mock_resource *custom_table_with_own_routes(const struct aks_ctx *c, const char *node_group)
 {
     for (size_t i = 0; i < c->m->store.count; i++) {
         const struct mock_resource *r = c->m->store.items[i];
-        if (r->type == &mock_type_route_table && aks_table_has_routes_of(r, c->hash))
+        if (r->type == &mock_type_route_table && aks_table_has_routes_of(r, c->hash) &&
+            !(node_group && aks_scope_covers(node_group, r->id)))
             return r;
     }
     return NULL;
@@ -90,13 +98,13 @@ bool aks_check_route_tables(struct aks_ctx *c)
     if (c->route_table && (!rt || rt->type != &mock_type_route_table))
         return aks_refuse(c->rs, "CustomRouteTableNotFound", "agentPoolProfile.vnetSubnetID",
                           "The route table %s associated with the cluster's subnet was not found.", c->route_table);
-    const struct mock_resource *own = c->old ? table_with_own_routes(c) : NULL;
+    char group[ID_LEN];
+    bool has_group = aks_node_group_id(c->t->id, c->node_group, group, sizeof(group));
+    const struct mock_resource *own = c->old ? custom_table_with_own_routes(c, has_group ? group : NULL) : NULL;
     if (own && (!rt || strcasecmp(own->id, rt->id) != 0))
         return aks_refuse(c->rs, "CustomRouteTableInvalidUpdateAttempt", "agentPoolProfile.vnetSubnetID",
                           "The cluster's route table %s can not be changed after creation.", own->id);
-    char group[ID_LEN];
-    c->own_table = rt && aks_node_group_id(c->t->id, c->node_group, group, sizeof(group)) &&
-                   aks_scope_covers(group, rt->id);
+    c->own_table = rt && has_group && aks_scope_covers(group, rt->id);
     if (rt && !c->own_table && c->identity == ID_SYSTEM)
         return aks_refuse(c->rs, "CustomRouteTableWithUnsupportedMSIType", NULL,
                           "Clusters using managed identity type SystemAssigned do not support bringing your own route "

@@ -788,6 +788,31 @@ static void test_system_identity_own_subnet(void **state)
     stop(&f);
 }
 
+/*
+ * AKS's own network (no vnetSubnetID): the route table AKS makes in the
+ * node resource group is not a custom one, so the same cluster PUT again
+ * (an update, which ManagedClustersCreate_Update.json answers with 200)
+ * is accepted.
+ */
+static void test_managed_vnet_put_twice(void **state)
+{
+    struct fixture f;
+    start(&f, &seed_scene, *state);
+    cJSON *body = system_assigned();
+    cJSON_DeleteItemFromObject(pool0(body), "vnetSubnetID");
+    char *text = cJSON_PrintUnformatted(body);
+    create(&f, "myAKSCluster", body, "Succeeded");
+    struct mt_response r;
+    put_cluster(&f, "myAKSCluster", cJSON_Parse(text), &r);
+    if (r.status != 200)
+        print_error("PUT again: %ld %s\n", r.status, r.body);
+    assert_int_equal(r.status, 200);
+    finish_operation(&f, &r, "Succeeded");
+    mt_response_free(&r);
+    free(text);
+    stop(&f);
+}
+
 /* ---- one cluster per subnet, one per route table ------------------------------------------- */
 
 static void test_subnet_of_another_cluster(void **state)
@@ -929,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_role_on_group),
         cmocka_unit_test(test_system_identity_with_route_table),
         cmocka_unit_test(test_system_identity_own_subnet),
+        cmocka_unit_test(test_managed_vnet_put_twice),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
         cmocka_unit_test(test_extras),
