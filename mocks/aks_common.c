@@ -84,18 +84,18 @@ cJSON *aks_props_of(const cJSON *o)
     return cJSON_GetObjectItemCaseSensitive(o, "properties");
 }
 
-/* Add key = value unless the object already has the key. */
+/* Add key = value unless the object already has the key (a JSON null is replaced: it means the default). */
 void aks_default_str(cJSON *o, const char *key, const char *value)
 {
-    if (!cJSON_GetObjectItemCaseSensitive(o, key))
-        cJSON_AddStringToObject(o, key, value);
+    if (!given(o, key))
+        mock_json_set(o, key, cJSON_CreateString(value));
 }
 
 /* As aks_default_str, for the numbers AKS fills in (osDiskSizeGB). */
 void aks_default_num(cJSON *o, const char *key, double value)
 {
-    if (!cJSON_GetObjectItemCaseSensitive(o, key))
-        cJSON_AddNumberToObject(o, key, value);
+    if (!given(o, key))
+        mock_json_set(o, key, cJSON_CreateNumber(value));
 }
 
 /* snprintf that says whether everything fitted. */

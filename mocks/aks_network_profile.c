@@ -2,8 +2,8 @@
  * aks_network_profile.c - a managed cluster's networkProfile, checked as AKS
  * checks it (kubenet first): plugin, policy, outbound type and load
  * balancer sku, the pod and service ranges (apart, outside the ranges AKS
- * reserves), the DNS service IP; written back canonically, with the load
- * balancer's outbound profile.
+ * reserves), the DNS service IP, the load balancer profile's numbers;
+ * written back canonically, with the load balancer's outbound profile.
  *
  * Depends on: aks_common.c, util.c, src/util (cidr).
  */
@@ -13,6 +13,8 @@
 #include <strings.h>
 
 #include "arm_aks.h"
+
+#define LB_MAX_MANAGED_IPS 100     /* managedOutboundIPs.count */
 
 static const char *const reserved_ranges[] = {"169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24",
                                               NULL};
@@ -210,30 +212,118 @@ static bool network_ranges(struct aks_ctx *c, cJSON *np)
     return true;
 }
 
-/* The load balancer's outbound profile as AKS reports it (its public IP lives in the node group). */
+/*
+ * The load balancer profile's numbers a client may set, in the ranges
+ * managedClusters.json 2024-09-01 gives them (managedOutboundIPs.count 1 to
+ * 100, allocatedOutboundPorts 0 to 64000, idleTimeoutInMinutes 4 to 120);
+ * the refusal's code, InvalidParameter, is a guess.
+ */
+static bool lb_number(struct aks_ctx *c, const cJSON *o, const char *key, const char *under, long lo, long hi)
+{
+    char path[192], target[160];
+    long v;
+    snprintf(target, sizeof(target), "networkProfile.loadBalancerProfile.%s%s", under, key);
+    snprintf(path, sizeof(path), "properties.%s", target);
+    if (!aks_get_int(o, key, path, lo, &v, c->rs))
+        return false;
+    if (v < lo || v > hi)
+        return aks_refuse(c->rs, "InvalidParameter", target,
+                          "The value of parameter %s is invalid: %ld is outside %ld to %ld.", target, v, lo, hi);
+    return true;
+}
+
+static bool check_lb_profile(struct aks_ctx *c, const cJSON *np)
+{
+    const cJSON *lb = cJSON_GetObjectItemCaseSensitive(np, "loadBalancerProfile");
+    if (!lb || cJSON_IsNull(lb))
+        return true;
+    if (!cJSON_IsObject(lb))
+        return aks_bad_type(c->rs, "properties.networkProfile.loadBalancerProfile", "an object");
+    const cJSON *managed = cJSON_GetObjectItemCaseSensitive(lb, "managedOutboundIPs");
+    if (managed && !cJSON_IsNull(managed) && !cJSON_IsObject(managed))
+        return aks_bad_type(c->rs, "properties.networkProfile.loadBalancerProfile.managedOutboundIPs", "an object");
+    return lb_number(c, managed, "count", "managedOutboundIPs.", 1, LB_MAX_MANAGED_IPS) &&
+           lb_number(c, lb, "allocatedOutboundPorts", "", 0, 64000) &&
+           lb_number(c, lb, "idleTimeoutInMinutes", "", 4, 120);
+}
+
+/* One {"id": id} at the end of a list of references. */
+static void add_ref(cJSON *list, const char *id)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddItemToArray(list, o);
+}
+
+/* The ids of a list of {"id": ...} references, copied to out; false when the list has none. */
+static bool copy_refs(const cJSON *list, cJSON *out)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list) {
+        const char *id = mock_json_str(e, "id");
+        if (id)
+            add_ref(out, id);
+    }
+    return cJSON_GetArraySize(out) > 0;
+}
+/*
+ * The cluster's managed outbound public IPs, count of them in the node
+ * resource group (as ManagedClustersCreate_Update.json shows them, under
+ * MC_...): the ones the cluster had are kept, new ones are named with a
+ * GUID (the names are a guess).
+ */
+static void managed_ips(const struct aks_ctx *c, const cJSON *was, int count, cJSON *out)
+{
+    char group[ID_LEN], id[ID_LEN], name[37];
+    if (!aks_node_group_id(c->t->id, c->node_group, group, sizeof(group)))
+        return;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(was, "effectiveOutboundIPs")) {
+        const char *old = mock_json_str(e, "id");
+        if (old && cJSON_GetArraySize(out) < count && aks_scope_covers(group, old))
+            add_ref(out, old);
+    }
+    while (cJSON_GetArraySize(out) < count) {
+        mock_uuid(name);
+        if (!aks_fmt_ok(id, sizeof(id), "%s/providers/Microsoft.Network/publicIPAddresses/%s", group, name))
+            return;
+        add_ref(out, id);
+    }
+}
+
+/*
+ * The load balancer's outbound profile as AKS reports it, completed with
+ * the defaults of managedClusters.json 2024-09-01 (managedOutboundIPs.count
+ * 1, allocatedOutboundPorts 0, idleTimeoutInMinutes 30) and
+ * effectiveOutboundIPs: the client's own public IPs or prefixes when it
+ * names some, else the managed IPs (ManagedClustersCreate_Update.json's
+ * answers show all of these).  An update that omits the profile keeps the
+ * cluster's.
+ */
 void aks_write_lb_profile(const struct aks_ctx *c, cJSON *np)
 {
     const cJSON *old_np =
         c->old ? cJSON_GetObjectItemCaseSensitive(aks_props_of(c->old->body), "networkProfile") : NULL;
     const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_np, "loadBalancerProfile");
-    if (strcmp(c->outbound, "loadBalancer") != 0 || cJSON_GetObjectItemCaseSensitive(np, "loadBalancerProfile"))
+    if (strcmp(c->outbound, "loadBalancer") != 0)
         return;
-    if (was) {
-        cJSON_AddItemToObject(np, "loadBalancerProfile", cJSON_Duplicate(was, 1));
-        return;
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(np, "loadBalancerProfile");
+    if (!cJSON_IsObject(given))
+        mock_json_set(np, "loadBalancerProfile", was ? cJSON_Duplicate(was, 1) : cJSON_CreateObject());
+    cJSON *lb = cJSON_GetObjectItemCaseSensitive(np, "loadBalancerProfile");
+    cJSON *effective = cJSON_CreateArray();
+    const cJSON *ips = cJSON_GetObjectItemCaseSensitive(lb, "outboundIPs");
+    const cJSON *prefixes = cJSON_GetObjectItemCaseSensitive(lb, "outboundIPPrefixes");
+    if (!copy_refs(cJSON_GetObjectItemCaseSensitive(ips, "publicIPs"), effective) &&
+        !copy_refs(cJSON_GetObjectItemCaseSensitive(prefixes, "publicIPPrefixes"), effective)) {
+        cJSON *managed = mock_json_obj(lb, "managedOutboundIPs");
+        aks_default_num(managed, "count", 1);
+        managed_ips(c, was, cJSON_GetObjectItemCaseSensitive(managed, "count")->valueint, effective);
     }
-    char ip[37], id[ID_LEN];
-    mock_uuid(ip);
-    cJSON *lb = cJSON_AddObjectToObject(np, "loadBalancerProfile");
-    cJSON_AddNumberToObject(cJSON_AddObjectToObject(lb, "managedOutboundIPs"), "count", 1);
-    cJSON *effective = cJSON_AddArrayToObject(lb, "effectiveOutboundIPs");
-    if (aks_fmt_ok(id, sizeof(id), "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/"
-                   "publicIPAddresses/%s", c->t->subscription, c->node_group, ip)) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddItemToArray(effective, o);
-    }
-    cJSON_AddStringToObject(lb, "backendPoolType", "nodeIPConfiguration");
+    mock_json_set(lb, "effectiveOutboundIPs", effective);
+    aks_default_num(lb, "allocatedOutboundPorts", 0);
+    aks_default_num(lb, "idleTimeoutInMinutes", 30);
+    aks_default_str(lb, "backendPoolType", "nodeIPConfiguration");
 }
 
 /* networkProfile: read, checked, completed; kept from the old cluster when an update omits it. */
@@ -246,5 +336,5 @@ bool aks_read_network(struct aks_ctx *c)
     if (!np && was)
         cJSON_AddItemToObject(c->props, "networkProfile", cJSON_Duplicate(was, 1));
     np = mock_json_obj(c->props, "networkProfile");
-    return network_kind(c, np) && network_ranges(c, np);
+    return network_kind(c, np) && network_ranges(c, np) && check_lb_profile(c, np);
 }

@@ -813,6 +813,59 @@ static void test_managed_vnet_put_twice(void **state)
     stop(&f);
 }
 
+/*
+ * The load balancer profile as AKS completes it (managedClusters.json
+ * 2024-09-01 defaults): allocatedOutboundPorts 0, idleTimeoutInMinutes 30,
+ * one effective outbound IP per managed IP in the node resource group,
+ * the same ones after an update; numbers outside the spec's ranges refused.
+ */
+static void test_lb_profile(void **state)
+{
+    struct fixture f;
+    struct mt_response r;
+    start(&f, &seed_scene, *state);
+    create(&f, "myAKSCluster", seed_cluster(), "Succeeded");
+    get(&f, CLUSTER_ID API, &r);
+    cJSON *lb = cJSON_GetObjectItem(netprof(r.json), "loadBalancerProfile");
+    assert_int_equal(cJSON_GetObjectItem(lb, "allocatedOutboundPorts")->valueint, 0);
+    assert_int_equal(cJSON_GetObjectItem(lb, "idleTimeoutInMinutes")->valueint, 30);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(lb, "managedOutboundIPs"), "count")->valueint, 1);
+    cJSON *effective = cJSON_GetObjectItem(lb, "effectiveOutboundIPs");
+    assert_int_equal(cJSON_GetArraySize(effective), 1);
+    char *first = strdup(mt_json_str(cJSON_GetArrayItem(effective, 0), "id"));
+    assert_int_equal(strncasecmp(first, NODE_RG_ID "/providers/Microsoft.Network/publicIPAddresses/",
+                                 strlen(NODE_RG_ID "/providers/Microsoft.Network/publicIPAddresses/")), 0);
+    mt_response_free(&r);
+
+    cJSON *body = seed_cluster();
+    cJSON *want = cJSON_AddObjectToObject(netprof(body), "loadBalancerProfile");
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(want, "managedOutboundIPs"), "count", 2);
+    cJSON_AddNumberToObject(want, "idleTimeoutInMinutes", 10);
+    put_cluster(&f, "myAKSCluster", body, &r);
+    assert_int_equal(r.status, 200);
+    finish_operation(&f, &r, "Succeeded");
+    mt_response_free(&r);
+    get(&f, CLUSTER_ID API, &r);
+    lb = cJSON_GetObjectItem(netprof(r.json), "loadBalancerProfile");
+    assert_int_equal(cJSON_GetObjectItem(lb, "idleTimeoutInMinutes")->valueint, 10);
+    effective = cJSON_GetObjectItem(lb, "effectiveOutboundIPs");
+    assert_int_equal(cJSON_GetArraySize(effective), 2);
+    assert_string_equal(mt_json_str(cJSON_GetArrayItem(effective, 0), "id"), first); /* kept */
+    assert_string_not_equal(mt_json_str(cJSON_GetArrayItem(effective, 1), "id"), first);
+    mt_response_free(&r);
+    free(first);
+
+    body = seed_cluster();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(netprof(body), "loadBalancerProfile"), "allocatedOutboundPorts",
+                            64001);
+    expect_refusal(&f, body, "InvalidParameter");
+    body = seed_cluster();
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(netprof(body), "loadBalancerProfile"),
+                                                    "managedOutboundIPs"), "count", 0);
+    expect_refusal(&f, body, "InvalidParameter");
+    stop(&f);
+}
+
 /* ---- one cluster per subnet, one per route table ------------------------------------------- */
 
 static void test_subnet_of_another_cluster(void **state)
@@ -955,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_system_identity_with_route_table),
         cmocka_unit_test(test_system_identity_own_subnet),
         cmocka_unit_test(test_managed_vnet_put_twice),
+        cmocka_unit_test(test_lb_profile),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
         cmocka_unit_test(test_extras),

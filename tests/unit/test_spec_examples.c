@@ -268,46 +268,6 @@ static const struct known KNOWN[] = {
     {"ManagedClustersCreate_UserAssignedNATGateway.json", "mock-put", "PUT: 400 InvalidParameter"},
     {"ManagedClustersCreate_PodIdentity.json", "mock-put", "PUT: 400 InvalidParameter"},
     /*
-     * The mock's load balancer profile lacks what AKS computes: allocatedOutboundPorts, idleTimeoutInMinutes and
-     * effectiveOutboundIPs, which the example's 200 and 201 answers have (the 200: the same PUT again).
-     */
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "201: properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "201: properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "201: properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "GET: properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "GET: properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "GET: properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "200: properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "200: properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes missing"},
-    {"ManagedClustersCreate_Update.json", "mock-shape",
-     "200: properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "201: properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "201: properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "201: properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "GET: properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "GET: properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "GET: properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "200: properties.networkProfile.loadBalancerProfile.allocatedOutboundPorts missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "200: properties.networkProfile.loadBalancerProfile.idleTimeoutInMinutes missing"},
-    {"ManagedClustersCreate_PodIdentity.json", "mock-shape",
-     "200: properties.networkProfile.loadBalancerProfile.effectiveOutboundIPs missing"},
-    /*
      * The example asks for outboundType userAssignedNATGateway with no subnet of its own (no vnetSubnetID), which
      * AKS cannot associate with a user's NAT gateway; the mock's refusal stands and the example is illustrative.
      */
