@@ -40,6 +40,7 @@ void aks_patch_tags(struct armmock *m, const struct mock_request *rq, const stru
     }
     if (tags)
         mock_json_set(r->body, "tags", cJSON_Duplicate(tags, 1));
+    aks_new_etags(r->body);
     mock_json_set_str(mock_json_obj(r->body, "properties"), "provisioningState", "Updating");
     rs->changed = true;
     if (mock_op_start(m, rq, r->id, MOCK_OP_PUT, AKS_PROVIDER, mock_json_str(r->body, "location"), 200, rs))

@@ -98,6 +98,25 @@ void aks_default_num(cJSON *o, const char *key, double value)
         mock_json_set(o, key, cJSON_CreateNumber(value));
 }
 
+/*
+ * A new eTag on the cluster and on each of its pools: AKS changes both on
+ * every cluster-level write (https://learn.microsoft.com/azure/aks/use-etags;
+ * examples/ManagedClustersGet.json 2024-09-01 shows both, which the
+ * 2024-09-01 model does not declare).  A GUID, as the docs page shows one.
+ */
+void aks_new_etags(cJSON *cluster)
+{
+    char etag[37];
+    mock_uuid(etag);
+    mock_json_set_str(cluster, "eTag", etag);
+    cJSON *pool;
+    cJSON_ArrayForEach(pool, cJSON_GetObjectItemCaseSensitive(aks_props_of(cluster), "agentPoolProfiles")) {
+        mock_uuid(etag);
+        if (cJSON_IsObject(pool))
+            mock_json_set_str(pool, "eTag", etag);
+    }
+}
+
 /* snprintf that says whether everything fitted. */
 bool aks_fmt_ok(char *out, size_t len, const char *fmt, ...)
 {

@@ -150,4 +150,5 @@ void aks_complete_body(struct aks_ctx *c)
     mock_json_set_str(c->props, "resourceUID", uid ? uid : fresh);
     write_kubelet_identity(c);
     aks_write_lb_profile(c, mock_json_obj(c->props, "networkProfile"));
+    aks_new_etags(c->body);
 }

@@ -113,6 +113,8 @@ cJSON *aks_props_of(const cJSON *o);
 /* Add key = value unless the object already has the key. */
 void aks_default_str(cJSON *o, const char *key, const char *value);
 void aks_default_num(cJSON *o, const char *key, double value);
+/* A new eTag on the cluster and each pool (every cluster-level write). */
+void aks_new_etags(cJSON *cluster);
 /* snprintf that says whether everything fitted. */
 bool aks_fmt_ok(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A plain tracked body (Succeeded) as the network and identity types keep them. */

@@ -101,7 +101,9 @@ static cJSON *new_body(const struct mock_request *rq, const struct mock_target *
  * 412 PreconditionFailed, detail PreconditionFailedEtagMismatch
  * (kubernetes-sigs/cluster-api-provider-azure#682; the Kubernetes cloud
  * provider sends If-Match on its route-table PUTs).  "*" matches any
- * existing resource.  Whether every tracked type honours it is a guess.
+ * existing resource.  AKS honours it against a cluster's eTag
+ * (https://learn.microsoft.com/azure/aks/use-etags); whether every other
+ * tracked type honours it is a guess.
  */
 static bool if_match_holds(const struct mock_request *rq, const struct mock_resource *old, struct mock_response *rs)
 {
@@ -109,6 +111,8 @@ static bool if_match_holds(const struct mock_request *rq, const struct mock_reso
     if (!want)
         return true;
     const char *etag = old ? mock_json_str(old->body, "etag") : NULL;
+    if (old && !etag)
+        etag = mock_json_str(old->body, "eTag"); /* AKS spells it so (aks_new_etags()) */
     if (old && (strcmp(want, "*") == 0 || (etag && strcmp(etag, want) == 0)))
         return true;
     mock_reply_error(rs, 412, "PreconditionFailed",

@@ -866,6 +866,41 @@ static void test_lb_profile(void **state)
     stop(&f);
 }
 
+/*
+ * eTags (https://learn.microsoft.com/azure/aks/use-etags): the cluster and
+ * each pool get a new one on every cluster-level write; a PUT with a stale
+ * If-Match gets 412, with the current one 200.
+ */
+static void test_cluster_etag(void **state)
+{
+    struct fixture f;
+    struct mt_response r;
+    start(&f, &seed_scene, *state);
+    create(&f, "myAKSCluster", seed_cluster(), "Succeeded");
+    get(&f, CLUSTER_ID API, &r);
+    char first[64], header[96];
+    snprintf(first, sizeof(first), "%s", mt_json_str(r.json, "eTag"));
+    assert_int_equal(strlen(first), 36);
+    assert_non_null(mt_json_str(pool0(r.json), "eTag"));
+    mt_response_free(&r);
+
+    cJSON *body = seed_cluster();
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    snprintf(header, sizeof(header), "If-Match: %s", first);
+    assert_true(mt_request(&f.t, "PUT", CLUSTER_ID API, text, NULL, true, header, &r));
+    assert_int_equal(r.status, 200);
+    assert_string_not_equal(mt_json_str(r.json, "eTag"), first);
+    finish_operation(&f, &r, "Succeeded");
+    mt_response_free(&r);
+    assert_true(mt_request(&f.t, "PUT", CLUSTER_ID API, text, NULL, true, header, &r)); /* now stale */
+    assert_int_equal(r.status, 412);
+    assert_string_equal(mt_error_code(&r), "PreconditionFailed");
+    mt_response_free(&r);
+    free(text);
+    stop(&f);
+}
+
 /* ---- one cluster per subnet, one per route table ------------------------------------------- */
 
 static void test_subnet_of_another_cluster(void **state)
@@ -1009,6 +1044,7 @@ int main(void)
         cmocka_unit_test(test_system_identity_own_subnet),
         cmocka_unit_test(test_managed_vnet_put_twice),
         cmocka_unit_test(test_lb_profile),
+        cmocka_unit_test(test_cluster_etag),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
         cmocka_unit_test(test_extras),
