@@ -901,6 +901,47 @@ static void test_cluster_etag(void **state)
     stop(&f);
 }
 
+/* PUT the seed's cluster with sku {name, tier} at api-version; the answer's status and ARM code. */
+static long put_sku(struct fixture *f, const char *api, const char *name, const char *tier, char *code, size_t len)
+{
+    cJSON *body = seed_cluster();
+    cJSON *sku = cJSON_AddObjectToObject(body, "sku");
+    cJSON_AddStringToObject(sku, "name", name);
+    cJSON_AddStringToObject(sku, "tier", tier);
+    char path[512], *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    snprintf(path, sizeof(path), "%s?api-version=%s", CLUSTER_ID, api);
+    struct mt_response r;
+    assert_true(mt_request(&f->t, "PUT", path, text, NULL, true, NULL, &r));
+    free(text);
+    long status = r.status;
+    snprintf(code, len, "%s", mt_error_code(&r) ? mt_error_code(&r) : "");
+    mt_response_free(&r);
+    return status;
+}
+
+/*
+ * The sku's names by api-version: "Basic" became "Base" (and "Paid"
+ * "Standard") at 2023-02-01; the other version's name gets 400
+ * SkuNotAvailable (Azure/azure-rest-api-specs#27263, #23777).
+ */
+static void test_sku_names(void **state)
+{
+    struct fixture f;
+    char code[64];
+    start(&f, &seed_scene, *state);
+    assert_int_equal(put_sku(&f, "2024-09-01", "Basic", "Free", code, sizeof(code)), 400);
+    assert_string_equal(code, "SkuNotAvailable");
+    assert_int_equal(put_sku(&f, "2024-09-01", "Base", "Paid", code, sizeof(code)), 400);
+    assert_string_equal(code, "InvalidParameter");
+    assert_int_equal(put_sku(&f, "2023-01-01", "Base", "Free", code, sizeof(code)), 400);
+    assert_string_equal(code, "SkuNotAvailable");
+    assert_int_equal(put_sku(&f, "2023-01-01", "Basic", "Paid", code, sizeof(code)), 201);
+    mt_advance(&f.t, 60);
+    assert_int_equal(put_sku(&f, "2024-09-01", "Base", "Standard", code, sizeof(code)), 200); /* an update */
+    stop(&f);
+}
+
 /* ---- one cluster per subnet, one per route table ------------------------------------------- */
 
 static void test_subnet_of_another_cluster(void **state)
@@ -1045,6 +1086,7 @@ int main(void)
         cmocka_unit_test(test_managed_vnet_put_twice),
         cmocka_unit_test(test_lb_profile),
         cmocka_unit_test(test_cluster_etag),
+        cmocka_unit_test(test_sku_names),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
         cmocka_unit_test(test_extras),
