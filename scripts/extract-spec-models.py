@@ -13,7 +13,9 @@ named in MODELS below is resolved into one compact JSON file OUT_DIR/<name>.json
      "schema": <node>}
 
 A node keeps only what a body check needs: "type", "properties", "required",
-"items", "additionalProperties", "enum", "format", "readOnly".  $ref is resolved
+"items", "additionalProperties", "enum", "format", "readOnly", and of an
+"x-ms-enum" only {"modelAsString": bool} (true: an extensible enum, whose
+"enum" lists the known values and any string is valid).  $ref is resolved
 inline (across files) and allOf merged into the node.  Two cuts keep the output
 small and finite:
   * a readOnly member becomes {"readOnly": true[, "type"]}: a request must never
@@ -65,7 +67,8 @@ KEPT = ("type", "format", "enum")
 
 NOTE = ("$ref resolved inline, allOf merged; a readOnly member is cut to its flag; "
         "x-recursive: a definition already expanded above; x-unresolved: a declared member "
-        "whose definition was not extracted (a body must not enter it)")
+        "whose definition was not extracted (a body must not enter it); x-ms-enum keeps only "
+        "modelAsString (true: any string is valid, enum lists the known values)")
 
 
 def strip_trailing_commas(text):
@@ -149,6 +152,8 @@ class Resolver:
         for k in KEPT:
             if k in raw:
                 out[k] = raw[k]
+        if isinstance(raw.get("x-ms-enum"), dict):
+            out["x-ms-enum"] = {"modelAsString": raw["x-ms-enum"].get("modelAsString") is True}
         if raw.get("readOnly") is True:
             out["readOnly"] = True
         props = raw.get("properties")

@@ -67,6 +67,17 @@ static bool in_enum(const cJSON *v, const cJSON *choices)
     return false;
 }
 
+/*
+ * An extensible enum (x-ms-enum modelAsString true, kept by
+ * scripts/extract-spec-models.py): its enum lists the values known when the
+ * spec was written, and any string is valid (AutoRest's "modelAsString").
+ */
+static bool extensible(const cJSON *schema)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(schema, "x-ms-enum"),
+                                                         "modelAsString"));
+}
+
 static void check_node(const cJSON *v, const cJSON *schema, const char *path, struct spec_walk *c);
 
 /* Every member declared (or allowed by additionalProperties), every required one present. */
@@ -116,7 +127,7 @@ static void check_node(const cJSON *v, const cJSON *schema, const char *path, st
         return;
     }
     const cJSON *choices = cJSON_GetObjectItemCaseSensitive(schema, "enum");
-    if (choices && !in_enum(v, choices))
+    if (choices && !extensible(schema) && !in_enum(v, choices))
         violation(c, path, "not one of the enum values");
     if (cJSON_IsObject(v)) {
         check_members(v, schema, path, c);

@@ -757,18 +757,17 @@ static void test_spec_check_catches(void **state)
         {"resourceGroup", "{\"location\": \"x\", \"name\": \"rg\"}"},                            /* read-only */
         {"resourceGroup", "{\"location\": \"x\", \"tags\": {\"a\": 1}}"},                        /* type */
         {"routeTable", "{\"properties\": {\"routes\": [{\"name\": \"r\", \"properties\": {}}]}}"}, /* required */
-        {"routeTable", "{\"properties\": {\"routes\": [{\"properties\": {\"nextHopType\": \"Gateway\"}}]}}"},
+        {"routeTable", "{\"properties\": {\"routes\": [{\"properties\": {\"nextHopType\": 7}}]}}"},
         {"routeTable", "{\"properties\": {\"subnets\": []}}"},
         {"virtualNetwork", "{\"properties\": {\"subnets\": [{\"properties\": {\"addressPrefix\": 5}}]}}"},
         {"subnet", "{\"properties\": {\"ipConfigurations\": []}}"},
         {"userAssignedIdentity", "{\"location\": \"x\", \"properties\": {}}"},
         {"roleAssignment", "{\"properties\": {\"roleDefinitionId\": \"r\", \"principalId\": \"p\","
-                           " \"principalType\": \"Robot\"}}"},
+                           " \"principalType\": 7}}"},
         {"roleAssignment", "{\"properties\": {\"principalId\": \"p\"}}"},
         {"managedCluster", "{\"location\": \"x\", \"properties\": {\"agentPoolProfiles\": [{\"name\": \"a\","
                            " \"count\": 1.5}]}}"},
-        {"managedCluster", "{\"location\": \"x\", \"properties\": {\"agentPoolProfiles\": [{\"name\": \"a\","
-                           " \"osType\": \"Linuks\"}]}}"},
+        {"managedCluster", "{\"location\": \"x\", \"identity\": {\"type\": \"Robot\"}}"}, /* a closed enum */
         {"managedCluster", "{\"location\": \"x\", \"properties\": {\"agentPoolProfiles\": [{\"count\": 1}]}}"},
         {"managedCluster", "{\"location\": \"x\", \"properties\": {\"fqdn\": \"f\"}}"},
         {"managedCluster", "{\"location\": \"x\", \"properties\": {\"networkProfile\": {\"podCIDR\": \"a\"}}}"},
@@ -784,9 +783,12 @@ static void test_spec_check_catches(void **state)
         assert_true(errors > 0);
         cJSON_Delete(body);
     }
-    /* and what is right passes: a case-insensitive enum, a declared map */
+    /*
+     * and what is right passes: a case-insensitive enum, a declared map, any
+     * string in an extensible enum (x-ms-enum modelAsString: sku.name)
+     */
     cJSON *ok = mt_json_parse("{\"location\": \"x\", \"identity\": {\"type\": \"userassigned\","
-                              " \"userAssignedIdentities\": {\"/x\": {}}}}");
+                              " \"userAssignedIdentities\": {\"/x\": {}}}, \"sku\": {\"name\": \"Basic\"}}");
     assert_int_equal(mt_spec_violations(ok, "managedCluster", true), 0);
     cJSON_Delete(ok);
 }

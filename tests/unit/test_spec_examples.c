@@ -188,25 +188,6 @@ struct known {
 
 static const struct known KNOWN[] = {
     /*
-     * The AKS examples send sku {"name": "Basic"}; the 2024-09-01 model's ManagedClusterSKU name lists only "Base"
-     * (an extensible enum, x-ms-enum modelAsString, so the spec's own validation lets the example pass; aksnet's
-     * check, which takes every enum as closed, does not).  The example is older than its enum.  aksnet sends no sku.
-     */
-    {"ManagedClustersCreate_Update.json", "spec", "sku.name: not one of the enum values"},
-    {"ManagedClustersCreate_UserAssignedNATGateway.json", "spec", "sku.name: not one of the enum values"},
-    {"ManagedClustersCreate_PodIdentity.json", "spec", "sku.name: not one of the enum values"},
-    /*
-     * tests/data/specs/managedCluster.json did not extract ManagedClusterPodIdentityProfile (x-unresolved), so the
-     * check cannot judge it; aksnet never sets it, but its read-modify-write (aksnet__resources_cluster_merge)
-     * sends back what a cluster holds, so over this answer aksnet's own body enters it too.
-     */
-    {"ManagedClustersCreate_PodIdentity.json", "spec",
-     "properties.podIdentityProfile: enters a part of the model that was not extracted"},
-    {"ManagedClustersCreate_PodIdentity.json", "aksnet-body",
-     "200: properties.podIdentityProfile: enters a part of the model that was not extracted"},
-    {"ManagedClustersCreate_PodIdentity.json", "aksnet-body",
-     "201: properties.podIdentityProfile: enters a part of the model that was not extracted"},
-    /*
      * ManagedClustersGet.json shows an eTag on the cluster and on its pool; the 2024-09-01 managedClusters.json
      * declares neither (read at commit 0e07d008: ManagedClusterAgentPoolProfileProperties has no eTag, and the
      * model extracted from the same file has none at the top): the example is ahead of its spec.
