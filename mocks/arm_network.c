@@ -73,7 +73,7 @@ struct child_kind {
     bool (*check)(struct armmock *m, const struct parent_view *p, const char *name, cJSON *props,
                   const cJSON *siblings, struct mock_response *rs);
     /* Fill the members the Network RP adds when a request leaves them out. */
-    void (*complete)(cJSON *props);
+    void (*complete)(const struct parent_view *p, cJSON *props);
     /* Refuse a DELETE (reply and return false), e.g. a subnet in use; NULL = always allowed. */
     bool (*can_delete)(struct armmock *m, const cJSON *child, struct mock_response *rs);
 };
@@ -425,12 +425,63 @@ static bool check_subnet(struct armmock *m, const struct parent_view *v, const c
     return true;
 }
 
-/* The members the RP adds to a subnet a request leaves them out of. */
-static void complete_subnet(cJSON *props)
+/*
+ * A service endpoint as the RP fills it: its locations, by default the
+ * VNet's region ("By default, service endpoints are configured to the
+ * VNet's region", https://learn.microsoft.com/azure/virtual-network/
+ * virtual-network-service-endpoints-configure; Azure Storage's paired
+ * region, which that page adds, is not), and its provisioningState
+ * (SubnetCreateServiceEndpoint.json 2024-05-01 shows both).
+ */
+static void complete_service_endpoint(const struct parent_view *p, cJSON *endpoint)
+{
+    if (!cJSON_IsObject(endpoint))
+        return;
+    const cJSON *locations = cJSON_GetObjectItemCaseSensitive(endpoint, "locations");
+    if (!cJSON_IsArray(locations) || cJSON_GetArraySize(locations) == 0) {
+        cJSON *list = cJSON_CreateArray();
+        cJSON_AddItemToArray(list, cJSON_CreateString(p->location ? p->location : ""));
+        mock_json_set(endpoint, "locations", list);
+    }
+    mock_json_set_str(endpoint, "provisioningState", "Succeeded");
+}
+
+/*
+ * A delegation as the RP fills it: provisioningState, and the actions
+ * granted to the service.  Those depend on the service (the
+ * availableDelegations API lists them, e.g. AvailableDelegationsSubscriptionGet.json);
+ * the mock knows none and answers an empty list, as
+ * VirtualNetworkGetWithSubnetDelegation.json 2024-05-01 shows for its
+ * service (for real services: a guess).
+ */
+static void complete_delegation(cJSON *delegation)
+{
+    cJSON *props = cJSON_IsObject(delegation) ? mock_json_obj(delegation, "properties") : NULL;
+    default_member(props, "actions", cJSON_CreateArray());
+    if (props)
+        mock_json_set_str(props, "provisioningState", "Succeeded");
+}
+
+/*
+ * The members the RP adds to a subnet a request leaves them out of; a
+ * delegated subnet also gets purpose, "" as
+ * VirtualNetworkGetWithSubnetDelegation.json shows it (what other services
+ * set there: not modelled).
+ */
+static void complete_subnet(const struct parent_view *p, cJSON *props)
 {
     default_member(props, "delegations", cJSON_CreateArray());
     default_member(props, "privateEndpointNetworkPolicies", cJSON_CreateString("Disabled"));
     default_member(props, "privateLinkServiceNetworkPolicies", cJSON_CreateString("Enabled"));
+    cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(props, "serviceEndpoints")) {
+        complete_service_endpoint(p, e);
+    }
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(props, "delegations")) {
+        complete_delegation(e);
+    }
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(props, "delegations")) > 0)
+        default_member(props, "purpose", cJSON_CreateString(""));
 }
 
 /* Ids compare case-insensitively, as ARM compares them. */
@@ -608,8 +659,9 @@ static bool check_route(struct armmock *m, const struct parent_view *t, const ch
 }
 
 /* The member the RP adds to every route (read-only, false for user-defined routes). */
-static void complete_route(cJSON *props)
+static void complete_route(const struct parent_view *p, cJSON *props)
 {
+    (void)p;
     default_member(props, "hasBgpOverride", cJSON_CreateFalse());
 }
 
@@ -671,7 +723,7 @@ static bool add_child(struct armmock *m, const struct child_kind *k, const struc
         cJSON_Delete(child);
         return false;
     }
-    k->complete(props_of(child));
+    k->complete(p, props_of(child));
     cJSON_AddItemToArray(out, child);
     return true;
 }
@@ -771,7 +823,7 @@ static void child_put(struct armmock *m, const struct mock_request *rq, const st
         cJSON_Delete(child);
         return;
     }
-    k->complete(props_of(child));
+    k->complete(&p, props_of(child));
     if (old)
         cJSON_ReplaceItemViaPointer(list, old, child);
     else

@@ -369,6 +369,39 @@ static void test_subnet_child_path(void **state)
     mt_stop(&t);
 }
 
+/*
+ * What the RP fills in a subnet (SubnetCreateServiceEndpoint.json and
+ * VirtualNetworkGetWithSubnetDelegation.json 2024-05-01): a service
+ * endpoint's locations (the VNet's region unless given) and state, a
+ * delegation's actions and state, and a delegated subnet's purpose.
+ */
+static void test_subnet_filled(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    start(&t);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("a", "10.0.1.0/24")), 201, NULL);
+    settle(&t);
+    mt_check(&t, "PUT", SUBNETS "/c" API,
+             "{\"properties\":{\"addressPrefix\":\"10.0.3.0/24\",\"serviceEndpoints\":[{\"service\":"
+             "\"Microsoft.Storage\"},{\"service\":\"Microsoft.Sql\",\"locations\":[\"chinanorth2\"]}],"
+             "\"delegations\":[{\"name\":\"d\",\"properties\":{\"serviceName\":\"Microsoft.Web/serverFarms\"}}]}}",
+             201, NULL);
+    settle(&t);
+    struct mt_response r = get_ok(&t, SUBNETS "/c" API);
+    mt_assert_str(mt_json_str(r.json, "properties.serviceEndpoints.0.locations.0"), "chinaeast2");
+    mt_assert_str(mt_json_str(r.json, "properties.serviceEndpoints.0.provisioningState"), "Succeeded");
+    mt_assert_str(mt_json_str(r.json, "properties.serviceEndpoints.1.locations.0"), "chinanorth2"); /* as given */
+    mt_assert_str(mt_json_str(r.json, "properties.delegations.0.properties.provisioningState"), "Succeeded");
+    assert_true(cJSON_IsArray(mt_json_at(r.json, "properties.delegations.0.properties.actions")));
+    mt_assert_str(mt_json_str(r.json, "properties.purpose"), "");
+    mt_response_free(&r);
+    r = get_ok(&t, SUBNETS "/a" API);
+    assert_null(mt_json_at(r.json, "properties.purpose")); /* not delegated */
+    mt_response_free(&r);
+    mt_stop(&t);
+}
+
 /* ---- route tables ------------------------------------------------------------------------ */
 
 static void test_route_table_association(void **state)
@@ -820,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_vnet_validation),
         cmocka_unit_test(test_subnet_list_replaced),
         cmocka_unit_test(test_subnet_child_path),
+        cmocka_unit_test(test_subnet_filled),
         cmocka_unit_test(test_route_table_association),
         cmocka_unit_test(test_route_validation),
         cmocka_unit_test(test_route_child_path),

@@ -208,26 +208,6 @@ static const struct known KNOWN[] = {
     {"VirtualNetworkGetWithSubnetDelegation.json", "mock-shape",
      "GET: properties.subnets[subnet1].properties.ipConfigurations missing"},
     /*
-     * The mock does not fill what ARM computes for a delegation (its actions and provisioningState) nor the
-     * subnet's purpose; the example's answer has all three.
-     */
-    {"VirtualNetworkGetWithSubnetDelegation.json", "mock-shape",
-     "GET: properties.subnets[subnet1].properties.delegations[myDelegation].properties.provisioningState missing"},
-    {"VirtualNetworkGetWithSubnetDelegation.json", "mock-shape",
-     "GET: properties.subnets[subnet1].properties.delegations[myDelegation].properties.actions missing"},
-    {"VirtualNetworkGetWithSubnetDelegation.json", "mock-shape",
-     "GET: properties.subnets[subnet1].properties.purpose missing"},
-    /*
-     * The mock does not fill a service endpoint's locations and provisioningState; the example's 200, 201 and GET
-     * answers have both.
-     */
-    {"SubnetCreateServiceEndpoint.json", "mock-shape", "201: properties.serviceEndpoints[0].locations missing"},
-    {"SubnetCreateServiceEndpoint.json", "mock-shape", "201: properties.serviceEndpoints[0].provisioningState missing"},
-    {"SubnetCreateServiceEndpoint.json", "mock-shape", "GET: properties.serviceEndpoints[0].locations missing"},
-    {"SubnetCreateServiceEndpoint.json", "mock-shape", "GET: properties.serviceEndpoints[0].provisioningState missing"},
-    {"SubnetCreateServiceEndpoint.json", "mock-shape", "200: properties.serviceEndpoints[0].locations missing"},
-    {"SubnetCreateServiceEndpoint.json", "mock-shape", "200: properties.serviceEndpoints[0].provisioningState missing"},
-    /*
      * The identity examples answer with the id of another resource (subscription subid, identity identityName)
      * than the request names (12345678-..., resourceName): the example contradicts itself.
      */
