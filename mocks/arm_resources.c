@@ -92,8 +92,15 @@ void mock_arm_tenants(struct armmock *m, const struct mock_request *rq, struct m
  * (specification/resources/resource-manager/Microsoft.Resources/stable/
  * 2021-04-01/resources.json; its example GetProvider.json): the type's name
  * under the namespace ("virtualNetworks/subnets"), the display names of the
- * regions it is in (none for a type that has no location), and the
- * api-versions the mock accepts for it, newest first as ARM lists them.
+ * regions it is in (none for a type that has no location), the
+ * api-versions the mock accepts for it, newest first as ARM lists them,
+ * and its capabilities: for a located top-level type the example's
+ * "CrossResourceGroupResourceMove, CrossSubscriptionResourceMove,
+ * SupportsTags, SupportsLocation", for an extension type (role
+ * assignments) "SupportsExtension", for a child type "None" (the values
+ * per type are a guess).  locationMappings (edge zones) is left out: the
+ * mock has no extended locations, and the example's second type, which
+ * has none, leaves it out too.
  */
 static cJSON *resource_type_json(const struct mock_type *t)
 {
@@ -108,6 +115,11 @@ static cJSON *resource_type_json(const struct mock_type *t)
         n++;
     while (n-- > 0)
         cJSON_AddItemToArray(versions, cJSON_CreateString(t->api_versions[n]));
+    cJSON_AddStringToObject(o, "capabilities", t->child_type    ? "None"
+                                               : t->no_location ? "SupportsExtension"
+                                                                : "CrossResourceGroupResourceMove, "
+                                                                  "CrossSubscriptionResourceMove, SupportsTags, "
+                                                                  "SupportsLocation");
     return o;
 }
 

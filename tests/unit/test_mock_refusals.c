@@ -234,6 +234,7 @@ static void test_provider_resource_types(void **state)
     assert_non_null(resource_type(r.json, "routeTables"));
     assert_non_null(resource_type(r.json, "virtualNetworks/subnets"));
     assert_non_null(resource_type(r.json, "routeTables/routes"));
+    mt_assert_str(mt_json_str(resource_type(r.json, "routeTables/routes"), "capabilities"), "None");
     mt_response_free(&r);
 
     mt_expect(&t, "GET", SUBP "/providers/Microsoft.ContainerService" RG_API, NULL, 200, NULL, &r);
@@ -241,6 +242,9 @@ static void test_provider_resource_types(void **state)
     assert_non_null(mc);
     assert_true(holds(cJSON_GetObjectItem(mc, "locations"), "China East 2"));
     assert_true(holds(cJSON_GetObjectItem(mc, "apiVersions"), "2024-09-01"));
+    mt_assert_str(mt_json_str(mc, "capabilities"), "CrossResourceGroupResourceMove, CrossSubscriptionResourceMove, "
+                                                   "SupportsTags, SupportsLocation");
+    assert_null(cJSON_GetObjectItem(mc, "locationMappings")); /* no edge zones */
     mt_response_free(&r);
 
     mt_expect(&t, "GET", SUBP "/providers/Microsoft.Authorization" RG_API, NULL, 200, NULL, &r);
@@ -248,6 +252,7 @@ static void test_provider_resource_types(void **state)
     assert_non_null(ra);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(ra, "locations")), 0); /* not in a region */
     assert_true(holds(cJSON_GetObjectItem(ra, "apiVersions"), "2022-04-01"));
+    mt_assert_str(mt_json_str(ra, "capabilities"), "SupportsExtension");
     mt_response_free(&r);
 
     mt_expect(&t, "GET", SUBP "/providers/Microsoft.Storage" RG_API, NULL, 200, NULL, &r);

@@ -195,11 +195,11 @@ static const struct known KNOWN[] = {
     {"ManagedClustersGet.json", "spec", "eTag: not declared by the model"},
     {"ManagedClustersGet.json", "spec", "properties.agentPoolProfiles[0].eTag: not declared by the model"},
     /*
-     * The mock's provider has no capabilities and no locationMappings per resource type; the example's has both
-     * (its namespace is a test one, so the mock's Microsoft.ContainerService is held against it).
+     * The example's first type has an edge zone (locationMappings: West US -> LosAngeles); the mock models no
+     * extended locations, so its types have none and, as the example's second type, leave the member out (its
+     * namespace is a test one, so the mock's Microsoft.ContainerService is held against it).
      */
     {"GetProvider.json", "mock-shape", "GET: resourceTypes[0].locationMappings missing"},
-    {"GetProvider.json", "mock-shape", "GET: resourceTypes[0].capabilities missing"},
     /*
      * Not a contradiction: ARM lists under ipConfigurations what uses the subnet (the example's subnet holds a
      * load balancer's frontend); nothing uses the mock's, and ipConfigurations is read-only.
