@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mock.h"
 
@@ -122,23 +123,87 @@ static int retry_after(const struct armmock *m, const struct mock_op *op, double
 }
 
 /*
- * The headers of a running operation: where to poll it (the status resource
- * and the Location form) and when.  The api-version is the request's, which
- * its handler has already checked.
+ * Where to poll an operation: its status resource (form "operations", the
+ * Azure-AsyncOperation header) or the Location form ("operationResults").
+ * The api-version is the request's, which its handler has already checked.
  */
-static void status_urls(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq,
-                        struct mock_response *rs)
+static void op_url(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq, const char *form,
+                   char *out, size_t size)
 {
     char sub[64], loc[64];
     subscription_of(op->resource_id, sub);
     url_location(op->location, loc);
     const char *api = mock_arg(rq, "api-version");
-    mock_add_header(rs, "Azure-AsyncOperation",
-                    "%s/subscriptions/%s/providers/%s/locations/%s/operations/%s?api-version=%s", m->url, sub,
-                    op->provider, loc, op->id, api ? api : "");
-    mock_add_header(rs, "Location", "%s/subscriptions/%s/providers/%s/locations/%s/operationResults/%s?api-version=%s",
-                    m->url, sub, op->provider, loc, op->id, api ? api : "");
+    snprintf(out, size, "%s/subscriptions/%s/providers/%s/locations/%s/%s/%s?api-version=%s", m->url, sub,
+             op->provider, loc, form, op->id, api ? api : "");
+}
+
+/* The headers of a running operation: where to poll it (both forms) and when. */
+static void status_urls(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq,
+                        struct mock_response *rs)
+{
+    char url[1024];
+    op_url(m, op, rq, "operations", url, sizeof(url));
+    mock_add_header(rs, "Azure-AsyncOperation", "%s", url);
+    op_url(m, op, rq, "operationResults", url, sizeof(url));
+    mock_add_header(rs, "Location", "%s", url);
     mock_add_header(rs, "Retry-After", "%d", retry_after(m, op, rq->now));
+}
+
+/*
+ * A write refused because op holds the resource, its parent or its child,
+ * in the words of the provider that serves the resource written.  No
+ * Retry-After: none of the quoted answers shows one (guess), so clients
+ * wait their own interval.
+ *
+ * AKS: 409 OperationNotAllowed.  Its current wording, "Operation is not
+ * allowed because there's an in progress update managed cluster operation
+ * (operation ID: ...) on the managed cluster started on UTC ...", is quoted
+ * in Azure/azure-cli-extensions#9855 (2026); the older one, still on
+ * learn.microsoft.com/troubleshoot/azure/azure-kubernetes/
+ * create-upgrade-delete/operationnotallowed and quoted in
+ * Azure/azure-workload-identity#417, was "Operation is not allowed: Another
+ * operation (Updating) is in progress, please wait for it to finish before
+ * starting a new operation. See https://aka.ms/aks-pending-operation for
+ * more details".  "create" and "delete" for the other kinds of operation
+ * are a guess.
+ *
+ * The network provider and the others: 409 AnotherOperationInProgress
+ * "Another operation on this or dependent resource is in progress. To
+ * retrieve status of the operation use uri: <the running operation's
+ * status URL>." (as a 409 in Azure/sap-automation#1052; the same code and
+ * message as an operation's failure in Azure/bicep#5132 and
+ * microsoft/AzureTRE#2222, which --fault ...:fail=AnotherOperationInProgress
+ * reproduces).
+ */
+void mock_reply_busy(struct armmock *m, const struct mock_request *rq, const char *provider,
+                     const struct mock_op *op, struct mock_response *rs)
+{
+    if (strcasecmp(provider, "Microsoft.ContainerService") == 0) {
+        const struct mock_resource *r = mock_store_get(&m->store, op->resource_id);
+        const char *state = r ? mock_json_str(mock_json_obj(r->body, "properties"), "provisioningState") : NULL;
+        const char *verb = op->kind == MOCK_OP_DELETE                       ? "delete"
+                           : state && strcmp(state, "Creating") == 0 ? "create"
+                                                                     : "update";
+        char started[32];
+        time_t secs = (time_t)op->start;
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        mock_reply_error(rs, 409, "OperationNotAllowed",
+                         "Operation is not allowed because there's an in progress %s managed cluster operation "
+                         "(operation ID: %s) on the managed cluster started on UTC %s. Please wait for it to finish "
+                         "before starting a new operation. You can also use 'az aks operation-abort ...' to abort "
+                         "the ongoing operation.",
+                         verb, op->id, started);
+        return;
+    }
+    char url[1024];
+    op_url(m, op, rq, "operations", url, sizeof(url));
+    mock_reply_error(rs, 409, "AnotherOperationInProgress",
+                     "Another operation on this or dependent resource is in progress. To retrieve status of the "
+                     "operation use uri: %s.",
+                     url);
 }
 
 static void finish(struct armmock *m, struct mock_op *op);

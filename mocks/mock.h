@@ -262,6 +262,14 @@ struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, 
 bool mock_ops_settle(struct armmock *m, double now);
 /* A running operation on resource_id (or under it, or on a resource it lies under), or NULL. */
 struct mock_op *mock_op_running(struct armmock *m, const char *resource_id);
+/*
+ * Refuse a write because op (from mock_op_running) holds the resource: the
+ * 409 that provider's RP answers (AKS: OperationNotAllowed; the network
+ * provider and the others: AnotherOperationInProgress).  Every busy answer
+ * of the mock is written here.
+ */
+void mock_reply_busy(struct armmock *m, const struct mock_request *rq, const char *provider,
+                     const struct mock_op *op, struct mock_response *rs);
 /* A running operation of this kind on exactly resource_id (a group being deleted), or NULL. */
 struct mock_op *mock_op_find_running(struct armmock *m, const char *resource_id, enum mock_op_kind kind);
 /* Answer with status and the headers of an operation already running (a repeated DELETE). */

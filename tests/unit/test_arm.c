@@ -764,6 +764,15 @@ static void test_busy_codes(void **state)
          {{"Retry-After", "3"}}},
         {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
         {AKSNET_OK, 200, "{\"name\":\"c\",\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+        /* 1b: AKS's current wording (Azure/azure-cli-extensions#9855), as aksnet-mock answers it; Retry-After: 0 */
+        {AKSNET_OK, 409,
+         "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"Operation is not allowed because there's "
+         "an in progress update managed cluster operation (operation ID: e375d315-218c-4dff-b806-7ab63b0bb63a) on "
+         "the managed cluster started on UTC 2026-05-22T07:19:23Z. Please wait for it to finish before starting a "
+         "new operation.\"}}",
+         {{"Retry-After", "0"}}},
+        {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"name\":\"c\",\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
         /* 2: an OperationNotAllowed that is not about a running operation: refused at once */
         {AKSNET_OK, 409,
          "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"Unable to perform 'Scaling' operation "
@@ -785,12 +794,18 @@ static void test_busy_codes(void **state)
     assert_int_equal(f->tr.nsent, 3);
     mt_assert_str(f->tr.sent[2].method, "PUT");
     assert_true(f->clock.waits[0] == 3);
+    /* Retry-After: 0 on the 409 (like none: test_conflict_waits_for_running_operation) is the client's own
+       first interval (1 s), not "at once" */
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 6);
+    mt_assert_str(f->tr.sent[5].method, "PUT");
+    assert_true(f->clock.nwaits == 2 && f->clock.waits[1] == AKSNET_LRO_FIRST_POLL);
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
     mt_assert_str(err.arm_code, "OperationNotAllowed");
-    assert_int_equal(f->tr.nsent, 4);
-    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
     assert_int_equal(f->tr.nsent, 7);
-    mt_assert_str(f->tr.sent[6].method, "PUT");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 10);
+    mt_assert_str(f->tr.sent[9].method, "PUT");
     cJSON_Delete(body);
     fake_free(f);
 }
