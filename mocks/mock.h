@@ -240,6 +240,7 @@ struct mock_op {
     cJSON *error;                 /* {"code","message"} when Failed */
     char *fail_code;              /* planned failure (fault "fail" or a check at completion) */
     char *fail_message;
+    cJSON *fail_details;          /* the error's "details" array, or NULL */
 };
 
 struct mock_ops {
@@ -293,6 +294,7 @@ struct mock_fault {
     int retry_after;              /* seconds, for status faults */
     long delay_ms;
     long remaining;               /* hits left */
+    char fail_code[64];           /* fail=CODE: the operation's error code; "" = InternalOperationError */
 };
 
 /* Parse "METHOD:PATH-GLOB:ACTION[:COUNT]"; false with a message on a bad rule. */
@@ -305,8 +307,8 @@ struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const
  */
 bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
                        long *delay_ms);
-/* Take a pending "fail" fault for this path (for an operation starting now). */
-bool mock_fault_take_fail(struct armmock *m, const char *method, const char *path);
+/* Take a pending "fail" fault for this path (for an operation starting now), or NULL. */
+const struct mock_fault *mock_fault_take_fail(struct armmock *m, const char *method, const char *path);
 
 /* ---- identity and tokens ----------------------------------------------------- */
 
