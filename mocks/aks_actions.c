@@ -5,7 +5,7 @@
  * agent pools as child resources (read-only).
  *
  * Depends on: aks_common.c (aks_props_of()), lro.c (mock_op_running(),
- * mock_op_start()), store.c (mock_present(), mock_store_get()), tags.c
+ * mock_op_start(), mock_reply_busy()), store.c (mock_present(), mock_store_get()), tags.c
  * (mock_check_tags()), tracked.c (mock_reply_not_found()), util.c.
  */
 #include <stdio.h>
@@ -33,9 +33,9 @@ void aks_patch_tags(struct armmock *m, const struct mock_request *rq, const stru
     }
     if (!mock_check_tags(tags, rs))
         return;
-    if (mock_op_running(m, r->id)) {
-        mock_reply_error(rs, 409, "AnotherOperationInProgress",
-                         "Another operation on this or dependent resource is in progress.");
+    const struct mock_op *busy = mock_op_running(m, r->id);
+    if (busy) {
+        mock_reply_busy(m, rq, AKS_PROVIDER, busy, rs); /* AKS's OperationNotAllowed, as for PUT and DELETE */
         return;
     }
     if (tags)

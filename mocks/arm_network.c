@@ -114,14 +114,6 @@ static void reply_bad_format(struct mock_response *rs, const char *detail_code, 
     add_detail(rs, detail_code, "%s", msg);
 }
 
-/* ARM's answer to a write while the resource's operation runs. */
-static void reply_busy(struct mock_response *rs, const struct mock_op *op)
-{
-    mock_reply_error(rs, 409, "AnotherOperationInProgress",
-                     "Another operation on this or dependent resource is in progress. To retrieve status of the "
-                     "operation use uri: %s (operation %s).", op->resource_id, op->id);
-}
-
 /* ARM's weak etag, new on every write. */
 static void new_etag(char out[ETAG_LEN])
 {
@@ -806,7 +798,7 @@ static void child_put(struct armmock *m, const struct mock_request *rq, const st
     }
     struct mock_op *busy = mock_op_running(m, parent->id);
     if (busy) {
-        reply_busy(rs, busy);
+        mock_reply_busy(m, rq, PROVIDER, busy, rs);
         return;
     }
     const char *name = old ? mock_json_str(old, "name") : t->child_name;
@@ -848,7 +840,7 @@ static void child_delete(struct armmock *m, const struct mock_request *rq, const
         return;
     }
     if (busy) {
-        reply_busy(rs, busy);
+        mock_reply_busy(m, rq, PROVIDER, busy, rs);
         return;
     }
     if (k->can_delete && !k->can_delete(m, child, rs))

@@ -1,7 +1,9 @@
 /*
  * faults.c - --fault METHOD:PATH-GLOB:ACTION[:COUNT]: make the mock answer
  * as a struggling ARM does, a counted number of times, so that retry paths
- * are tested against the wire and not only against a seam.
+ * are tested against the wire and not only against a seam.  The fail
+ * actions (fail, fail=CODE) do not answer the request: lro.c makes the
+ * operation it starts end Failed.
  *
  * Depends on: util.c (mock_add_header(), mock_reply_error()).
  */
@@ -37,6 +39,16 @@ static bool parse_action(const char *a, struct mock_fault *f)
     }
     if (strcmp(a, "fail") == 0) {
         f->action = FAULT_FAIL;
+        return true;
+    }
+    /* fail=CODE: the operation ends Failed with that ARM error code (a word of letters and digits). */
+    if (strncmp(a, "fail=", 5) == 0) {
+        size_t n = strlen(a + 5);
+        if (n == 0 || n >= sizeof(f->fail_code) || strspn(a + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                                  "0123456789") != n)
+            return false;
+        f->action = FAULT_FAIL;
+        memcpy(f->fail_code, a + 5, n + 1);
         return true;
     }
     if (strncmp(a, "delay=", 6) == 0 && parse_num(a + 6, 0, 600000, &v)) {
@@ -96,7 +108,7 @@ bool mock_fault_parse(const char *rule, struct mock_fault *out, char *err, size_
     if (!ok)
         snprintf(err, errlen,
                  "--fault '%s': expected METHOD:PATH-GLOB:ACTION[:COUNT] with ACTION 404, 410, 429, 500, 502, 503, 504 "
-                 "(optionally =RETRY-AFTER-SECONDS), reset, delay=MS or fail",
+                 "(optionally =RETRY-AFTER-SECONDS), reset, delay=MS, fail or fail=CODE",
                  rule ? rule : "");
     return ok;
 }
@@ -136,16 +148,16 @@ struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const
 }
 
 /* A fail fault makes the next operation on a matching path fail instead of the request. */
-bool mock_fault_take_fail(struct armmock *m, const char *method, const char *path)
+const struct mock_fault *mock_fault_take_fail(struct armmock *m, const char *method, const char *path)
 {
     for (size_t i = 0; i < m->fault_count; i++) {
         struct mock_fault *f = &m->faults[i];
         if (f->action == FAULT_FAIL && matches(f, method, path)) {
             f->remaining--;
-            return true;
+            return f;
         }
     }
-    return false;
+    return NULL;
 }
 
 /* Faults come before anything else, so that a client's retry logic sees them as ARM's own. */

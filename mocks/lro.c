@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mock.h"
 
@@ -26,6 +27,7 @@ static void op_free(struct mock_op *op)
     free(op->location);
     free(op->fail_code);
     free(op->fail_message);
+    cJSON_Delete(op->fail_details);
     cJSON_Delete(op->error);
     free(op);
 }
@@ -122,26 +124,151 @@ static int retry_after(const struct armmock *m, const struct mock_op *op, double
 }
 
 /*
- * The headers of a running operation: where to poll it (the status resource
- * and the Location form) and when.  The api-version is the request's, which
- * its handler has already checked.
+ * Where to poll an operation: its status resource (form "operations", the
+ * Azure-AsyncOperation header) or the Location form ("operationResults").
+ * The api-version is the request's, which its handler has already checked.
  */
-static void status_urls(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq,
-                        struct mock_response *rs)
+static void op_url(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq, const char *form,
+                   char *out, size_t size)
 {
     char sub[64], loc[64];
     subscription_of(op->resource_id, sub);
     url_location(op->location, loc);
     const char *api = mock_arg(rq, "api-version");
-    mock_add_header(rs, "Azure-AsyncOperation",
-                    "%s/subscriptions/%s/providers/%s/locations/%s/operations/%s?api-version=%s", m->url, sub,
-                    op->provider, loc, op->id, api ? api : "");
-    mock_add_header(rs, "Location", "%s/subscriptions/%s/providers/%s/locations/%s/operationResults/%s?api-version=%s",
-                    m->url, sub, op->provider, loc, op->id, api ? api : "");
+    snprintf(out, size, "%s/subscriptions/%s/providers/%s/locations/%s/%s/%s?api-version=%s", m->url, sub,
+             op->provider, loc, form, op->id, api ? api : "");
+}
+
+/* The headers of a running operation: where to poll it (both forms) and when. */
+static void status_urls(const struct armmock *m, const struct mock_op *op, const struct mock_request *rq,
+                        struct mock_response *rs)
+{
+    char url[1024];
+    op_url(m, op, rq, "operations", url, sizeof(url));
+    mock_add_header(rs, "Azure-AsyncOperation", "%s", url);
+    op_url(m, op, rq, "operationResults", url, sizeof(url));
+    mock_add_header(rs, "Location", "%s", url);
     mock_add_header(rs, "Retry-After", "%d", retry_after(m, op, rq->now));
 }
 
+/*
+ * A write refused because op holds the resource, its parent or its child,
+ * in the words of the provider that serves the resource written.  No
+ * Retry-After: none of the quoted answers shows one (guess), so clients
+ * wait their own interval.
+ *
+ * AKS: 409 OperationNotAllowed.  Its current wording, "Operation is not
+ * allowed because there's an in progress update managed cluster operation
+ * (operation ID: ...) on the managed cluster started on UTC ...", is quoted
+ * in Azure/azure-cli-extensions#9855 (2026); the older one, still on
+ * learn.microsoft.com/troubleshoot/azure/azure-kubernetes/
+ * create-upgrade-delete/operationnotallowed and quoted in
+ * Azure/azure-workload-identity#417, was "Operation is not allowed: Another
+ * operation (Updating) is in progress, please wait for it to finish before
+ * starting a new operation. See https://aka.ms/aks-pending-operation for
+ * more details".  "create" and "delete" for the other kinds of operation
+ * are a guess.
+ *
+ * The network provider and the others: 409 AnotherOperationInProgress
+ * "Another operation on this or dependent resource is in progress. To
+ * retrieve status of the operation use uri: <the running operation's
+ * status URL>." (as a 409 in Azure/sap-automation#1052; the same code and
+ * message as an operation's failure in Azure/bicep#5132 and
+ * microsoft/AzureTRE#2222, which --fault ...:fail=AnotherOperationInProgress
+ * reproduces).
+ */
+void mock_reply_busy(struct armmock *m, const struct mock_request *rq, const char *provider,
+                     const struct mock_op *op, struct mock_response *rs)
+{
+    if (strcasecmp(provider, "Microsoft.ContainerService") == 0) {
+        const struct mock_resource *r = mock_store_get(&m->store, op->resource_id);
+        const char *state = r ? mock_json_str(mock_json_obj(r->body, "properties"), "provisioningState") : NULL;
+        const char *verb = op->kind == MOCK_OP_DELETE                       ? "delete"
+                           : state && strcmp(state, "Creating") == 0 ? "create"
+                                                                     : "update";
+        char started[32];
+        time_t secs = (time_t)op->start;
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        mock_reply_error(rs, 409, "OperationNotAllowed",
+                         "Operation is not allowed because there's an in progress %s managed cluster operation "
+                         "(operation ID: %s) on the managed cluster started on UTC %s. Please wait for it to finish "
+                         "before starting a new operation. You can also use 'az aks operation-abort ...' to abort "
+                         "the ongoing operation.",
+                         verb, op->id, started);
+        return;
+    }
+    char url[1024];
+    op_url(m, op, rq, "operations", url, sizeof(url));
+    mock_reply_error(rs, 409, "AnotherOperationInProgress",
+                     "Another operation on this or dependent resource is in progress. To retrieve status of the "
+                     "operation use uri: %s.",
+                     url);
+}
+
 static void finish(struct armmock *m, struct mock_op *op);
+
+/* "routeTables" of ".../routeTables/rt1" as the Network RP names its operations: "RouteTable". */
+static void type_word(const char *resource_id, char *out, size_t size)
+{
+    const char *name = strrchr(resource_id, '/');
+    const char *type = name;
+    while (type && type > resource_id && type[-1] != '/')
+        type--;
+    size_t n = type && name > type ? (size_t)(name - type) : 0;
+    if (n > 1 && type[n - 1] == 's')
+        n--;
+    snprintf(out, size, "%.*s", (int)n, type ? type : "");
+    out[0] = (char)toupper((unsigned char)out[0]);
+}
+
+/*
+ * The failure a --fault ...:fail[=CODE] rule plans for op.  Without a code:
+ * InternalOperationError (the mock's own).  With one, the operation ends
+ * Failed with it, and the network provider's two ways of saying "another
+ * operation held the resource" read as Azure wrote them:
+ * AnotherOperationInProgress with the message quoted in Azure/bicep#5132
+ * and microsoft/AzureTRE#2222 (the URI there names the operation that held
+ * the resource; the mock, which has none, names the failed one: guess), and
+ * RetryableError "A retryable error occurred." with the detail
+ * RetryableErrorDueToAnotherOperation "Operation DeleteRouteOperation is
+ * updating resource <id>. The call can be retried in 11 seconds."
+ * (kubernetes/kubernetes#88151; the operation's name and the seconds here:
+ * guess).  Any other code gets a plain message.
+ */
+static bool plan_failure(const struct armmock *m, const struct mock_request *rq, struct mock_op *op,
+                         const struct mock_fault *f)
+{
+    char msg[1400];
+    const char *code = f->fail_code[0] ? f->fail_code : "InternalOperationError";
+    if (strcmp(code, "AnotherOperationInProgress") == 0) {
+        char url[1024];
+        op_url(m, op, rq, "operations", url, sizeof(url));
+        snprintf(msg, sizeof(msg),
+                 "Another operation on this or dependent resource is in progress. To retrieve status of the "
+                 "operation use uri: %s.",
+                 url);
+    } else if (strcmp(code, "RetryableError") == 0) {
+        char type[64], detail[1200];
+        type_word(op->resource_id, type, sizeof(type));
+        snprintf(detail, sizeof(detail),
+                 "Operation %s%sOperation is updating resource %s. The call can be retried in %d seconds.",
+                 op->kind == MOCK_OP_DELETE ? "Delete" : "Put", type, op->resource_id, retry_after(m, op, rq->now));
+        snprintf(msg, sizeof(msg), "A retryable error occurred.");
+        cJSON *d = cJSON_CreateObject();
+        op->fail_details = cJSON_CreateArray();
+        cJSON_AddItemToArray(op->fail_details, d);
+        cJSON_AddStringToObject(d, "code", "RetryableErrorDueToAnotherOperation");
+        cJSON_AddStringToObject(d, "message", detail);
+    } else {
+        snprintf(msg, sizeof(msg), "The operation failed (injected by aksnet-mock --fault ...:fail%s%s).",
+                 f->fail_code[0] ? "=" : "", f->fail_code);
+    }
+    op->fail_code = strdup(code);
+    op->fail_message = strdup(msg);
+    return op->fail_code && op->fail_message;
+}
 
 /* The answer that starts an operation, also given again to a client that repeats the request. */
 void mock_op_answer(struct armmock *m, const struct mock_request *rq, const struct mock_op *op, int status,
@@ -170,9 +297,10 @@ struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, 
     op->start = rq->now;
     op->end = rq->now + m->opt.lro_seconds;
     snprintf(op->status, sizeof(op->status), "InProgress");
-    if (mock_fault_take_fail(m, rq->method, rq->path)) {
-        op->fail_code = strdup("InternalOperationError");
-        op->fail_message = strdup("The operation failed (injected by aksnet-mock --fault ...:fail).");
+    const struct mock_fault *f = mock_fault_take_fail(m, rq->method, rq->path);
+    if (f && !plan_failure(m, rq, op, f)) {
+        mock_reply_error(rs, 500, "InternalServerError", "The mock ran out of memory.");
+        return NULL;
     }
     struct mock_resource *r = mock_store_get(&m->store, resource_id);
     if (r) {
@@ -255,6 +383,8 @@ static void finish(struct armmock *m, struct mock_op *op)
         op->error = cJSON_CreateObject();
         cJSON_AddStringToObject(op->error, "code", op->fail_code);
         cJSON_AddStringToObject(op->error, "message", op->fail_message ? op->fail_message : op->fail_code);
+        cJSON_AddItemToObject(op->error, "details",
+                              op->fail_details ? cJSON_Duplicate(op->fail_details, 1) : cJSON_CreateArray());
     } else {
         snprintf(op->status, sizeof(op->status), "Succeeded");
     }
@@ -318,6 +448,9 @@ void mock_op_status(struct armmock *m, const struct mock_request *rq, const char
             const char *code = mock_json_str(op->error, "code"), *msg = mock_json_str(op->error, "message");
             mock_reply_error(rs, strcmp(op->status, "Canceled") == 0 ? 409 : 400, code ? code : "OperationFailed",
                              "%s", msg ? msg : "The operation failed.");
+            const cJSON *details = cJSON_GetObjectItemCaseSensitive(op->error, "details");
+            if (cJSON_GetArraySize(details) > 0)
+                mock_json_set(mock_json_obj(rs->json, "error"), "details", cJSON_Duplicate(details, 1));
             return;
         }
         struct mock_resource *r = op->kind == MOCK_OP_PUT ? mock_store_get(&m->store, op->resource_id) : NULL;

@@ -43,7 +43,8 @@ static void usage(FILE *out)
             "  --lro-seconds S   how long each long-running operation runs (default 0.05); 0 answers every\n"
             "                    write synchronously (200/201 with provisioningState Succeeded, no polling)\n"
             "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 404|410|429|500|502|503|504[=RETRY-AFTER]|\n"
-            "                    reset|delay=MS|fail\n");
+            "                    reset|delay=MS|fail[=CODE] (the operation ends Failed with CODE, e.g.\n"
+            "                    AnotherOperationInProgress or RetryableError; default InternalOperationError)\n");
 }
 
 /* A duration in seconds, fractions allowed, 0..86400. */

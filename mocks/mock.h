@@ -240,6 +240,7 @@ struct mock_op {
     cJSON *error;                 /* {"code","message"} when Failed */
     char *fail_code;              /* planned failure (fault "fail" or a check at completion) */
     char *fail_message;
+    cJSON *fail_details;          /* the error's "details" array, or NULL */
 };
 
 struct mock_ops {
@@ -262,6 +263,14 @@ struct mock_op *mock_op_start(struct armmock *m, const struct mock_request *rq, 
 bool mock_ops_settle(struct armmock *m, double now);
 /* A running operation on resource_id (or under it, or on a resource it lies under), or NULL. */
 struct mock_op *mock_op_running(struct armmock *m, const char *resource_id);
+/*
+ * Refuse a write because op (from mock_op_running) holds the resource: the
+ * 409 that provider's RP answers (AKS: OperationNotAllowed; the network
+ * provider and the others: AnotherOperationInProgress).  Every busy answer
+ * of the mock is written here.
+ */
+void mock_reply_busy(struct armmock *m, const struct mock_request *rq, const char *provider,
+                     const struct mock_op *op, struct mock_response *rs);
 /* A running operation of this kind on exactly resource_id (a group being deleted), or NULL. */
 struct mock_op *mock_op_find_running(struct armmock *m, const char *resource_id, enum mock_op_kind kind);
 /* Answer with status and the headers of an operation already running (a repeated DELETE). */
@@ -285,6 +294,7 @@ struct mock_fault {
     int retry_after;              /* seconds, for status faults */
     long delay_ms;
     long remaining;               /* hits left */
+    char fail_code[64];           /* fail=CODE: the operation's error code; "" = InternalOperationError */
 };
 
 /* Parse "METHOD:PATH-GLOB:ACTION[:COUNT]"; false with a message on a bad rule. */
@@ -297,8 +307,8 @@ struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const
  */
 bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
                        long *delay_ms);
-/* Take a pending "fail" fault for this path (for an operation starting now). */
-bool mock_fault_take_fail(struct armmock *m, const char *method, const char *path);
+/* Take a pending "fail" fault for this path (for an operation starting now), or NULL. */
+const struct mock_fault *mock_fault_take_fail(struct armmock *m, const char *method, const char *path);
 
 /* ---- identity and tokens ----------------------------------------------------- */
 

@@ -79,6 +79,8 @@ static cJSON *ops_json(const struct armmock *m)
             cJSON_AddStringToObject(o, "failCode", op->fail_code);
         if (op->fail_message)
             cJSON_AddStringToObject(o, "failMessage", op->fail_message);
+        if (op->fail_details)
+            cJSON_AddItemToObject(o, "failDetails", cJSON_Duplicate(op->fail_details, 1));
     }
     return list;
 }
@@ -215,6 +217,8 @@ static bool load_ops(struct armmock *m, const cJSON *list)
         op->error = cJSON_IsObject(e) ? cJSON_Duplicate(e, 1) : NULL;
         op->fail_code = mock_json_str(o, "failCode") ? strdup(mock_json_str(o, "failCode")) : NULL;
         op->fail_message = mock_json_str(o, "failMessage") ? strdup(mock_json_str(o, "failMessage")) : NULL;
+        const cJSON *details = cJSON_GetObjectItemCaseSensitive(o, "failDetails");
+        op->fail_details = cJSON_IsArray(details) ? cJSON_Duplicate(details, 1) : NULL;
         if (m->ops.count == m->ops.capacity) {
             size_t cap = m->ops.capacity ? m->ops.capacity * 2 : 32;
             struct mock_op **items = realloc(m->ops.items, cap * sizeof(*items));

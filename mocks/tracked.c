@@ -4,7 +4,7 @@
  * its checks and computed members through hooks, so its file holds only
  * what is particular to it.
  *
- * Depends on: lro.c (mock_op_running(), mock_op_start()), regions.c
+ * Depends on: lro.c (mock_op_running(), mock_op_start(), mock_reply_busy()), regions.c
  * (mock_check_location()), store.c, tags.c (mock_check_tags()), types.c
  * (mock_find_type()), util.c.
  */
@@ -50,31 +50,6 @@ static void list(struct armmock *m, const struct mock_target *t, const struct mo
             cJSON_AddItemToArray(value, mock_present(m, r));
     }
     mock_reply(rs, 200, body);
-}
-
-/*
- * A write on a resource whose operation still runs.  The network provider
- * (and most others) answer 409 AnotherOperationInProgress (quoted in
- * Azure/bicep#5132); AKS answers 409 OperationNotAllowed "Operation is not
- * allowed: Another operation (...) is in progress"
- * (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/
- * create-upgrade-delete/operationnotallowed).
- */
-static void reply_busy(struct mock_response *rs, const struct mock_type *type, const struct mock_resource *r)
-{
-    if (strcasecmp(type->provider, "Microsoft.ContainerService") == 0) {
-        const char *state = mock_json_str(mock_json_obj(r->body, "properties"), "provisioningState");
-        mock_reply_error(rs, 409, "OperationNotAllowed",
-                         "Operation is not allowed: Another operation (%s) is in progress, please wait for it to "
-                         "finish before starting a new operation. See https://aka.ms/aks-pending-operation for more "
-                         "details",
-                         state ? state : "Updating");
-        return;
-    }
-    mock_reply_error(rs, 409, "AnotherOperationInProgress",
-                     "Another operation on this or dependent resource is in progress. To retrieve status of the "
-                     "operation use uri: %s",
-                     r->id);
 }
 
 /* The body to store: identity members, location, tags, and the request's properties. */
@@ -156,8 +131,9 @@ static void put(struct armmock *m, const struct mock_request *rq, const struct m
                          "be created in location '%s'.", t->name, old_location, location);
         return;
     }
-    if (old && mock_op_running(m, old->id)) {
-        reply_busy(rs, type, old);
+    const struct mock_op *busy = old ? mock_op_running(m, old->id) : NULL;
+    if (busy) {
+        mock_reply_busy(m, rq, type->provider, busy, rs);
         return;
     }
     cJSON *body = new_body(rq, t, type, old);
@@ -187,8 +163,9 @@ static void del(struct armmock *m, const struct mock_request *rq, const struct m
         rs->status = 204;
         return;
     }
-    if (mock_op_running(m, r->id)) {
-        reply_busy(rs, type, r);
+    const struct mock_op *busy = mock_op_running(m, r->id);
+    if (busy) {
+        mock_reply_busy(m, rq, type->provider, busy, rs);
         return;
     }
     if (ops->can_delete && !ops->can_delete(m, r, rs))

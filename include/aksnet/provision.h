@@ -54,7 +54,8 @@ typedef enum {
     AKSNET_STATE_CREATE,     /**< planned or under way: absent, will be / is being created */
     AKSNET_STATE_UPDATE,     /**< planned or under way: differs, updatable in place */
     AKSNET_STATE_WAITING,    /**< a long-running operation is being polled (status says what it saw) */
-    AKSNET_STATE_RETRYING,   /**< a bounded retry (PrincipalNotFound, a permission not yet effective) */
+    AKSNET_STATE_RETRYING,   /**< a bounded retry (PrincipalNotFound, a permission not yet effective, another
+                                  operation holding the resource) */
     AKSNET_STATE_DONE,       /**< created or updated */
     AKSNET_STATE_NOOP,       /**< present and equal */
     AKSNET_STATE_SKIPPED,    /**< not needed by this plan (e.g. no route table with SystemAssigned) */

@@ -125,7 +125,19 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
     return rc;
 }
 
-/* The deadline counts from here, so waiting out another operation's 409 uses it up too. */
+/*
+ * Is this failure an operation's (it ran: followed) that ended Failed only
+ * because another operation held the resource (Azure/bicep#5132,
+ * kubernetes/kubernetes#88151), with a retry left?  Then the write goes
+ * again after aksnet__arm_pause_before_retry.  A refused request is not:
+ * send_write has already waited out busy 409s.
+ */
+static bool failed_busy(aksnet_code rc, bool followed, const struct aksnet_error *err, int attempt)
+{
+    return rc == AKSNET_EARM && followed && err && aksnet__arm_busy_code(err->arm_code, err->arm_message) &&
+           attempt < AKSNET_ARM_CONFLICT_RETRIES;
+}
+
 /*
  * One PUT followed to its end; *final receives the resource as it ended.
  * *followed says whether a failure is the operation's (it ran and ended
@@ -164,17 +176,16 @@ aksnet_code aksnet__arm_put_if_match(const struct aksnet__arm_client *client, co
     aksnet_code rc = aksnet__arm_resource_url(client, id, api_version, &url, err);
     if (rc != AKSNET_OK)
         return rc;
-    struct aksnet__arm_op op;
+    struct aksnet__arm_op op; /* one deadline for every attempt: waiting out another operation uses it up too */
     aksnet__arm_op_init(&op, client, lro, "PUT", id);
     op.if_match = etag;
     cJSON *final = NULL;
     for (int attempt = 0;; attempt++) {
         bool followed = false;
         rc = put_once(&op, url, id, body, &final, &followed, err);
-        if (rc != AKSNET_EARM || !followed || !err || !aksnet__arm_busy_code(err->arm_code, err->arm_message) ||
-            attempt >= AKSNET_ARM_CONFLICT_RETRIES)
+        if (!failed_busy(rc, followed, err, attempt))
             break;
-        rc = aksnet__arm_pause_before_retry(&op, url, err); /* the operation failed only because another ran */
+        rc = aksnet__arm_pause_before_retry(&op, url, err);
         if (rc != AKSNET_OK)
             break;
     }
@@ -183,6 +194,22 @@ aksnet_code aksnet__arm_put_if_match(const struct aksnet__arm_client *client, co
     else
         cJSON_Delete(final);
     free(url);
+    return rc;
+}
+
+/* One DELETE followed to its end; *followed as for put_once. */
+static aksnet_code delete_once(const struct aksnet__arm_op *op, const char *url, const char *id, bool *followed,
+                               struct aksnet_error *err)
+{
+    struct aksnet__http_response rs = {0};
+    aksnet_code rc = aksnet__arm_send_write(op, "DELETE", url, NULL, &rs, err);
+    *followed = false;
+    if (rc == AKSNET_OK && rs.status != 204 && rs.status != 404) {
+        *followed = aksnet__arm_ok_status(rs.status);
+        rc = *followed ? aksnet__arm_follow(op, url, false, &rs, NULL, err)
+                       : aksnet__arm_refused("DELETE", id, &rs, err);
+    }
+    aksnet__http_response_free(&rs);
     return rc;
 }
 
@@ -196,12 +223,15 @@ aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const ch
         return rc;
     struct aksnet__arm_op op;
     aksnet__arm_op_init(&op, client, lro, "DELETE", id);
-    struct aksnet__http_response rs = {0};
-    rc = aksnet__arm_send_write(&op, "DELETE", url, NULL, &rs, err);
-    if (rc == AKSNET_OK && rs.status != 204 && rs.status != 404)
-        rc = aksnet__arm_ok_status(rs.status) ? aksnet__arm_follow(&op, url, false, &rs, NULL, err)
-                                              : aksnet__arm_refused("DELETE", id, &rs, err);
-    aksnet__http_response_free(&rs);
+    for (int attempt = 0;; attempt++) {
+        bool followed = false;
+        rc = delete_once(&op, url, id, &followed, err);
+        if (!failed_busy(rc, followed, err, attempt))
+            break;
+        rc = aksnet__arm_pause_before_retry(&op, url, err);
+        if (rc != AKSNET_OK)
+            break;
+    }
     free(url);
     return rc;
 }

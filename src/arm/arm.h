@@ -37,10 +37,11 @@ struct aksnet__arm_client {
 #define AKSNET_LRO_DEFAULT_MIN_POLL 0.05
 
 /**
- * How many times a write refused as busy (409 AnotherOperationInProgress, AKS's
- * OperationNotAllowed "... in progress", or an operation that ended Failed with
- * AnotherOperationInProgress / RetryableError) is
- * sent again, each after waiting for the running operation.
+ * How many times a write (PUT or DELETE) refused as busy (409
+ * AnotherOperationInProgress, AKS's OperationNotAllowed "... in progress", or
+ * an operation that ended Failed with AnotherOperationInProgress /
+ * RetryableError) is sent again, each after waiting for the running
+ * operation, within the same deadline.
  */
 #define AKSNET_ARM_CONFLICT_RETRIES 3
 
@@ -53,6 +54,11 @@ struct aksnet__lro_options {
     void (*on_poll)(void *ctx, const char *state, const char *url);
     /** Told before a wait of AKSNET_LRO_TELL_WAIT seconds or more: how long, and the URL to be polled. */
     void (*on_wait)(void *ctx, double seconds, const char *url);
+    /**
+     * Told instead of on_wait, whatever the wait, before a write refused as
+     * busy is sent again: ARM's code, the wait, and the URL of the write.
+     */
+    void (*on_busy)(void *ctx, const char *code, double seconds, const char *url);
     void *ctx;
 };
 
@@ -79,10 +85,13 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
 
 /**
  * PUT body to id and follow the operation to its end.  *out (may be NULL)
- * receives the final resource.  A 409 AnotherOperationInProgress waits for
- * the running operation (polling the resource) and tries again.  Failed or
- * Canceled: AKSNET_EARM with the operation's error.  Deadline: AKSNET_ETIMEOUT
- * with the operation URL in the message.
+ * receives the final resource.  A busy 409 (AnotherOperationInProgress, AKS's
+ * OperationNotAllowed "... in progress") waits for the running operation
+ * (polling the resource) and tries again; so does an operation that ended
+ * Failed with a busy code (AnotherOperationInProgress, RetryableError), after
+ * a wait.  Failed or Canceled otherwise: AKSNET_EARM with the operation's
+ * error.  Deadline (for every attempt together): AKSNET_ETIMEOUT with the
+ * operation URL in the message.
  */
 aksnet_code aksnet__arm_put(const struct aksnet__arm_client *client, const char *id, const char *api_version,
                             const cJSON *body, const struct aksnet__lro_options *lro, cJSON **out,
@@ -101,8 +110,8 @@ aksnet_code aksnet__arm_put_if_match(const struct aksnet__arm_client *client, co
 /**
  * DELETE id and follow the operation; a 404/204 (already gone) is success.
  * No final GET.  A 202 with neither operation header is followed by GETting
- * the resource until it answers 404; a 409 AnotherOperationInProgress waits
- * and tries again as aksnet__arm_put does.
+ * the resource until it answers 404; a busy 409, or an operation that ended
+ * Failed with a busy code, waits and tries again as aksnet__arm_put does.
  */
 aksnet_code aksnet__arm_delete(const struct aksnet__arm_client *client, const char *id, const char *api_version,
                                const struct aksnet__lro_options *lro, struct aksnet_error *err);

@@ -63,7 +63,8 @@ aksnet_code aksnet__arm_not_json(const char *method, const char *what, const str
  * AKS's OperationNotAllowed "... is in progress"): worth waiting and trying again. */
 bool aksnet__arm_busy_code(const char *code, const char *message);
 
-bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs);
+/* A 409 whose code says busy; its code into code (size bytes). */
+bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs, char *code, size_t size);
 
 /* Refused early, so a caller's mistake is not sent (and not blamed on ARM). */
 aksnet_code aksnet__arm_check_client(const struct aksnet__arm_client *client, struct aksnet_error *err);
@@ -128,9 +129,9 @@ aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url,
                                const struct aksnet__http_response *rs, cJSON **final, struct aksnet_error *err);
 
 /*
- * Send a write; while ARM answers 409 AnotherOperationInProgress, wait for
- * the resource to settle (409's Retry-After, else the poll interval, first)
- * and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
+ * Send a write; while ARM answers a busy 409 (aksnet__arm_busy_code), wait
+ * for the resource to settle (409's Retry-After, else the poll interval,
+ * first) and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
  */
 aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url,
                                    const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err);
@@ -150,7 +151,12 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
 aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const char *first_url, double wait,
                                       struct aksnet_error *err);
 
-/* Wait (as for a poll without Retry-After) before a write is sent again; AKSNET_ETIMEOUT past the deadline. */
+/*
+ * An operation ended Failed only because another held the resource (err
+ * says so, and on_busy is told its code): wait as for a poll without
+ * Retry-After, then the write may go again.  AKSNET_ETIMEOUT past the
+ * deadline; err is cleared otherwise.
+ */
 aksnet_code aksnet__arm_pause_before_retry(const struct aksnet__arm_op *op, const char *url, struct aksnet_error *err);
 
 #endif

@@ -126,16 +126,20 @@ static double poll_wait(const struct aksnet__arm_op *op, const struct aksnet__ht
  * Wait before the next poll.  TOO_LONG when ARM asks for a wait that
  * passes the deadline (better to stop now with a resume URL than to sleep
  * into certain failure), EXPIRED once the deadline has passed.  Waits of
- * 2 s or more are told (on_wait) before they start.
+ * 2 s or more are told (on_wait) before they start; a wait before a write
+ * refused as busy (busy_code) goes again is always told, and why (on_busy).
  */
-static enum pause pause_until_poll(const struct aksnet__arm_op *op, double seconds, const char *url)
+static enum pause pause_until_poll(const struct aksnet__arm_op *op, double seconds, const char *url,
+                                   const char *busy_code)
 {
     double left = op->deadline - op->clock->now(op->clock->ctx);
     if (left <= 0)
         return EXPIRED;
     if (seconds > left)
         return TOO_LONG;
-    if (seconds >= AKSNET_LRO_TELL_WAIT && op->lro && op->lro->on_wait)
+    if (busy_code && op->lro && op->lro->on_busy)
+        op->lro->on_busy(op->lro->ctx, busy_code, seconds, url);
+    else if (seconds >= AKSNET_LRO_TELL_WAIT && op->lro && op->lro->on_wait)
         op->lro->on_wait(op->lro->ctx, seconds, url);
     if (seconds > 0)
         op->clock->sleep(op->clock->ctx, seconds);
@@ -204,7 +208,7 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
     if (rc != AKSNET_OK)
         return rc;
     for (;;) {
-        enum pause p = pause_until_poll(op, wait, url);
+        enum pause p = pause_until_poll(op, wait, url, NULL);
         if (p != WAITED)
             return not_waited(op, p, wait, url, err);
         struct aksnet__http_response rs = {0};
@@ -265,7 +269,7 @@ aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const cha
         rc = aksnet__arm_check_operation_url(op->client, url, err);
         if (rc != AKSNET_OK)
             break;
-        enum pause p = pause_until_poll(op, wait, url);
+        enum pause p = pause_until_poll(op, wait, url, NULL);
         if (p != WAITED) {
             rc = not_waited(op, p, wait, url, err);
             break;
@@ -337,7 +341,7 @@ static aksnet_code poll_state(const struct aksnet__arm_op *op, const char *url, 
             const char *state = aksnet__arm_provisioning_state(body);
             if (settled(op, until, state ? state : "Succeeded", body, &rs, &rc, err))
                 break;
-            enum pause p = pause_until_poll(op, wait, url);
+            enum pause p = pause_until_poll(op, wait, url, NULL);
             if (p != WAITED) {
                 rc = not_waited(op, p, wait, url, err);
                 break;
@@ -419,36 +423,59 @@ aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url,
 }
 
 /*
- * Send a write; while ARM answers 409 AnotherOperationInProgress, wait for
- * the resource to settle (409's Retry-After, else the poll interval, first)
- * and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
+ * A write refused as busy whose next attempt would pass the deadline: ARM's
+ * refusal (already in err) is what the user reads, and it fails at once as
+ * a timeout, since waiting longer is what would cure it.  There is no
+ * operation of aksnet's to resume.
  */
+static aksnet_code busy_past_deadline(const struct aksnet__arm_op *op, double wait, struct aksnet_error *err)
+{
+    if (!err)
+        return AKSNET_ETIMEOUT;
+    err->code = AKSNET_ETIMEOUT;
+    aksnet__arm_set_message(err,
+                            "%s %.200s: another operation holds it (%s); not sent again: waiting %.0f s for it would "
+                            "pass the %.0f s deadline: %s",
+                            op->method ? op->method : "write", op->what, err->arm_code, wait, op->limit,
+                            err->arm_message);
+    return AKSNET_ETIMEOUT;
+}
+
 /*
  * An operation ended Failed only because another held the resource: wait
  * as for an unguided poll, within the deadline, then the write goes again.
  */
 aksnet_code aksnet__arm_pause_before_retry(const struct aksnet__arm_op *op, const char *url, struct aksnet_error *err)
 {
+    char code[AKSNET_ERROR_ARM_CODE_MAX];
+    snprintf(code, sizeof(code), "%s", err ? err->arm_code : "");
     double wait = poll_wait(op, NULL);
-    enum pause p = pause_until_poll(op, wait, url);
-    if (p != WAITED)
-        return not_waited(op, p, wait, url, err);
+    if (pause_until_poll(op, wait, url, code) != WAITED)
+        return busy_past_deadline(op, wait, err);
     aksnet_error_clear(err);
     return AKSNET_OK;
 }
 
+/*
+ * Send a write; while ARM answers a busy 409 (aksnet__arm_busy_code), wait
+ * for the resource to settle (409's Retry-After, else the poll interval,
+ * first) and send it again, at most AKSNET_ARM_CONFLICT_RETRIES times.
+ */
 aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *method, const char *url,
                                    const cJSON *body, struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     for (int attempt = 0;; attempt++) {
+        char code[AKSNET_ERROR_ARM_CODE_MAX];
         aksnet_code rc = aksnet__arm_send_request_if(op->client, method, url, body, op->if_match, rs, err);
-        if (rc != AKSNET_OK || !aksnet__arm_is_conflict(rs) || attempt >= AKSNET_ARM_CONFLICT_RETRIES)
+        if (rc != AKSNET_OK || !aksnet__arm_is_conflict(rs, code, sizeof(code)) ||
+            attempt >= AKSNET_ARM_CONFLICT_RETRIES)
             return rc;
         double wait = poll_wait(op, rs);
+        if (pause_until_poll(op, wait, url, code) != WAITED) {
+            aksnet__arm_refused(method, op->what, rs, err);
+            return busy_past_deadline(op, wait, err);
+        }
         aksnet__http_response_free(rs);
-        enum pause p = pause_until_poll(op, wait, url);
-        if (p != WAITED)
-            return not_waited(op, p, wait, url, err);
         rc = poll_state(op, url, UNTIL_IDLE, NULL, 0, NULL, err);
         if (rc != AKSNET_OK)
             return rc;

@@ -134,13 +134,15 @@ bool aksnet__arm_succeeded(const char *state)
 
 /*
  * Top-level messages that say only "look at the details": then the first
- * detail is what a person needs to read.
+ * detail is what a person needs to read.  "A retryable error occurred." is
+ * the network provider's RetryableError, whose detail names the operation
+ * that held the resource (kubernetes/kubernetes#88151).
  */
 static bool generic_message(const char *msg)
 {
     static const char *const generic[] = {"Cannot parse the request", "The request is invalid", "Bad Request",
                                           "An error has occurred", "One or more errors occurred",
-                                          "The request content was invalid", NULL};
+                                          "The request content was invalid", "A retryable error occurred", NULL};
     size_t n = msg ? strlen(msg) : 0;
     if (n == 0 || aksnet__arm_contains_ci(msg, n, "details"))
         return true;
@@ -249,13 +251,15 @@ aksnet_code aksnet__arm_not_json(const char *method, const char *what, const str
     return AKSNET_EARM;
 }
 
-bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs)
+bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs, char *code, size_t size)
 {
     if (rs->status != 409)
         return false;
     cJSON *body = aksnet__arm_parse_body(rs);
     const cJSON *e = aksnet__arm_envelope(body);
     bool busy = aksnet__arm_busy_code(aksnet__json_str(e, "code"), aksnet__json_str(e, "message"));
+    if (busy)
+        aksnet__arm_copy_text(code, size, aksnet__json_str(e, "code"));
     cJSON_Delete(body);
     return busy;
 }
@@ -267,10 +271,12 @@ bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs)
  * and RetryableError (RetryableErrorDueToAnotherOperation on a route table:
  * kubernetes/kubernetes#88151), and AKS's 409 OperationNotAllowed "Another
  * operation (...) is in progress" (learn.microsoft.com/troubleshoot/azure/
- * azure-kubernetes/create-upgrade-delete/operationnotallowed).  AKS uses
+ * azure-kubernetes/create-upgrade-delete/operationnotallowed), today worded
+ * "Operation is not allowed because there's an in progress update managed
+ * cluster operation (...)" (Azure/azure-cli-extensions#9855).  AKS uses
  * OperationNotAllowed for refusals that waiting does not cure too ("since
  * deletion was issued"), so that code counts only when its message says an
- * operation is in progress, as every documented variant does.
+ * operation is in progress, as every variant seen does.
  */
 bool aksnet__arm_busy_code(const char *code, const char *message)
 {

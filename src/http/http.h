@@ -226,9 +226,10 @@ aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct 
                                  struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /**
- * The delay before retry number attempt (1-based): Retry-After when the
- * response has one, else min(max_delay, base_delay * 2^(attempt-1)) times a
- * random factor in [0,1) (full jitter).  Exposed for tests.
+ * The delay before retry number attempt (1-based): Retry-After (or a
+ * millisecond header) when the response has one above 0, else
+ * min(max_delay, base_delay * 2^(attempt-1)) times a random factor in [0,1)
+ * (full jitter).  Exposed for tests.
  */
 double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
                            const struct aksnet__http_response *rs, double now);

@@ -71,10 +71,31 @@ bool aksnet__http_parse_retry_after(const char *value, double now, double *secon
     return true;
 }
 
+/* Capped exponential backoff with full jitter for the attempt-th retry. */
+static double backoff_delay(const struct aksnet__retry_options *options, int attempt)
+{
+    if (attempt < 1)
+        attempt = 1;
+    double cap = options->max_delay > 0 ? options->max_delay : 0;
+    double backoff = ldexp(options->base_delay > 0 ? options->base_delay : 0, attempt > 64 ? 63 : attempt - 1);
+    if (backoff > cap)
+        backoff = cap;
+    double r = options->random ? options->random(options->random_ctx) : openssl_random();
+    if (!(r >= 0))
+        r = 0;
+    if (r >= 1)
+        r = nextafter(1.0, 0.0);
+    return backoff * r;
+}
+
 /*
  * The server's word first, in the Azure SDKs' order (retry-after-ms,
  * x-ms-retry-after-ms, Retry-After) and not capped; otherwise capped
- * exponential backoff with full jitter.
+ * exponential backoff with full jitter.  A server wait of 0 (or a date
+ * already past) is no advice, not "at once": azcore takes the backoff then
+ * too (Azure/azure-sdk-for-go sdk/azcore/runtime/policy_retry.go,
+ * "if delay <= 0 { delay = calcDelay(options, try) }"), so a throttled
+ * client does not hammer ARM.
  */
 double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
                            const struct aksnet__http_response *rs, double now)
@@ -90,24 +111,13 @@ double aksnet__retry_delay(const struct aksnet__retry_options *options, int atte
             const char *v = aksnet__http_response_header(rs, ms_headers[i]);
             double ms;
             if (v && parse_digits(v, &ms))
-                return ms / 1000.0;
+                return ms > 0 ? ms / 1000.0 : backoff_delay(options, attempt);
         }
         double s;
         if (aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"), now, &s))
-            return s;
+            return s > 0 ? s : backoff_delay(options, attempt);
     }
-    if (attempt < 1)
-        attempt = 1;
-    double cap = options->max_delay > 0 ? options->max_delay : 0;
-    double backoff = ldexp(options->base_delay > 0 ? options->base_delay : 0, attempt > 64 ? 63 : attempt - 1);
-    if (backoff > cap)
-        backoff = cap;
-    double r = options->random ? options->random(options->random_ctx) : openssl_random();
-    if (!(r >= 0))
-        r = 0;
-    if (r >= 1)
-        r = nextafter(1.0, 0.0);
-    return backoff * r;
+    return backoff_delay(options, attempt);
 }
 
 /* IMDS may answer 410 while it starts, "available in a maximum of 70 seconds" (how-to-use-vm-token). */

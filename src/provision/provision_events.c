@@ -176,6 +176,22 @@ static void on_wait(void *ctx, double seconds, const char *url)
     aksnet__provision_emit(l->run, l->step, AKSNET_STATE_WAITING, status, NULL);
 }
 
+/*
+ * A write that ARM refused because another operation held the resource is
+ * sent again after a wait: a RETRYING event saying why, so that an
+ * operation seen ending "Failed" is not the last word a user reads.
+ */
+static void on_busy(void *ctx, const char *code, double seconds, const char *url)
+{
+    (void)url;
+    const struct aksnet__provision_lro *l = ctx;
+    char status[PV_STATUS_MAX];
+    aksnet__provision_format(status, sizeof(status),
+                             "another operation holds the resource (%s): sending the write again in %.0f s", code,
+                             seconds);
+    aksnet__provision_emit(l->run, l->step, AKSNET_STATE_RETRYING, status, NULL);
+}
+
 void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__provision_run *run, aksnet_step step)
 {
     memset(l, 0, sizeof(*l));
@@ -187,6 +203,7 @@ void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__
     l->lro.deadline = step == AKSNET_STEP_CLUSTER ? cluster : other;
     l->lro.on_poll = on_poll;
     l->lro.on_wait = on_wait;
+    l->lro.on_busy = on_busy;
     l->lro.ctx = l;
 }
 

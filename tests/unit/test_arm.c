@@ -44,6 +44,9 @@ struct seen {
     char *states[MAX_POLLS];
     char *urls[MAX_POLLS];
     size_t polls;
+    char busy[MAX_POLLS][64];       /* on_busy: the codes told, and the waits */
+    double busy_waits[MAX_POLLS];
+    size_t busies;
 };
 
 static void on_poll(void *ctx, const char *state, const char *url)
@@ -53,6 +56,15 @@ static void on_poll(void *ctx, const char *state, const char *url)
     s->states[s->polls] = strdup(state);
     s->urls[s->polls] = strdup(url);
     s->polls++;
+}
+
+static void on_busy(void *ctx, const char *code, double seconds, const char *url)
+{
+    (void)url;
+    struct seen *s = ctx;
+    assert_true(s->busies < MAX_POLLS);
+    snprintf(s->busy[s->busies], sizeof(s->busy[0]), "%s", code);
+    s->busy_waits[s->busies++] = seconds;
 }
 
 static void seen_reset(struct seen *s)
@@ -95,7 +107,7 @@ static struct env *env_start(const struct armmock_options *opts)
     e->p_retry = (struct aksnet__http_policy){aksnet__policy_retry, &e->retry, &e->p_bearer, NULL};
     e->p_id = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, &e->p_retry, NULL};
     e->client = (struct aksnet__arm_client){e->t.url, &e->p_id, &e->clock.clock};
-    e->lro = (struct aksnet__lro_options){.on_poll = on_poll, .ctx = &e->seen};
+    e->lro = (struct aksnet__lro_options){.on_poll = on_poll, .on_busy = on_busy, .ctx = &e->seen};
     return e;
 }
 
@@ -126,6 +138,15 @@ static void put_ok(struct env *e, const char *id, const char *api, const char *b
 }
 
 /* ---- against the mock ------------------------------------------------------------------------ */
+
+/* A mock with one --fault rule (which must outlive it), and rg1 in it. */
+static struct env *env_with_fault(const char **rule)
+{
+    struct armmock_options o = {.faults = rule, .fault_count = 1};
+    struct env *e = env_start(&o);
+    put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
+    return e;
+}
 
 /* A resource group is written synchronously (201), read back, and a missing one is NULL, not an error. */
 static void test_group_put_get_missing(void **state)
@@ -312,6 +333,67 @@ static void test_conflict_waits_for_running_operation(void **state)
     mt_assert_str(e->seen.states[2], "Succeeded");
     mt_assert_contains(e->seen.urls[3], "/operations/");
     assert_true(mt_fake_clock_total(&e->clock) == 6.0);
+    env_stop(e);
+}
+
+/*
+ * The network provider's other busy answer: it accepts the write, and the
+ * operation ends Failed with RetryableError (kubernetes/kubernetes#88151) or
+ * AnotherOperationInProgress (Azure/bicep#5132).  The PUT and the DELETE
+ * are each sent once more after the client's own interval (1 s), told to
+ * on_busy, and end well; the busy 409 is told the same way.
+ */
+static void test_busy_operation_failure_resent(void **state)
+{
+    (void)state;
+    const char *faults[] = {"PUT:*/routeTables/rt1:fail=RetryableError",
+                            "DELETE:*/routeTables/rt1:fail=AnotherOperationInProgress"};
+    struct armmock_options o = {.lro_seconds = 3, .faults = faults, .fault_count = 2};
+    struct env *e = env_start(&o);
+    put_ok(e, GROUP_ID, RG_API, GROUP_BODY);
+    env_reset(e);
+    put_ok(e, RT_ID, NET_API, "{\"location\":\"chinaeast2\"}");
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/routeTables/rt1", 201), 1);
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/routeTables/rt1", 200), 1);
+    assert_int_equal(e->seen.busies, 1);
+    mt_assert_str(e->seen.busy[0], "RetryableError");
+    assert_true(e->seen.busy_waits[0] == AKSNET_LRO_FIRST_POLL);
+
+    /* the DELETE: while the PUT's operation runs a busy 409 first, then a failed operation, then gone */
+    env_reset(e);
+    struct mt_response r;
+    assert_true(mt_request(&e->t, "PUT", RT_ID "?api-version=" NET_API, "{\"location\":\"chinaeast2\"}", NULL, true,
+                           NULL, &r));
+    assert_int_equal(r.status, 200);
+    mt_response_free(&r);
+    struct aksnet_error err;
+    assert_int_equal(aksnet__arm_delete(&e->client, RT_ID, NET_API, &e->lro, &err), AKSNET_OK);
+    assert_int_equal(mt_journal_count(&e->t, "DELETE", "/routeTables/rt1", 409), 1);
+    assert_int_equal(mt_journal_count(&e->t, "DELETE", "/routeTables/rt1", 202), 2);
+    assert_int_equal(e->seen.busies, 2);
+    mt_assert_str(e->seen.busy[0], "AnotherOperationInProgress"); /* the 409 */
+    mt_assert_str(e->seen.busy[1], "AnotherOperationInProgress"); /* the operation's failure */
+    cJSON *out = (cJSON *)1;
+    assert_int_equal(aksnet__arm_get(&e->client, RT_ID, NET_API, &out, &err), AKSNET_OK);
+    assert_null(out);
+    env_stop(e);
+}
+
+/* A busy failure that does not end: the write goes 1 + AKSNET_ARM_CONFLICT_RETRIES times, then ARM's error. */
+static void test_busy_operation_failure_gives_up(void **state)
+{
+    (void)state;
+    static const char *faults[] = {"PUT:*/routeTables/rt1:fail=AnotherOperationInProgress:4"};
+    struct env *e = env_with_fault(faults);
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    struct aksnet_error err;
+    assert_int_equal(aksnet__arm_put(&e->client, RT_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_EARM);
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/routeTables/rt1", 0), 1 + AKSNET_ARM_CONFLICT_RETRIES);
+    mt_assert_str(err.arm_code, "AnotherOperationInProgress");
+    mt_assert_contains(err.message, "the operation ended Failed");
+    assert_int_equal(e->seen.busies, AKSNET_ARM_CONFLICT_RETRIES);
+
+    cJSON_Delete(body);
     env_stop(e);
 }
 
@@ -720,6 +802,45 @@ static void test_conflict_gives_up(void **state)
     fake_free(f);
 }
 
+/*
+ * A busy write whose next attempt would pass the deadline fails at once as
+ * a timeout (exit 5), with ARM's refusal and why it was not sent again:
+ * after a failed operation, and after a 409 whose Retry-After is too long.
+ */
+static void test_busy_past_deadline(void **state)
+{
+    (void)state;
+    static const char *faults[] = {"PUT:*/routeTables/rt1:fail=AnotherOperationInProgress"};
+    struct env *e = env_with_fault(faults);
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    struct aksnet_error err;
+    e->lro.deadline = 1.5; /* the operation fails after the mock's Retry-After (1 s); 1 s more would pass it */
+    assert_int_equal(aksnet__arm_put(&e->client, RT_ID, NET_API, body, &e->lro, NULL, &err), AKSNET_ETIMEOUT);
+    assert_int_equal(err.code, AKSNET_ETIMEOUT);
+    mt_assert_str(err.arm_code, "AnotherOperationInProgress");
+    mt_assert_contains(err.message, "another operation holds it (AnotherOperationInProgress); not sent again: "
+                                    "waiting 1 s for it would pass the 2 s deadline: Another operation on this");
+    assert_int_equal(mt_journal_count(&e->t, "PUT", "/routeTables/rt1", 0), 1);
+    cJSON_Delete(body);
+    env_stop(e);
+
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 409, "{\"error\":{\"code\":\"AnotherOperationInProgress\",\"message\":\"busy\"}}",
+         {{"Retry-After", "100"}}},
+    };
+    struct fake *f = FAKE(replies);
+    f->lro.deadline = 30;
+    body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_ETIMEOUT);
+    assert_int_equal(err.http_status, 409);
+    mt_assert_str(err.arm_code, "AnotherOperationInProgress");
+    mt_assert_str(err.message, "PUT " RT_ID ": another operation holds it (AnotherOperationInProgress); not sent "
+                               "again: waiting 100 s for it would pass the 30 s deadline: busy");
+    assert_int_equal(f->clock.nwaits, 0);
+    cJSON_Delete(body);
+    fake_free(f);
+}
+
 /* DELETE: 204 and 404 are "gone"; 200 without headers is done; 202 without headers waits for the 404. */
 static void test_delete_variants(void **state)
 {
@@ -764,6 +885,15 @@ static void test_busy_codes(void **state)
          {{"Retry-After", "3"}}},
         {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
         {AKSNET_OK, 200, "{\"name\":\"c\",\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+        /* 1b: AKS's current wording (Azure/azure-cli-extensions#9855), as aksnet-mock answers it; Retry-After: 0 */
+        {AKSNET_OK, 409,
+         "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"Operation is not allowed because there's "
+         "an in progress update managed cluster operation (operation ID: e375d315-218c-4dff-b806-7ab63b0bb63a) on "
+         "the managed cluster started on UTC 2026-05-22T07:19:23Z. Please wait for it to finish before starting a "
+         "new operation.\"}}",
+         {{"Retry-After", "0"}}},
+        {AKSNET_OK, 200, "{\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"name\":\"c\",\"properties\":{\"provisioningState\":\"Succeeded\"}}", {{NULL, NULL}}},
         /* 2: an OperationNotAllowed that is not about a running operation: refused at once */
         {AKSNET_OK, 409,
          "{\"error\":{\"code\":\"OperationNotAllowed\",\"message\":\"Unable to perform 'Scaling' operation "
@@ -785,12 +915,18 @@ static void test_busy_codes(void **state)
     assert_int_equal(f->tr.nsent, 3);
     mt_assert_str(f->tr.sent[2].method, "PUT");
     assert_true(f->clock.waits[0] == 3);
+    /* Retry-After: 0 on the 409 (like none: test_conflict_waits_for_running_operation) is the client's own
+       first interval (1 s), not "at once" */
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 6);
+    mt_assert_str(f->tr.sent[5].method, "PUT");
+    assert_true(f->clock.nwaits == 2 && f->clock.waits[1] == AKSNET_LRO_FIRST_POLL);
     assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
     mt_assert_str(err.arm_code, "OperationNotAllowed");
-    assert_int_equal(f->tr.nsent, 4);
-    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
     assert_int_equal(f->tr.nsent, 7);
-    mt_assert_str(f->tr.sent[6].method, "PUT");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 10);
+    mt_assert_str(f->tr.sent[9].method, "PUT");
     cJSON_Delete(body);
     fake_free(f);
 }
@@ -875,6 +1011,14 @@ static void test_error_envelopes(void **state)
     aksnet__arm_error_from_response(&rs, &err);
     mt_assert_str(err.arm_message, "See details. (LinkedAuthorizationFailed: no join)");
     aksnet__http_response_free(&rs);
+    /* the network provider's RetryableError says who held the resource only in its detail (kubernetes#88151) */
+    response(&rs, 200, "{\"status\":\"Failed\",\"error\":{\"code\":\"RetryableError\",\"message\":\"A "
+                       "retryable error occurred.\",\"details\":[{\"code\":\"RetryableErrorDueToAnotherOperation\","
+                       "\"message\":\"Operation DeleteRouteOperation is updating resource rt1.\"}]}}");
+    aksnet__arm_error_from_response(&rs, &err);
+    mt_assert_str(err.arm_message, "A retryable error occurred. (RetryableErrorDueToAnotherOperation: Operation "
+                                   "DeleteRouteOperation is updating resource rt1.)");
+    aksnet__http_response_free(&rs);
     response(&rs, 400, "{\"error\":{\"code\":\"BadRequest\",\"details\":[{\"code\":\"SubnetIsFull\"}]}}");
     aksnet__arm_error_from_response(&rs, &err);
     mt_assert_str(err.arm_message, "(SubnetIsFull)");
@@ -946,6 +1090,9 @@ int main(void)
         cmocka_unit_test(test_group_put_get_missing),
         cmocka_unit_test(test_vnet_put_follows_async_operation),
         cmocka_unit_test(test_retry_after_zero_is_default),
+        cmocka_unit_test(test_busy_operation_failure_resent),
+        cmocka_unit_test(test_busy_operation_failure_gives_up),
+        cmocka_unit_test(test_busy_past_deadline),
         cmocka_unit_test(test_busy_codes),
         cmocka_unit_test(test_unguided_waits_grow_and_are_told),
         cmocka_unit_test(test_list_pages),

@@ -273,6 +273,35 @@ static void finish_operation(struct fixture *f, const struct mt_response *starte
     mt_response_free(&r);
 }
 
+/*
+ * AKS's answer to a write while running's operation holds the cluster: 409
+ * OperationNotAllowed naming that operation, in the wording quoted in
+ * Azure/azure-cli-extensions#9855 ("... because there's an in progress
+ * update managed cluster operation (operation ID: ...) on the managed
+ * cluster started on UTC ..."), not the network provider's
+ * AnotherOperationInProgress.  "in progress" is what aksnet's busy rule
+ * reads (src/arm/request.c, aksnet__arm_busy_code).
+ */
+static void expect_busy(const struct mt_response *r, const char *verb, const struct mt_response *running)
+{
+    char url[1024], want[256];
+    assert_non_null(mt_header(running, "Azure-AsyncOperation", url, sizeof(url)));
+    char *id = strstr(url, "/operations/");
+    assert_non_null(id);
+    id += strlen("/operations/");
+    id[strcspn(id, "?")] = '\0';
+    if (r->status != 409)
+        print_error("expected 409, got %ld %s\n", r->status, r->body);
+    assert_int_equal(r->status, 409);
+    assert_string_equal(mt_error_code(r), "OperationNotAllowed");
+    snprintf(want, sizeof(want),
+             "Operation is not allowed because there's an in progress %s managed cluster operation (operation ID: %s) "
+             "on the managed cluster started on UTC ",
+             verb, id);
+    assert_true(strncmp(mt_error_message(r), want, strlen(want)) == 0);
+    assert_non_null(strstr(mt_error_message(r), "Please wait for it to finish before starting a new operation."));
+}
+
 /* PUT the cluster and let its operation finish with want. */
 static void create(struct fixture *f, const char *name, cJSON *body, const char *want)
 {
@@ -374,11 +403,7 @@ static void test_seed_plan(void **state)
     assert_string_equal(mt_json_str(r.json, "properties.provisioningState"), "Creating");
     struct mt_response again;
     put_cluster(&f, "myAKSCluster", seed_cluster(), &again); /* while it runs */
-    assert_int_equal(again.status, 409);
-    /* AKS's own code for a busy cluster (learn.microsoft.com/troubleshoot/azure/azure-kubernetes/
-     * create-upgrade-delete/operationnotallowed), not the network provider's AnotherOperationInProgress */
-    assert_string_equal(mt_error_code(&again), "OperationNotAllowed");
-    assert_non_null(strstr(mt_error_message(&again), "Another operation (Creating) is in progress"));
+    expect_busy(&again, "create", &r);
     mt_response_free(&again);
     finish_operation(&f, &r, "Succeeded");
     mt_response_free(&r);
@@ -984,6 +1009,49 @@ static void test_route_table_of_another_cluster(void **state)
 
 /* ---- the rest of what clients call -------------------------------------------------------- */
 
+/* Every write on a busy cluster, PUT, PATCH of tags or DELETE, gets AKS's one busy answer. */
+static void test_busy_cluster(void **state)
+{
+    struct fixture f;
+    struct mt_response running, r;
+    start(&f, &seed_scene, *state);
+    put_cluster(&f, "myAKSCluster", seed_cluster(), &running);
+    assert_int_equal(running.status, 201);
+    assert_true(mt_request(&f.t, "PATCH", CLUSTER_ID API, "{\"tags\":{\"env\":\"dev\"}}", NULL, true, NULL, &r));
+    expect_busy(&r, "create", &running);
+    mt_response_free(&r);
+    assert_true(mt_request(&f.t, "DELETE", CLUSTER_ID API, NULL, NULL, true, NULL, &r));
+    expect_busy(&r, "create", &running);
+    mt_response_free(&r);
+    finish_operation(&f, &running, "Succeeded");
+    mt_response_free(&running);
+
+    /* an update (the PATCH) holds it */
+    assert_true(
+        mt_request(&f.t, "PATCH", CLUSTER_ID API, "{\"tags\":{\"env\":\"dev\"}}", NULL, true, NULL, &running));
+    assert_int_equal(running.status, 200);
+    put_cluster(&f, "myAKSCluster", seed_cluster(), &r);
+    expect_busy(&r, "update", &running);
+    mt_response_free(&r);
+    assert_true(mt_request(&f.t, "PATCH", CLUSTER_ID API, "{\"tags\":{}}", NULL, true, NULL, &r));
+    expect_busy(&r, "update", &running);
+    mt_response_free(&r);
+    finish_operation(&f, &running, "Succeeded");
+    mt_response_free(&running);
+
+    /* a delete holds it: the tags are not changed behind it */
+    assert_true(mt_request(&f.t, "DELETE", CLUSTER_ID API, NULL, NULL, true, NULL, &running));
+    assert_int_equal(running.status, 202);
+    assert_true(mt_request(&f.t, "PATCH", CLUSTER_ID API, "{\"tags\":{}}", NULL, true, NULL, &r));
+    expect_busy(&r, "delete", &running);
+    mt_response_free(&r);
+    get(&f, CLUSTER_ID API, &r);
+    assert_string_equal(mt_json_str(r.json, "tags.env"), "dev");
+    mt_response_free(&r);
+    mt_response_free(&running);
+    stop(&f);
+}
+
 /* PATCH tags, credentials, agent pools, and the subscription-wide list. */
 static void test_extras(void **state)
 {
@@ -1089,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_sku_names),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
+        cmocka_unit_test(test_busy_cluster),
         cmocka_unit_test(test_extras),
         cmocka_unit_test(test_az_cli_empty_defaults),
     };

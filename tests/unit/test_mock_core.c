@@ -610,7 +610,9 @@ static void test_fault_bad_rules(void **state)
 {
     (void)state;
     static const char *const bad[] = {"x", "GET:*:418", "GET:*:429=abc", "GET:*:delay=", "GET:*:503:0",
-                                      "GET:*:503:-1", "GET:*:fail:two", "GET::500"};
+                                      "GET:*:503:-1", "GET:*:fail:two", "GET::500", "PUT:*:fail=",
+                                      "PUT:*:fail=Bad-Code", "PUT:*:fail=Code With Spaces",
+                                      "PUT:*:fail=A123456789012345678901234567890123456789012345678901234567890123"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct armmock_options o = {0};
         o.faults = &bad[i];
@@ -1506,6 +1508,78 @@ static void test_lro_put(void **state)
     mt_stop(&t);
 }
 
+/*
+ * fail=CODE: the write is accepted and its operation ends Failed with that
+ * code, in both polling forms.  AnotherOperationInProgress and
+ * RetryableError read as the network provider writes them when another
+ * operation held the resource (Azure/bicep#5132, kubernetes/kubernetes#88151).
+ */
+static void expect_failed_with(struct mt_mock *t, const struct mt_response *started, const char *code,
+                               const char *message_start, const char *detail_code)
+{
+    char aao[1024], loc[1024];
+    assert_non_null(mt_header(started, "Azure-AsyncOperation", aao, sizeof(aao)));
+    assert_non_null(mt_header(started, "Location", loc, sizeof(loc)));
+    mt_advance(t, 10);
+    struct mt_response r;
+    assert_int_equal(call(t, "GET", mt_local_path(t, aao), NULL, &r), 200);
+    assert_string_equal(mt_json_str(r.json, "status"), "Failed");
+    assert_string_equal(mt_json_str(r.json, "error.code"), code);
+    assert_int_equal(strncmp(mt_json_str(r.json, "error.message"), message_start, strlen(message_start)), 0);
+    if (detail_code)
+        assert_string_equal(mt_json_str(r.json, "error.details.0.code"), detail_code);
+    else
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r.json, "error"), "details")), 0);
+    mt_response_free(&r);
+    assert_int_equal(call(t, "GET", mt_local_path(t, loc), NULL, &r), 400);
+    assert_string_equal(mt_error_code(&r), code);
+    if (detail_code)
+        assert_string_equal(mt_json_str(r.json, "error.details.0.code"), detail_code);
+    mt_response_free(&r);
+}
+
+static void test_fault_fail_code(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"PUT:*/routeTables/rt1:fail=AnotherOperationInProgress",
+                                         "PUT:*/routeTables/rt1:fail=RetryableError",
+                                         "DELETE:*/routeTables/rt1:fail=Conflict2"};
+    struct mt_mock t;
+    start_with_faults(&t, faults, 3);
+    put_group(&t);
+    struct mt_response r;
+    char want[1200], aao[1024];
+    assert_int_equal(call(&t, "PUT", RT, RT_BODY, &r), 201);
+    assert_non_null(mt_header(&r, "Azure-AsyncOperation", aao, sizeof(aao)));
+    snprintf(want, sizeof(want),
+             "Another operation on this or dependent resource is in progress. To retrieve status of the operation "
+             "use uri: %s.",
+             aao);
+    expect_failed_with(&t, &r, "AnotherOperationInProgress", want, NULL);
+    mt_response_free(&r);
+    assert_int_equal(call(&t, "GET", RT, NULL, &r), 200);
+    assert_string_equal(prov_state(r.json), "Failed");
+    mt_response_free(&r);
+
+    /* the rules are used up in order: the next PUT's operation fails retryably, the one after succeeds */
+    assert_int_equal(call(&t, "PUT", RT, RT_BODY, &r), 200);
+    expect_failed_with(&t, &r, "RetryableError", "A retryable error occurred.", "RetryableErrorDueToAnotherOperation");
+    mt_response_free(&r);
+    assert_int_equal(call(&t, "PUT", RT, RT_BODY, &r), 200);
+    mt_response_free(&r);
+    mt_advance(&t, 10);
+    assert_int_equal(call(&t, "GET", RT, NULL, &r), 200);
+    assert_string_equal(prov_state(r.json), "Succeeded");
+    mt_response_free(&r);
+
+    /* any other code: a plain message; a DELETE that failed leaves the resource */
+    assert_int_equal(call(&t, "DELETE", RT, NULL, &r), 202);
+    expect_failed_with(&t, &r, "Conflict2", "The operation failed (injected by aksnet-mock", NULL);
+    mt_response_free(&r);
+    assert_int_equal(call_status(&t, "GET", RT, NULL), 200);
+    mt_stop(&t);
+}
+
 /* fail on a PUT: the status resource says Failed with ARM's error, the resource says Failed. */
 static void test_fault_fail_put(void **state)
 {
@@ -1675,6 +1749,7 @@ int main(void)
         cmocka_unit_test(test_providers),
         cmocka_unit_test(test_subscription_wide_list),
         cmocka_unit_test(test_lro_put),
+        cmocka_unit_test(test_fault_fail_code),
         cmocka_unit_test(test_fault_fail_put),
         cmocka_unit_test(test_group_delete_takes_cluster_node_group),
     };

@@ -110,8 +110,21 @@ static void test_vnet_put_long_running(void **state)
     mt_assert_str(mt_json_str(r.json, "properties.subnets.0.etag"), etag1);
     mt_response_free(&r);
 
-    /* A write while the operation runs is refused. */
-    mt_check(&t, "PUT", VNET API, body, 409, "AnotherOperationInProgress");
+    /*
+     * A write while the operation runs is refused, naming the running
+     * operation's status URL as the Network RP does (Azure/sap-automation#1052,
+     * Azure/bicep#5132).
+     */
+    assert_true(mt_request(&t, "PUT", VNET API, body, NULL, true, NULL, &r));
+    assert_int_equal(r.status, 409);
+    mt_assert_str(mt_error_code(&r), "AnotherOperationInProgress");
+    char busy[2048];
+    snprintf(busy, sizeof(busy),
+             "Another operation on this or dependent resource is in progress. To retrieve status of the operation "
+             "use uri: %s.",
+             async);
+    mt_assert_str(mt_error_message(&r), busy);
+    mt_response_free(&r);
     mt_check(&t, "DELETE", VNET API, NULL, 409, "AnotherOperationInProgress");
 
     /* The status resource: InProgress, then Succeeded once the clock passes. */

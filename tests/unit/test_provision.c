@@ -470,7 +470,7 @@ static void test_seed_plan_provisions(void **state)
     for (size_t i = 0; i < j.n; i++) /* the group first */
         if (strcmp(line_method(j.lines[i]), "PUT") == 0)
             assert_true((long)i >= group);
-    assert_true(rt < vnet && identity < vnet && vnet < cluster);
+    assert_true(rt < vnet && identity < cluster && vnet < cluster); /* the graph's edges (identity || vnet) */
     const char *vnet_scope = NULL, *rt_scope = NULL;
     assert_int_equal(check_role_puts(&j, cluster, &vnet_scope, &rt_scope), 2);
     assert_non_null(vnet_scope);
@@ -685,6 +685,71 @@ static void test_failed_operation_stops_the_graph(void **state)
     const aksnet_step_state done[] = {AKSNET_STATE_DONE, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP, AKSNET_STATE_NOOP,
                                       AKSNET_STATE_DONE, AKSNET_STATE_DONE, AKSNET_STATE_DONE, AKSNET_STATE_DONE};
     assert_states(e, done);
+    env_stop(e);
+}
+
+/* PUTs of path in the journal, and how many of them ARM accepted (2xx). */
+static size_t count_puts(const struct journal *j, const char *path, size_t *accepted)
+{
+    size_t n = 0;
+    *accepted = 0;
+    for (long i = find_line(j, "PUT", path, 0, 0); i >= 0; i = find_line(j, "PUT", path, 0, (size_t)i + 1)) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(j->lines[i], "status");
+        n++;
+        *accepted += cJSON_IsNumber(st) && st->valuedouble >= 200 && st->valuedouble < 300;
+    }
+    return n;
+}
+
+/*
+ * The network provider's other way of saying busy: it accepts the write,
+ * then the operation ends Failed with AnotherOperationInProgress
+ * (Azure/bicep#5132, microsoft/AzureTRE#2222) or RetryableError
+ * (kubernetes/kubernetes#88151).  aksnet waits and sends the same write
+ * once more, within the step's deadline, and the run converges.
+ */
+static void test_busy_operation_failure_resent(void **state)
+{
+    (void)state;
+    const char *faults[] = {"PUT:*/routeTables/*:fail=AnotherOperationInProgress:1",
+                            "PUT:*/virtualNetworks/myAKSVnet:fail=RetryableError:1"};
+    struct armmock_options o = {.faults = faults, .fault_count = 2};
+    struct env *e = env_start(&o, load_plan("kubenet.json"));
+    e->opts.step_deadline = 60;
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    struct journal j = journal(e);
+    size_t accepted = 0;
+    assert_int_equal(count_puts(&j, RT_ID, &accepted), 2);
+    assert_int_equal(accepted, 2);
+    assert_int_equal(count_puts(&j, VNET_ID, &accepted), 2);
+    assert_int_equal(accepted, 2);
+    /* each first operation ended Failed with the busy code, as its status resource said */
+    size_t busy = 0, retryable = 0;
+    for (size_t i = 0; i < j.n; i++) {
+        if (strcmp(line_method(j.lines[i]), "GET") != 0 || !strstr(line_path(j.lines[i]), "/operations/"))
+            continue;
+        const cJSON *body = cJSON_GetObjectItemCaseSensitive(j.lines[i], "responseBody");
+        if (strcmp(mt_json_str(body, "status"), "Failed") != 0)
+            continue;
+        busy += strcmp(mt_json_str(body, "error.code"), "AnotherOperationInProgress") == 0;
+        retryable += strcmp(mt_json_str(body, "error.code"), "RetryableError") == 0 &&
+                     strcmp(mt_json_str(body, "error.details.0.code"), "RetryableErrorDueToAnotherOperation") == 0;
+    }
+    assert_int_equal(busy, 1);
+    assert_int_equal(retryable, 1);
+    journal_free(&j);
+    /* the user reads why a write seen ending Failed goes again */
+    assert_non_null(find_event(e, AKSNET_STEP_ROUTE_TABLE, AKSNET_STATE_WAITING, "Failed"));
+    assert_non_null(find_event(e, AKSNET_STEP_ROUTE_TABLE, AKSNET_STATE_RETRYING,
+                               "another operation holds the resource (AnotherOperationInProgress): sending the "
+                               "write again in 1 s"));
+    assert_non_null(find_event(e, AKSNET_STEP_VNET, AKSNET_STATE_RETRYING, "(RetryableError)"));
+    const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
+    assert_states(e, done);
+    long status = 0;
+    cJSON *rt = get_resource(e, RT_ID, "2024-05-01", &status);
+    assert_string_equal(mt_json_str(rt, "properties.provisioningState"), "Succeeded");
+    cJSON_Delete(rt);
     env_stop(e);
 }
 
@@ -1421,6 +1486,7 @@ int main(void)
         cmocka_unit_test(test_throttled_vnet_put),
         cmocka_unit_test(test_unavailable_twice_and_reset),
         cmocka_unit_test(test_failed_operation_stops_the_graph),
+        cmocka_unit_test(test_busy_operation_failure_resent),
         cmocka_unit_test(test_cluster_deadline),
         cmocka_unit_test(test_principal_not_found_retried),
         cmocka_unit_test(test_principal_never_found),
