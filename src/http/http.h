@@ -161,6 +161,13 @@ aksnet_code aksnet__http_check_url(const char *url, struct aksnet_error *err);
 /** aksnet__http_check_url, with plain http:// to 169.254.0.0/16 allowed too when link_local_ok. */
 aksnet_code aksnet__http_check_url_for(const char *url, bool link_local_ok, struct aksnet_error *err);
 
+/**
+ * url normalized, so that two spellings of one resource compare equal with
+ * strcmp: "HTTPS://Host:443/a/./b?x=%2f#f" is "https://host/a/b?x=%2F".
+ * Allocated (free()); NULL when url does not parse or memory runs out.
+ */
+char *aksnet__http_url_normalize(const char *url);
+
 /* ---- the pipeline ------------------------------------------------------------ */
 
 struct aksnet__http_policy;

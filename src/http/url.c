@@ -5,6 +5,9 @@
  */
 #include "http.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -67,4 +70,54 @@ aksnet_code aksnet__http_check_url_for(const char *url, bool link_local_ok, stru
     curl_free(host);
     curl_url_cleanup(u);
     return rc;
+}
+
+/* The string for one parsed URL: scheme and host lower-cased, escapes' hex digits upper-cased. */
+static char *compose(const char *scheme, const char *host, const char *port, const char *path, const char *query)
+{
+    size_t n = strlen(scheme) + strlen(host) + strlen(path) + (port ? strlen(port) : 0) +
+               (query ? strlen(query) : 0) + sizeof("://:?");
+    char *out = malloc(n);
+    if (!out)
+        return NULL;
+    int origin = snprintf(out, n, "%s://%s%s%s", scheme, host, port ? ":" : "", port ? port : "");
+    snprintf(out + origin, n - (size_t)origin, "%s%s%s", path, query ? "?" : "", query ? query : "");
+    for (int i = 0; i < origin; i++)
+        out[i] = (char)tolower((unsigned char)out[i]);
+    for (char *p = out + origin; *p; p++)
+        if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+            p[1] = (char)toupper((unsigned char)p[1]);
+            p[2] = (char)toupper((unsigned char)p[2]);
+            p += 2;
+        }
+    return out;
+}
+
+/*
+ * RFC 3986 section 6.2.2's syntax-based normalization, as far as libcurl's
+ * URL API does it (dot segments resolved) and then by hand: scheme and host
+ * in lower case, the scheme's default port, an empty query and the fragment
+ * dropped.
+ */
+char *aksnet__http_url_normalize(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL, *out = NULL;
+    if (u && url && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
+            port = NULL;
+        if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+            query = NULL;
+        out = compose(scheme, host, port, path, query && *query ? query : NULL);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_free(query);
+    curl_url_cleanup(u);
+    return out;
 }

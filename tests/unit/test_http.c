@@ -340,6 +340,31 @@ static void test_check_url_link_local(void **state)
             fail_msg("accepted %s", bad[i]);
 }
 
+/* Two spellings of one URL normalize to one string (how a list knows a nextLink it has read). */
+static void test_url_normalize(void **state)
+{
+    (void)state;
+    static const char *const same[][2] = {
+        {"HTTPS://Management.Azure.COM:443/subscriptions/s/a/./b/../c?api-version=1&%24skiptoken=%2f#x",
+         "https://management.azure.com/subscriptions/s/a/c?api-version=1&%24skiptoken=%2F"},
+        {"http://127.0.0.1:80/x", "http://127.0.0.1/x"},
+        {"http://127.0.0.1:8080/x?", "http://127.0.0.1:8080/x"},
+        {"https://h", "https://h/"},
+    };
+    for (size_t i = 0; i < MT_COUNT(same); i++) {
+        char *a = aksnet__http_url_normalize(same[i][0]);
+        if (!a || strcmp(a, same[i][1]) != 0)
+            fail_msg("%s normalized to %s, not %s", same[i][0], a ? a : "NULL", same[i][1]);
+        free(a);
+    }
+    char *a = aksnet__http_url_normalize("https://h/x?Q=%2fA"), *b = aksnet__http_url_normalize("https://h/x?q=%2fa");
+    assert_string_not_equal(a, b); /* the path and query keep their case */
+    free(a);
+    free(b);
+    assert_null(aksnet__http_url_normalize("not a url"));
+    assert_null(aksnet__http_url_normalize(NULL));
+}
+
 /* One retryable answer with the given headers, then 200: the single wait taken. */
 static double wait_for(const char *h1, const char *v1, const char *h2, const char *v2, double now)
 {
@@ -1186,6 +1211,7 @@ int main(void)
         cmocka_unit_test(test_system_clock),
         cmocka_unit_test(test_check_url),
         cmocka_unit_test(test_check_url_link_local),
+        cmocka_unit_test(test_url_normalize),
         cmocka_unit_test(test_retry_imds_profile),
         cmocka_unit_test(test_retry_each_retryable_status),
         cmocka_unit_test(test_retry_transport_error),
