@@ -93,6 +93,35 @@ static aksnet_code list_page(const struct aksnet__arm_client *client, const char
     return rc;
 }
 
+/*
+ * Is url a page this list has read already?  If not, it joins seen.  A
+ * server that names a page again loops: the Azure SDKs followed such
+ * links for ever (Azure/azure-cli#8597, Azure/msrest-for-python#147,
+ * Azure/azure-libraries-for-net#996), so a repeat ends the list here.
+ */
+static aksnet_code next_page_allowed(const char *url, const char *path, char **seen, int *nseen, int limit,
+                                     struct aksnet_error *err)
+{
+    char *key = aksnet__http_url_normalize(url);
+    if (!key)
+        return aksnet_error_set(err, AKSNET_EARM, "ARM's list of %.300s named a next page that is not a URL", path);
+    for (int i = 0; i < *nseen; i++)
+        if (strcmp(seen[i], key) == 0) {
+            free(key);
+            return aksnet_error_set(err, AKSNET_EARM,
+                                    "ARM's list of %.300s loops: after %d pages its nextLink names a page already "
+                                    "read (%.300s); the list is incomplete",
+                                    path, *nseen, url);
+        }
+    if (*nseen == limit) {
+        free(key);
+        return aksnet_error_set(err, AKSNET_EARM, "ARM's list of %.300s goes on past %d pages; the list is incomplete",
+                                path, limit);
+    }
+    seen[(*nseen)++] = key;
+    return AKSNET_OK;
+}
+
 /* Role assignments at a scope, say: small collections, but ARM pages them all the same. */
 aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char *path, const char *api_version,
                              const char *filter, cJSON **out, struct aksnet_error *err)
@@ -104,20 +133,23 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
         return rc;
     if (filter && !(url = with_filter(url, filter)))
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    int limit = client->list_pages > 0 ? client->list_pages : AKSNET_ARM_LIST_PAGES, nseen = 0;
+    char **seen = calloc((size_t)limit, sizeof(*seen));
     cJSON *all = cJSON_CreateArray();
-    if (!all)
+    if (!all || !seen)
         rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
-    for (int page = 0; rc == AKSNET_OK && url; page++) {
+    while (rc == AKSNET_OK && url) {
         char *next = NULL;
-        if (page == AKSNET_ARM_LIST_PAGES)
-            rc = aksnet_error_set(err, AKSNET_EARM, "ARM's list of %.300s ran past %d pages", path,
-                                  AKSNET_ARM_LIST_PAGES);
-        else
+        rc = next_page_allowed(url, path, seen, &nseen, limit, err);
+        if (rc == AKSNET_OK)
             rc = list_page(client, url, path, all, &next, err);
         free(url);
         url = next;
     }
     free(url);
+    for (int i = 0; i < nseen; i++)
+        free(seen[i]);
+    free(seen);
     if (rc == AKSNET_OK)
         *out = all;
     else

@@ -27,6 +27,7 @@ struct aksnet__arm_client {
     const char *endpoint;                     /**< "https://management.azure.com", no trailing slash */
     const struct aksnet__http_policy *pipeline; /**< request id -> retry -> bearer -> log -> transport */
     const struct aksnet__clock *clock;         /**< waiting between polls; NULL = system */
+    int list_pages;                            /**< pages a list reads at most; 0 = AKSNET_ARM_LIST_PAGES */
 };
 
 /** Defaults of struct aksnet__lro_options (a field left 0 takes them). */
@@ -70,15 +71,24 @@ struct aksnet__lro_options {
 aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char *id, const char *api_version,
                             cJSON **out, struct aksnet_error *err);
 
-/** Pages aksnet__arm_list follows before it gives up (a loop of nextLinks). */
-#define AKSNET_ARM_LIST_PAGES 50
+/**
+ * Pages aksnet__arm_list reads before it gives up.  A loop of nextLinks is
+ * caught when a link repeats; this bounds a server that invents new links
+ * for ever.  AKS allows 5000 clusters in a subscription
+ * (https://learn.microsoft.com/azure/aks/quotas-skus-regions): 1000 pages
+ * leave room for pages of 5 clusters.
+ */
+#define AKSNET_ARM_LIST_PAGES 1000
 
 /**
  * GET a collection (path?api-version, with &$filter=filter percent-encoded
  * when filter is not NULL) and every page its nextLink names, which must be
  * on the ARM endpoint's own origin (the token goes there).  *out is one JSON
  * array of every page's "value" items (caller cJSON_Deletes).  A 404 is an
- * empty array.  More than AKSNET_ARM_LIST_PAGES pages is AKSNET_EARM.
+ * empty array.  A list that does not end is AKSNET_EARM, never a partial
+ * answer: a nextLink naming a page already read (compared normalized, the
+ * first page's URL included) ends it at once, and so does a page past the
+ * client's list_pages.
  */
 aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char *path, const char *api_version,
                              const char *filter, cJSON **out, struct aksnet_error *err);

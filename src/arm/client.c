@@ -143,7 +143,8 @@ static aksnet_code build_chain(const struct aksnet_client *cl, struct chain *c, 
         c->policies[i].next = i + 1 < c->count ? &c->policies[i + 1] : NULL;
         c->policies[i].transport = &c->transport;
     }
-    c->arm = (struct aksnet__arm_client){cl->endpoints.arm_endpoint, &c->policies[0], cl->seams.clock};
+    c->arm = (struct aksnet__arm_client){
+        .endpoint = cl->endpoints.arm_endpoint, .pipeline = &c->policies[0], .clock = cl->seams.clock};
     return AKSNET_OK;
 }
 

@@ -214,37 +214,6 @@ aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *
 
 /* ---- other clusters ----------------------------------------------------------------------- */
 
-/*
- * The next page of a list: a full URL that ARM gave (nextLink), sent
- * through the client's pipeline only when it is on the client's endpoint,
- * since the pipeline adds the bearer token.
- */
-static aksnet_code get_next_page(const struct aksnet__arm_client *client, const char *url, cJSON **out,
-                                 struct aksnet_error *err)
-{
-    *out = NULL;
-    size_t n = strlen(client->endpoint);
-    while (n > 0 && client->endpoint[n - 1] == '/')
-        n--;
-    if (strncasecmp(url, client->endpoint, n) != 0 || url[n] != '/')
-        return aksnet_error_set(err, AKSNET_EARM, "ARM named a next page on another host (%.200s); not following it",
-                                url);
-    struct aksnet__http_request rq;
-    aksnet_code rc = aksnet__http_request_init(&rq, "GET", url, err);
-    if (rc != AKSNET_OK)
-        return rc;
-    struct aksnet__http_response rs;
-    memset(&rs, 0, sizeof(rs));
-    rc = client->pipeline->process(client->pipeline, &rq, &rs, err);
-    aksnet__http_request_free(&rq);
-    if (rc == AKSNET_OK && (rs.status < 200 || rs.status > 299))
-        rc = aksnet__arm_error_from_response(&rs, err);
-    if (rc == AKSNET_OK && !(*out = rs.body ? cJSON_ParseWithLength(rs.body, rs.body_len) : NULL))
-        rc = aksnet_error_set(err, AKSNET_EARM, "ARM answered %.200s with a body that is not JSON", url);
-    aksnet__http_response_free(&rs);
-    return rc;
-}
-
 /* The subnets (other than ours) the route table is associated with, as read; NULL when none. */
 static const cJSON *route_table_subnets(const struct aksnet__provision_run *run)
 {
@@ -288,12 +257,12 @@ static const char *conflict_of(const struct aksnet__provision_run *run, const cJ
     return NULL;
 }
 
-/* One page of the cluster list against our subnet and route table. */
-static aksnet_code check_clusters_page(const struct aksnet__provision_run *run, const cJSON *page,
-                                       struct aksnet_error *err)
+/* The cluster list against our subnet and route table. */
+static aksnet_code check_clusters(const struct aksnet__provision_run *run, const cJSON *clusters,
+                                  struct aksnet_error *err)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(page, "value"))
+    cJSON_ArrayForEach(c, clusters)
     {
         bool by_route_table = false;
         char which[AKSNET_ID_MAX];
@@ -313,7 +282,12 @@ static aksnet_code check_clusters_page(const struct aksnet__provision_run *run, 
     return AKSNET_OK;
 }
 
-/* The subscription's managed clusters, page by page, against our subnet and route table. */
+/*
+ * The subscription's managed clusters, every page, against our subnet and
+ * route table.  A list that does not end (a nextLink loop, too many pages)
+ * fails the preflight: the check could not be made, and passing it
+ * unmade would let two clusters share a subnet.
+ */
 static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
                                         struct aksnet_error *err)
 {
@@ -322,8 +296,8 @@ static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const
     char id[AKSNET_ID_MAX];
     aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/Microsoft.ContainerService/managedClusters",
                              run->plan->subscription_id);
-    cJSON *page = NULL;
-    aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_AKS, &page, err);
+    cJSON *clusters = NULL;
+    aksnet_code rc = aksnet__arm_list(client, id, AKSNET_API_AKS, NULL, &clusters, err);
     if (forbidden(rc, err)) {
         char status[PV_STATUS_MAX];
         aksnet__provision_format(
@@ -335,16 +309,9 @@ static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const
         aksnet_error_clear(err);
         return AKSNET_OK;
     }
-    for (int pages = 0; rc == AKSNET_OK && page && pages < 1000; pages++) {
-        rc = check_clusters_page(run, page, err);
-        const char *next = aksnet__json_str(page, "nextLink");
-        cJSON *following = NULL;
-        if (rc == AKSNET_OK && next && *next)
-            rc = get_next_page(client, next, &following, err);
-        cJSON_Delete(page);
-        page = following;
-    }
-    cJSON_Delete(page);
+    if (rc == AKSNET_OK)
+        rc = check_clusters(run, clusters, err);
+    cJSON_Delete(clusters);
     return rc;
 }
 

@@ -106,7 +106,7 @@ static struct env *env_start(const struct armmock_options *opts)
     e->p_bearer = (struct aksnet__http_policy){aksnet__policy_bearer, &e->bearer, NULL, &e->transport};
     e->p_retry = (struct aksnet__http_policy){aksnet__policy_retry, &e->retry, &e->p_bearer, NULL};
     e->p_id = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, &e->p_retry, NULL};
-    e->client = (struct aksnet__arm_client){e->t.url, &e->p_id, &e->clock.clock};
+    e->client = (struct aksnet__arm_client){.endpoint = e->t.url, .pipeline = &e->p_id, .clock = &e->clock.clock};
     e->lro = (struct aksnet__lro_options){.on_poll = on_poll, .on_busy = on_busy, .ctx = &e->seen};
     return e;
 }
@@ -524,7 +524,7 @@ static struct fake *fake_new(const struct mt_canned *replies, size_t n)
     mt_fake_transport_init(&f->tr, replies, n, MT_FAKE_FAIL);
     mt_fake_clock_init(&f->clock, 1000);
     f->policy = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, NULL, &f->tr.transport};
-    f->client = (struct aksnet__arm_client){FAKE_EP, &f->policy, &f->clock.clock};
+    f->client = (struct aksnet__arm_client){.endpoint = FAKE_EP, .pipeline = &f->policy, .clock = &f->clock.clock};
     f->lro = (struct aksnet__lro_options){.default_poll = 4, .on_poll = on_poll, .ctx = &f->seen};
     return f;
 }
@@ -701,6 +701,107 @@ static void test_list_refusals(void **state)
     assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
     assert_null(out);
     assert_int_equal(aksnet__arm_list(&f->client, "no-slash", "2022-04-01", NULL, &out, &err), AKSNET_EINVAL);
+    fake_free(f);
+}
+
+#define PAGE1 FAKE_EP RA_PATH "?api-version=2022-04-01"
+#define PAGE3 FAKE_EP RA_PATH "?api-version=2022-04-01&$skiptoken=3"
+#define LINKS_TO(url) "{\"value\":[{\"name\":\"x\"}],\"nextLink\":\"" url "\"}"
+
+/* aksnet__arm_list over canned pages: refused with AKSNET_EARM, the message holding what; n requests sent. */
+static void list_refused(const struct mt_canned *replies, size_t n, int list_pages, const char *what)
+{
+    struct fake *f = fake_new(replies, n);
+    f->client.list_pages = list_pages;
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_null(out); /* never a part of the list as if it were all */
+    if (!strstr(err.message, what))
+        fail_msg("'%s' not in: %s", what, err.message);
+    assert_int_equal(f->tr.nsent, n);
+    fake_free(f); /* every canned page was read, and no other request sent */
+}
+
+/*
+ * A nextLink that names a page already read ends the list at once, however
+ * spelled (case of the host, the default port, hex digits of escapes):
+ * a page pointing to itself, to the first page, A -> B -> A.
+ */
+static void test_list_loops(void **state)
+{
+    (void)state;
+    static const struct mt_canned first_to_itself[] = {
+        {AKSNET_OK, 200, LINKS_TO(PAGE1), {{NULL, NULL}}},
+    };
+    list_refused(first_to_itself, MT_COUNT(first_to_itself), 0, "loops: after 1 pages");
+    static const struct mt_canned second_to_itself[] = {
+        {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
+        {AKSNET_OK, 200, LINKS_TO("HTTPS://Management.Example.TEST:443" RA_PATH "?api-version=2022-04-01&$skiptoken=2"),
+         {{NULL, NULL}}},
+    };
+    list_refused(second_to_itself, MT_COUNT(second_to_itself), 0, "names a page already read");
+    static const struct mt_canned a_b_a[] = {
+        {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
+        {AKSNET_OK, 200, LINKS_TO(FAKE_EP "/subscriptions/s/resourceGroups/g/providers/Microsoft.Authorization/./"
+                                          "roleAssignments?api-version=2022-04-01"),
+         {{NULL, NULL}}},
+    };
+    list_refused(a_b_a, MT_COUNT(a_b_a), 0, "the list is incomplete");
+    static const struct mt_canned b_c_b[] = {
+        {AKSNET_OK, 200, LINKS_TO(PAGE1 "&$skiptoken=a%2fb"), {{NULL, NULL}}},
+        {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
+        {AKSNET_OK, 200, LINKS_TO(PAGE1 "&$skiptoken=a%2Fb"), {{NULL, NULL}}},
+    };
+    list_refused(b_c_b, MT_COUNT(b_c_b), 0, "after 3 pages");
+    /* Links that differ are followed, and an empty or null nextLink ends the list. */
+    static const struct mt_canned distinct[] = {
+        {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
+        {AKSNET_OK, 200, LINKS_TO(PAGE3), {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"value\":[{\"name\":\"y\"}],\"nextLink\":\"\"}", {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(distinct);
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_OK);
+    assert_int_equal(cJSON_GetArraySize(out), 3);
+    cJSON_Delete(out);
+    fake_free(f);
+}
+
+/* A list that goes on with new links past the client's page limit ends there, an error. */
+static void test_list_page_limit(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
+        {AKSNET_OK, 200, LINKS_TO(PAGE3), {{NULL, NULL}}},
+    };
+    list_refused(replies, MT_COUNT(replies), 2, "goes on past 2 pages");
+}
+
+/* A nextLink to another origin (host, port or scheme) would receive the token: not followed. */
+static void test_list_foreign_origin(void **state)
+{
+    (void)state;
+    static const struct mt_canned other_port[] = {
+        {AKSNET_OK, 200, LINKS_TO("https://management.example.test:8443" RA_PATH "?api-version=2022-04-01"),
+         {{NULL, NULL}}},
+    };
+    list_refused(other_port, MT_COUNT(other_port), 0, "another host");
+    static const struct mt_canned other_host[] = {
+        {AKSNET_OK, 200, LINKS_TO("https://management.example.test.attacker.example" RA_PATH), {{NULL, NULL}}},
+    };
+    list_refused(other_host, MT_COUNT(other_host), 0, "another host");
+    static const struct mt_canned plain_http[] = {
+        {AKSNET_OK, 200, LINKS_TO("http://management.example.test" RA_PATH), {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(plain_http);
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    assert_int_not_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_OK);
+    assert_null(out);
+    assert_int_equal(f->tr.nsent, 1);
     fake_free(f);
 }
 
@@ -1097,6 +1198,9 @@ int main(void)
         cmocka_unit_test(test_unguided_waits_grow_and_are_told),
         cmocka_unit_test(test_list_pages),
         cmocka_unit_test(test_list_refusals),
+        cmocka_unit_test(test_list_loops),
+        cmocka_unit_test(test_list_page_limit),
+        cmocka_unit_test(test_list_foreign_origin),
         cmocka_unit_test(test_poll_survives_throttling),
         cmocka_unit_test(test_operation_failed),
         cmocka_unit_test(test_deadline_then_resume),

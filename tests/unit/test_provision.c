@@ -1134,6 +1134,32 @@ static void test_subnet_of_another_cluster(void **state)
     env_stop(e);
 }
 
+/*
+ * The list of the subscription's clusters that never ends (its second page
+ * names itself as the next) fails the preflight before any write, after
+ * two requests: the check was not made, so it is not passed.
+ */
+static void test_cluster_list_that_loops(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK); /* the subnet exists: the clusters are listed */
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"value\":[],\"nextLink\":\"%s/subscriptions/%s/providers/Microsoft.ContainerService/"
+             "managedClusters?api-version=%s&$skipToken=2\"}",
+             e->t.url, MT_SUB, AKSNET_API_AKS);
+    add_rule(e, "GET", "/managedClusters?", 200, body, 5000);
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EARM);
+    assert_non_null(strstr(e->err.message, "managedClusters loops"));
+    assert_non_null(strstr(e->err.message, "incomplete"));
+    assert_int_equal(e->rules[0].hits, 2);
+    assert_int_equal(e->result.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_FAILED);
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+}
+
 /* An existing subnet already associated with a route table not the plan's: aksnet does not replace it. */
 static void test_user_subnet_with_other_route_table(void **state)
 {
@@ -1497,6 +1523,7 @@ int main(void)
         cmocka_unit_test(test_existing_vnet_keeps_everything),
         cmocka_unit_test(test_existing_vnet_service_range_overlap),
         cmocka_unit_test(test_subnet_of_another_cluster),
+        cmocka_unit_test(test_cluster_list_that_loops),
         cmocka_unit_test(test_user_subnet_with_other_route_table),
         cmocka_unit_test(test_destroy_removes_only_what_it_made),
         cmocka_unit_test(test_destroy_keeps_groups_not_empty_or_not_ours),

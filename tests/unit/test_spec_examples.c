@@ -714,7 +714,7 @@ static void client_init(struct client *c, const struct mt_canned *replies, size_
     mt_fake_transport_init(&c->tr, replies, n, MT_FAKE_REPEAT_LAST);
     mt_fake_clock_init(&c->clock, 1000);
     c->policy = (struct aksnet__http_policy){aksnet__policy_request_id, NULL, NULL, &c->tr.transport};
-    c->arm = (struct aksnet__arm_client){FAKE_EP, &c->policy, &c->clock.clock};
+    c->arm = (struct aksnet__arm_client){.endpoint = FAKE_EP, .pipeline = &c->policy, .clock = &c->clock.clock};
     c->lro = (struct aksnet__lro_options){.default_poll = 1};
 }
 
