@@ -19,6 +19,14 @@
 extern "C" {
 #endif
 
+/**
+ * Connections a server holds at once at most, one thread each, and the open
+ * files that takes (one a connection, the rest for the listener, journal,
+ * state file and TLS).  Fewer when the process may not open that many.
+ */
+#define ARMMOCK_MAX_CONNECTIONS 8192u
+#define ARMMOCK_OPEN_FILES (ARMMOCK_MAX_CONNECTIONS + 64u)
+
 /** A registered credential: a client id and its secret, certificate file or federated token. */
 struct armmock_credential {
     const char *client_id;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "secret.h"
@@ -213,11 +214,27 @@ static void *watch_stdin(void *arg)
     return NULL;
 }
 
+/*
+ * Room for ARMMOCK_MAX_CONNECTIONS connections: the soft limit on open
+ * files goes up towards the hard one, as the Go runtime raises it for
+ * every Go program (golang/go src/syscall/rlimit.go, go.dev/issue/46279:
+ * a low soft limit only protects select(), which the mock does not use).
+ */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= ARMMOCK_OPEN_FILES)
+        return;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < ARMMOCK_OPEN_FILES ? rl.rlim_max : ARMMOCK_OPEN_FILES;
+    setrlimit(RLIMIT_NOFILE, &rl); /* at worst the server holds fewer connections */
+}
+
 /* Start, announce, wait for SIGTERM or SIGINT (already blocked), stop. */
 static int serve(const struct armmock_options *o, const char *port_file, bool until_eof,
                  const sigset_t *stop_signals)
 {
     char err[512];
+    raise_open_files();
     struct armmock *m = armmock_start(o, err, sizeof(err));
     if (!m) {
         fprintf(stderr, "aksnet-mock: %s\n", err);

@@ -4,7 +4,11 @@
  * the lock, send the answer with ARM's bookkeeping headers, journal it.
  *
  * One thread per connection: a fault may delay an answer, and a delayed
- * connection must not hold up the others.
+ * connection must not hold up the others.  As many connections as the
+ * descriptors allow (up to ARMMOCK_MAX_CONNECTIONS), each closed after
+ * MOCK_IDLE_TIMEOUT silent seconds, so that hundreds of idle or slow
+ * clients do not keep the next one out (docs/architecture.md, "The mock
+ * under a flood of connections", has the measurements).
  *
  * Depends on: dispatch.c (mock_dispatch()), faults.c (mock_fault_parse(),
  * mock_faults_apply()), journal.c (mock_journal_write()), lro.c
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -28,6 +33,8 @@
 
 #define RATE_READS 12000L
 #define RATE_WRITES 1200L
+
+#define MOCK_IDLE_TIMEOUT 10u /* seconds; an answer held back by a delay fault is not silence */
 
 /* Per-connection state, from the raw URI to the end of the body. */
 struct conn {
@@ -238,6 +245,18 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
     return ret;
 }
 
+/*
+ * GET /healthz: 200 as long as the server answers, whatever the fault
+ * rules say.  Not an Azure endpoint (ARM and Entra ID have none for it to
+ * copy), so it is neither journaled nor counted in the rate headers.
+ */
+static enum MHD_Result answer_health(struct MHD_Connection *c)
+{
+    struct mock_response rs = {.status = 200, .content_type = "application/json; charset=utf-8"};
+    char *body = strdup("{\"status\":\"ok\"}");
+    return body ? send_response(c, &rs, body) : MHD_NO;
+}
+
 /* libmicrohttpd calls this per chunk of body; the request is handled once the body is whole. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size,
@@ -275,6 +294,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (strcmp(url, "/healthz") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+        return answer_health(c);
     return handle(m, c, url, method, cn);
 }
 
@@ -425,6 +446,20 @@ static bool copy_options(struct armmock *m, const struct armmock_options *o, cha
     return m->faults && m->subscriptions;
 }
 
+/*
+ * As many connections as the open-file limit leaves room for, up to
+ * ARMMOCK_MAX_CONNECTIONS: a connection refused for want of a descriptor
+ * is worse than one refused by the limit, which libmicrohttpd closes at once.
+ */
+static unsigned connection_limit(void)
+{
+    const rlim_t reserve = ARMMOCK_OPEN_FILES - ARMMOCK_MAX_CONNECTIONS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= ARMMOCK_OPEN_FILES)
+        return ARMMOCK_MAX_CONNECTIONS;
+    return (unsigned)(rl.rlim_cur > 2 * reserve ? rl.rlim_cur - reserve : rl.rlim_cur / 2);
+}
+
 /* libmicrohttpd on the listen address, with TLS when certificate and key were given. */
 static bool start_daemon(struct armmock *m, char *err, size_t errlen)
 {
@@ -444,8 +479,8 @@ static bool start_daemon(struct armmock *m, char *err, size_t errlen)
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                  MHD_OPTION_URI_LOG_CALLBACK, on_uri, m,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, MOCK_IDLE_TIMEOUT,
+                                 MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
                                  MHD_OPTION_ARRAY, m->tls ? tls_opts : &tls_opts[2],
                                  MHD_OPTION_END);
     if (!m->daemon) {

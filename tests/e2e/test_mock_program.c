@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
@@ -413,6 +414,113 @@ static void test_lro_seconds_fraction(void **state)
     stop_cleanly(&p);
 }
 
+/* ---- a flood of connections ---------------------------------------------------------------- */
+
+#define FLOOD_IDLE 400
+#define FLOOD_SLOW 300
+
+/* Let this process (and the mock it starts) hold want descriptors; false when the hard limit is lower. */
+static bool descriptors_for(rlim_t want)
+{
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return true;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+        return false;
+    rl.rlim_cur = want;
+    return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+}
+
+/* request on a new connection: the status of the answer, 0 when none came within DEADLINE_MS. */
+static int status_of(const struct mt_mock *t, const char *request)
+{
+    int fd = mt_raw_connect(t), status = 0;
+    if (fd < 0)
+        return 0;
+    char buf[64] = "";
+    size_t got = 0;
+    long long deadline = mt_now_ms() + DEADLINE_MS;
+    bool sent = mt_raw_send(fd, request);
+    while (sent && got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
+        struct pollfd p = {fd, POLLIN, 0};
+        long long left = deadline - mt_now_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+        status = 0;
+    close(fd);
+    return status;
+}
+
+/* The flooded mock and the flood, for the teardown to end whatever a failed assertion left. */
+struct flood {
+    struct mt_proc p;
+    bool started;
+    struct mt_mock t;
+    int fds[FLOOD_IDLE + FLOOD_SLOW];
+    int nfds;
+};
+
+static int flood_setup(void **state)
+{
+    struct flood *f = calloc(1, sizeof(*f));
+    *state = f;
+    return f ? 0 : -1;
+}
+
+static int flood_teardown(void **state)
+{
+    struct flood *f = *state;
+    for (int i = 0; i < f->nfds; i++)
+        close(f->fds[i]);
+    if (f->started)
+        mt_proc_kill(&f->p);
+    free(f->t.token);
+    free(f);
+    return 0;
+}
+
+/*
+ * 400 connections that send nothing and 300 that send a request line and
+ * half their headers (a slow-loris client), all held open: the health
+ * check and a resource GET on new connections are still answered.  (With
+ * libmicrohttpd's limit of 256 connections, the mock shut every new one.)
+ */
+static void test_flood_of_idle_and_slow_connections(void **state)
+{
+    struct flood *f = *state;
+    if (!descriptors_for(FLOOD_IDLE + FLOOD_SLOW + 64)) {
+        print_message("the hard limit on open files is below %d: not run\n", FLOOD_IDLE + FLOOD_SLOW + 64);
+        skip();
+    }
+    const char *argv[] = {mock_bin(), "--client-secret", MT_CLIENT "=" MT_SECRET, NULL};
+    spawn_attached(&f->p, argv, &f->t);
+    f->started = true;
+    use_it(&f->t);
+    for (; f->nfds < FLOOD_IDLE + FLOOD_SLOW; f->nfds++) {
+        int fd = mt_raw_connect(&f->t);
+        assert_true(fd >= 0);
+        f->fds[f->nfds] = fd;
+        if (f->nfds >= FLOOD_IDLE)
+            assert_true(mt_raw_send(fd, "GET " RG " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+    }
+    assert_int_equal(status_of(&f->t, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"), 200);
+    char get[4096];
+    snprintf(get, sizeof(get), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Connection: close\r\n\r\n", RG, f->t.token);
+    assert_int_equal(status_of(&f->t, get), 200);
+    assert_int_equal(kill(f->p.pid, SIGTERM), 0); /* and it still stops at once, the flood open */
+    assert_true(mt_proc_wait(&f->p, DEADLINE_MS));
+    assert_int_equal(f->p.status, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_lro_seconds_fraction),
         cmocka_unit_test(test_secret_from_file),
+        cmocka_unit_test_setup_teardown(test_flood_of_idle_and_slow_connections, flood_setup, flood_teardown),
     };
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -434,6 +434,31 @@ static void test_group_delete_removes_contents(void **state)
 
 /* ---- faults ------------------------------------------------------------------------------ */
 
+/* GET /healthz answers 200 without a token, whatever the fault rules, and stays out of the journal. */
+static void test_health_check(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"GET:*:503:100", "HEAD:*:503:100"};
+    struct mt_mock t;
+    start_with_faults(&t, faults, 2);
+    struct mt_response r;
+    assert_true(mt_request(&t, "GET", "/healthz", NULL, NULL, false, NULL, &r));
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.json);
+    assert_string_equal(mt_json_str(r.json, "status"), "ok");
+    mt_response_free(&r);
+    assert_true(mt_request(&t, "HEAD", "/healthz", NULL, NULL, false, NULL, &r));
+    assert_int_equal(r.status, 200);
+    mt_response_free(&r);
+    assert_int_equal(call_status(&t, "GET", RG, NULL), 503); /* the rule holds for everything else */
+    size_t n = 0;
+    cJSON **lines = mt_journal(&t, &n);
+    for (size_t i = 0; i < n; i++)
+        assert_null(strstr(mt_json_str(lines[i], "path"), "healthz"));
+    mt_journal_free(lines, n);
+    mt_stop(&t);
+}
+
 static void test_fault_429(void **state)
 {
     (void)state;
@@ -1716,6 +1741,7 @@ int main(void)
         cmocka_unit_test(test_lro_status_url_location),
         cmocka_unit_test(test_put_group_being_deleted),
         cmocka_unit_test(test_group_delete_removes_contents),
+        cmocka_unit_test(test_health_check),
         cmocka_unit_test(test_fault_429),
         cmocka_unit_test(test_fault_429_retry_after_seconds),
         cmocka_unit_test(test_fault_500),
