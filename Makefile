@@ -266,11 +266,13 @@ fuzz: $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_mock
 # ---- benchmark (wrk over loopback; not part of `make test`) ---------------------
 
 # GETs and token requests against the release build (build/bench/mock.md),
+# the mock under a flood of idle and slow connections (build/bench/flood.md),
 # the dry run (build/bench/provision.md), then the seed's procedure by the
 # Azure CLI, the JS SDK and aksnet against the same mock binary
 # (build/bench/clients.md, copied to docs/benchmarks.md).  A few minutes.
 bench: $(BUILD)/aksnet-mock $(BUILD)/aksnet
 	@BENCH_SKIP_BUILD=1 scripts/bench-mock.sh $(BUILD)/aksnet-mock
+	@mkdir -p build/bench && scripts/bench-flood.py --mock $(BUILD)/aksnet-mock | tee build/bench/flood.md
 	@scripts/bench-provision.sh $(BUILD)/aksnet
 	@scripts/bench-clients.sh
 	@cp build/bench/clients.md docs/benchmarks.md
