@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-/** Result codes.  Keep in step with the table in src/error.c. */
+/** Result codes.  Keep in step with the table in src/util/error.c and README's exit codes. */
 typedef enum {
     AKSNET_OK = 0,
     AKSNET_ENOMEM,      /**< out of memory */
@@ -25,7 +25,8 @@ typedef enum {
     AKSNET_EAUTH,       /**< no token could be obtained */
     AKSNET_ETRANSPORT,  /**< the connection failed */
     AKSNET_EARM,        /**< ARM refused a request or an operation failed */
-    AKSNET_ETIMEOUT,    /**< a deadline passed */
+    AKSNET_ETIMEOUT,    /**< a deadline passed, or the server asked for a wait that would pass it */
+    AKSNET_EPROTO,      /**< the server answered outside its protocol: too large, not a resource, a URL not to follow */
     AKSNET_ECODE_COUNT  /**< number of codes; not a code */
 } aksnet_code;
 
