@@ -73,6 +73,12 @@ struct aksnet__http_request {
     bool link_local_ok;
     long connect_timeout_ms;             /**< 0: the transport's */
     enum aksnet__retry_profile retry_profile;
+    /**
+     * When the operation this request serves must be over (seconds on the
+     * retry policy's clock; 0 = none): a retry whose wait would pass it is
+     * not made (AKSNET_ETIMEOUT at once).
+     */
+    double deadline;
 };
 
 /** A response.  Zero-initialise; release with aksnet__http_response_free. */
@@ -114,6 +120,18 @@ struct aksnet__clock {
     void *ctx;
 };
 
+/**
+ * The longest single wait of aksnet, seconds: a Retry-After beyond it is
+ * not slept (a retry gives up with AKSNET_ETIMEOUT, a poll of an operation
+ * goes out after this long).  azcore gives up on a Retry-After above its
+ * MaxRetryDelay of 60 s (Azure/azure-sdk-for-go, sdk/azcore/runtime/
+ * policy_retry.go); aksnet runs unattended towards deadlines of 30 and 60
+ * minutes, so it waits up to five minutes, ten of the SDKs' default 30 s
+ * polling intervals, and never longer: a longer silent wait is
+ * indistinguishable from a hang, and a re-run resumes anyway.
+ */
+#define AKSNET__MAX_WAIT 300.0
+
 /** The real clock (CLOCK_REALTIME, nanosleep).  A constant: no state. */
 const struct aksnet__clock *aksnet__clock_system(void);
 
@@ -121,7 +139,8 @@ const struct aksnet__clock *aksnet__clock_system(void);
 struct aksnet__http_transport {
     /**
      * Send rq and fill rs.  AKSNET_ETRANSPORT (with a message) when no
-     * response arrived: refused, reset, timed out, TLS failure.
+     * response arrived: refused, reset, TLS failure; AKSNET_ETIMEOUT when
+     * none arrived in time.
      */
     aksnet_code (*send)(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
                         struct aksnet_error *err);
@@ -133,7 +152,7 @@ struct aksnet__curl_options {
     const char *cacert;            /**< CA bundle; NULL = the system store */
     long connect_timeout_ms;       /**< default 10000 */
     long timeout_ms;               /**< whole request, default 120000 */
-    size_t max_response_bytes;     /**< larger responses fail (AKSNET_EINVAL: not retried), default 16 MiB */
+    size_t max_response_bytes;     /**< larger responses fail (AKSNET_EPROTO: not retried), default 16 MiB */
 };
 
 /**
@@ -143,9 +162,11 @@ struct aksnet__curl_options {
  *
  * Also: no redirect is followed (a 3xx is returned as it is); http://
  * requests never go through a proxy from the environment (https:// ones
- * may, tunnelled); a refused URL is AKSNET_EINVAL; every other failure
- * (refused, reset, timed out, TLS) is AKSNET_ETRANSPORT.  A transport is
- * one libcurl handle: one request at a time, so use one per thread.
+ * may, tunnelled); a refused URL is AKSNET_EINVAL; a response over the
+ * size cap is AKSNET_EPROTO; no answer within the timeouts is
+ * AKSNET_ETIMEOUT; every other failure (refused, reset, TLS) is
+ * AKSNET_ETRANSPORT.  A transport is one libcurl handle: one request at a
+ * time, so use one per thread.
  */
 aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
                                        struct aksnet_error *err);
@@ -205,7 +226,8 @@ aksnet_code aksnet__policy_request_id(const struct aksnet__http_policy *self, st
 struct aksnet__retry_options {
     int max_retries;                          /**< retries after the first try (default 3) */
     double base_delay;                        /**< seconds (default 0.8) */
-    double max_delay;                         /**< cap of one wait (default 60) */
+    double max_delay;                         /**< cap of one backoff (default 60) */
+    double max_server_delay;                  /**< longest server-asked wait (default AKSNET__MAX_WAIT) */
     const struct aksnet__clock *clock;         /**< waiting; NULL = system */
     /** A uniform random number in [0,1); NULL = OpenSSL's RAND_bytes. */
     double (*random)(void *ctx);
@@ -218,15 +240,18 @@ struct aksnet__retry_options {
 void aksnet__retry_defaults(struct aksnet__retry_options *options);
 
 /**
- * Retry 408, 429, 500, 502, 503, 504 and transport failures with capped
- * exponential backoff and full jitter; a Retry-After (seconds or HTTP-date)
- * is waited out exactly, never less.  The last response or error is
- * returned when retries run out.
+ * Retry 408, 429, 500, 502, 503, 504 and transport failures (a lost
+ * connection, no answer in time) with capped exponential backoff and full
+ * jitter; a Retry-After (seconds or HTTP-date) is waited out exactly, never
+ * less.  The last response or error is returned when retries run out.
  *
  * A server-given wait is also read from retry-after-ms and
  * x-ms-retry-after-ms (milliseconds, as the Azure SDKs do, these first),
- * and is waited in full even when longer than max_delay: the Go SDK gives
- * up instead, but ARM throttling says exactly when it will answer again.
+ * and is waited in full even when longer than max_delay: ARM throttling
+ * says exactly when it will answer again.  But a server-given wait longer
+ * than max_server_delay, or one that would pass the request's deadline, is
+ * not waited at all: AKSNET_ETIMEOUT at once, saying how long the server
+ * asked for (the Go SDK gives up the same way, returning the response).
  * ctx may be NULL (defaults).
  */
 aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,

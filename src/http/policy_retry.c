@@ -24,6 +24,7 @@ void aksnet__retry_defaults(struct aksnet__retry_options *options)
     options->max_retries = 3;
     options->base_delay = 0.8;
     options->max_delay = 60;
+    options->max_server_delay = AKSNET__MAX_WAIT;
 }
 
 /* 53 random bits from OpenSSL as a double in [0,1). */
@@ -89,13 +90,33 @@ static double backoff_delay(const struct aksnet__retry_options *options, int att
 }
 
 /*
- * The server's word first, in the Azure SDKs' order (retry-after-ms,
- * x-ms-retry-after-ms, Retry-After) and not capped; otherwise capped
- * exponential backoff with full jitter.  A server wait of 0 (or a date
- * already past) is no advice, not "at once": azcore takes the backoff then
- * too (Azure/azure-sdk-for-go sdk/azcore/runtime/policy_retry.go,
- * "if delay <= 0 { delay = calcDelay(options, try) }"), so a throttled
- * client does not hammer ARM.
+ * The server's word, in the Azure SDKs' order (retry-after-ms,
+ * x-ms-retry-after-ms, Retry-After); false when it gives none.  A wait of 0
+ * (or a date already past) is no advice, not "at once": azcore takes the
+ * backoff then too (Azure/azure-sdk-for-go sdk/azcore/runtime/
+ * policy_retry.go, "if delay <= 0 { delay = calcDelay(options, try) }"),
+ * so a throttled client does not hammer ARM.
+ */
+static bool server_delay(const struct aksnet__http_response *rs, double now, double *seconds)
+{
+    if (!rs)
+        return false;
+    static const char *const ms_headers[] = {"retry-after-ms", "x-ms-retry-after-ms"};
+    for (size_t i = 0; i < sizeof(ms_headers) / sizeof(ms_headers[0]); i++) {
+        const char *v = aksnet__http_response_header(rs, ms_headers[i]);
+        double ms;
+        if (v && parse_digits(v, &ms)) {
+            *seconds = ms / 1000.0;
+            return ms > 0;
+        }
+    }
+    return aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"), now, seconds) &&
+           *seconds > 0;
+}
+
+/*
+ * The server's word first, not capped here (the policy refuses what is too
+ * long); otherwise capped exponential backoff with full jitter.
  */
 double aksnet__retry_delay(const struct aksnet__retry_options *options, int attempt,
                            const struct aksnet__http_response *rs, double now)
@@ -105,18 +126,9 @@ double aksnet__retry_delay(const struct aksnet__retry_options *options, int atte
         aksnet__retry_defaults(&d);
         options = &d;
     }
-    if (rs) {
-        static const char *const ms_headers[] = {"retry-after-ms", "x-ms-retry-after-ms"};
-        for (size_t i = 0; i < sizeof(ms_headers) / sizeof(ms_headers[0]); i++) {
-            const char *v = aksnet__http_response_header(rs, ms_headers[i]);
-            double ms;
-            if (v && parse_digits(v, &ms))
-                return ms > 0 ? ms / 1000.0 : backoff_delay(options, attempt);
-        }
-        double s;
-        if (aksnet__http_parse_retry_after(aksnet__http_response_header(rs, "Retry-After"), now, &s))
-            return s > 0 ? s : backoff_delay(options, attempt);
-    }
+    double s;
+    if (server_delay(rs, now, &s))
+        return s;
     return backoff_delay(options, attempt);
 }
 
@@ -129,7 +141,7 @@ static bool retryable(const struct aksnet__http_request *rq, aksnet_code rc, lon
 {
     if (rq->retry_profile == AKSNET__RETRY_IMDS_PROBE)
         return false;
-    if (rc == AKSNET_ETRANSPORT)
+    if (rc == AKSNET_ETRANSPORT || rc == AKSNET_ETIMEOUT) /* below this policy, only the transport times out */
         return true;
     if (rc != AKSNET_OK)
         return false;
@@ -147,6 +159,32 @@ static bool tries_left(const struct aksnet__retry_options *o, const struct aksne
     if (status == 410 && elapsed < IMDS_GONE_SECONDS)
         return true;
     return attempt < (o->max_retries > IMDS_MAX_RETRIES ? o->max_retries : IMDS_MAX_RETRIES);
+}
+
+/*
+ * A wait not to be slept: longer than any single wait of aksnet, or past
+ * the request's deadline.  Fills err (AKSNET_ETIMEOUT) and returns true.
+ */
+static bool wait_refused(const struct aksnet__retry_options *o, const struct aksnet__http_request *rq, long status,
+                         const char *why, double delay, double now, struct aksnet_error *err)
+{
+    double cap = o->max_server_delay > 0 ? o->max_server_delay : AKSNET__MAX_WAIT;
+    double left = rq->deadline > 0 ? rq->deadline - now : 0;
+    if (delay > cap)
+        aksnet_error_set(err, AKSNET_ETIMEOUT,
+                         "%s %.200s: %s, and the server asks to wait %.0f s before the next try, longer than aksnet "
+                         "waits at once (%.0f s); not waiting",
+                         rq->method, rq->url, why, delay, cap);
+    else if (rq->deadline > 0 && delay > left)
+        aksnet_error_set(err, AKSNET_ETIMEOUT,
+                         "%s %.200s: %s; the next try would be %.0f s from now, past the %.0f s left before the "
+                         "operation's deadline; not waiting",
+                         rq->method, rq->url, why, delay, left > 0 ? left : 0);
+    else
+        return false;
+    if (err)
+        err->http_status = (int)status;
+    return true;
 }
 
 /*
@@ -169,17 +207,21 @@ aksnet_code aksnet__policy_retry(const struct aksnet__http_policy *self, struct 
         aksnet_error_clear(err);
         aksnet_code rc = aksnet__http_policy_next(self, rq, rs, err);
         long status = rc == AKSNET_OK ? rs->status : 0;
-        if (!retryable(rq, rc, status) || !tries_left(o, rq, attempt, status, clock->now(clock->ctx) - started))
+        double now = clock->now(clock->ctx);
+        if (!retryable(rq, rc, status) || !tries_left(o, rq, attempt, status, now - started))
             return rc;
-        double delay = aksnet__retry_delay(o, attempt + 1, rc == AKSNET_OK ? rs : NULL, clock->now(clock->ctx));
-        if (o->on_retry) {
-            char why[AKSNET_ERROR_MESSAGE_MAX + 16];
-            if (rc == AKSNET_OK)
-                snprintf(why, sizeof(why), "HTTP %ld", rs->status);
-            else
-                snprintf(why, sizeof(why), "%s", err && err->message[0] ? err->message : aksnet_strerror(rc));
-            o->on_retry(o->on_retry_ctx, rq, attempt + 1, delay, rc == AKSNET_OK ? rs->status : 0, why);
+        double delay = aksnet__retry_delay(o, attempt + 1, rc == AKSNET_OK ? rs : NULL, now);
+        char why[AKSNET_ERROR_MESSAGE_MAX + 16];
+        if (rc == AKSNET_OK)
+            snprintf(why, sizeof(why), "HTTP %ld", rs->status);
+        else
+            snprintf(why, sizeof(why), "%s", err && err->message[0] ? err->message : aksnet_strerror(rc));
+        if (wait_refused(o, rq, status, why, delay, now, err)) {
+            aksnet__http_response_free(rs);
+            return AKSNET_ETIMEOUT;
         }
+        if (o->on_retry)
+            o->on_retry(o->on_retry_ctx, rq, attempt + 1, delay, status, why);
         clock->sleep(clock->ctx, delay);
     }
 }

@@ -222,8 +222,8 @@ static aksnet_code transfer_error(const struct aksnet__http_request *rq, CURLcod
 {
     const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
     if (t->too_big || cc == CURLE_FILESIZE_EXCEEDED)
-        return aksnet_error_set(err, AKSNET_EINVAL, "%s %.200s: the response is larger than %zu bytes", rq->method,
-                                rq->url, max);
+        return aksnet_error_set(err, AKSNET_EPROTO, "%s %.200s: the response is larger than %zu bytes; not read",
+                                rq->method, rq->url, max);
     if (t->oom)
         return aksnet_error_set(err, AKSNET_ENOMEM, "%s %.200s: out of memory reading the response", rq->method,
                                 rq->url);
@@ -236,7 +236,8 @@ static aksnet_code transfer_error(const struct aksnet__http_request *rq, CURLcod
         return aksnet_error_set(err, AKSNET_ETRANSPORT, "%s %.200s: TLS handshake failed: %s", rq->method, rq->url,
                                 detail);
     if (cc == CURLE_OPERATION_TIMEDOUT)
-        return aksnet_error_set(err, AKSNET_ETRANSPORT, "%s %.200s: timed out: %s", rq->method, rq->url, detail);
+        return aksnet_error_set(err, AKSNET_ETIMEOUT, "%s %.200s: no answer in time: %s", rq->method, rq->url,
+                                detail);
     return aksnet_error_set(err, AKSNET_ETRANSPORT, "%s %.200s: %s", rq->method, rq->url, detail);
 }
 

@@ -23,6 +23,7 @@
 #include "fake_clock.h"
 #include "fake_transport.h"
 #include "internal.h"
+#include "json_support.h"
 #include "mock_support.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -408,6 +409,144 @@ static void test_retry_after(void **state)
     assert_true(wait_for("Retry-After", "-5", NULL, NULL, 1000) == 0.4);
     assert_true(wait_for("Retry-After", "1.5", NULL, NULL, 1000) == 0.4);
     assert_true(wait_for("x-ms-retry-after-ms", "x", NULL, NULL, 1000) == 0.4);
+}
+
+/* The retry policy's notices (on_retry), for the progress a wait of 2 s or more must show. */
+struct told {
+    int count;
+    double seconds;
+    char why[64];
+};
+
+static void tell(void *ctx, const struct aksnet__http_request *rq, int attempt, double delay, long status,
+                 const char *why)
+{
+    (void)rq;
+    (void)attempt;
+    (void)status;
+    struct told *t = ctx;
+    t->count++;
+    t->seconds = delay;
+    snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+/* rig_init (at 1000 s, jitter 0.5) with the retry notices going to told. */
+static void rig_init_told(struct retry_rig *rig, const struct mt_canned *replies, size_t n, struct told *told)
+{
+    rig_init(rig, replies, n, 1000, 0.5);
+    *told = (struct told){0};
+    rig->o.on_retry = tell;
+    rig->o.on_retry_ctx = told;
+}
+
+/* The wait was refused at once: one try, no wait slept, none told; the rig is released. */
+static void refused_at_once(struct retry_rig *rig, const struct told *told)
+{
+    assert_int_equal(rig->f.nsent, 1);
+    assert_int_equal(rig->clock.nwaits, 0);
+    assert_int_equal(told->count, 0);
+    mt_fake_transport_free(&rig->f);
+}
+
+/* send_get for a request that must be over by deadline. */
+static aksnet_code send_until(const struct aksnet__http_policy *chain, double deadline,
+                              struct aksnet__http_response *rs, struct aksnet_error *err)
+{
+    struct aksnet__http_request rq;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", ARM, err), AKSNET_OK);
+    rq.deadline = deadline;
+    aksnet_code rc = chain->process(chain, &rq, rs, err);
+    aksnet__http_request_free(&rq);
+    return rc;
+}
+
+/*
+ * Absurd waits a server asks for (issue #12): an hour, eleven days, a date
+ * far ahead, in any of the headers, are never slept: AKSNET_ETIMEOUT at once
+ * (exit 5), saying how long was asked and how long aksnet waits at most,
+ * nothing retried, nothing told as a wait.  Nonsense (-1, "soon") is the
+ * usual backoff.  A wait within the cap that would pass the request's
+ * deadline is refused the same way; one within it is waited and told.
+ */
+static void test_retry_after_absurd(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *value, *shown;
+    } absurd[] = {
+        {"Retry-After", "3600", "wait 3600 s"},
+        {"Retry-After", "950400", "wait 950400 s"},
+        {"Retry-After", "Fri, 31 Dec 2100 23:59:59 GMT", "asks to wait"},
+        {"x-ms-retry-after-ms", "3600000", "wait 3600 s"},
+        {"retry-after-ms", "300001", "wait 300 s"},
+        {"Retry-After", "301", "wait 301 s"},
+    };
+    for (size_t i = 0; i < MT_COUNT(absurd); i++) {
+        const struct mt_canned replies[] = {{AKSNET_OK, 429, "{}", {{absurd[i].name, absurd[i].value}, {NULL, NULL}}},
+                                            {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+        struct retry_rig rig;
+        struct told told;
+        rig_init_told(&rig, replies, 2, &told);
+        struct aksnet__http_response rs = {0};
+        struct aksnet_error err;
+        assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_ETIMEOUT);
+        assert_int_equal(err.code, AKSNET_ETIMEOUT);
+        assert_int_equal(err.http_status, 429);
+        if (!strstr(err.message, absurd[i].shown) || !strstr(err.message, "longer than aksnet waits at once (300 s)"))
+            fail_msg("%s: %s: %s", absurd[i].name, absurd[i].value, err.message);
+        assert_non_null(strstr(err.message, "HTTP 429"));
+        assert_int_equal(rs.status, 0); /* an error leaves no response behind */
+        refused_at_once(&rig, &told);
+    }
+    /* the cap itself is still waited */
+    assert_true(wait_for("Retry-After", "300", NULL, NULL, 1000) == 300.0);
+    /* nonsense is no server wait: the backoff (0.8 * 0.5) */
+    assert_true(wait_for("Retry-After", "-1", NULL, NULL, 1000) == 0.4);
+    assert_true(wait_for("Retry-After", "soon", NULL, NULL, 1000) == 0.4);
+
+    /* the request's deadline: 100 s left, 120 asked -> not waited; 200 s left -> waited and told */
+    const struct mt_canned replies[] = {{AKSNET_OK, 429, "{}", {{"Retry-After", "120"}, {NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct retry_rig rig;
+    struct told told;
+    rig_init_told(&rig, replies, 2, &told);
+    struct aksnet__http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(send_until(&rig.retry, 1100, &rs, &err), AKSNET_ETIMEOUT);
+    mt_assert_contains(err.message, "120 s from now, past the 100 s left before the operation's deadline");
+    refused_at_once(&rig, &told);
+    rig_init_told(&rig, replies, 2, &told);
+    assert_int_equal(send_until(&rig.retry, 1200, &rs, &err), AKSNET_OK);
+    assert_int_equal(rs.status, 200);
+    assert_int_equal(rig.clock.nwaits, 1);
+    assert_true(rig.clock.waits[0] == 120);
+    assert_int_equal(told.count, 1);
+    assert_true(told.seconds == 120);
+    assert_string_equal(told.why, "HTTP 429");
+    aksnet__http_response_free(&rs);
+    mt_fake_transport_free(&rig.f);
+}
+
+/* No answer in time is the transport's to retry like a lost connection; when tries run out, a timeout (exit 5). */
+static void test_retry_transport_timeout(void **state)
+{
+    (void)state;
+    const struct mt_canned replies[] = {{AKSNET_ETIMEOUT, 0, NULL, {{NULL, NULL}}},
+                                        {AKSNET_OK, 200, "{}", {{NULL, NULL}}}};
+    struct retry_rig rig;
+    rig_init(&rig, replies, MT_COUNT(replies), 1000, 0.5);
+    struct aksnet__http_response rs = {0};
+    struct aksnet_error err;
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_OK);
+    assert_int_equal(rig.f.nsent, 2);
+    aksnet__http_response_free(&rs);
+    mt_fake_transport_free(&rig.f);
+    const struct mt_canned never[] = {{AKSNET_ETIMEOUT, 0, NULL, {{NULL, NULL}}}};
+    rig_init(&rig, never, 1, 1000, 0.5);
+    rig.f.after = MT_FAKE_REPEAT_LAST;
+    assert_int_equal(send_get(&rig.retry, ARM, &rs, &err), AKSNET_ETIMEOUT);
+    assert_int_equal(rig.f.nsent, 4); /* the first try and 3 retries */
+    mt_fake_transport_free(&rig.f);
 }
 
 static void test_parse_retry_after(void **state)
@@ -1102,7 +1241,7 @@ static void test_curl_limits_and_errors(void **state)
     struct aksnet__curl_options co = {.max_response_bytes = 10};
     struct aksnet__http_response rs = {0};
     struct aksnet_error err;
-    assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_EINVAL);
+    assert_int_equal(curl_get(&t, &co, url, &rs, &err), AKSNET_EPROTO); /* the server's fault: exit 4, not 2 */
     assert_non_null(strstr(err.message, "larger than 10 bytes"));
     assert_int_equal(rs.status, 0);
     assert_null(rs.body);
@@ -1134,6 +1273,31 @@ static void test_curl_limits_and_errors(void **state)
     assert_int_equal(rs.status, 0);
     aksnet__http_request_free(&rq);
     aksnet__curl_transport_free(&tr);
+
+    /*
+     * A server that takes the connection and never answers: the request's
+     * timeout (50 ms here) is a timeout, AKSNET_ETIMEOUT (exit 5), not a
+     * refusal.  The kernel completes the connection from the backlog; no
+     * one ever accepts it.
+     */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    a.sin_port = 0;
+    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(s, 4), 0);
+    alen = sizeof(a);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned)ntohs(a.sin_port), SUBS);
+    struct aksnet__curl_options quick = {.timeout_ms = 50};
+    assert_int_equal(aksnet__curl_transport_new(&quick, &tr, &err), AKSNET_OK);
+    bare.transport = &tr;
+    assert_int_equal(aksnet__http_request_init(&rq, "GET", url, NULL), AKSNET_OK);
+    assert_int_equal(aksnet__http_policy_next(&bare, &rq, &rs, &err), AKSNET_ETIMEOUT);
+    mt_assert_contains(err.message, "no answer in time");
+    assert_int_equal(rs.status, 0);
+    aksnet__http_request_free(&rq);
+    aksnet__curl_transport_free(&tr);
+    close(s);
 }
 
 static void test_curl_retry_through_faults(void **state)
@@ -1217,6 +1381,8 @@ int main(void)
         cmocka_unit_test(test_retry_transport_error),
         cmocka_unit_test(test_no_retry_on_client_errors),
         cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_retry_after_absurd),
+        cmocka_unit_test(test_retry_transport_timeout),
         cmocka_unit_test(test_parse_retry_after),
         cmocka_unit_test(test_backoff_capped_and_jittered),
         cmocka_unit_test(test_retries_exhausted),
