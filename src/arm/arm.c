@@ -17,7 +17,10 @@
 
 /* ---- the API ------------------------------------------------------------------------- */
 
-/* A 404 is an answer here ("not there"), not a failure: GET before PUT depends on it. */
+/*
+ * A 404 is an answer here ("not there"), not a failure: GET before PUT
+ * depends on it.  A 2xx must carry a resource: a JSON object.
+ */
 aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char *id, const char *api_version,
                             cJSON **out, struct aksnet_error *err)
 {
@@ -30,11 +33,11 @@ aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char 
     struct aksnet__http_response rs = {0};
     rc = aksnet__arm_send_request(client, "GET", url, NULL, &rs, err);
     if (rc == AKSNET_OK && rs.status != 404) {
-        cJSON *body = aksnet__arm_ok_status(rs.status) ? aksnet__arm_parse_body(&rs) : NULL;
+        cJSON *body = NULL;
         if (!aksnet__arm_ok_status(rs.status))
             rc = aksnet__arm_refused("GET", id, &rs, err);
-        else if (!body)
-            rc = aksnet__arm_not_json("GET", id, &rs, err);
+        else
+            rc = aksnet__arm_parse_resource("GET", id, &rs, &body, err);
         if (out && rc == AKSNET_OK)
             *out = body;
         else
@@ -313,9 +316,10 @@ aksnet_code aksnet__arm_wait(const struct aksnet__arm_client *client, const char
                              const struct aksnet__lro_options *lro, struct aksnet_error *err)
 {
     aksnet_code rc = aksnet__arm_check_client(client, err);
-    if (rc != AKSNET_OK)
-        return rc;
-    rc = aksnet__arm_check_operation_url(client, operation_url, err);
+    if (rc == AKSNET_OK)
+        rc = aksnet__http_check_url(operation_url, err);
+    if (rc == AKSNET_OK && aksnet__arm_check_operation_url(client, operation_url, err) != AKSNET_OK)
+        rc = err ? (err->code = AKSNET_EINVAL) : AKSNET_EINVAL; /* the caller's URL, not ARM's answer */
     if (rc != AKSNET_OK)
         return rc;
     struct aksnet__arm_op op;

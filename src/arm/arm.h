@@ -51,7 +51,10 @@ struct aksnet__lro_options {
     double deadline;          /**< seconds from the first request; 0 = 3600 */
     double default_poll;      /**< longest wait when no Retry-After is given (default 30 s) */
     double min_poll;          /**< never poll faster than this (default 0.05 s) */
-    /** Told after every poll: the state seen ("InProgress", "Succeeded", ...) and the URL polled. */
+    /**
+     * Told after every poll: the state seen ("InProgress", "Succeeded", ...) and the URL polled; a state
+     * aksnet does not know comes as "<state> (a state aksnet does not know: taken as still running)".
+     */
     void (*on_poll)(void *ctx, const char *state, const char *url);
     /** Told before a wait of AKSNET_LRO_TELL_WAIT seconds or more: how long, and the URL to be polled. */
     void (*on_wait)(void *ctx, double seconds, const char *url);
@@ -66,7 +69,9 @@ struct aksnet__lro_options {
 /**
  * GET id?api-version.  *out receives the parsed body (caller cJSON_Deletes);
  * a 404 is not an error: *out is NULL and AKSNET_OK returned.  Any other
- * non-2xx is AKSNET_EARM with ARM's code, message, status and request id.
+ * non-2xx is AKSNET_EARM with ARM's code, message, status and request id
+ * (AKSNET_EAUTH for a 401: the token refused).  A 2xx whose body is not a
+ * JSON object is AKSNET_EPROTO ("something that is not a resource").
  */
 aksnet_code aksnet__arm_get(const struct aksnet__arm_client *client, const char *id, const char *api_version,
                             cJSON **out, struct aksnet_error *err);

@@ -45,19 +45,33 @@ bool aksnet__arm_terminal(const char *state);
 
 bool aksnet__arm_succeeded(const char *state);
 
+/* A state ARM or the providers aksnet writes are known to report (terminal or not); false for NULL. */
+bool aksnet__arm_known_state(const char *state);
+
 /* {"error":{...}}, or the older envelope with code and message at the top. */
 const cJSON *aksnet__arm_envelope(const cJSON *body);
 
 /* arm_code and arm_message from an error object, the first detail added to a generic message. */
 void aksnet__arm_fill_arm_fields(struct aksnet_error *err, const cJSON *e);
 
-/* "ARM refused PUT <id>: <code>: <message>", the id shortened so ARM's words fit. */
+/*
+ * "ARM refused PUT <id>: <code>: <message>", the id shortened so ARM's
+ * words fit.  AKSNET_EARM, or AKSNET_EAUTH for a 401 (the token refused).
+ */
 aksnet_code aksnet__arm_refused(const char *method, const char *what, const struct aksnet__http_response *rs,
                                 struct aksnet_error *err);
 
-/* A 2xx whose body should be a resource but is not JSON. */
+/* A 2xx whose body should be a resource but is not JSON: AKSNET_EPROTO. */
 aksnet_code aksnet__arm_not_json(const char *method, const char *what, const struct aksnet__http_response *rs,
                                  struct aksnet_error *err);
+
+/*
+ * The body of a 2xx that should be a resource (or an operation's status):
+ * a JSON object into *out (caller cJSON_Deletes), else AKSNET_EPROTO ("not
+ * JSON", or "something that is not a resource") and *out NULL.
+ */
+aksnet_code aksnet__arm_parse_resource(const char *method, const char *what, const struct aksnet__http_response *rs,
+                                       cJSON **out, struct aksnet_error *err);
 
 /* ARM's way of saying another operation holds the resource (AnotherOperationInProgress, RetryableError,
  * AKS's OperationNotAllowed "... is in progress"): worth waiting and trying again. */
@@ -86,6 +100,12 @@ aksnet_code aksnet__arm_send_request(const struct aksnet__arm_client *client, co
 aksnet_code aksnet__arm_send_request_if(const struct aksnet__arm_client *client, const char *method, const char *url,
                                         const cJSON *body, const char *if_match, struct aksnet__http_response *rs,
                                         struct aksnet_error *err);
+
+/* aksnet__arm_send_request_if for an operation that must be over by deadline (on the client's clock; 0 = none). */
+aksnet_code aksnet__arm_send_request_within(const struct aksnet__arm_client *client, const char *method,
+                                            const char *url, const cJSON *body, const char *if_match,
+                                            double deadline, struct aksnet__http_response *rs,
+                                            struct aksnet_error *err);
 
 bool aksnet__arm_ok_status(long status);
 

@@ -48,14 +48,19 @@ static bool origin_of(const char *url, char *out, size_t size)
 aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *client, const char *url,
                                             struct aksnet_error *err)
 {
-    aksnet_code rc = aksnet__http_check_url(url, err);
-    if (rc != AKSNET_OK)
-        return rc;
+    struct aksnet_error why;
+    aksnet_error_clear(&why);
+    if (aksnet__http_check_url(url, &why) != AKSNET_OK) {
+        aksnet_error_set(err, AKSNET_EPROTO, "ARM named a URL aksnet will not send its token to: %s", why.message);
+        if (err)
+            aksnet__arm_trim_partial_utf8(err->message);
+        return AKSNET_EPROTO;
+    }
     char want[600], have[600];
     if (!origin_of(client->endpoint, want, sizeof(want)) || !origin_of(url, have, sizeof(have)) ||
         strcmp(want, have) != 0)
-        return aksnet_error_set(err, AKSNET_EARM,
-                                "ARM named an operation URL on another host (%s, not %s); not following it",
+        return aksnet_error_set(err, AKSNET_EPROTO,
+                                "the operation URL is on another host (%s, not %s); not following it",
                                 have, want);
     return AKSNET_OK;
 }
@@ -78,10 +83,23 @@ void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_cli
     op->deadline = op->started + op->limit;
 }
 
+/*
+ * The state seen, told to on_poll.  A state aksnet does not know is still
+ * running (ARM lets providers name their own) but is told as such, so a
+ * long wait on it is never silent.
+ */
 static void report(const struct aksnet__arm_op *op, const char *state, const char *url)
 {
-    if (op->lro && op->lro->on_poll)
+    if (!op->lro || !op->lro->on_poll)
+        return;
+    if (aksnet__arm_known_state(state)) {
         op->lro->on_poll(op->lro->ctx, state, url);
+        return;
+    }
+    char shown[65], text[160];
+    aksnet__arm_copy_text(shown, sizeof(shown), state);
+    snprintf(text, sizeof(text), "%s (a state aksnet does not know: taken as still running)", shown);
+    op->lro->on_poll(op->lro->ctx, text, url);
 }
 
 /* The URL goes last and whole, so a later run can resume on it; the id gives way if both do not fit. */
@@ -125,9 +143,11 @@ static double poll_wait(const struct aksnet__arm_op *op, const struct aksnet__ht
 /*
  * Wait before the next poll.  TOO_LONG when ARM asks for a wait that
  * passes the deadline (better to stop now with a resume URL than to sleep
- * into certain failure), EXPIRED once the deadline has passed.  Waits of
- * 2 s or more are told (on_wait) before they start; a wait before a write
- * refused as busy (busy_code) goes again is always told, and why (on_busy).
+ * into certain failure), EXPIRED once the deadline has passed.  A wait
+ * within the deadline but longer than AKSNET__MAX_WAIT is cut to it (a
+ * poll that comes early only reads).  Waits of 2 s or more are told
+ * (on_wait) before they start; a wait before a write refused as busy
+ * (busy_code) goes again is always told, and why (on_busy).
  */
 static enum pause pause_until_poll(const struct aksnet__arm_op *op, double seconds, const char *url,
                                    const char *busy_code)
@@ -137,6 +157,8 @@ static enum pause pause_until_poll(const struct aksnet__arm_op *op, double secon
         return EXPIRED;
     if (seconds > left)
         return TOO_LONG;
+    if (seconds > AKSNET__MAX_WAIT)
+        seconds = AKSNET__MAX_WAIT;
     if (busy_code && op->lro && op->lro->on_busy)
         op->lro->on_busy(op->lro->ctx, busy_code, seconds, url);
     else if (seconds >= AKSNET_LRO_TELL_WAIT && op->lro && op->lro->on_wait)
@@ -186,7 +208,7 @@ static aksnet_code poll_once(const struct aksnet__arm_op *op, const char *url, b
                              struct aksnet__http_response *rs, bool *gone, struct aksnet_error *err)
 {
     *gone = false;
-    aksnet_code rc = aksnet__arm_send_request(op->client, "GET", url, NULL, rs, err);
+    aksnet_code rc = aksnet__arm_send_request_within(op->client, "GET", url, NULL, NULL, op->deadline, rs, err);
     if (rc != AKSNET_OK)
         return rc;
     if (gone_ok && rs->status == 404) {
@@ -218,9 +240,9 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
             aksnet__http_response_free(&rs);
             return rc;
         }
-        cJSON *body = aksnet__arm_parse_body(&rs);
-        if (!body) {
-            rc = aksnet__arm_not_json("GET", url, &rs, err);
+        cJSON *body;
+        rc = aksnet__arm_parse_resource("GET", url, &rs, &body, err);
+        if (rc != AKSNET_OK) {
             aksnet__http_response_free(&rs);
             return rc;
         }
@@ -275,7 +297,7 @@ aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const cha
             break;
         }
         struct aksnet__http_response rs = {0};
-        rc = aksnet__arm_send_request(op->client, "GET", url, NULL, &rs, err);
+        rc = aksnet__arm_send_request_within(op->client, "GET", url, NULL, NULL, op->deadline, &rs, err);
         if (rc == AKSNET_OK && rs.status == 202) {
             report(op, "InProgress", url);
             wait = poll_wait(op, &rs);
@@ -357,11 +379,9 @@ static aksnet_code poll_state(const struct aksnet__arm_op *op, const char *url, 
             report(op, "Deleted", url);
             break;
         }
-        body = aksnet__arm_parse_body(&rs);
-        if (!body) {
-            rc = aksnet__arm_not_json("GET", url, &rs, err);
+        rc = aksnet__arm_parse_resource("GET", url, &rs, &body, err);
+        if (rc != AKSNET_OK)
             break;
-        }
         const char *state = aksnet__arm_provisioning_state(body);
         report(op, state ? state : "Succeeded", url);
         wait = poll_wait(op, &rs);
@@ -387,13 +407,23 @@ static aksnet_code fetch_final(const struct aksnet__arm_op *op, const char *url,
     struct aksnet__http_response rs = {0};
     bool gone;
     aksnet_code rc = poll_once(op, url, false, &rs, &gone, err);
-    if (rc == AKSNET_OK) {
-        cJSON *body = aksnet__arm_parse_body(&rs);
-        rc = body ? poll_state(op, url, UNTIL_SUCCEEDED, body, poll_wait(op, &rs), final, err)
-                  : aksnet__arm_not_json("GET", url, &rs, err);
-    }
+    cJSON *body = NULL;
+    if (rc == AKSNET_OK)
+        rc = aksnet__arm_parse_resource("GET", url, &rs, &body, err);
+    if (rc == AKSNET_OK)
+        rc = poll_state(op, url, UNTIL_SUCCEEDED, body, poll_wait(op, &rs), final, err);
     aksnet__http_response_free(&rs);
     return rc;
+}
+
+/* A PUT answered without an operation URL: the resource it answered with (must be one), else a GET, by its state. */
+static aksnet_code follow_put_answer(const struct aksnet__arm_op *op, const char *url,
+                                     const struct aksnet__http_response *rs, double wait, cJSON **final,
+                                     struct aksnet_error *err)
+{
+    cJSON *body = NULL;
+    aksnet_code rc = rs->body_len ? aksnet__arm_parse_resource("PUT", op->what, rs, &body, err) : AKSNET_OK;
+    return rc == AKSNET_OK ? poll_state(op, url, UNTIL_SUCCEEDED, body, wait, final, err) : rc;
 }
 
 /*
@@ -416,7 +446,7 @@ aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url,
     else if (!is_put)
         return rs->status == 202 ? poll_state(op, url, UNTIL_GONE, NULL, wait, NULL, err) : AKSNET_OK;
     else
-        return poll_state(op, url, UNTIL_SUCCEEDED, aksnet__arm_parse_body(rs), wait, final, err);
+        return follow_put_answer(op, url, rs, wait, final, err);
     if (rc != AKSNET_OK || !is_put)
         return rc;
     return fetch_final(op, url, final, err);
@@ -466,7 +496,8 @@ aksnet_code aksnet__arm_send_write(const struct aksnet__arm_op *op, const char *
 {
     for (int attempt = 0;; attempt++) {
         char code[AKSNET_ERROR_ARM_CODE_MAX];
-        aksnet_code rc = aksnet__arm_send_request_if(op->client, method, url, body, op->if_match, rs, err);
+        aksnet_code rc =
+            aksnet__arm_send_request_within(op->client, method, url, body, op->if_match, op->deadline, rs, err);
         if (rc != AKSNET_OK || !aksnet__arm_is_conflict(rs, code, sizeof(code)) ||
             attempt >= AKSNET_ARM_CONFLICT_RETRIES)
             return rc;

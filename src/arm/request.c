@@ -130,6 +130,34 @@ bool aksnet__arm_succeeded(const char *state)
     return state && strcasecmp(state, "Succeeded") == 0;
 }
 
+/*
+ * The states aksnet expects to see while an operation runs.  ARM lets
+ * every resource provider name its own ("Any state other than above three
+ * terminal states is a non-terminal state (e.g. ... "Deleted", "Accepted"
+ * etc.)": Azure/azure-resource-manager-rpc, v1.0/async-api-reference.md),
+ * so any other is still running too, only worth saying so.  InProgress,
+ * Running and NotStarted are the operation statuses azcore knows
+ * (Azure/azure-sdk-for-go, sdk/azcore/internal/pollers/util.go);
+ * Updating and Deleting the network provider's (network.json's
+ * ProvisioningState); Creating, Upgrading, Scaling, Starting, Stopping and
+ * Canceling the ones AKS shows while it works (Upgrading is the one
+ * rancher/rancher#26907 mistook for a failure; Canceling:
+ * learn.microsoft.com/azure/aks/manage-abort-operations); Provisioning an
+ * older spelling of the same; Deleted is what lro.c itself reports when a
+ * resource being deleted answers 404.
+ */
+bool aksnet__arm_known_state(const char *state)
+{
+    static const char *const known[] = {"Succeeded", "Failed",    "Canceled", "Accepted", "InProgress",
+                                        "Running",   "NotStarted", "Creating", "Updating", "Deleting",
+                                        "Provisioning", "Upgrading", "Scaling", "Starting", "Stopping",
+                                        "Canceling", "Deleted", NULL};
+    for (size_t i = 0; state && known[i]; i++)
+        if (strcasecmp(state, known[i]) == 0)
+            return true;
+    return false;
+}
+
 /* ---- the error envelope -------------------------------------------------------------- */
 
 /*
@@ -199,11 +227,23 @@ static void describe(const struct aksnet_error *err, const struct aksnet__http_r
     }
 }
 
+/*
+ * ARM refuses a token with 401 (InvalidAuthenticationToken,
+ * ExpiredAuthenticationToken, ...: learn.microsoft.com/azure/
+ * azure-resource-manager/troubleshooting/common-deployment-errors); the
+ * bearer policy has already fetched a fresh one once, so a 401 that comes
+ * back is the credential's failure, not a refusal of what was asked.
+ */
+static aksnet_code refusal_code(long status)
+{
+    return status == 401 ? AKSNET_EAUTH : AKSNET_EARM;
+}
+
 /* Status, request id and ARM's fields; the message is the caller's. */
 static void fill_from_response(const struct aksnet__http_response *rs, struct aksnet_error *err)
 {
     aksnet_error_clear(err);
-    err->code = AKSNET_EARM;
+    err->code = refusal_code(rs->status);
     err->http_status = (int)rs->status;
     aksnet__arm_copy_text(err->request_id, sizeof(err->request_id),
                           aksnet__http_response_header(rs, "x-ms-request-id"));
@@ -217,13 +257,15 @@ static void fill_from_response(const struct aksnet__http_response *rs, struct ak
 /* The envelope is parsed leniently: whatever is there is kept, nothing is required. */
 aksnet_code aksnet__arm_error_from_response(const struct aksnet__http_response *rs, struct aksnet_error *err)
 {
-    if (!err || !rs)
+    if (!rs)
         return AKSNET_EARM;
+    if (!err)
+        return refusal_code(rs->status);
     fill_from_response(rs, err);
     char what[AKSNET_ERROR_MESSAGE_MAX];
     describe(err, rs, what, sizeof(what));
-    aksnet__arm_set_message(err, "ARM refused the request: %s", what);
-    return AKSNET_EARM;
+    aksnet__arm_set_message(err, "ARM refused the %srequest: %s", rs->status == 401 ? "token of the " : "", what);
+    return err->code;
 }
 
 /* "ARM refused PUT <id>: <code>: <message>", the id shortened so ARM's words fit. */
@@ -231,12 +273,13 @@ aksnet_code aksnet__arm_refused(const char *method, const char *what, const stru
                                 struct aksnet_error *err)
 {
     if (!err)
-        return AKSNET_EARM;
+        return refusal_code(rs->status);
     fill_from_response(rs, err);
     char text[AKSNET_ERROR_MESSAGE_MAX];
     describe(err, rs, text, sizeof(text));
-    aksnet__arm_set_message(err, "ARM refused %s %.200s: %s", method, what, text);
-    return AKSNET_EARM;
+    aksnet__arm_set_message(err, "ARM refused %s%s %.200s: %s", rs->status == 401 ? "the token for " : "", method,
+                            what, text);
+    return err->code;
 }
 
 /* A 2xx whose body should be a resource but is not JSON. */
@@ -244,11 +287,46 @@ aksnet_code aksnet__arm_not_json(const char *method, const char *what, const str
                                  struct aksnet_error *err)
 {
     if (!err)
-        return AKSNET_EARM;
+        return AKSNET_EPROTO;
     fill_from_response(rs, err);
+    err->code = AKSNET_EPROTO;
     aksnet__arm_set_message(err, "ARM answered %s %.200s with HTTP %ld and a body that is not JSON", method, what,
                             rs->status);
-    return AKSNET_EARM;
+    return AKSNET_EPROTO;
+}
+
+/* What a JSON value is, for a message. */
+static const char *json_kind(const cJSON *v)
+{
+    return cJSON_IsArray(v) ? "a JSON array" : cJSON_IsString(v) ? "a JSON string" : cJSON_IsNumber(v) ? "a number"
+         : cJSON_IsBool(v) ? "a boolean" : cJSON_IsNull(v) ? "null" : "JSON that is not an object";
+}
+
+/*
+ * The body of a 2xx that should be a resource (or an operation's status):
+ * a JSON object.  An array, a string or a number is not read as one (its
+ * members would be missing, not different): AKSNET_EPROTO.  *out is the
+ * object (caller cJSON_Deletes) or NULL on an error.
+ */
+aksnet_code aksnet__arm_parse_resource(const char *method, const char *what, const struct aksnet__http_response *rs,
+                                       cJSON **out, struct aksnet_error *err)
+{
+    *out = aksnet__arm_parse_body(rs);
+    if (!*out)
+        return aksnet__arm_not_json(method, what, rs, err);
+    if (cJSON_IsObject(*out))
+        return AKSNET_OK;
+    char kind[64];
+    snprintf(kind, sizeof(kind), "%s", json_kind(*out));
+    cJSON_Delete(*out);
+    *out = NULL;
+    if (!err)
+        return AKSNET_EPROTO;
+    fill_from_response(rs, err);
+    err->code = AKSNET_EPROTO;
+    aksnet__arm_set_message(err, "ARM answered %s %.200s with something that is not a resource (HTTP %ld, %s)",
+                            method, what, rs->status, kind);
+    return AKSNET_EPROTO;
 }
 
 bool aksnet__arm_is_conflict(const struct aksnet__http_response *rs, char *code, size_t size)
@@ -369,6 +447,15 @@ aksnet_code aksnet__arm_send_request_if(const struct aksnet__arm_client *client,
                                         const cJSON *body, const char *if_match, struct aksnet__http_response *rs,
                                         struct aksnet_error *err)
 {
+    return aksnet__arm_send_request_within(client, method, url, body, if_match, 0, rs, err);
+}
+
+/* The request carries the deadline, so that the retry policy never waits past it. */
+aksnet_code aksnet__arm_send_request_within(const struct aksnet__arm_client *client, const char *method,
+                                            const char *url, const cJSON *body, const char *if_match,
+                                            double deadline, struct aksnet__http_response *rs,
+                                            struct aksnet_error *err)
+{
     aksnet__http_response_free(rs);
     aksnet_code rc = aksnet__arm_check_client(client, err);
     if (rc != AKSNET_OK)
@@ -377,6 +464,7 @@ aksnet_code aksnet__arm_send_request_if(const struct aksnet__arm_client *client,
     rc = aksnet__http_request_init(&rq, method, url, err);
     if (rc != AKSNET_OK)
         return rc;
+    rq.deadline = deadline;
     if (if_match && aksnet__http_request_set_header(&rq, "If-Match", if_match) != AKSNET_OK) {
         aksnet__http_request_free(&rq);
         return aksnet_error_set(err, AKSNET_EINVAL, "%s %.200s: the ETag is not a valid header value", method, url);

@@ -680,7 +680,11 @@ static void test_list_pages(void **state)
     fake_free(f);
 }
 
-/* A nextLink on another host would receive the token; a 404 is an empty list; a page without value is refused. */
+/*
+ * A nextLink on another host would receive the token; a 404 is an empty
+ * list; a page without value is refused.  Both are the server's fault
+ * (AKSNET_EPROTO, exit 4), not the user's.
+ */
 static void test_list_refusals(void **state)
 {
     (void)state;
@@ -692,13 +696,13 @@ static void test_list_refusals(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EPROTO);
     assert_null(out);
     assert_non_null(strstr(err.message, "another host"));
     assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_OK);
     assert_int_equal(cJSON_GetArraySize(out), 0);
     cJSON_Delete(out);
-    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EPROTO);
     assert_null(out);
     assert_int_equal(aksnet__arm_list(&f->client, "no-slash", "2022-04-01", NULL, &out, &err), AKSNET_EINVAL);
     fake_free(f);
@@ -708,14 +712,18 @@ static void test_list_refusals(void **state)
 #define PAGE3 FAKE_EP RA_PATH "?api-version=2022-04-01&$skiptoken=3"
 #define LINKS_TO(url) "{\"value\":[{\"name\":\"x\"}],\"nextLink\":\"" url "\"}"
 
-/* aksnet__arm_list over canned pages: refused with AKSNET_EARM, the message holding what; n requests sent. */
-static void list_refused(const struct mt_canned *replies, size_t n, int list_pages, const char *what)
+/*
+ * aksnet__arm_list over canned pages: refused with code (AKSNET_EARM for a
+ * loop or too many pages, AKSNET_EPROTO for a nextLink not to follow), the
+ * message holding what; n requests sent.
+ */
+static void list_refused(const struct mt_canned *replies, size_t n, int list_pages, aksnet_code code, const char *what)
 {
     struct fake *f = fake_new(replies, n);
     f->client.list_pages = list_pages;
     struct aksnet_error err;
     cJSON *out = NULL;
-    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_list(&f->client, RA_PATH, "2022-04-01", NULL, &out, &err), code);
     assert_null(out); /* never a part of the list as if it were all */
     if (!strstr(err.message, what))
         fail_msg("'%s' not in: %s", what, err.message);
@@ -734,26 +742,26 @@ static void test_list_loops(void **state)
     static const struct mt_canned first_to_itself[] = {
         {AKSNET_OK, 200, LINKS_TO(PAGE1), {{NULL, NULL}}},
     };
-    list_refused(first_to_itself, MT_COUNT(first_to_itself), 0, "loops: after 1 pages");
+    list_refused(first_to_itself, MT_COUNT(first_to_itself), 0, AKSNET_EARM, "loops: after 1 pages");
     static const struct mt_canned second_to_itself[] = {
         {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
         {AKSNET_OK, 200, LINKS_TO("HTTPS://Management.Example.TEST:443" RA_PATH "?api-version=2022-04-01&$skiptoken=2"),
          {{NULL, NULL}}},
     };
-    list_refused(second_to_itself, MT_COUNT(second_to_itself), 0, "names a page already read");
+    list_refused(second_to_itself, MT_COUNT(second_to_itself), 0, AKSNET_EARM, "names a page already read");
     static const struct mt_canned a_b_a[] = {
         {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
         {AKSNET_OK, 200, LINKS_TO(FAKE_EP "/subscriptions/s/resourceGroups/g/providers/Microsoft.Authorization/./"
                                           "roleAssignments?api-version=2022-04-01"),
          {{NULL, NULL}}},
     };
-    list_refused(a_b_a, MT_COUNT(a_b_a), 0, "the list is incomplete");
+    list_refused(a_b_a, MT_COUNT(a_b_a), 0, AKSNET_EARM, "the list is incomplete");
     static const struct mt_canned b_c_b[] = {
         {AKSNET_OK, 200, LINKS_TO(PAGE1 "&$skiptoken=a%2fb"), {{NULL, NULL}}},
         {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
         {AKSNET_OK, 200, LINKS_TO(PAGE1 "&$skiptoken=a%2Fb"), {{NULL, NULL}}},
     };
-    list_refused(b_c_b, MT_COUNT(b_c_b), 0, "after 3 pages");
+    list_refused(b_c_b, MT_COUNT(b_c_b), 0, AKSNET_EARM, "after 3 pages");
     /* Links that differ are followed, and an empty or null nextLink ends the list. */
     static const struct mt_canned distinct[] = {
         {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
@@ -777,7 +785,7 @@ static void test_list_page_limit(void **state)
         {AKSNET_OK, 200, LINKS_TO(PAGE2), {{NULL, NULL}}},
         {AKSNET_OK, 200, LINKS_TO(PAGE3), {{NULL, NULL}}},
     };
-    list_refused(replies, MT_COUNT(replies), 2, "goes on past 2 pages");
+    list_refused(replies, MT_COUNT(replies), 2, AKSNET_EARM, "goes on past 2 pages");
 }
 
 /* A nextLink to another origin (host, port or scheme) would receive the token: not followed. */
@@ -788,11 +796,11 @@ static void test_list_foreign_origin(void **state)
         {AKSNET_OK, 200, LINKS_TO("https://management.example.test:8443" RA_PATH "?api-version=2022-04-01"),
          {{NULL, NULL}}},
     };
-    list_refused(other_port, MT_COUNT(other_port), 0, "another host");
+    list_refused(other_port, MT_COUNT(other_port), 0, AKSNET_EPROTO, "another host");
     static const struct mt_canned other_host[] = {
         {AKSNET_OK, 200, LINKS_TO("https://management.example.test.attacker.example" RA_PATH), {{NULL, NULL}}},
     };
-    list_refused(other_host, MT_COUNT(other_host), 0, "another host");
+    list_refused(other_host, MT_COUNT(other_host), 0, AKSNET_EPROTO, "another host");
     static const struct mt_canned plain_http[] = {
         {AKSNET_OK, 200, LINKS_TO("http://management.example.test" RA_PATH), {{NULL, NULL}}},
     };
@@ -816,7 +824,7 @@ static void test_foreign_operation_url(void **state)
     struct fake *f = FAKE(replies);
     struct aksnet_error err;
     cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}"), *out = NULL;
-    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EPROTO);
     cJSON_Delete(body);
     assert_null(out);
     assert_non_null(strstr(err.message, "another host"));
@@ -1053,7 +1061,7 @@ static void test_requests_and_odd_answers(void **state)
     assert_int_equal(aksnet__arm_wait(&f->client, "http://example.com/operations/1", &f->lro, &err), AKSNET_EINVAL);
     assert_int_equal(f->tr.nsent, 0);
 
-    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EARM);
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EPROTO);
     assert_null(out);
     mt_assert_contains(err.message, "not JSON");
     /* a trailing slash on the endpoint and a name needing percent-encoding */
@@ -1063,9 +1071,9 @@ static void test_requests_and_odd_answers(void **state)
     cJSON_Delete(out);
     mt_assert_str(f->tr.sent[1].url, FAKE_EP "/subscriptions/s/resourceGroups/my%20rg%C3%BC?api-version=" RG_API);
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_ETRANSPORT);
-    /* an operation URL that would carry the token in clear text is not polled */
+    /* an operation URL that would carry the token in clear text is not polled: ARM's fault, not the caller's */
     cJSON *body = mt_json_parse("{}");
-    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EPROTO);
     mt_assert_contains(err.message, "evil.example");
     assert_int_equal(f->tr.nsent, 4);
     /* an action with no body answered */
@@ -1185,6 +1193,263 @@ static void test_error_envelopes(void **state)
     aksnet__http_response_free(&rs);
 }
 
+/* ---- faults, each with a clear outcome (issue #12) -------------------------------------------------- */
+
+#define ASYNC_OP FAKE_EP "/subscriptions/s/providers/Microsoft.Network/locations/westus/operations/op1?api-version=1"
+#define UPDATING "{\"properties\":{\"provisioningState\":\"Updating\"}}"
+#define SUCCEEDED "{\"properties\":{\"provisioningState\":\"Succeeded\"}}"
+
+/* What on_wait was told: each wait of 2 s or more, before it starts. */
+struct waits_told {
+    size_t count;
+    double seconds[MAX_POLLS];
+};
+
+static void on_wait(void *ctx, double seconds, const char *url)
+{
+    (void)url;
+    struct waits_told *w = ctx;
+    if (w->count < MAX_POLLS)
+        w->seconds[w->count] = seconds;
+    w->count++;
+}
+
+/*
+ * A 2xx whose body is JSON but no object (an array, a string, a number) is
+ * not a resource that differs: AKSNET_EPROTO (exit 4) saying so, whether it
+ * answers a GET, a PUT, an operation's status or a resource being followed.
+ */
+static void test_not_a_resource(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 200, "[{\"id\":\"x\"}]", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "\"a string\"", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "42", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "[]", {{NULL, NULL}}},
+        {AKSNET_OK, 201, UPDATING, {{"Azure-AsyncOperation", ASYNC_OP}, {"Retry-After", "1"}}},
+        {AKSNET_OK, 200, "[\"InProgress\"]", {{NULL, NULL}}},
+        {AKSNET_OK, 201, UPDATING, {{"Retry-After", "1"}, {NULL, NULL}}},
+        {AKSNET_OK, 200, "[]", {{NULL, NULL}}},
+    };
+    static const char *const kinds[] = {"a JSON array", "a JSON string", "a number"};
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    for (size_t i = 0; i < MT_COUNT(kinds); i++) {
+        assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EPROTO);
+        assert_null(out);
+        assert_int_equal(err.code, AKSNET_EPROTO);
+        mt_assert_contains(err.message, "ARM answered GET " RT_ID " with something that is not a resource");
+        mt_assert_contains(err.message, kinds[i]);
+    }
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    for (int i = 0; i < 3; i++) { /* the PUT's answer, the operation's status, the resource followed */
+        assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EPROTO);
+        assert_null(out);
+        mt_assert_contains(err.message, "something that is not a resource (HTTP 200, a JSON array)");
+    }
+    cJSON_Delete(body);
+    assert_int_equal(f->tr.nsent, MT_COUNT(replies));
+    fake_free(f);
+}
+
+/*
+ * ARM lets a provider name its own running states: one aksnet does not
+ * know is followed as running, but every poll says so with its name; the
+ * ones it knows are told as they are.
+ */
+static void test_unknown_state_told(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 201, UPDATING, {{"Azure-AsyncOperation", ASYNC_OP}, {"Retry-After", "5"}}},
+        {AKSNET_OK, 200, "{\"status\":\"Frobnicating\"}", {{"Retry-After", "5"}, {NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"status\":\"Accepted\"}", {{"Retry-After", "5"}, {NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"status\":\"Frob\\u001b[2Jnicating\"}", {{"Retry-After", "5"}, {NULL, NULL}}},
+        {AKSNET_OK, 200, "{\"status\":\"Succeeded\"}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, SUCCEEDED, {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    cJSON_Delete(body);
+    assert_int_equal(f->seen.polls, 4);
+    mt_assert_str(f->seen.states[0], "Frobnicating (a state aksnet does not know: taken as still running)");
+    mt_assert_str(f->seen.states[1], "Accepted");
+    mt_assert_str(f->seen.states[2], "Frob [2Jnicating (a state aksnet does not know: taken as still running)");
+    mt_assert_str(f->seen.states[3], "Succeeded");
+    assert_int_equal(f->clock.nwaits, 4);
+    fake_free(f);
+}
+
+/* The lro options of a fake whose waits are told to told (on_wait and on_poll share one ctx: both go there). */
+static void told_only(struct fake *f, struct waits_told *told)
+{
+    f->lro.on_poll = NULL;
+    f->lro.on_wait = on_wait;
+    f->lro.ctx = told;
+}
+
+/*
+ * Absurd waits on an operation (issue #12): a Retry-After of an hour, of
+ * eleven days or a date far ahead, past what is left of the deadline, fails
+ * at once with AKSNET_ETIMEOUT and the URL to resume from, sleeping
+ * nothing; one within the deadline but beyond AKSNET__MAX_WAIT is cut to
+ * it and told; nonsense (-1, "soon") is the client's own interval.
+ */
+static void test_lro_absurd_waits(void **state)
+{
+    (void)state;
+    static const char *const absurd[] = {"3600", "950400", "Fri, 31 Dec 2100 23:59:59 GMT"};
+    for (size_t i = 0; i < MT_COUNT(absurd); i++) {
+        const struct mt_canned replies[] = {
+            {AKSNET_OK, 201, UPDATING, {{"Azure-AsyncOperation", ASYNC_OP}, {"Retry-After", absurd[i]}}},
+        };
+        struct fake *f = FAKE(replies);
+        struct waits_told told = {0};
+        told_only(f, &told);
+        f->lro.deadline = 1800;
+        struct aksnet_error err;
+        cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+        assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_ETIMEOUT);
+        cJSON_Delete(body);
+        mt_assert_contains(err.message, "ARM asks to wait");
+        mt_assert_contains(err.message, "1800 s left of the 1800 s deadline");
+        mt_assert_contains(err.message, "resume later with the operation URL " ASYNC_OP);
+        assert_int_equal(f->clock.nwaits, 0);
+        assert_int_equal(told.count, 0);
+        fake_free(f);
+    }
+    /* within the 3600 s deadline, but longer than aksnet waits at once: 300 s, told, then the poll */
+    static const struct mt_canned long_wait[] = {
+        {AKSNET_OK, 201, UPDATING, {{"Azure-AsyncOperation", ASYNC_OP}, {"Retry-After", "1000"}}},
+        {AKSNET_OK, 200, "{\"status\":\"Succeeded\"}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, SUCCEEDED, {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(long_wait);
+    struct waits_told told = {0};
+    told_only(f, &told);
+    f->lro.deadline = 3600;
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->clock.nwaits, 1);
+    assert_true(f->clock.waits[0] == AKSNET__MAX_WAIT);
+    assert_int_equal(told.count, 1);
+    assert_true(told.seconds[0] == AKSNET__MAX_WAIT);
+    fake_free(f);
+    /* nonsense: the first poll after the client's own first interval (1 s) */
+    static const char *const nonsense[] = {"-1", "soon"};
+    for (size_t i = 0; i < MT_COUNT(nonsense); i++) {
+        const struct mt_canned replies[] = {
+            {AKSNET_OK, 201, UPDATING, {{"Azure-AsyncOperation", ASYNC_OP}, {"Retry-After", nonsense[i]}}},
+            {AKSNET_OK, 200, "{\"status\":\"Succeeded\"}", {{NULL, NULL}}},
+            {AKSNET_OK, 200, SUCCEEDED, {{NULL, NULL}}},
+        };
+        f = FAKE(replies);
+        assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+        assert_int_equal(f->clock.nwaits, 1);
+        assert_true(f->clock.waits[0] == AKSNET_LRO_FIRST_POLL);
+        fake_free(f);
+    }
+    cJSON_Delete(body);
+}
+
+/*
+ * A throttled write whose Retry-After passes the operation's deadline is
+ * not sent again after the deadline: the retry policy sees the deadline the
+ * operation carries on each request, and gives up at once (exit 5).
+ */
+static void test_retry_within_deadline(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 429, "{\"error\":{\"code\":\"TooManyRequests\"}}", {{"Retry-After", "120"}, {NULL, NULL}}},
+        {AKSNET_OK, 429, "{\"error\":{\"code\":\"TooManyRequests\"}}", {{"Retry-After", "120"}, {NULL, NULL}}},
+        {AKSNET_OK, 200, SUCCEEDED, {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet__retry_options ro;
+    aksnet__retry_defaults(&ro);
+    ro.clock = &f->clock.clock;
+    struct aksnet__http_policy retry = {aksnet__policy_retry, &ro, NULL, &f->tr.transport};
+    f->policy.next = &retry;
+    f->lro.deadline = 100;
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_ETIMEOUT);
+    mt_assert_contains(err.message, "HTTP 429; the next try would be 120 s from now, past the 100 s left");
+    assert_int_equal(f->tr.nsent, 1);
+    assert_int_equal(f->clock.nwaits, 0);
+    f->lro.deadline = 0; /* the default hour: waited */
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_OK);
+    assert_int_equal(f->tr.nsent, 3);
+    assert_int_equal(f->clock.nwaits, 1);
+    assert_true(f->clock.waits[0] == 120);
+    cJSON_Delete(body);
+    fake_free(f);
+}
+
+/*
+ * Operation URLs aksnet will not send its token to, whoever named them
+ * (a relative "//host" reference, plain http to IMDS's address): ARM's
+ * fault, AKSNET_EPROTO (exit 4), never the user's (2); nothing is sent.
+ */
+static void test_operation_url_not_followed(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 201, UPDATING, {{"Azure-AsyncOperation", "//127.0.0.2:1/op"}, {NULL, NULL}}},
+        {AKSNET_OK, 201, UPDATING,
+         {{"Azure-AsyncOperation", "http://169.254.169.254/metadata/identity/oauth2/token"}, {NULL, NULL}}},
+        {AKSNET_OK, 202, NULL, {{"Location", "http://127.0.0.2:1/operationResults/1"}, {NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EPROTO);
+    mt_assert_contains(err.message, "ARM named a URL aksnet will not send its token to");
+    mt_assert_contains(err.message, "//127.0.0.2:1/op");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EPROTO);
+    mt_assert_contains(err.message, "169.254.169.254");
+    assert_int_equal(aksnet__arm_delete(&f->client, RT_ID, NET_API, &f->lro, &err), AKSNET_EPROTO);
+    mt_assert_contains(err.message, "another host");
+    cJSON_Delete(body);
+    assert_int_equal(f->tr.nsent, 3); /* the three writes; nothing followed */
+    fake_free(f);
+}
+
+/*
+ * A 401 that comes back (the bearer policy has already refreshed once) is
+ * the credential's failure: AKSNET_EAUTH (exit 3), not ARM refusing what
+ * was asked; a 403 is ARM refusing (exit 4).
+ */
+static void test_token_refused(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 401, "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"The access token is "
+                         "invalid.\"}}", {{NULL, NULL}}},
+        {AKSNET_OK, 401, "{\"error\":{\"code\":\"InvalidAuthenticationToken\",\"message\":\"no\"}}", {{NULL, NULL}}},
+        {AKSNET_OK, 403, "{\"error\":{\"code\":\"AuthorizationFailed\",\"message\":\"no access\"}}", {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *out = NULL;
+    assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EAUTH);
+    assert_int_equal(err.code, AKSNET_EAUTH);
+    assert_int_equal(err.http_status, 401);
+    mt_assert_str(err.arm_code, "InvalidAuthenticationToken");
+    mt_assert_contains(err.message, "ARM refused the token for GET " RT_ID);
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EAUTH);
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, NULL, &err), AKSNET_EARM);
+    cJSON_Delete(body);
+    fake_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1218,6 +1483,12 @@ int main(void)
         cmocka_unit_test(test_delete_variants),
         cmocka_unit_test(test_requests_and_odd_answers),
         cmocka_unit_test(test_error_envelopes),
+        cmocka_unit_test(test_not_a_resource),
+        cmocka_unit_test(test_unknown_state_told),
+        cmocka_unit_test(test_lro_absurd_waits),
+        cmocka_unit_test(test_retry_within_deadline),
+        cmocka_unit_test(test_operation_url_not_followed),
+        cmocka_unit_test(test_token_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
