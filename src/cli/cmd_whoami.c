@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "commands.h"
+#include "progress.h"
 #include "session.h"
 
 int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err)
@@ -16,7 +17,9 @@ int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err)
     struct aksnet_identity id = {0};
     struct aksnet_error e;
     aksnet_error_clear(&e);
-    aksnet_code rc = cli_client_open(args, args->plan.cloud, NULL, NULL, &client, &e);
+    struct progress p; /* a retry's wait (IMDS starting, a throttled token endpoint) is told on stderr */
+    progress_init(&p, err, OUTPUT_TEXT);
+    aksnet_code rc = cli_client_open(args, args->plan.cloud, progress_retry, &p, &client, &e);
     if (rc == AKSNET_OK)
         rc = aksnet_client_identity(client, true, &id, &e);
     const char *kind = client ? aksnet_credential_name(id.credential) : "none";
@@ -45,5 +48,6 @@ int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err)
         fprintf(err, "aksnet whoami: %s\n", e.message); /* the message names the credential */
     }
     aksnet_client_free(client);
+    progress_free(&p);
     return rc == AKSNET_OK ? EXIT_DONE : (rc == AKSNET_EINVAL ? EXIT_USAGE : EXIT_AUTH);
 }

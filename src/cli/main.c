@@ -7,6 +7,7 @@
 #include "aksnet/aksnet.h"
 #include "args.h"
 #include "commands.h"
+#include "session.h"
 
 struct command {
     const char *name;
@@ -80,6 +81,15 @@ static int help(int argc, char **argv)
     return EXIT_DONE;
 }
 
+/* Every failure ends with one line saying what to do next, by its exit code (README's table). */
+static int finish(int code)
+{
+    const char *next = cli_next_step(code);
+    if (next)
+        fprintf(stderr, "next: %s\n", next);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -94,14 +104,14 @@ int main(int argc, char **argv)
     if (!c) {
         fprintf(stderr, "aksnet: unknown command '%s'\n", argv[1]);
         usage(stderr);
-        return EXIT_USAGE;
+        return finish(EXIT_USAGE);
     }
     struct cli_args args;
     if (!cli_args_parse(argc - 2, argv + 2, c->accept, &args, stderr))
-        return EXIT_USAGE;
+        return finish(EXIT_USAGE);
     if (args.help) {
         command_usage(c, stdout);
         return EXIT_DONE;
     }
-    return c->run(&args, stdout, stderr);
+    return finish(c->run(&args, stdout, stderr));
 }

@@ -8,15 +8,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/*
+ * README's table: the user's mistakes are 1 (the plan) and 2 (the command
+ * line, caught before anything is sent); whatever the server does wrong,
+ * refuses or fails is 4, never 2; a token refused is 3 wherever it is
+ * refused; every deadline, and every wait the server asks for that would
+ * pass one, is 5.
+ */
 int cli_exit_code(aksnet_code code)
 {
     switch (code) {
     case AKSNET_OK: return EXIT_DONE;
     case AKSNET_EPLAN: return EXIT_PLAN;
+    case AKSNET_EINVAL: return EXIT_USAGE;
     case AKSNET_EAUTH: return EXIT_AUTH;
     case AKSNET_ETIMEOUT: return EXIT_TIMEOUT;
-    case AKSNET_EINVAL: return EXIT_USAGE;
+    case AKSNET_EARM:
+    case AKSNET_EPROTO:
+    case AKSNET_ETRANSPORT:
+    case AKSNET_EIO:
+    case AKSNET_ENOMEM:
     default: return EXIT_ARM;
+    }
+}
+
+const char *cli_next_step(int exit_code)
+{
+    switch (exit_code) {
+    case EXIT_DONE: return NULL;
+    case EXIT_PLAN:
+        return "fix what the findings name in the plan (docs/plan.md explains each code), then run the command again";
+    case EXIT_USAGE: return "correct the command line ('aksnet COMMAND --help' lists the flags), then run it again";
+    case EXIT_AUTH:
+        return "check the credential ('aksnet whoami' shows which one is used and whether it gets a token), then run "
+               "the command again";
+    case EXIT_TIMEOUT:
+        return "what was started may still be running in Azure: run the same command again later; it resumes, "
+               "waiting for what runs instead of starting it again";
+    default:
+        return "read ARM's code and message above; if they name something of yours (quota, policy, a permission, a "
+               "name taken), fix it; then run the same command again: it resumes from what Azure holds";
     }
 }
 

@@ -22,4 +22,7 @@ aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
 /* The exit code of a library result (README's table). */
 int cli_exit_code(aksnet_code code);
 
+/* What to do after a run that ended with exit_code (README's table, its last column); NULL for 0. */
+const char *cli_next_step(int exit_code);
+
 #endif
