@@ -57,22 +57,30 @@ static const struct option_row options[] = {
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
-/* A whole number 0..1e9 written plainly. */
-static bool parse_count(const char *s, long *out)
+#define COUNT_MAX 1000000000L
+
+/* What a number flag's value is: a whole number 0..COUNT_MAX written plainly, one too large, or no number. */
+enum count { COUNT_OK, COUNT_TOO_LARGE, COUNT_MALFORMED };
+
+static enum count parse_count(const char *s, long *out)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 10)
-        return false;
-    long v = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t n = strlen(s), zeros = 0;
+    if (n == 0)
+        return COUNT_MALFORMED;
+    for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9')
-            return false;
+            return COUNT_MALFORMED;
+    while (zeros + 1 < n && s[zeros] == '0')
+        zeros++;
+    if (n - zeros > 10)
+        return COUNT_TOO_LARGE;
+    long v = 0;
+    for (size_t i = zeros; i < n; i++)
         v = v * 10 + (s[i] - '0');
-    }
-    if (v > 1000000000L)
-        return false;
+    if (v > COUNT_MAX)
+        return COUNT_TOO_LARGE;
     *out = v;
-    return true;
+    return COUNT_OK;
 }
 
 static const struct option_row *find_long(const char *name, size_t len)
@@ -100,10 +108,15 @@ static bool store(const struct option_row *row, const char *value, struct cli_ar
         *(const char **)(void *)base = value;
         return true;
     case K_LONG:
-        if (parse_count(value, (long *)(void *)base))
-            return true;
-        fprintf(err, "aksnet: --%s: '%s' is not a whole number\n", row->name, value);
-        return false;
+        switch (parse_count(value, (long *)(void *)base)) {
+        case COUNT_OK: return true;
+        case COUNT_TOO_LARGE:
+            fprintf(err, "aksnet: --%s: '%s' is too large (at most %ld)\n", row->name, value, COUNT_MAX);
+            return false;
+        default:
+            fprintf(err, "aksnet: --%s: '%s' is not a whole number\n", row->name, value);
+            return false;
+        }
     case K_OUTPUT:
         if (strcmp(value, "text") == 0 || strcmp(value, "json") == 0) {
             *(enum output_format *)(void *)base = value[0] == 'j' ? OUTPUT_JSON : OUTPUT_TEXT;

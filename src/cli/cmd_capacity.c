@@ -83,8 +83,8 @@ int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err)
         return EXIT_USAGE;
     }
     in.max_pods = (uint32_t)pods;
-    if (args->max_surge >= 0)
-        in.surge_nodes = args->max_surge > 100000 ? 100000u : (uint32_t)args->max_surge;
+    if (args->max_surge >= 0) /* at most 1e9 (args.c): it fits, and is shown as given */
+        in.surge_nodes = (uint32_t)args->max_surge;
     struct aksnet_capacity cap;
     struct aksnet_error e;
     if (aksnet_capacity_compute(&in, &cap, &e) != AKSNET_OK) {

@@ -183,6 +183,7 @@ static void lacks_at(const struct mt_proc_result *r, const char *hay, const char
 #define OUT_HAS(r, s) contains_at((r), (r)->out, "stdout", (s), __FILE__, __LINE__)
 #define ERR_HAS(r, s) contains_at((r), (r)->err, "stderr", (s), __FILE__, __LINE__)
 #define OUT_LACKS(r, s) lacks_at((r), (r)->out, "stdout", (s), __FILE__, __LINE__)
+#define ERR_LACKS(r, s) lacks_at((r), (r)->err, "stderr", (s), __FILE__, __LINE__)
 #define OUT_EMPTY(r) \
     do { \
         if ((r)->out_len != 0) { \
@@ -725,6 +726,46 @@ static void test_capacity_max_pods(void **state)
     run_free(&r);
 }
 
+/*
+ * Messages show the value given, never one the tool changed it to (issue
+ * #12: "--max-pods 999999" was once reported as "100000 is outside"): an
+ * out-of-range --max-pods, a --max-surge beyond any subnet (once cut to
+ * 100000 without a word), a number too large to read (once "not a whole
+ * number").
+ */
+static void test_capacity_shows_value_given(void **state)
+{
+    (void)state;
+    struct mt_proc_result r;
+    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--max-pods", "999999");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "--max-pods 999999 is outside 10..250");
+    OUT_EMPTY(&r);
+    run_free(&r);
+
+    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--max-surge", "999999");
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "surge of 999999 nodes");
+    run_free(&r);
+    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--max-surge", "999999", "-o", "json");
+    EXPECT_EXIT(&r, 0);
+    cJSON *doc = JSON(&r);
+    assert_true(json_number(doc, "surgeNodes") == 999999);
+    assert_true(json_number(doc, "maxNodesWithSurge") == 0);
+    release(doc);
+    run_free(&r);
+
+    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--max-pods", "99999999999");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "--max-pods: '99999999999' is too large (at most 1000000000)");
+    ERR_LACKS(&r, "not a whole number");
+    run_free(&r);
+    RUN(&r, "capacity", "--subnet-prefix", "192.168.1.0/24", "--max-surge", "0000000000000000000042");
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "surge of 42 nodes");
+    run_free(&r);
+}
+
 /* ---- usage errors: exit 2, one line naming the fault, nothing on stdout ------ */
 
 static void test_no_command(void **state)
@@ -1057,6 +1098,7 @@ int main(void)
         T(test_capacity_bad_prefix),
         T(test_capacity_bad_plugin),
         T(test_capacity_max_pods),
+        T(test_capacity_shows_value_given),
         T(test_no_command),
         T(test_unknown_command),
         T(test_unknown_flag),
