@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 uint32_t aksnet__cidr_mask(uint8_t len)
@@ -146,4 +147,111 @@ uint64_t aksnet__cidr_count_subnets(const struct aksnet__cidr *cidr, uint8_t sub
     if (sublen < cidr->len || sublen > 32)
         return 0;
     return (uint64_t)1 << (sublen - cidr->len);
+}
+
+/* ---- free blocks among taken ranges -------------------------------------- */
+
+struct aksnet__cidr_span aksnet__cidr_span_of(const struct aksnet__cidr *cidr)
+{
+    struct aksnet__cidr_span s = {cidr->addr, aksnet__cidr_last(cidr)};
+    return s;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+    const struct aksnet__cidr_span *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return x->last < y->last ? -1 : x->last > y->last;
+}
+
+size_t aksnet__cidr_spans_merge(struct aksnet__cidr_span *spans, size_t count)
+{
+    if (count == 0)
+        return 0;
+    qsort(spans, count, sizeof(*spans), span_cmp);
+    size_t w = 0;
+    for (size_t i = 1; i < count; i++) {
+        /* Overlapping or adjacent (last + 1 == first, computed without wrapping). */
+        if (spans[w].last == 0xffffffffu || spans[i].first <= spans[w].last + 1) {
+            if (spans[i].last > spans[w].last)
+                spans[w].last = spans[i].last;
+        } else {
+            spans[++w] = spans[i];
+        }
+    }
+    return w + 1;
+}
+
+/*
+ * The gaps of `within` between the merged spans, one after another: *pos is
+ * the index of the next span to look at and *from the first address not yet
+ * visited (as a 64-bit number, so the end of the address space is 2^32).
+ * Returns false when no gap is left.
+ */
+static bool next_gap(const struct aksnet__cidr_span *taken, size_t count, uint64_t end, size_t *pos,
+                     uint64_t *from, uint64_t *gap_first, uint64_t *gap_last)
+{
+    while (*from <= end) {
+        while (*pos < count && (uint64_t)taken[*pos].last < *from)
+            (*pos)++;
+        if (*pos < count && (uint64_t)taken[*pos].first <= *from) {
+            *from = (uint64_t)taken[*pos].last + 1;
+            continue;
+        }
+        *gap_first = *from;
+        *gap_last = *pos < count && (uint64_t)taken[*pos].first - 1 < end ? (uint64_t)taken[*pos].first - 1 : end;
+        *from = *gap_last + 1;
+        return true;
+    }
+    return false;
+}
+
+/* The lowest block of `size` addresses aligned to its size inside [first, last]; false if none. */
+static bool aligned_in(uint64_t first, uint64_t last, uint64_t size, uint64_t *at)
+{
+    uint64_t a = (first + size - 1) & ~(size - 1);
+    if (a + size - 1 > last)
+        return false;
+    *at = a;
+    return true;
+}
+
+bool aksnet__cidr_first_free(const struct aksnet__cidr *within, const struct aksnet__cidr_span *taken,
+                             size_t count, uint8_t len, struct aksnet__cidr *out)
+{
+    if (len < within->len || len > 32)
+        return false;
+    uint64_t size = (uint64_t)1 << (32 - len), end = (uint64_t)aksnet__cidr_last(within);
+    uint64_t from = within->addr, gf, gl, at;
+    size_t pos = 0;
+    while (next_gap(taken, count, end, &pos, &from, &gf, &gl))
+        if (aligned_in(gf, gl, size, &at)) {
+            out->addr = (uint32_t)at;
+            out->len = len;
+            return true;
+        }
+    return false;
+}
+
+bool aksnet__cidr_largest_free(const struct aksnet__cidr *within, const struct aksnet__cidr_span *taken,
+                               size_t count, struct aksnet__cidr *out)
+{
+    uint64_t end = (uint64_t)aksnet__cidr_last(within), from = within->addr, gf, gl, at;
+    size_t pos = 0;
+    bool found = false;
+    while (next_gap(taken, count, end, &pos, &from, &gf, &gl)) {
+        /* The largest aligned block of this gap: try lengths from the longest block down. */
+        for (unsigned len = within->len; len <= 32; len++) {
+            if (found && len >= out->len)
+                break;
+            if (aligned_in(gf, gl, (uint64_t)1 << (32 - len), &at)) {
+                out->addr = (uint32_t)at;
+                out->len = (uint8_t)len;
+                found = true;
+                break;
+            }
+        }
+    }
+    return found;
 }

@@ -85,6 +85,42 @@ bool aksnet__cidr_overlaps(const struct aksnet__cidr *a, const struct aksnet__ci
 /** How many prefixes of length sublen fit in cidr (0 if sublen < cidr->len). */
 uint64_t aksnet__cidr_count_subnets(const struct aksnet__cidr *cidr, uint8_t sublen);
 
+/**
+ * A closed interval of addresses, first..last (host order): a prefix, or a
+ * union of prefixes once merged.  Plain integers, so 0.0.0.0/0 is
+ * {0, 0xffffffff} and needs no special case.
+ */
+struct aksnet__cidr_span {
+    uint32_t first;
+    uint32_t last;
+};
+
+/** The span a prefix covers. */
+struct aksnet__cidr_span aksnet__cidr_span_of(const struct aksnet__cidr *cidr);
+
+/**
+ * Sort spans by their first address and merge those that overlap or touch,
+ * in place; returns how many remain.  The free-block finders below need the
+ * set in this form.
+ */
+size_t aksnet__cidr_spans_merge(struct aksnet__cidr_span *spans, size_t count);
+
+/**
+ * The lowest prefix of length len inside `within` that shares no address with
+ * the merged set `taken`: true and *out set, or false when every such block
+ * overlaps something (or len is shorter than within's).
+ */
+bool aksnet__cidr_first_free(const struct aksnet__cidr *within, const struct aksnet__cidr_span *taken,
+                             size_t count, uint8_t len, struct aksnet__cidr *out);
+
+/**
+ * The largest free prefix inside `within` (the lowest of the largest on a
+ * tie), given the merged set `taken`: what "nothing fits" reports.  False when
+ * every address of within is taken.
+ */
+bool aksnet__cidr_largest_free(const struct aksnet__cidr *within, const struct aksnet__cidr_span *taken,
+                               size_t count, struct aksnet__cidr *out);
+
 #ifdef __cplusplus
 }
 #endif

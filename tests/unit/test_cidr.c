@@ -370,6 +370,100 @@ static void test_count_subnets(void **state)
     assert_int_equal(aksnet__cidr_count_subnets(&c, 24), 256);
 }
 
+/* ---- free blocks among taken ranges ----------------------------------------- */
+
+static struct aksnet__cidr_span span(const char *text)
+{
+    struct aksnet__cidr c = must_parse(text);
+    return aksnet__cidr_span_of(&c);
+}
+
+static void test_spans_merge(void **state)
+{
+    (void)state;
+    struct aksnet__cidr_span s[] = {span("10.0.2.0/24"), span("10.0.0.0/24"), span("10.0.1.0/24"),
+                                    span("10.0.0.128/25"), span("192.168.0.0/16"), span("10.0.8.0/21")};
+    size_t n = aksnet__cidr_spans_merge(s, 6);
+    assert_int_equal(n, 3);
+    assert_int_equal(s[0].first, IP(10, 0, 0, 0));     /* 0/24, 1/24, 2/24 touch: one span */
+    assert_int_equal(s[0].last, IP(10, 0, 2, 255));
+    assert_int_equal(s[1].first, IP(10, 0, 8, 0));
+    assert_int_equal(s[1].last, IP(10, 0, 15, 255));
+    assert_int_equal(s[2].first, IP(192, 168, 0, 0));
+    assert_int_equal(aksnet__cidr_spans_merge(s, 0), 0);
+
+    /* The whole address space and the top address merge without wrapping. */
+    struct aksnet__cidr_span t[] = {span("255.255.255.255/32"), span("0.0.0.0/0"), span("255.0.0.0/8")};
+    assert_int_equal(aksnet__cidr_spans_merge(t, 3), 1);
+    assert_int_equal(t[0].first, 0);
+    assert_int_equal(t[0].last, 0xffffffffu);
+}
+
+static void test_first_free(void **state)
+{
+    (void)state;
+    struct aksnet__cidr vnet = must_parse("10.0.0.0/16"), out;
+    struct aksnet__cidr_span s[] = {span("10.0.0.0/24"), span("10.0.1.0/26"), span("10.0.2.0/23")};
+    size_t n = aksnet__cidr_spans_merge(s, 3);
+    /* A /26 fits right after 10.0.1.0/26; a /24 only after 10.0.3.255; a /23 at 10.0.4.0. */
+    assert_true(aksnet__cidr_first_free(&vnet, s, n, 26, &out));
+    assert_int_equal(out.addr, IP(10, 0, 1, 64));
+    assert_int_equal(out.len, 26);
+    assert_true(aksnet__cidr_first_free(&vnet, s, n, 24, &out));
+    assert_int_equal(out.addr, IP(10, 0, 4, 0));
+    assert_true(aksnet__cidr_first_free(&vnet, s, n, 23, &out));
+    assert_int_equal(out.addr, IP(10, 0, 4, 0));
+    assert_true(aksnet__cidr_first_free(&vnet, s, n, 22, &out));
+    assert_int_equal(out.addr, IP(10, 0, 4, 0));
+    assert_true(aksnet__cidr_first_free(&vnet, s, n, 21, &out));
+    assert_int_equal(out.addr, IP(10, 0, 8, 0));
+    /* The whole VNet is not free, nor is anything longer than it is wide. */
+    assert_false(aksnet__cidr_first_free(&vnet, s, n, 16, &out));
+    assert_false(aksnet__cidr_first_free(&vnet, s, n, 15, &out));
+    assert_false(aksnet__cidr_first_free(&vnet, s, n, 33, &out));
+    /* Nothing taken: the VNet itself. */
+    assert_true(aksnet__cidr_first_free(&vnet, NULL, 0, 16, &out));
+    assert_int_equal(out.addr, IP(10, 0, 0, 0));
+    /* Taken ranges outside `within` do not matter; one covering it does. */
+    struct aksnet__cidr_span far[] = {span("9.0.0.0/8"), span("11.0.0.0/8")};
+    assert_true(aksnet__cidr_first_free(&vnet, far, 2, 16, &out));
+    struct aksnet__cidr_span all[] = {span("10.0.0.0/8")};
+    assert_false(aksnet__cidr_first_free(&vnet, all, 1, 32, &out));
+    /* At the top of the address space. */
+    struct aksnet__cidr top = must_parse("255.255.255.0/24");
+    struct aksnet__cidr_span low[] = {span("255.255.255.0/25")};
+    assert_true(aksnet__cidr_first_free(&top, low, 1, 25, &out));
+    assert_int_equal(out.addr, IP(255, 255, 255, 128));
+    struct aksnet__cidr whole = must_parse("0.0.0.0/0");
+    assert_true(aksnet__cidr_first_free(&whole, NULL, 0, 0, &out));
+    assert_int_equal(out.len, 0);
+}
+
+static void test_largest_free(void **state)
+{
+    (void)state;
+    struct aksnet__cidr vnet = must_parse("10.0.0.0/24"), out;
+    /* Free: 10.0.0.64/26, 10.0.0.129..10.0.0.255 (largest aligned: 10.0.0.192/26, but .64/26 comes first). */
+    struct aksnet__cidr_span s[] = {span("10.0.0.0/26"), span("10.0.0.128/32")};
+    assert_true(aksnet__cidr_largest_free(&vnet, s, 2, &out));
+    assert_int_equal(out.addr, IP(10, 0, 0, 64));
+    assert_int_equal(out.len, 26);
+    /* A larger block later wins over a smaller one earlier. */
+    struct aksnet__cidr_span t[] = {span("10.0.0.0/27"), span("10.0.0.64/26")};
+    assert_true(aksnet__cidr_largest_free(&vnet, t, 2, &out));
+    assert_int_equal(out.addr, IP(10, 0, 0, 128));
+    assert_int_equal(out.len, 25);
+    /* An unaligned gap: 10.0.0.1..10.0.0.254 holds at most a /25 (.128/25 is cut by .255) - a /26. */
+    struct aksnet__cidr_span u[] = {span("10.0.0.0/32"), span("10.0.0.255/32")};
+    assert_true(aksnet__cidr_largest_free(&vnet, u, 2, &out));
+    assert_int_equal(out.addr, IP(10, 0, 0, 64));
+    assert_int_equal(out.len, 26);
+    assert_true(aksnet__cidr_largest_free(&vnet, NULL, 0, &out));
+    assert_int_equal(out.len, 24);
+    struct aksnet__cidr_span all[] = {span("10.0.0.0/24")};
+    assert_false(aksnet__cidr_largest_free(&vnet, all, 1, &out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +482,9 @@ int main(void)
         cmocka_unit_test(test_contains_ip),
         cmocka_unit_test(test_overlaps),
         cmocka_unit_test(test_count_subnets),
+        cmocka_unit_test(test_spans_merge),
+        cmocka_unit_test(test_first_free),
+        cmocka_unit_test(test_largest_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
