@@ -75,6 +75,34 @@ aksnet_code aksnet_capacity_compute(const struct aksnet_capacity_input *in,
  */
 bool aksnet_capacity_surge_nodes(const char *text, uint64_t pool_nodes, uint64_t *out);
 
+/** The inverse question: what a number of nodes needs. */
+struct aksnet_capacity_demand {
+    aksnet_network_plugin plugin;
+    uint32_t max_pods;     /**< pods per node (only azure's subnet depends on it): 10..250 */
+    uint64_t nodes;        /**< nodes at the largest size (count, or the autoscaler's maxCount): 1.. */
+    uint64_t surge_nodes;  /**< nodes an upgrade adds while it runs (aksnet_capacity_surge_nodes) */
+};
+
+/** What the demand needs. */
+struct aksnet_capacity_need {
+    uint64_t addresses;    /**< subnet addresses: (nodes + surge) x per node, plus Azure's 5 */
+    uint8_t subnet_len;    /**< the longest (smallest) subnet prefix holding them; at most /29, Azure's smallest */
+    uint64_t pod_blocks;   /**< kubenet: /24 pod blocks, one per node and surge node; 0 for azure */
+    uint8_t pod_cidr_len;  /**< kubenet: the longest pod range holding pod_blocks /24s; 0 for azure */
+};
+
+/**
+ * The smallest subnet (and, with kubenet, the smallest pod range) that holds
+ * in->nodes at their largest size plus in->surge_nodes during an upgrade:
+ * `aksnet capacity --nodes N` and `aksnet suggest`.  Fails with AKSNET_EINVAL
+ * (and a message in err) when nodes is 0, max_pods is outside the plugin's
+ * range, a kubenet cluster has more than 400 nodes (one route each in the
+ * route table; the validator's node-count rule) or the addresses do not fit
+ * in IPv4 at all.
+ */
+aksnet_code aksnet_capacity_needed(const struct aksnet_capacity_demand *in, struct aksnet_capacity_need *out,
+                                   struct aksnet_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -116,3 +116,35 @@ bool aksnet_capacity_surge_nodes(const char *text, uint64_t pool_nodes, uint64_t
     *out = v;
     return true;
 }
+
+aksnet_code aksnet_capacity_needed(const struct aksnet_capacity_demand *in, struct aksnet_capacity_need *out,
+                                   struct aksnet_error *err)
+{
+    bool kubenet = in->plugin == AKSNET_PLUGIN_KUBENET;
+    uint32_t lo, hi;
+    aksnet_capacity_max_pods_range(in->plugin, &lo, &hi);
+    if (in->max_pods < lo || in->max_pods > hi)
+        return aksnet_error_set(err, AKSNET_EINVAL, "max pods %u is outside %u..%u for %s", in->max_pods, lo, hi,
+                                kubenet ? "kubenet" : "azure");
+    if (in->nodes == 0)
+        return aksnet_error_set(err, AKSNET_EINVAL, "a cluster needs at least one node");
+    if (kubenet && in->nodes > KUBENET_MAX_NODES)
+        return aksnet_error_set(err, AKSNET_EINVAL, "%llu nodes: kubenet allows at most %u, one route each in "
+                                "the route table", (unsigned long long)in->nodes, KUBENET_MAX_NODES);
+    const uint64_t space = (uint64_t)1 << 32;
+    uint64_t per_node = kubenet ? 1 : 1 + (uint64_t)in->max_pods;
+    if (in->surge_nodes > space || in->nodes + in->surge_nodes > (space - AKSNET_SUBNET_RESERVED) / per_node)
+        return aksnet_error_set(err, AKSNET_EINVAL, "%llu nodes and %llu surge need more addresses than IPv4 has",
+                                (unsigned long long)in->nodes, (unsigned long long)in->surge_nodes);
+    memset(out, 0, sizeof(*out));
+    out->addresses = (in->nodes + in->surge_nodes) * per_node + AKSNET_SUBNET_RESERVED;
+    uint8_t len = 29; /* Azure's smallest subnet */
+    while (len > 0 && ((uint64_t)1 << (32 - len)) < out->addresses)
+        len--;
+    out->subnet_len = len;
+    if (kubenet) {
+        out->pod_blocks = in->nodes + in->surge_nodes;
+        out->pod_cidr_len = pod_cidr_len_for(out->pod_blocks);
+    }
+    return AKSNET_OK;
+}

@@ -278,6 +278,67 @@ static void test_plugin_parse(void **state)
     assert_int_equal(AKSNET_SUBNET_RESERVED, 5);
 }
 
+/* ---- the inverse question: what N nodes need ------------------------------------- */
+
+static struct aksnet_capacity_need needed(aksnet_network_plugin plugin, uint32_t max_pods, uint64_t nodes,
+                                          uint64_t surge)
+{
+    struct aksnet_capacity_demand d = {.plugin = plugin, .max_pods = max_pods, .nodes = nodes, .surge_nodes = surge};
+    struct aksnet_capacity_need n;
+    struct aksnet_error err;
+    assert_int_equal(aksnet_capacity_needed(&d, &n, &err), AKSNET_OK);
+    return n;
+}
+
+static void test_needed_seed(void **state)
+{
+    (void)state;
+    /* The seed: a /24 holds 251 nodes; one more needs a /23. */
+    struct aksnet_capacity_need n = needed(AKSNET_PLUGIN_KUBENET, 110, 251, 0);
+    assert_int_equal(n.addresses, 256);
+    assert_int_equal(n.subnet_len, 24);
+    assert_int_equal(n.pod_blocks, 251);
+    assert_int_equal(n.pod_cidr_len, 16);
+    assert_int_equal(needed(AKSNET_PLUGIN_KUBENET, 110, 252, 0).subnet_len, 23);
+    assert_int_equal(needed(AKSNET_PLUGIN_KUBENET, 110, 251, 1).subnet_len, 23);
+    /* 20-25 nodes and a surge of 1 fit a /27 (27 usable), as the seed says. */
+    for (uint64_t nodes = 20; nodes <= 25; nodes++)
+        assert_int_equal(needed(AKSNET_PLUGIN_KUBENET, 110, nodes, 1).subnet_len, 27);
+    /* Never smaller than Azure's /29; the pod range is a /24 per node. */
+    n = needed(AKSNET_PLUGIN_KUBENET, 110, 1, 0);
+    assert_int_equal(n.subnet_len, 29);
+    assert_int_equal(n.pod_cidr_len, 24);
+    assert_int_equal(needed(AKSNET_PLUGIN_KUBENET, 110, 3, 1).pod_cidr_len, 22);
+    assert_int_equal(needed(AKSNET_PLUGIN_KUBENET, 110, 400, 0).pod_cidr_len, 15);
+    /* Azure CNI: every pod takes an address; 8 nodes at 30 pods fill a /24 (8 x 31 + 5 = 253). */
+    n = needed(AKSNET_PLUGIN_AZURE, 30, 8, 0);
+    assert_int_equal(n.addresses, 253);
+    assert_int_equal(n.subnet_len, 24);
+    assert_int_equal(n.pod_cidr_len, 0);
+    assert_int_equal(needed(AKSNET_PLUGIN_AZURE, 30, 8, 1).subnet_len, 23);
+}
+
+static void test_needed_refused(void **state)
+{
+    (void)state;
+    struct aksnet_capacity_need n;
+    struct aksnet_error err;
+    struct aksnet_capacity_demand d = {.plugin = AKSNET_PLUGIN_KUBENET, .max_pods = 110, .nodes = 401};
+    assert_int_equal(aksnet_capacity_needed(&d, &n, &err), AKSNET_EINVAL);
+    assert_non_null(strstr(err.message, "400"));
+    d.nodes = 0;
+    assert_int_equal(aksnet_capacity_needed(&d, &n, &err), AKSNET_EINVAL);
+    d.nodes = 3;
+    d.max_pods = 5;
+    assert_int_equal(aksnet_capacity_needed(&d, &n, &err), AKSNET_EINVAL);
+    d = (struct aksnet_capacity_demand){.plugin = AKSNET_PLUGIN_AZURE, .max_pods = 250, .nodes = 1000,
+                                        .surge_nodes = UINT64_C(1) << 40};
+    assert_int_equal(aksnet_capacity_needed(&d, &n, &err), AKSNET_EINVAL);
+    d.surge_nodes = UINT64_C(20000000);
+    assert_int_equal(aksnet_capacity_needed(&d, &n, &err), AKSNET_EINVAL);
+    assert_non_null(strstr(err.message, "IPv4"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +352,8 @@ int main(void)
         cmocka_unit_test(test_pod_cidr_len),
         cmocka_unit_test(test_surge_nodes),
         cmocka_unit_test(test_plugin_parse),
+        cmocka_unit_test(test_needed_seed),
+        cmocka_unit_test(test_needed_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
