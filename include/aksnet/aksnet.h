@@ -2,7 +2,8 @@
  * aksnet/aksnet.h - everything libaksnet offers, in one include.
  *
  * The public API follows the data flow of a run: a plan is read
- * (plan.h) and checked offline (validate.h, finding.h, capacity.h); a
+ * (plan.h), checked offline (validate.h, finding.h, capacity.h) and
+ * its missing address ranges chosen (suggest.h); a
  * client holds the cloud's endpoints, the credential and the one HTTP
  * pipeline (client.h); the engine runs the plan's steps against ARM
  * through that client (provision.h).  Every call reports failure as an
@@ -17,6 +18,7 @@
 #include "finding.h"
 #include "plan.h"
 #include "provision.h"
+#include "suggest.h"
 #include "validate.h"
 #include "version.h"
 

@@ -19,6 +19,7 @@
 #include "aksnet/capacity.h"
 #include "cidr.h"
 #include "resid.h"
+#include "validate_internal.h"
 
 #define FIELD_MAX 256
 
@@ -42,6 +43,12 @@ struct ctx {
 /* Reserved by Azure or AKS for every VNet, pod and service range (seed). */
 static const char *const reserved_ranges[] = {"169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16",
                                                "192.0.2.0/24"};
+
+const char *const *aksnet__validate_reserved_ranges(size_t *count)
+{
+    *count = sizeof(reserved_ranges) / sizeof(reserved_ranges[0]);
+    return reserved_ranges;
+}
 
 static void report(struct ctx *c, const char *code, aksnet_severity sev, const char *field,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -595,18 +602,23 @@ static void rule_pools(struct ctx *c)
 
 /* ---- capacity: subnet and pod range -------------------------------------- */
 
-/* Nodes at peak and their upgrade surge, over every pool. */
-static void plan_demand(const struct aksnet_plan *p, uint64_t *nodes, uint64_t *surge)
+bool aksnet__validate_demand(const struct aksnet_plan *p, uint64_t *nodes, uint64_t *surge)
 {
+    bool ok = true;
     *nodes = *surge = 0;
     for (size_t i = 0; i < p->cluster.node_pool_count; i++) {
         const struct aksnet_node_pool *pool = &p->cluster.node_pools[i];
+        if (pool->malformed)
+            continue;
         long peak = aksnet_plan_pool_peak_nodes(pool);
         uint64_t n = peak > 0 ? (uint64_t)peak : 0, s = 0;
         *nodes += n;
         if (aksnet_capacity_surge_nodes(pool->max_surge, n, &s))
             *surge += s;
+        else
+            ok = false;
     }
+    return ok;
 }
 
 static void rule_subnet_capacity(struct ctx *c)
@@ -614,7 +626,7 @@ static void rule_subnet_capacity(struct ctx *c)
     if (!c->subnet.ok || !is_kubenet(c->plan))
         return;
     uint64_t nodes, surge;
-    plan_demand(c->plan, &nodes, &surge);
+    aksnet__validate_demand(c->plan, &nodes, &surge);
     struct aksnet_capacity cap;
     struct aksnet_capacity_input in = {.subnet_prefix = c->subnet.text, .plugin = AKSNET_PLUGIN_KUBENET,
                                        .max_pods = AKSNET_KUBENET_MAX_PODS, .surge_nodes = 0};
@@ -640,7 +652,7 @@ static void rule_pod_cidr_capacity(struct ctx *c)
     if (!c->pod.ok || !is_kubenet(c->plan))
         return;
     uint64_t nodes, surge;
-    plan_demand(c->plan, &nodes, &surge);
+    aksnet__validate_demand(c->plan, &nodes, &surge);
     uint64_t blocks = aksnet__cidr_count_subnets(&c->pod.cidr, 24);
     if (blocks >= nodes + surge)
         return;
