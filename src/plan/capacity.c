@@ -138,7 +138,9 @@ aksnet_code aksnet_capacity_needed(const struct aksnet_capacity_demand *in, stru
                                 (unsigned long long)in->nodes, (unsigned long long)in->surge_nodes);
     memset(out, 0, sizeof(*out));
     out->addresses = (in->nodes + in->surge_nodes) * per_node + AKSNET_SUBNET_RESERVED;
-    uint8_t len = 29; /* Azure's smallest subnet */
+    /* "The smallest supported IPv4 subnet is /29" and Azure reserves 5 addresses of each subnet:
+     * https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq */
+    uint8_t len = 29;
     while (len > 0 && ((uint64_t)1 << (32 - len)) < out->addresses)
         len--;
     out->subnet_len = len;

@@ -39,7 +39,11 @@
 /* The DNS address is the service range's tenth, as 10.0.0.10 is of 10.0.0.0/16. */
 #define DNS_NTH 10
 
-/* Where a pod or service range is looked for when AKS's default is not free: RFC 1918's private space. */
+/*
+ * Where a pod or service range is looked for when AKS's default is not free: RFC 1918's private space, the
+ * ranges Azure's VNet FAQ recommends (https://learn.microsoft.com/azure/virtual-network/virtual-networks-faq,
+ * "What address ranges can I use in my virtual networks?").
+ */
 static const char *const private_ranges[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"};
 #define PRIVATE_TEXT "10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16"
 #define N_PRIVATE (sizeof(private_ranges) / sizeof(private_ranges[0]))
