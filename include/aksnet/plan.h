@@ -204,6 +204,19 @@ bool aksnet_plan_vnet_is_existing(const struct aksnet_plan *plan);
 /** Total nodes of a pool as the subnet must hold them: the autoscaler maximum if enabled. */
 long aksnet_plan_pool_peak_nodes(const struct aksnet_node_pool *pool);
 
+/**
+ * The plan as the text of a plan file (docs/plan.md's keys, in its order):
+ * every value the plan holds is written, and what it does not hold (a NULL
+ * string, an AKSNET_PLAN_UNSET number) is left out, so that reading the text
+ * back gives the same plan.  `aksnet suggest --write` writes the completed
+ * plan this way.  *out receives the text; release it with
+ * aksnet_plan_json_free().  AKSNET_ENOMEM or AKSNET_OK.
+ */
+aksnet_code aksnet_plan_to_json(const struct aksnet_plan *plan, char **out);
+
+/** Release the text of aksnet_plan_to_json().  NULL is allowed. */
+void aksnet_plan_json_free(char *text);
+
 /** Release a plan and everything it owns.  NULL is allowed. */
 void aksnet_plan_free(struct aksnet_plan *plan);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1270,6 +1271,106 @@ static void test_free_null(void **state)
     aksnet_plan_free(p);
 }
 
+/* ---- writing a plan back out ------------------------------------------------ */
+
+/* The codes of a plan's findings, in order, as one string. */
+static void finding_codes(const struct aksnet_plan *plan, char *out, size_t size)
+{
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    assert_int_equal(aksnet_validate_plan(plan, &f), AKSNET_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < f.count; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s %s;", f.items[i].code, f.items[i].field);
+    aksnet_findings_free(&f);
+}
+
+/* Written, read back and written again: the same text, the same findings; false when the reader refused part. */
+static bool round_trip(const char *path)
+{
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    struct aksnet_plan *plan = NULL, *again = NULL;
+    aksnet_code rc = aksnet_plan_load_file(path, &plan, &f);
+    size_t read_findings = f.count;
+    aksnet_findings_free(&f);
+    if (rc != AKSNET_OK || read_findings) {
+        aksnet_plan_free(plan);
+        return false; /* the reader refused part of it: nothing complete to write */
+    }
+    assert_int_equal(aksnet_plan_apply_defaults(plan, NULL), AKSNET_OK);
+    char *text = NULL, *text2 = NULL, codes[4096], codes2[4096];
+    assert_int_equal(aksnet_plan_to_json(plan, &text), AKSNET_OK);
+    aksnet_findings_init(&f);
+    rc = aksnet_plan_load_buffer(text, strlen(text), "written", &again, &f);
+    if (rc != AKSNET_OK || f.count)
+        print_error("%s written back does not read (%s):\n%s\n", path, f.count ? f.items[0].message : "", text);
+    assert_int_equal(rc, AKSNET_OK);
+    assert_int_equal(f.count, 0);
+    aksnet_findings_free(&f);
+    assert_int_equal(aksnet_plan_apply_defaults(again, NULL), AKSNET_OK);
+    assert_int_equal(aksnet_plan_to_json(again, &text2), AKSNET_OK);
+    assert_string_equal(text, text2);
+    finding_codes(plan, codes, sizeof(codes));
+    finding_codes(again, codes2, sizeof(codes2));
+    assert_string_equal(codes, codes2);
+    aksnet_plan_json_free(text);
+    aksnet_plan_json_free(text2);
+    aksnet_plan_free(plan);
+    aksnet_plan_free(again);
+    return true;
+}
+
+static void test_write_round_trip(void **state)
+{
+    (void)state;
+    const char *dirs[] = {"examples", "tests/data/plans"};
+    size_t done = 0;
+    for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+        char dir[MT_PATH_MAX];
+        assert_non_null(mt_source_path(dirs[d], dir, sizeof(dir)));
+        DIR *dp = opendir(dir);
+        assert_non_null(dp);
+        for (struct dirent *e; (e = readdir(dp));) {
+            size_t n = strlen(e->d_name);
+            if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0)
+                continue;
+            char path[MT_PATH_MAX * 2];
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            done += round_trip(path);
+        }
+        closedir(dp);
+    }
+    print_message("%zu plans written and read back\n", done);
+    assert_true(done >= 20);
+}
+
+static void test_write_flags_only(void **state)
+{
+    (void)state;
+    struct aksnet_plan *plan = aksnet_plan_new("flags");
+    struct aksnet_plan_overrides o;
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    aksnet_plan_overrides_init(&o);
+    o.cluster_name = "aks1";
+    o.resource_group = "rg";
+    o.location = "chinaeast2";
+    o.vnet_subnet_id = SUBNET_ID;
+    assert_int_equal(aksnet_plan_apply_overrides(plan, &o, &f), AKSNET_OK);
+    assert_int_equal(aksnet_plan_apply_defaults(plan, SUB), AKSNET_OK);
+    char *text = NULL;
+    assert_int_equal(aksnet_plan_to_json(plan, &text), AKSNET_OK);
+    assert_non_null(strstr(text, "\"existing\":\ttrue"));
+    assert_non_null(strstr(text, "\"id\":\t\"" SUBNET_ID "\""));
+    assert_non_null(strstr(text, "\"cloud\":\t\"AzureChinaCloud\""));
+    assert_null(strstr(text, "addressPrefixes")); /* not held: left out */
+    aksnet_plan_json_free(text);
+    aksnet_plan_json_free(NULL);
+    aksnet_findings_free(&f);
+    aksnet_plan_free(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1306,6 +1407,8 @@ int main(void)
         cmocka_unit_test(test_defaults_pools),
         cmocka_unit_test(test_flags_only_plan),
         cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_write_round_trip),
+        cmocka_unit_test(test_write_flags_only),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
