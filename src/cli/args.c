@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-enum kind { K_STRING, K_LONG, K_BOOL, K_OUTPUT };
+enum kind { K_STRING, K_LONG, K_BOOL, K_OUTPUT, K_TAKEN };
 
 struct option_row {
     const char *name;    /* long name without "--" */
@@ -45,6 +45,10 @@ static const struct option_row options[] = {
     { "assign-identity", 0, ARGS_PLAN, K_STRING, PLAN_AT(assign_identity), "an existing user-assigned identity's id" },
     { "subnet-prefix", 0, ARGS_CAPACITY, K_STRING, AT(subnet_prefix), "the subnet, e.g. 192.168.1.0/24" },
     { "max-surge", 0, ARGS_CAPACITY, K_LONG, AT(max_surge), "nodes kept free for upgrades (default 1)" },
+    { "nodes", 0, ARGS_CAPACITY, K_LONG, AT(nodes), "the smallest subnet and pod range for N nodes" },
+    { "taken", 0, ARGS_SUGGEST, K_TAKEN, AT(taken), "a range already in use, e.g. 10.0.0.0/8 (repeatable)" },
+    { "write", 0, ARGS_SUGGEST, K_STRING, AT(write_file),
+      "write the completed plan to FILE (- for stdout; an existing file only if it is -f's)" },
     { "arm-endpoint", 0, ARGS_CONNECT, K_STRING, AT(arm_endpoint), "ARM URL (http:// only to loopback)" },
     { "authority-host", 0, ARGS_CONNECT, K_STRING, AT(authority_host), "Entra ID URL" },
     { "cacert", 0, ARGS_CONNECT, K_STRING, AT(cacert), "CA bundle to verify TLS with" },
@@ -127,6 +131,13 @@ static bool store(const struct option_row *row, const char *value, struct cli_ar
     case K_BOOL:
         *(bool *)(void *)base = true;
         return true;
+    case K_TAKEN:
+        if (out->taken_count < CLI_MAX_TAKEN) {
+            out->taken[out->taken_count++] = value;
+            return true;
+        }
+        fprintf(err, "aksnet: --%s: more than %d ranges\n", row->name, CLI_MAX_TAKEN);
+        return false;
     }
     return false;
 }
@@ -136,6 +147,7 @@ bool cli_args_parse(int argc, char **argv, unsigned accept, struct cli_args *out
     memset(out, 0, sizeof(*out));
     aksnet_plan_overrides_init(&out->plan);
     out->max_surge = -1;
+    out->nodes = -1;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
         const struct option_row *row = NULL;

@@ -26,6 +26,9 @@ enum {
 
 enum output_format { OUTPUT_TEXT = 0, OUTPUT_JSON };
 
+/* The most --taken ranges one command line may give. */
+#define CLI_MAX_TAKEN 256
+
 /* Everything a command may be given. */
 struct cli_args {
     const char *plan_file;                 /* -f/--file */
@@ -41,15 +44,21 @@ struct cli_args {
     /* aksnet capacity */
     const char *subnet_prefix;             /* --subnet-prefix */
     long max_surge;                        /* --max-surge, -1 when absent */
+    long nodes;                            /* --nodes, -1 when absent */
+    /* aksnet suggest */
+    const char *taken[CLI_MAX_TAKEN];      /* --taken, repeatable */
+    size_t taken_count;
+    const char *write_file;                /* --write */
 };
 
 /* Which flags a command accepts (a bit set of the groups below). */
 enum {
     ARGS_PLAN = 1 << 0,       /* -f and the az-style plan flags */
     ARGS_CONNECT = 1 << 1,    /* --arm-endpoint --authority-host --cacert --verbose */
-    ARGS_CAPACITY = 1 << 2,   /* --subnet-prefix --network-plugin --max-pods --max-surge */
+    ARGS_CAPACITY = 1 << 2,   /* --subnet-prefix --nodes --network-plugin --max-pods --max-surge */
     ARGS_YES = 1 << 3,        /* --yes */
-    ARGS_DRY_RUN = 1 << 4     /* --dry-run */
+    ARGS_DRY_RUN = 1 << 4,    /* --dry-run */
+    ARGS_SUGGEST = 1 << 5     /* --taken --write */
 };
 
 /*

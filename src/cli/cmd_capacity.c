@@ -50,14 +50,46 @@ static int print_json(const struct aksnet_capacity_input *in, const struct aksne
     ok = ok && cJSON_AddBoolToObject(o, "limitedByRoutes", c->limited_by_routes) &&
          (c->pod_cidr_len ? cJSON_AddNumberToObject(o, "podCidrPrefixLength", c->pod_cidr_len)
                           : cJSON_AddNullToObject(o, "podCidrPrefixLength"));
-    char *text = ok ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    if (!text) {
-        fprintf(err, "aksnet: out of memory\n");
+    return output_json_line(o, ok, out, err) ? EXIT_DONE : EXIT_USAGE;
+}
+
+/* --nodes N: the inverse question, the smallest subnet (and pod range) that holds N nodes plus surge. */
+static int capacity_for_nodes(const struct cli_args *args, const struct aksnet_capacity_input *in,
+                              const char *plugin, FILE *out, FILE *err)
+{
+    struct aksnet_capacity_demand d = {.plugin = in->plugin, .max_pods = in->max_pods,
+                                       .nodes = (uint64_t)args->nodes, .surge_nodes = in->surge_nodes};
+    struct aksnet_capacity_need n;
+    struct aksnet_error e;
+    if (aksnet_capacity_needed(&d, &n, &e) != AKSNET_OK) {
+        fprintf(err, "aksnet capacity: --nodes: %s\n", e.message);
         return EXIT_USAGE;
     }
-    fprintf(out, "%s\n", text);
-    free(text);
+    uint64_t size = (uint64_t)1 << (32 - n.subnet_len), usable = size - AKSNET_SUBNET_RESERVED;
+    if (args->output == OUTPUT_JSON) {
+        cJSON *o = cJSON_CreateObject();
+        bool ok = o && cJSON_AddNumberToObject(o, "nodes", (double)d.nodes) &&
+                  cJSON_AddNumberToObject(o, "surgeNodes", (double)d.surge_nodes) &&
+                  cJSON_AddStringToObject(o, "networkPlugin", plugin) &&
+                  cJSON_AddNumberToObject(o, "podsPerNode", in->max_pods) &&
+                  cJSON_AddNumberToObject(o, "addressesNeeded", (double)n.addresses) &&
+                  cJSON_AddNumberToObject(o, "subnetPrefixLength", n.subnet_len) &&
+                  cJSON_AddNumberToObject(o, "addresses", (double)size) &&
+                  cJSON_AddNumberToObject(o, "usable", (double)usable) &&
+                  (n.pod_cidr_len ? cJSON_AddNumberToObject(o, "podCidrPrefixLength", n.pod_cidr_len)
+                                  : cJSON_AddNullToObject(o, "podCidrPrefixLength"));
+        return output_json_line(o, ok, out, err) ? EXIT_DONE : EXIT_USAGE;
+    }
+    char a[THOUSANDS_STRLEN], b[THOUSANDS_STRLEN], c[THOUSANDS_STRLEN];
+    fprintf(out, "%s nodes, %s, %u pods per node, an upgrade surge of %s node%s\n", output_thousands(d.nodes, a),
+            plugin, in->max_pods, output_thousands(d.surge_nodes, b), d.surge_nodes == 1 ? "" : "s");
+    fprintf(out, "  addresses      %s (with Azure's %d)\n", output_thousands(n.addresses, a), AKSNET_SUBNET_RESERVED);
+    fprintf(out, "  subnet         a /%u: %s addresses, %s usable%s\n", (unsigned)n.subnet_len,
+            output_thousands(size, b), output_thousands(usable, c),
+            n.subnet_len == 29 && n.addresses < size ? " (Azure's smallest subnet)" : "");
+    if (n.pod_cidr_len)
+        fprintf(out, "  pod range      a /%u: a /24 for each of %s nodes\n", (unsigned)n.pod_cidr_len,
+                output_thousands(n.pod_blocks, a));
     return EXIT_DONE;
 }
 
@@ -65,8 +97,9 @@ int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err)
 {
     struct aksnet_capacity_input in = {.surge_nodes = 1};
     const char *plugin = args->plan.network_plugin ? args->plan.network_plugin : "kubenet";
-    if (!args->subnet_prefix) {
-        fprintf(err, "aksnet capacity: --subnet-prefix is required (e.g. 192.168.1.0/24)\n");
+    if (!args->subnet_prefix == (args->nodes < 0)) {
+        fprintf(err, "aksnet capacity: give --subnet-prefix (e.g. 192.168.1.0/24: what it holds) or --nodes "
+                "(e.g. 25: the subnet they need), one of them\n");
         return EXIT_USAGE;
     }
     in.subnet_prefix = args->subnet_prefix;
@@ -85,6 +118,8 @@ int cmd_capacity(const struct cli_args *args, FILE *out, FILE *err)
     in.max_pods = (uint32_t)pods;
     if (args->max_surge >= 0) /* at most 1e9 (args.c): it fits, and is shown as given */
         in.surge_nodes = (uint32_t)args->max_surge;
+    if (args->nodes >= 0)
+        return capacity_for_nodes(args, &in, plugin, out, err);
     struct aksnet_capacity cap;
     struct aksnet_error e;
     if (aksnet_capacity_compute(&in, &cap, &e) != AKSNET_OK) {

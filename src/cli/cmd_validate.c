@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "output.h"
 
-aksnet_code cli_load_plan(const struct cli_args *args, struct aksnet_plan **plan,
+aksnet_code cli_read_plan(const struct cli_args *args, struct aksnet_plan **plan,
                           struct aksnet_findings *findings)
 {
     aksnet_code rc;
@@ -20,8 +20,14 @@ aksnet_code cli_load_plan(const struct cli_args *args, struct aksnet_plan **plan
     } else if (!(*plan = aksnet_plan_new("flags"))) {
         return AKSNET_ENOMEM;
     }
-    rc = aksnet_plan_apply_overrides(*plan, &args->plan, findings);
-    if (rc == AKSNET_OK)
+    return aksnet_plan_apply_overrides(*plan, &args->plan, findings);
+}
+
+aksnet_code cli_load_plan(const struct cli_args *args, struct aksnet_plan **plan,
+                          struct aksnet_findings *findings)
+{
+    aksnet_code rc = cli_read_plan(args, plan, findings);
+    if (rc == AKSNET_OK && *plan)
         rc = aksnet_plan_apply_defaults(*plan, getenv("AZURE_SUBSCRIPTION_ID"));
     return rc;
 }

@@ -16,6 +16,7 @@ int cmd_plan(const struct cli_args *args, FILE *out, FILE *err);
 int cmd_provision(const struct cli_args *args, FILE *out, FILE *err);
 int cmd_destroy(const struct cli_args *args, FILE *out, FILE *err);
 int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err);
+int cmd_suggest(const struct cli_args *args, FILE *out, FILE *err);
 
 /*
  * Build the plan a command works on: the file (if any), then the flags, then
@@ -23,6 +24,10 @@ int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err);
  * findings say why.  Returns AKSNET_ENOMEM or AKSNET_OK.
  */
 aksnet_code cli_load_plan(const struct cli_args *args, struct aksnet_plan **plan,
+                          struct aksnet_findings *findings);
+
+/* cli_load_plan without the defaults: the plan as the file and the flags give it. */
+aksnet_code cli_read_plan(const struct cli_args *args, struct aksnet_plan **plan,
                           struct aksnet_findings *findings);
 
 #endif

@@ -23,6 +23,19 @@ const char *output_thousands(uint64_t value, char buf[THOUSANDS_STRLEN])
     return buf;
 }
 
+bool output_json_line(cJSON *o, bool ok, FILE *out, FILE *err)
+{
+    char *text = o && ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!text) {
+        fprintf(err, "aksnet: out of memory\n");
+        return false;
+    }
+    fprintf(out, "%s\n", text);
+    free(text);
+    return true;
+}
+
 static int print_text(const struct aksnet_findings *f, const char *source, FILE *out, FILE *err)
 {
     for (size_t i = 0; i < f->count; i++) {

@@ -5,6 +5,7 @@
 #ifndef AKSNET_CLI_OUTPUT_H
 #define AKSNET_CLI_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,6 +21,15 @@
 
 /* 27610 -> "27,610". */
 const char *output_thousands(uint64_t value, char buf[THOUSANDS_STRLEN]);
+
+struct cJSON;
+
+/*
+ * Print o as one line of JSON and delete it.  ok says whether building o
+ * went well; when it did not, or printing runs out of memory, says so on err
+ * and returns false.
+ */
+bool output_json_line(struct cJSON *o, bool ok, FILE *out, FILE *err);
 
 /*
  * Print the findings of a plan: text lines and a count line, or one JSON

@@ -315,9 +315,10 @@ static aksnet_code choose_subnet(struct ctx *c)
                          cidr_text(&found, t), vt);
     else
         why = dup_printf("%llu nodes at the pools' largest size plus %llu upgrade surge need %llu addresses with "
-                         "Azure's %d; a /%u (%llu) is the smallest that holds them, and %s is the lowest free one "
-                         "in the VNet (%s)", ull(nodes), ull(surge), ull(c->need.addresses), AKSNET_SUBNET_RESERVED,
-                         (unsigned)len, ull(aksnet__cidr_size(&found)), cidr_text(&found, t), vt);
+                         "Azure's %d; a /%u (%llu addresses) is the smallest that holds them, and %s is the lowest "
+                         "free one in the VNet (%s)", ull(nodes), ull(surge), ull(c->need.addresses),
+                         AKSNET_SUBNET_RESERVED, (unsigned)len, ull(aksnet__cidr_size(&found)), cidr_text(&found, t),
+                         vt);
     aksnet_code rc = set_choice(&c->out->subnet, cidr_text(&found, t), true, why);
     if (rc == AKSNET_OK && !list_add(c, &found, BINDS_POD | BINDS_SERVICE, "the node subnet"))
         rc = AKSNET_ENOMEM;

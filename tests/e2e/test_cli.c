@@ -1041,6 +1041,250 @@ static void test_plan_from_stdin(void **state)
     run_free(&r);
 }
 
+/* ---- aksnet capacity --nodes: the inverse question ------------------------------- */
+
+static double capacity_nodes_json(const char *nodes, const char *surge, const char *key)
+{
+    struct mt_proc_result r;
+    RUN(&r, "capacity", "--nodes", nodes, "--max-surge", surge, "-o", "json");
+    EXPECT_EXIT(&r, 0);
+    double v = json_number(JSON(&r), key);
+    run_free(&r);
+    return v;
+}
+
+/* The seed's numbers from the other side: 251 nodes and no surge ask for a /24, one more a /23; 20-25 a /27. */
+static void test_capacity_nodes(void **state)
+{
+    (void)state;
+    assert_true(capacity_nodes_json("251", "0", "subnetPrefixLength") == 24);
+    assert_true(capacity_nodes_json("252", "0", "subnetPrefixLength") == 23);
+    assert_true(capacity_nodes_json("251", "0", "podCidrPrefixLength") == 16);
+    for (int n = 20; n <= 25; n++) {
+        char nodes[8];
+        snprintf(nodes, sizeof(nodes), "%d", n);
+        assert_true(capacity_nodes_json(nodes, "1", "subnetPrefixLength") == 27);
+    }
+    assert_true(capacity_nodes_json("1", "0", "subnetPrefixLength") == 29); /* Azure's smallest */
+
+    struct mt_proc_result r;
+    char line[256];
+    RUN(&r, "capacity", "--nodes", "25");
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "a /27");
+    assert_true(has_number(line_with(r.out, "subnet", line, sizeof(line)), "27"));
+    OUT_HAS(&r, "pod range      a /19");
+    run_free(&r);
+
+    RUN(&r, "capacity", "--nodes", "8", "--network-plugin", "azure", "--max-pods", "30", "--max-surge", "0");
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "a /24");
+    OUT_LACKS(&r, "pod range");
+    run_free(&r);
+
+    RUN(&r, "capacity", "--nodes", "401");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "400");
+    OUT_EMPTY(&r);
+    run_free(&r);
+
+    RUN(&r, "capacity", "--nodes", "3", "--subnet-prefix", "10.0.0.0/24");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "one of them");
+    run_free(&r);
+}
+
+/* ---- aksnet suggest ---------------------------------------------------------------- */
+
+/* A plan that leaves every range out: the seed's VNet, on-premises 10.0.0.0/8 to avoid, 25 nodes. */
+static const char open_plan[] =
+    "{\"subscriptionId\": \"00000000-0000-0000-0000-000000000000\", \"location\": \"chinaeast2\",\n"
+    " \"resourceGroup\": \"rg\",\n"
+    " \"network\": {\"vnet\": {\"addressPrefixes\": [\"192.168.0.0/16\"]}, \"avoidPrefixes\": [\"10.0.0.0/8\"]},\n"
+    " \"cluster\": {\"name\": \"aks\", \"nodePools\": [{\"name\": \"nodepool1\", \"count\": 25}]}}\n";
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    assert_non_null(v);
+    assert_true(cJSON_IsString(v));
+    return v->valuestring;
+}
+
+static void test_suggest_text(void **state)
+{
+    (void)state;
+    char path[PATH_LEN];
+    struct mt_proc_result r;
+    write_tmp_str("open.json", open_plan, path);
+    RUN(&r, "suggest", "-f", path, "--taken", "192.168.0.0/24", "--taken", "172.16.0.0/16");
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "network.subnet.addressPrefix  192.168.1.0/27");
+    OUT_HAS(&r, "cluster.podCidr               172.17.0.0/19");
+    OUT_HAS(&r, "overlaps 10.0.0.0/8 (avoidPrefixes)");
+    OUT_HAS(&r, "cluster.serviceCidr           172.18.0.0/16");
+    OUT_HAS(&r, "cluster.dnsServiceIp          172.18.0.10");
+    run_free(&r);
+
+    /* A flag gives the pod range: kept, and the rest chosen around it. */
+    RUN(&r, "suggest", "-f", path, "--pod-cidr", "172.16.0.0/16");
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "cluster.podCidr               172.16.0.0/16      kept");
+    OUT_HAS(&r, "cluster.serviceCidr           172.17.0.0/16      chosen");
+    run_free(&r);
+}
+
+static void test_suggest_json(void **state)
+{
+    (void)state;
+    char path[PATH_LEN];
+    struct mt_proc_result r;
+    write_tmp_str("open.json", open_plan, path);
+    RUN(&r, "suggest", "-f", path, "-o", "json");
+    EXPECT_EXIT(&r, 0);
+    cJSON *doc = JSON(&r);
+    assert_string_equal(json_str(doc, "subnetPrefix"), "192.168.0.0/27");
+    assert_string_equal(json_str(doc, "podCidr"), "172.16.0.0/19");
+    assert_string_equal(json_str(doc, "serviceCidr"), "172.17.0.0/16");
+    assert_string_equal(json_str(doc, "dnsServiceIp"), "172.17.0.10");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(doc, "explanation");
+    assert_true(cJSON_IsObject(why));
+    static const char *const keys[] = {"subnetPrefix", "podCidr", "serviceCidr", "dnsServiceIp"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        assert_true(strlen(json_str(why, keys[i])) > 10);
+    assert_true(json_number(doc, "nodes") == 25);
+    assert_true(json_number(doc, "surgeNodes") == 1);
+    release(doc);
+    run_free(&r);
+}
+
+static void test_suggest_nothing_fits(void **state)
+{
+    (void)state;
+    char path[PATH_LEN];
+    struct mt_proc_result r;
+    write_tmp_str("open.json", open_plan, path);
+    RUN(&r, "suggest", "-f", path, "--taken", "192.168.0.0/17", "--taken", "192.168.128.0/18", "--taken",
+        "192.168.192.0/19", "--taken", "192.168.224.0/20", "--taken", "192.168.240.0/21", "--taken",
+        "192.168.248.0/22", "--taken", "192.168.252.0/23", "--taken", "192.168.254.0/24", "--taken",
+        "192.168.255.0/25", "--taken", "192.168.255.128/26", "--taken", "192.168.255.200/29", "--taken",
+        "192.168.255.232/29");
+    EXPECT_EXIT(&r, 1);
+    ERR_HAS(&r, "no room for the node subnet");
+    ERR_HAS(&r, "a /27");
+    ERR_HAS(&r, "the largest free block of the VNet (192.168.0.0/16) is 192.168.255.208/28 (16 addresses)");
+    OUT_EMPTY(&r);
+    run_free(&r);
+}
+
+static void test_suggest_refusals(void **state)
+{
+    (void)state;
+    char path[PATH_LEN];
+    struct mt_proc_result r;
+    write_tmp_str("open.json", open_plan, path);
+    RUN(&r, "suggest", "-f", path, "--taken", "10.0.0.1/8");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "10.0.0.1/8");
+    ERR_HAS(&r, "host bits");
+    OUT_EMPTY(&r);
+    run_free(&r);
+
+    /* A plan the reader refuses: its findings, as validate prints them. */
+    write_tmp_str("typo.json", "{\"cluster\": {\"nmae\": \"aks\"}}", path);
+    RUN(&r, "suggest", "-f", path);
+    EXPECT_EXIT(&r, 1);
+    OUT_HAS(&r, "plan-field");
+    OUT_HAS(&r, "nmae");
+    run_free(&r);
+
+    RUN(&r, "suggest", "--subnet-prefix", "10.0.0.0/24");
+    EXPECT_EXIT(&r, 2);
+    run_free(&r);
+}
+
+/* --write FILE: the completed plan, which validate accepts; an existing file is refused unless it is -f's. */
+static void test_suggest_write(void **state)
+{
+    (void)state;
+    char path[PATH_LEN], dest[PATH_LEN], other[PATH_LEN];
+    struct mt_proc_result r;
+    write_tmp_str("open.json", open_plan, path);
+    tmp_path("completed.json", dest);
+    unlink(dest);
+    RUN(&r, "suggest", "-f", path, "--write", dest);
+    EXPECT_EXIT(&r, 0);
+    OUT_HAS(&r, "wrote the completed plan to");
+    run_free(&r);
+    RUN(&r, "validate", "-f", dest, "-o", "json");
+    EXPECT_EXIT(&r, 0);
+    cJSON *doc = JSON(&r);
+    assert_true(json_number(doc, "errors") == 0);
+    release(doc);
+    run_free(&r);
+    size_t len;
+    char *text = slurp(dest, &len);
+    assert_non_null(strstr(text, "\"podCidr\":\t\"172.16.0.0/19\""));
+    assert_non_null(strstr(text, "\"addressPrefix\":\t\"192.168.0.0/27\""));
+    release(text);
+
+    /* Again: dest exists now and is not the -f plan. */
+    RUN(&r, "suggest", "-f", path, "--write", dest, "--taken", "192.168.0.0/24");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "exists");
+    OUT_EMPTY(&r);
+    run_free(&r);
+    text = slurp(dest, &len);
+    assert_non_null(strstr(text, "192.168.0.0/27")); /* untouched */
+    release(text);
+
+    /* In place: the -f plan is completed, keeping its mode; a second run keeps every value. */
+    write_tmp_str("inplace.json", open_plan, other);
+    assert_int_equal(chmod(other, 0640), 0);
+    RUN(&r, "suggest", "-f", other, "--write", other);
+    EXPECT_EXIT(&r, 0);
+    run_free(&r);
+    struct stat st;
+    assert_int_equal(stat(other, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    RUN(&r, "suggest", "-f", other, "-o", "json");
+    EXPECT_EXIT(&r, 0);
+    doc = JSON(&r);
+    const cJSON *chosen = cJSON_GetObjectItemCaseSensitive(doc, "chosen");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(chosen, "podCidr")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(chosen, "subnetPrefix")));
+    assert_string_equal(json_str(doc, "podCidr"), "172.16.0.0/19");
+    release(doc);
+    run_free(&r);
+}
+
+static void test_suggest_write_stdout(void **state)
+{
+    (void)state;
+    char path[PATH_LEN];
+    struct mt_proc_result r;
+    write_tmp_str("open.json", open_plan, path);
+    RUN(&r, "suggest", "-f", path, "--write", "-");
+    EXPECT_EXIT(&r, 0);
+    cJSON *doc = JSON(&r);
+    const cJSON *cluster = cJSON_GetObjectItemCaseSensitive(doc, "cluster");
+    assert_string_equal(json_str(cluster, "serviceCidr"), "172.17.0.0/16");
+    assert_string_equal(json_str(cluster, "dnsServiceIp"), "172.17.0.10");
+    ERR_HAS(&r, "cluster.podCidr");
+    release(doc);
+    run_free(&r);
+
+    /* The written plan goes straight into validate. */
+    RUN(&r, "suggest", "-f", path, "--write", "-");
+    EXPECT_EXIT(&r, 0);
+    struct mt_proc_result v;
+    RUN_IN(&v, r.out, r.out_len, "validate", "-f", "-");
+    EXPECT_EXIT(&v, 0);
+    OUT_HAS(&v, "0 errors");
+    run_free(&v);
+    run_free(&r);
+}
+
 /* ---- setup -------------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -1099,6 +1343,13 @@ int main(void)
         T(test_capacity_bad_plugin),
         T(test_capacity_max_pods),
         T(test_capacity_shows_value_given),
+        T(test_capacity_nodes),
+        T(test_suggest_text),
+        T(test_suggest_json),
+        T(test_suggest_nothing_fits),
+        T(test_suggest_refusals),
+        T(test_suggest_write),
+        T(test_suggest_write_stdout),
         T(test_no_command),
         T(test_unknown_command),
         T(test_unknown_flag),

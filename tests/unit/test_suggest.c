@@ -136,7 +136,7 @@ static void test_defaults_kept(void **state)
     assert_true(r.s->subnet.chosen && r.s->pod_cidr.chosen && r.s->service_cidr.chosen && r.s->dns_service_ip.chosen);
     assert_int_equal(r.s->nodes, 3);
     assert_int_equal(r.s->surge, 1);
-    assert_non_null(strstr(r.s->subnet.explanation, "a /28 (16) is the smallest that holds them"));
+    assert_non_null(strstr(r.s->subnet.explanation, "a /28 (16 addresses) is the smallest that holds them"));
     assert_non_null(strstr(r.s->pod_cidr.explanation, "AKS's default 10.244.0.0/16 is free"));
     assert_non_null(strstr(r.s->service_cidr.explanation, "AKS's default 10.0.0.0/16 is free"));
     expect_valid(&r);
