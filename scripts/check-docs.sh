@@ -127,7 +127,7 @@ for flag in $mock_flags; do
     done
 done
 # The commands and the two being added (--version, help COMMAND) are in the page.
-for word in validate capacity plan provision destroy whoami version help --version 'EXIT STATUS' ENVIRONMENT \
+for word in validate capacity suggest plan provision destroy whoami version help --version 'EXIT STATUS' ENVIRONMENT \
     FILES EXAMPLES 'aksnet-mock(1)' AZURE_AUTHORITY_HOST AZURE_SUBSCRIPTION_ID AKSNET_CLIENT_ASSERTION_ALG; do
     if grep -q -- "$word" <<<"${text[aksnet]-}"; then pass; else fail "aksnet(1) does not mention $word"; fi
 done
@@ -164,7 +164,7 @@ expect() {
     echo "ok '$words<TAB>'"
 }
 expect _aksnet 'aksnet pro' provision exactly
-expect _aksnet 'aksnet ' 'validate capacity plan provision destroy whoami version help' exactly
+expect _aksnet 'aksnet ' 'validate capacity suggest plan provision destroy whoami version help' exactly
 expect _aksnet 'aksnet --v' --version exactly
 expect _aksnet 'aksnet provision --out' --output exactly
 expect _aksnet 'aksnet validate --output ' 'text json' exactly
@@ -176,9 +176,12 @@ expect _aksnet 'aksnet plan --cloud AzureU' AzureUSGovernment exactly
 expect _aksnet 'aksnet validate -f ' 'plan.json sub -' exactly
 expect _aksnet 'aksnet provision --file pl' plan.json exactly
 expect _aksnet 'aksnet whoami --cacert no' notes.txt exactly
-expect _aksnet 'aksnet help ' 'validate capacity plan provision destroy whoami version' exactly
+expect _aksnet 'aksnet help ' 'validate capacity suggest plan provision destroy whoami version' exactly
 expect _aksnet 'aksnet help prov' provision exactly
 expect _aksnet 'aksnet capacity --sub' --subnet-prefix exactly
+expect _aksnet 'aksnet capacity --no' --nodes exactly
+expect _aksnet 'aksnet suggest --ta' --taken exactly
+expect _aksnet 'aksnet suggest --write ' 'plan.json sub -' exactly
 expect _aksnet 'aksnet destroy --y' --yes exactly
 expect _aksnet 'aksnet plan --dry' --dry-run exactly
 expect _aksnet 'aksnet whoami --' '--cloud --arm-endpoint --authority-host --cacert --verbose --dry-run --output --help' exactly

@@ -2,7 +2,8 @@
 # command being typed (the flag groups of src/cli/args.c, as src/cli/main.c
 # gives them to each command), plan files (*.json) after -f/--file, text|json
 # after -o/--output, the known values of --network-plugin, --network-policy
-# and --cloud, file names after --cacert, and a command name after `help`.
+# and --cloud, file names after --cacert, .json files after --write, and a
+# command name after `help`.
 #
 # Use: `source scripts/completion/aksnet.bash`, or install it as
 # /usr/share/bash-completion/completions/aksnet.  It needs nothing from the
@@ -16,10 +17,11 @@ _aksnet_flags()
         -c --node-count --max-pods --network-plugin --network-policy --pod-cidr --service-cidr
         --dns-service-ip --vnet-subnet-id --assign-identity --role-wait'
     local connect='--arm-endpoint --authority-host --cacert -v --verbose' # and --cloud, a plan flag too
-    local capacity='--max-pods --network-plugin --subnet-prefix --max-surge'
+    local capacity='--max-pods --network-plugin --subnet-prefix --nodes --max-surge'
     local common='-o --output -h --help'
     case $1 in
         validate) echo "$plan $common" ;;
+        suggest) echo "$plan --taken --write $common" ;;
         capacity) echo "$capacity $common" ;;
         plan | provision) echo "$plan $connect --dry-run $common" ;;
         destroy) echo "$plan $connect -y --yes --dry-run $common" ;;
@@ -44,6 +46,12 @@ _aksnet_value()
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
+        --write)
+            # The completed plan: a .json file (or - for standard output).
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.json' -- "$cur")
+            [[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+            ;;
         -o | --output)
             mapfile -t COMPREPLY < <(compgen -W 'text json' -- "$cur")
             ;;
@@ -63,7 +71,8 @@ _aksnet_value()
             ;;
         --subscription | -l | --location | -g | --resource-group | -n | --name | -c | --node-count | \
             --max-pods | --pod-cidr | --service-cidr | --dns-service-ip | --vnet-subnet-id | \
-            --assign-identity | --role-wait | --subnet-prefix | --max-surge | --arm-endpoint | --authority-host)
+            --assign-identity | --role-wait | --subnet-prefix | --nodes | --max-surge | --taken | \
+            --arm-endpoint | --authority-host)
             COMPREPLY=() # free text: nothing to offer, and no flag either
             ;;
         *)
@@ -75,7 +84,7 @@ _aksnet_value()
 
 _aksnet()
 {
-    local commands='validate capacity plan provision destroy whoami version help'
+    local commands='validate capacity suggest plan provision destroy whoami version help'
     local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd=${COMP_WORDS[1]-}
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
     COMPREPLY=()
