@@ -121,6 +121,21 @@ run "capacity azure" 0 -- capacity --subnet-prefix 192.168.1.0/24 --network-plug
 run "capacity azure -o json" 0 -- capacity --subnet-prefix 192.168.1.0/24 --network-plugin azure \
     --max-pods 30 -o json
 run "capacity bad prefix" 2 -- capacity --subnet-prefix 192.168.1.5/24
+run "capacity --nodes" 0 -- capacity --nodes 25
+run "capacity --nodes -o json" 0 -- capacity --nodes 251 --max-surge 0 -o json
+run "capacity --nodes over kubenet's 400" 2 -- capacity --nodes 401
+cat >"$tmp/open.json" <<'EOF'
+{"subscriptionId": "00000000-0000-0000-0000-000000000000", "location": "chinaeast2", "resourceGroup": "rg",
+ "network": {"vnet": {"addressPrefixes": ["192.168.0.0/16"]}, "avoidPrefixes": ["10.0.0.0/8"]},
+ "cluster": {"name": "aks", "nodePools": [{"name": "nodepool1", "count": 25}]}}
+EOF
+run "suggest" 0 -- suggest -f "$tmp/open.json" --taken 192.168.0.0/24
+run "suggest -o json --write -" 0 -- suggest -f "$tmp/open.json" -o json --write -
+run "suggest --write FILE" 0 -- suggest -f "$tmp/open.json" --write "$tmp/completed.json"
+run "suggest --write an existing file" 2 -- suggest -f "$tmp/open.json" --write "$tmp/completed.json"
+run "suggest: nothing fits" 1 -- suggest -f "$tmp/open.json" --taken 192.168.0.0/16
+run "suggest: a bad --taken" 2 -- suggest -f "$tmp/open.json" --taken 10.0.0.1/8
+run "suggest: an unreadable plan" 1 -- suggest -f "$tmp/truncated.json"
 run "usage: unknown flag" 2 -- validate --frobnicate
 run "usage: no command" 2 --
 run "version" 0 -- version
