@@ -37,7 +37,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "finding.h"
 #include "plan.h"
+#include "validate.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -119,6 +121,29 @@ aksnet_code aksnet_suggest_apply(struct aksnet_plan *plan, const struct aksnet_s
 
 /** Release a suggestion.  NULL is allowed. */
 void aksnet_suggest_free(struct aksnet_suggestion *suggestion);
+
+/**
+ * The codes aksnet_suggest_check() reports (stable, for scripts), with their
+ * severity and a one-line summary; *count receives how many.  They are apart
+ * from aksnet_validate_rules() because they need the ranges around the plan,
+ * which the offline validator does not know.
+ */
+const struct aksnet_rule *aksnet_suggest_rules(size_t *count);
+
+/**
+ * Check the plan's own ranges against the taken ones, by the rules the
+ * choices follow (aksnet_taken_kind): the VNet's address space against
+ * peered VNets; the node subnet and the pod range against everything taken
+ * but, for another cluster's service range, only with a warning; the service
+ * range against what is reachable from the VNet.  Appends one finding per
+ * overlap (aksnet_suggest_rules() lists the codes; the field is the plan's
+ * key, the message names both ranges and where the taken one comes from).
+ * Ranges that do not parse are skipped: the validator reports the plan's,
+ * and a malformed range ARM holds is ARM's business.  Returns AKSNET_OK, or
+ * AKSNET_ENOMEM when a finding was lost.
+ */
+aksnet_code aksnet_suggest_check(const struct aksnet_plan *plan, const struct aksnet_taken *taken, size_t count,
+                                 struct aksnet_findings *out);
 
 #ifdef __cplusplus
 }

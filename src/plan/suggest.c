@@ -571,6 +571,95 @@ aksnet_code aksnet_suggest_apply(struct aksnet_plan *plan, const struct aksnet_s
     return AKSNET_OK;
 }
 
+/* ---- checking the plan's own ranges against the taken ones ----------------- */
+
+static const struct aksnet_rule check_rules[] = {
+    {"taken-overlap", AKSNET_SEVERITY_ERROR, "the subnet, pod or service range overlaps a range given as taken"},
+    {"subnet-overlap", AKSNET_SEVERITY_ERROR, "the node subnet or pod range overlaps another subnet of the VNet"},
+    {"peering-overlap", AKSNET_SEVERITY_ERROR,
+     "the VNet, node subnet or pod range overlaps a peered VNet's address space"},
+    {"cluster-pod-overlap", AKSNET_SEVERITY_ERROR,
+     "the node subnet or pod range overlaps another cluster's pod range (same or peered VNet)"},
+    {"service-cidr-reachable", AKSNET_SEVERITY_ERROR,
+     "the service range overlaps what the VNet reaches: a subnet, a peered VNet, another cluster's pods"},
+    {"cluster-service-overlap", AKSNET_SEVERITY_WARNING,
+     "the node subnet or pod range overlaps another cluster's service range: that cluster cannot reach it"},
+};
+
+enum { CHECK_TAKEN, CHECK_SUBNET, CHECK_PEERING, CHECK_CLUSTER_POD, CHECK_REACHABLE, CHECK_CLUSTER_SERVICE,
+       CHECK_NONE };
+
+const struct aksnet_rule *aksnet_suggest_rules(size_t *count)
+{
+    *count = sizeof(check_rules) / sizeof(check_rules[0]);
+    return check_rules;
+}
+
+/* Which rule an overlap of the plan's `bit` range (BINDS_*, or 0 for the VNet) with a taken kind breaks. */
+static int check_rule(unsigned bit, aksnet_taken_kind kind)
+{
+    if (bit == 0)
+        return kind == AKSNET_TAKEN_PEERED_VNET ? CHECK_PEERING : CHECK_NONE;
+    if (bit == BINDS_SERVICE)
+        return kind == AKSNET_TAKEN_OTHER             ? CHECK_TAKEN
+               : kind == AKSNET_TAKEN_CLUSTER_SERVICE ? CHECK_NONE
+                                                      : CHECK_REACHABLE;
+    switch (kind) {
+    case AKSNET_TAKEN_OTHER: return CHECK_TAKEN;
+    case AKSNET_TAKEN_SUBNET: return CHECK_SUBNET;
+    case AKSNET_TAKEN_PEERED_VNET: return CHECK_PEERING;
+    case AKSNET_TAKEN_CLUSTER_POD: return CHECK_CLUSTER_POD;
+    case AKSNET_TAKEN_CLUSTER_SERVICE: return CHECK_CLUSTER_SERVICE;
+    }
+    return CHECK_NONE;
+}
+
+/* One of the plan's ranges against every taken one. */
+static aksnet_code check_range(const char *text, const char *field, const char *what, unsigned bit,
+                               const struct aksnet_taken *taken, size_t count, struct aksnet_findings *out)
+{
+    struct aksnet__cidr mine, t;
+    if (!text || aksnet__cidr_parse(text, &mine) != AKSNET_CIDR_OK)
+        return AKSNET_OK;
+    aksnet_code rc = AKSNET_OK;
+    for (size_t i = 0; i < count; i++) {
+        int rule = check_rule(bit, taken[i].kind);
+        if (rule == CHECK_NONE || aksnet__cidr_parse(taken[i].cidr, &t) != AKSNET_CIDR_OK ||
+            !aksnet__cidr_overlaps(&mine, &t))
+            continue;
+        const struct aksnet_rule *r = &check_rules[rule];
+        const char *hint = r->severity == AKSNET_SEVERITY_WARNING
+                               ? "that cluster's pods cannot reach these addresses; aksnet suggest avoids it"
+                               : "pick a range clear of it, or leave the value out for aksnet suggest to choose";
+        if (aksnet_findings_add(out, r->code, r->severity, field, "%s %s overlaps %s (%s%s%s); %s", what, text,
+                                taken[i].cidr, kind_text(taken[i].kind), taken[i].source ? ": " : "",
+                                taken[i].source ? taken[i].source : "", hint) != AKSNET_OK)
+            rc = AKSNET_ENOMEM;
+    }
+    return rc;
+}
+
+aksnet_code aksnet_suggest_check(const struct aksnet_plan *plan, const struct aksnet_taken *taken, size_t count,
+                                 struct aksnet_findings *out)
+{
+    aksnet_code rc = AKSNET_OK;
+    char field[64];
+    for (size_t i = 0; i < plan->vnet.address_prefix_count; i++) {
+        snprintf(field, sizeof(field), "network.vnet.addressPrefixes[%zu]", i);
+        if (check_range(plan->vnet.address_prefixes[i], field, "the VNet's", 0, taken, count, out) != AKSNET_OK)
+            rc = AKSNET_ENOMEM;
+    }
+    const struct { const char *text, *field, *what; unsigned bit; } mine[] = {
+        {plan->subnet.address_prefix, "network.subnet.addressPrefix", "the node subnet", BINDS_SUBNET},
+        {plan->cluster.pod_cidr, "cluster.podCidr", "the pod range", BINDS_POD},
+        {plan->cluster.service_cidr, "cluster.serviceCidr", "the service range", BINDS_SERVICE},
+    };
+    for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+        if (check_range(mine[i].text, mine[i].field, mine[i].what, mine[i].bit, taken, count, out) != AKSNET_OK)
+            rc = AKSNET_ENOMEM;
+    return rc;
+}
+
 void aksnet_suggest_free(struct aksnet_suggestion *s)
 {
     if (!s)

@@ -100,10 +100,21 @@ static void expect_ok(const struct run *r)
     assert_non_null(r->s);
 }
 
-/* The completed plan passes the validator with no error. */
-static void expect_valid(struct run *r)
+/* The completed plan passes the validator with no error, and the check against the taken ranges with nothing. */
+static void expect_valid_around(struct run *r, const struct aksnet_taken *taken, size_t n)
 {
     assert_int_equal(aksnet_suggest_apply(r->plan, r->s), AKSNET_OK);
+    struct aksnet_findings c;
+    aksnet_findings_init(&c);
+    assert_int_equal(aksnet_suggest_check(r->plan, taken, n, &c), AKSNET_OK);
+    size_t hits = 0;
+    for (size_t i = 0; i < c.count; i++)
+        if (strncmp(c.items[i].field, "network.vnet.", 13) != 0) { /* the VNet is the plan's, not a choice */
+            print_error("check: %s %s: %s\n", c.items[i].code, c.items[i].field, c.items[i].message);
+            hits++;
+        }
+    aksnet_findings_free(&c);
+    assert_int_equal(hits, 0);
     struct aksnet_findings f;
     aksnet_findings_init(&f);
     assert_int_equal(aksnet_validate_plan(r->plan, &f), AKSNET_OK);
@@ -113,6 +124,11 @@ static void expect_valid(struct run *r)
     size_t errors = aksnet_findings_count(&f, AKSNET_SEVERITY_ERROR);
     aksnet_findings_free(&f);
     assert_int_equal(errors, 0);
+}
+
+static void expect_valid(struct run *r)
+{
+    expect_valid_around(r, NULL, 0);
 }
 
 #define POOL1(n) "{\"name\": \"nodepool1\", \"count\": " #n "}"
@@ -354,6 +370,68 @@ static void test_refusals(void **state)
     assert_int_equal(aksnet_suggest_ranges(r.plan, AKSNET_SUGGEST_ALL, NULL, 0, &r.s, &r.err), AKSNET_EPLAN);
     assert_non_null(strstr(r.err.message, "network.vnet.addressPrefixes"));
     run_free(&r);
+}
+
+
+/* ---- checking a plan's own ranges against the taken ones --------------------------- */
+
+static bool has_finding(const struct aksnet_findings *f, const char *code, const char *field, aksnet_severity sev)
+{
+    for (size_t i = 0; i < f->count; i++)
+        if (strcmp(f->items[i].code, code) == 0 && strcmp(f->items[i].field, field) == 0 &&
+            f->items[i].severity == sev)
+            return true;
+    return false;
+}
+
+static void test_check(void **state)
+{
+    (void)state;
+    char json[TEXT_MAX];
+    unsigned missing;
+    plan_json(json, sizeof(json),
+              "\"vnet\": {\"addressPrefixes\": [\"192.168.0.0/16\"]}, \"subnet\": {\"addressPrefix\": "
+              "\"192.168.1.0/24\"}",
+              "\"podCidr\": \"10.244.0.0/16\", \"serviceCidr\": \"10.0.0.0/16\", \"dnsServiceIp\": \"10.0.0.10\"",
+              POOL1(3));
+    struct aksnet_plan *plan = load(json, &missing);
+    const struct aksnet_taken taken[] = {
+        {"192.168.1.128/25", AKSNET_TAKEN_SUBNET, "subnet db"},            /* subnet-overlap */
+        {"192.168.0.0/17", AKSNET_TAKEN_PEERED_VNET, "peering hub"},       /* peering-overlap: VNet and subnet */
+        {"10.244.0.0/20", AKSNET_TAKEN_CLUSTER_POD, "managed cluster a"},  /* cluster-pod-overlap */
+        {"10.0.0.0/24", AKSNET_TAKEN_CLUSTER_SERVICE, "managed cluster a"},/* nothing: services are virtual */
+        {"10.244.16.0/20", AKSNET_TAKEN_CLUSTER_SERVICE, "managed cluster b"}, /* cluster-service-overlap */
+        {"10.0.128.0/17", AKSNET_TAKEN_PEERED_VNET, "peering spoke"},      /* service-cidr-reachable */
+        {"10.0.64.0/18", AKSNET_TAKEN_OTHER, NULL},                        /* taken-overlap */
+        {"not a range", AKSNET_TAKEN_OTHER, NULL},                         /* skipped */
+    };
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    assert_int_equal(aksnet_suggest_check(plan, taken, sizeof(taken) / sizeof(taken[0]), &f), AKSNET_OK);
+    for (size_t i = 0; i < f.count; i++)
+        print_message("%s %s: %s\n", f.items[i].code, f.items[i].field, f.items[i].message);
+    const aksnet_severity E = AKSNET_SEVERITY_ERROR;
+    assert_true(has_finding(&f, "subnet-overlap", "network.subnet.addressPrefix", E));
+    assert_true(has_finding(&f, "peering-overlap", "network.vnet.addressPrefixes[0]", E));
+    assert_true(has_finding(&f, "peering-overlap", "network.subnet.addressPrefix", E));
+    assert_true(has_finding(&f, "cluster-pod-overlap", "cluster.podCidr", E));
+    assert_true(has_finding(&f, "cluster-service-overlap", "cluster.podCidr", AKSNET_SEVERITY_WARNING));
+    assert_true(has_finding(&f, "service-cidr-reachable", "cluster.serviceCidr", E));
+    assert_true(has_finding(&f, "taken-overlap", "cluster.serviceCidr", E));
+    assert_int_equal(f.count, 7);
+    assert_true(strstr(f.items[0].message, "subnet db") || strstr(f.items[0].message, "peering hub"));
+    /* Every code is in the table, and the table has only these. */
+    size_t n;
+    const struct aksnet_rule *rules = aksnet_suggest_rules(&n);
+    assert_int_equal(n, 6);
+    for (size_t i = 0; i < f.count; i++) {
+        bool known = false;
+        for (size_t k = 0; k < n; k++)
+            known = known || (strcmp(rules[k].code, f.items[i].code) == 0 && rules[k].severity == f.items[i].severity);
+        assert_true(known);
+    }
+    aksnet_findings_free(&f);
+    aksnet_plan_free(plan);
 }
 
 /* ---- the property tests -------------------------------------------------------- */
@@ -845,7 +923,7 @@ static void test_properties(void **state)
             check_fixed(&g, &c, r.s);
             fixed++;
         }
-        expect_valid(&r);
+        expect_valid_around(&r, c.taken, c.ntaken);
         run_free(&r);
         ok++;
     }
@@ -871,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_service_around_dns),
         cmocka_unit_test(test_nothing_fits),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_check),
         cmocka_unit_test(test_properties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
