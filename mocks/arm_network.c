@@ -4,7 +4,7 @@
  * them.
  *
  * A VNet and a route table are tracked resources (tracked.c) whose PUT and
- * DELETE are long-running.  Subnets live inside their VNet's body and
+ * DELETE are long-running.  Subnets and peerings live inside their VNet's body and
  * routes inside their table's body, as ARM returns them; the child paths
  * .../subnets/{name} and .../routes/{name} read and write those arrays.  A
  * child's PUT or DELETE runs as an update of its parent (one operation on
@@ -570,6 +570,8 @@ void mock_network_new_etag(struct mock_resource *r)
     char etag[ETAG_LEN];
     new_etag(etag);
     stamp(r->body, r->type == &mock_type_route_table ? "routes" : "subnets", etag);
+    if (r->type != &mock_type_route_table)
+        stamp(r->body, "virtualNetworkPeerings", etag);
 }
 
 /* ---- routes ----------------------------------------------------------------------------- */
@@ -657,6 +659,147 @@ static void complete_route(const struct parent_view *p, cJSON *props)
     default_member(props, "hasBgpOverride", cJSON_CreateFalse());
 }
 
+/* ---- peerings ------------------------------------------------------------------------------- */
+
+/*
+ * A VNet's peerings (VirtualNetworkPeering in specification/network/
+ * resource-manager/Microsoft.Network/stable/2024-05-01/virtualNetwork.json)
+ * live in its body under properties.virtualNetworkPeerings, as ARM returns
+ * them, and are written through .../virtualNetworkPeerings/{name} as an
+ * update of the VNet.  The RP fills remoteAddressSpace (and
+ * remoteVirtualNetworkAddressSpace) from the remote VNet, and refuses two
+ * VNets whose address spaces overlap with VnetAddressSpacesOverlap ("Virtual
+ * networks ... cannot be peered because their address spaces overlap",
+ * https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering:
+ * "The virtual networks you peer must have nonoverlapping IP address
+ * spaces").  peeringState is Initiated until the remote VNet peers back,
+ * then Connected on both sides; deleting one side leaves the other
+ * Disconnected (the same page, "Peering status").  A remote VNet that does
+ * not exist is refused with InvalidResourceReference: a guess at the code
+ * (docs/azure-behaviour.md).
+ */
+#define PEERING_TYPE "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
+
+/* The remote VNet a peering names (properties.remoteVirtualNetwork.id), or NULL. */
+static const char *remote_id(const cJSON *peering_props)
+{
+    return mock_json_str(cJSON_GetObjectItemCaseSensitive(peering_props, "remoteVirtualNetwork"), "id");
+}
+
+/* The first prefix of space a overlapping one of space b, as text into out; false when none overlaps. */
+static bool spaces_overlap(const cJSON *a, const cJSON *b, char *out, size_t size)
+{
+    const cJSON *x, *y;
+    cJSON_ArrayForEach(x, a) {
+        cJSON_ArrayForEach(y, b) {
+            struct aksnet__cidr cx, cy;
+            if (prefix_of(x, &cx) && prefix_of(y, &cy) && aksnet__cidr_overlaps(&cx, &cy)) {
+                snprintf(out, size, "%s", aksnet__cidr_contains(&cx, &cy) ? y->valuestring : x->valuestring);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* {"addressPrefixes": [...]} copied from a VNet's address space. */
+static cJSON *space_copy(const cJSON *prefixes)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "addressPrefixes", cJSON_IsArray(prefixes) ? cJSON_Duplicate(prefixes, 1)
+                                                                         : cJSON_CreateArray());
+    return o;
+}
+
+/* One peering: a remote VNet that exists and does not overlap; its address space is copied in. */
+static bool check_peering(struct armmock *m, const struct parent_view *v, const char *name, cJSON *props,
+                          const cJSON *siblings, struct mock_response *rs)
+{
+    (void)siblings;
+    char pid[ID_LEN], overlap[64];
+    snprintf(pid, sizeof(pid), "%s/virtualNetworkPeerings/%s", v->id, name);
+    const char *rid = remote_id(props);
+    if (!rid) {
+        reply_bad_format(rs, "InvalidJson", "properties.remoteVirtualNetwork of peering %s must be an object with "
+                         "an 'id'.", pid);
+        return false;
+    }
+    const struct mock_resource *remote = mock_store_get(&m->store, rid);
+    if (!remote || remote->type != &mock_type_vnet) {
+        mock_reply_error(rs, 400, "InvalidResourceReference",
+                         "Resource %s referenced by resource %s was not found. Please make sure that the referenced "
+                         "resource exists, and that both resources are in the same region.", rid, pid);
+        return false;
+    }
+    const cJSON *remote_space = space_of(props_of(remote->body));
+    if (spaces_overlap(v->space, remote_space, overlap, sizeof(overlap))) {
+        mock_reply_error(rs, 400, "VnetAddressSpacesOverlap",
+                         "Cannot create or update peering %s. Virtual networks %s and %s cannot be peered because "
+                         "their address spaces overlap. Overlapping address prefixes: %s.", pid, v->id, remote->id,
+                         overlap);
+        return false;
+    }
+    mock_json_set(props, "remoteAddressSpace", space_copy(remote_space));
+    mock_json_set(props, "remoteVirtualNetworkAddressSpace", space_copy(remote_space));
+    return true;
+}
+
+/* The members the RP adds to a peering a request leaves them out of. */
+static void complete_peering(const struct parent_view *p, cJSON *props)
+{
+    (void)p;
+    default_member(props, "allowVirtualNetworkAccess", cJSON_CreateTrue());
+    default_member(props, "allowForwardedTraffic", cJSON_CreateFalse());
+    default_member(props, "allowGatewayTransit", cJSON_CreateFalse());
+    default_member(props, "useRemoteGateways", cJSON_CreateFalse());
+    default_member(props, "peeringSyncLevel", cJSON_CreateString("FullyInSync"));
+    mock_json_set_str(props, "peeringState", "Initiated");
+}
+
+/* The peering of VNet body that points at vnet_id, or NULL. */
+static cJSON *peering_to(const cJSON *body, const char *vnet_id)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(props_of(body), "virtualNetworkPeerings");
+    cJSON *pe;
+    cJSON_ArrayForEach(pe, list) {
+        const char *rid = remote_id(props_of(pe));
+        if (rid && strcasecmp(rid, vnet_id) == 0)
+            return pe;
+    }
+    return NULL;
+}
+
+/* Before a VNet's operation settles: the other side of each peering being deleted is now Disconnected. */
+static void disconnect_deleted_peerings(struct armmock *m, const struct mock_resource *r)
+{
+    const cJSON *pe;
+    cJSON_ArrayForEach(pe, cJSON_GetObjectItemCaseSensitive(props_of(r->body), "virtualNetworkPeerings")) {
+        const char *st = state_of(pe), *rid = remote_id(props_of(pe));
+        struct mock_resource *remote = rid ? mock_store_get(&m->store, rid) : NULL;
+        cJSON *back = remote && st && strcmp(st, "Deleting") == 0 ? peering_to(remote->body, r->id) : NULL;
+        if (back)
+            mock_json_set_str(mock_json_obj(back, "properties"), "peeringState", "Disconnected");
+    }
+}
+
+/* After it settles: a peering the remote VNet returns is Connected, on both sides. */
+static void connect_peerings(struct armmock *m, const struct mock_resource *r)
+{
+    cJSON *pe;
+    cJSON_ArrayForEach(pe, cJSON_GetObjectItemCaseSensitive(props_of(r->body), "virtualNetworkPeerings")) {
+        const char *rid = remote_id(props_of(pe));
+        struct mock_resource *remote = rid ? mock_store_get(&m->store, rid) : NULL;
+        cJSON *back = remote ? peering_to(remote->body, r->id) : NULL;
+        const char *now = mock_json_str(props_of(pe), "peeringState");
+        if (back) {
+            mock_json_set_str(mock_json_obj(pe, "properties"), "peeringState", "Connected");
+            mock_json_set_str(mock_json_obj(back, "properties"), "peeringState", "Connected");
+        } else if (!now || strcmp(now, "Disconnected") != 0) {
+            mock_json_set_str(mock_json_obj(pe, "properties"), "peeringState", "Initiated");
+        }
+    }
+}
+
 /* ---- children of a PUT body and child paths ------------------------------------------------ */
 
 static const struct child_kind subnet_kind = {
@@ -667,6 +810,11 @@ static const struct child_kind subnet_kind = {
 static const struct child_kind route_kind = {
     .member = "routes", .arm_type = ROUTE_TYPE, .limit = MAX_ROUTES, .limit_code = "RouteTableRoutesLimitExceeded",
     .check = check_route, .complete = complete_route,
+};
+
+static const struct child_kind peering_kind = {
+    .member = "virtualNetworkPeerings", .arm_type = PEERING_TYPE, .check = check_peering,
+    .complete = complete_peering,
 };
 
 /* A child as ARM returns it: id, name, type, etag, properties (a copy of props) in the given state. */
@@ -944,8 +1092,21 @@ static bool vnet_prepare(struct armmock *m, const struct mock_request *rq, const
         return false;
     }
     mock_json_set(props, "subnets", subnets);
+    /*
+     * Peerings in the body are checked and rebuilt like subnets.  A PUT
+     * without the member keeps the VNet's peerings: they are resources of
+     * their own to the RP (a guess; docs/azure-behaviour.md).
+     */
+    const cJSON *in_peerings = cJSON_GetObjectItemCaseSensitive(props, "virtualNetworkPeerings");
+    const cJSON *old_peerings =
+        old ? cJSON_GetObjectItemCaseSensitive(props_of(old->body), "virtualNetworkPeerings") : NULL;
+    cJSON *peerings = in_peerings && !cJSON_IsNull(in_peerings)
+                          ? build_children(m, &peering_kind, &p, in_peerings, etag, rs)
+                          : (old_peerings ? cJSON_Duplicate(old_peerings, 1) : cJSON_CreateArray());
+    if (!peerings)
+        return false;
+    mock_json_set(props, "virtualNetworkPeerings", peerings);
     keep_guid(props, old);
-    default_member(props, "virtualNetworkPeerings", cJSON_CreateArray());
     default_member(props, "enableDdosProtection", cJSON_CreateFalse());
     mock_json_set_str(body, "etag", etag);
     return true;
@@ -962,12 +1123,15 @@ static bool vnet_can_delete(struct armmock *m, const struct mock_resource *r, st
     return true;
 }
 
-/* A VNet's operation (its PUT or a subnet's write) ended: its subnets settle. */
+/* A VNet's operation (its PUT, a subnet's or a peering's write) ended: its children settle, peerings connect. */
 static void vnet_put_done(struct armmock *m, struct mock_resource *r, struct mock_op *op)
 {
-    (void)m;
     (void)op;
     settle_children(r->body, "subnets");
+    disconnect_deleted_peerings(m, r);
+    settle_children(r->body, "virtualNetworkPeerings");
+    connect_peerings(m, r);
+    mock_network_new_etag(r); /* one etag for the VNet, its subnets and its peerings */
 }
 
 static const struct mock_tracked_ops vnet_ops = {.lro = true, .prepare = vnet_prepare, .can_delete = vnet_can_delete};
@@ -985,6 +1149,13 @@ static void subnet_handle(struct armmock *m, const struct mock_request *rq, cons
                           struct mock_response *rs)
 {
     child_handle(m, rq, t, rs, &subnet_kind);
+}
+
+/* .../virtualNetworks/{v}/virtualNetworkPeerings[/{p}]. */
+static void peering_handle(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
+                           struct mock_response *rs)
+{
+    child_handle(m, rq, t, rs, &peering_kind);
 }
 
 /* ---- route tables ------------------------------------------------------------------------------ */
@@ -1096,6 +1267,10 @@ const struct mock_type mock_type_vnet = {
 const struct mock_type mock_type_subnet = {
     .provider = PROVIDER, .type = "virtualNetworks", .child_type = "subnets", .arm_type = SUBNET_TYPE,
     .api_versions = network_versions, .handle = subnet_handle,
+};
+const struct mock_type mock_type_vnet_peering = {
+    .provider = PROVIDER, .type = "virtualNetworks", .child_type = "virtualNetworkPeerings", .arm_type = PEERING_TYPE,
+    .api_versions = network_versions, .handle = peering_handle,
 };
 const struct mock_type mock_type_route_table = {
     .provider = PROVIDER, .type = "routeTables", .arm_type = RT_TYPE, .api_versions = network_versions,

@@ -176,6 +176,7 @@ void mock_reply_not_found(struct mock_response *rs, const struct mock_target *t)
 extern const struct mock_type mock_type_resource_group;   /* arm_resources.c */
 extern const struct mock_type mock_type_vnet;             /* arm_network.c */
 extern const struct mock_type mock_type_subnet;
+extern const struct mock_type mock_type_vnet_peering;
 extern const struct mock_type mock_type_route_table;
 extern const struct mock_type mock_type_route;
 extern const struct mock_type mock_type_identity;         /* arm_identity.c */

@@ -13,7 +13,7 @@
 
 static const struct mock_type *const types[] = {
     &mock_type_resource_group, &mock_type_vnet, &mock_type_subnet, &mock_type_route_table,
-    &mock_type_route, &mock_type_identity, &mock_type_role_assignment, &mock_type_cluster,
+    &mock_type_route, &mock_type_identity, &mock_type_role_assignment, &mock_type_cluster, &mock_type_vnet_peering,
 };
 
 /* ARM matches provider and type names case-insensitively. */

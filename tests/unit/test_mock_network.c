@@ -858,6 +858,84 @@ static void test_subnet_in_use(void **state)
     assert_true(mt_tmpdir_remove(&dir));
 }
 
+/* ---- peerings ------------------------------------------------------------------------ */
+
+#define HUB NET "/virtualNetworks/hub"
+#define HUB_ID GROUP_ID "/providers/Microsoft.Network/virtualNetworks/hub"
+#define PEER(remote_id) "{\"properties\":{\"remoteVirtualNetwork\":{\"id\":\"" remote_id "\"}}}"
+
+static void test_peerings(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    start(&t);
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24")), 201, NULL);
+    mt_check(&t, "PUT", HUB API, VNB("\"172.16.0.0/16\", \"172.17.0.0/16\"", ""), 201, NULL);
+    settle(&t);
+
+    /* vnet1 -> hub: the remote's address space is filled in, Initiated until hub peers back. */
+    struct mt_response r = call(&t, "PUT", VNET "/virtualNetworkPeerings/to-hub" API, PEER(HUB_ID));
+    assert_int_equal(r.status, 201);
+    mt_assert_str(mt_json_str(r.json, "type"), "Microsoft.Network/virtualNetworks/virtualNetworkPeerings");
+    mt_assert_str(mt_json_str(r.json, "properties.remoteAddressSpace.addressPrefixes.1"), "172.17.0.0/16");
+    mt_response_free(&r);
+    settle(&t);
+    r = get_ok(&t, VNET API);
+    mt_assert_str(mt_json_str(r.json, "properties.virtualNetworkPeerings.0.name"), "to-hub");
+    mt_assert_str(mt_json_str(r.json, "properties.virtualNetworkPeerings.0.properties.peeringState"), "Initiated");
+    mt_assert_str(mt_json_str(r.json, "properties.virtualNetworkPeerings.0.properties.remoteAddressSpace."
+                                      "addressPrefixes.0"), "172.16.0.0/16");
+    assert_true(cJSON_IsTrue(mt_json_at(r.json, "properties.virtualNetworkPeerings.0.properties."
+                                                "allowVirtualNetworkAccess")));
+    mt_response_free(&r);
+
+    /* hub -> vnet1: both sides Connected. */
+    mt_check(&t, "PUT", HUB "/virtualNetworkPeerings/to-vnet1" API, PEER(VNET_ID), 201, NULL);
+    settle(&t);
+    r = get_ok(&t, VNET "/virtualNetworkPeerings/to-hub" API);
+    mt_assert_str(mt_json_str(r.json, "properties.peeringState"), "Connected");
+    mt_response_free(&r);
+    r = get_ok(&t, HUB "/virtualNetworkPeerings" API);
+    mt_assert_str(mt_json_str(r.json, "value.0.properties.peeringState"), "Connected");
+    mt_assert_str(mt_json_str(r.json, "value.0.properties.remoteAddressSpace.addressPrefixes.0"), "10.0.0.0/16");
+    mt_response_free(&r);
+
+    /* A VNet PUT without peerings keeps them; one with them as read keeps them too. */
+    mt_check(&t, "PUT", VNET API, VNB(SPACE, SN("nodes", "10.0.1.0/24")), 200, NULL);
+    settle(&t);
+    r = get_ok(&t, VNET API);
+    mt_assert_str(mt_json_str(r.json, "properties.virtualNetworkPeerings.0.properties.peeringState"), "Connected");
+    char *again = cJSON_PrintUnformatted(r.json);
+    mt_response_free(&r);
+    mt_check(&t, "PUT", VNET API, again, 200, NULL);
+    free(again);
+    settle(&t);
+    r = get_ok(&t, VNET API);
+    mt_assert_str(mt_json_str(r.json, "properties.virtualNetworkPeerings.0.properties.peeringState"), "Connected");
+    mt_response_free(&r);
+
+    /* Deleting one side leaves the other Disconnected. */
+    mt_check(&t, "DELETE", HUB "/virtualNetworkPeerings/to-vnet1" API, NULL, 202, NULL);
+    settle(&t);
+    r = get_ok(&t, VNET "/virtualNetworkPeerings/to-hub" API);
+    mt_assert_str(mt_json_str(r.json, "properties.peeringState"), "Disconnected");
+    mt_response_free(&r);
+
+    /* Overlapping address spaces, a remote that does not exist, no remote at all. */
+    mt_check(&t, "PUT", NET "/virtualNetworks/twin" API, VNB("\"10.0.128.0/17\"", ""), 201, NULL);
+    settle(&t);
+    r = call(&t, "PUT", VNET "/virtualNetworkPeerings/to-twin" API,
+             PEER(GROUP_ID "/providers/Microsoft.Network/virtualNetworks/twin"));
+    assert_int_equal(r.status, 400);
+    mt_assert_str(mt_json_str(r.json, "error.code"), "VnetAddressSpacesOverlap");
+    assert_non_null(strstr(mt_json_str(r.json, "error.message"), "Overlapping address prefixes: 10.0.128.0/17"));
+    mt_response_free(&r);
+    mt_check(&t, "PUT", VNET "/virtualNetworkPeerings/to-none" API,
+             PEER(GROUP_ID "/providers/Microsoft.Network/virtualNetworks/none"), 400, "InvalidResourceReference");
+    mt_check(&t, "PUT", VNET "/virtualNetworkPeerings/bad" API, "{\"properties\":{}}", 400, "InvalidRequestFormat");
+    mt_stop(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_lists),
         cmocka_unit_test(test_etag_preconditions),
         cmocka_unit_test(test_subnet_in_use),
+        cmocka_unit_test(test_peerings),
     };
     return cmocka_run_group_tests_name("aksnet-mock Microsoft.Network", tests, NULL, NULL);
 }
