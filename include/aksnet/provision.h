@@ -26,6 +26,7 @@
 #include "client.h"
 #include "error.h"
 #include "plan.h"
+#include "suggest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -163,6 +164,36 @@ struct aksnet_provision_result {
  */
 aksnet_code aksnet_provision_run(const struct aksnet_provision_options *options,
                                  struct aksnet_provision_result *result, struct aksnet_error *err);
+
+/**
+ * The address ranges in use around a plan's VNet, as ARM holds them
+ * (aksnet_provision_read_taken).  Every string is owned by the list.
+ */
+struct aksnet_taken_list {
+    struct aksnet_taken *items;  /**< the VNet's other subnets, its peerings' remote address spaces, and the
+                                      pod (kubenet) and service ranges of other clusters in it or a peered VNet */
+    size_t count;
+    bool vnet_exists;            /**< the plan's VNet is in ARM (otherwise nothing else is read) */
+    char **vnet_prefixes;        /**< its address space as ARM holds it */
+    size_t vnet_prefix_count;
+    char *subnet_prefix;         /**< the plan's subnet's prefix as ARM holds it, or NULL when absent */
+    bool clusters_unread;        /**< listing the subscription's clusters was refused (403): their ranges are missing */
+};
+
+/**
+ * Read the ranges in use around the plan's VNet from ARM (the plan after
+ * defaults: its subscription, the VNet's group and name, its subnet and
+ * cluster names): GET the VNet, then list the subscription's managed
+ * clusters.  The plan's own subnet and cluster are left out.  A VNet that
+ * does not exist gives an empty list with vnet_exists false.  *out receives
+ * the list on AKSNET_OK; release it with aksnet_provision_taken_free().
+ * AKSNET_EARM (and the other codes of the client) when ARM cannot be read.
+ */
+aksnet_code aksnet_provision_read_taken(struct aksnet_client *client, const struct aksnet_plan *plan,
+                                        struct aksnet_taken_list **out, struct aksnet_error *err);
+
+/** Release a list of aksnet_provision_read_taken().  NULL is allowed. */
+void aksnet_provision_taken_free(struct aksnet_taken_list *list);
 
 #ifdef __cplusplus
 }

@@ -152,6 +152,27 @@ aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *
 aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run,
                                                 const struct aksnet__arm_client *client, struct aksnet_error *err);
 
+/* ---- provision_taken.c ------------------------------------------------------------------ */
+
+/* The ranges in use around a plan's VNet, gathered from what ARM returns. */
+struct aksnet__taken {
+    struct aksnet_taken_list *list;   /* what is found (owned until aksnet__taken_release) */
+    size_t cap;                       /* slots of list->items */
+    char **peered;                    /* ids of the VNets the plan's is peered with (owned) */
+    size_t npeered;
+    const char *vnet_id, *own_subnet_id, *own_cluster_id;  /* the plan's (borrowed) */
+};
+
+aksnet_code aksnet__taken_init(struct aksnet__taken *t, const char *vnet_id, const char *own_subnet_id,
+                               const char *own_cluster_id);
+/* The VNet as read: its subnets other than the plan's, and every peering's remote address space. */
+aksnet_code aksnet__taken_vnet(struct aksnet__taken *t, const cJSON *vnet);
+/* One managed cluster as listed: its ranges when it is not the plan's and sits in the VNet or a peered one. */
+aksnet_code aksnet__taken_cluster(struct aksnet__taken *t, const cJSON *cluster);
+/* Hand the list over (the caller frees it with aksnet_provision_taken_free). */
+struct aksnet_taken_list *aksnet__taken_release(struct aksnet__taken *t);
+void aksnet__taken_done(struct aksnet__taken *t);
+
 /* ---- provision_destroy.c ------------------------------------------------------------ */
 
 aksnet_code aksnet__provision_destroy(struct aksnet__provision_run *run, struct aksnet_error *err);

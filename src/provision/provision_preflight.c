@@ -10,7 +10,11 @@
  *   - the user's subnet is not associated with a route table other than the
  *     plan's (aksnet would replace that association, and the user's routes
  *     with it);
- *   - the service range overlaps no subnet of a VNet that exists;
+ *   - the plan's ranges against those in use around its VNet, as ARM holds
+ *     them (provision_taken.c: the VNet's other subnets, its peerings'
+ *     remote address spaces, other clusters' pod and service ranges in it or
+ *     a peered VNet), by aksnet_suggest_check's rules and stable codes
+ *     (peering-overlap, cluster-pod-overlap, service-cidr-reachable, ...);
  *   - a warning for an NSG on the subnet: AKS never edits a user's NSG.
  *
  * A check aksnet is not allowed to make (403 on a subscription-wide read,
@@ -25,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cidr.h"
 
 #define REGISTER_POLL 10.0   /* seconds between two reads of a provider being registered */
 
@@ -257,13 +260,15 @@ static const char *conflict_of(const struct aksnet__provision_run *run, const cJ
     return NULL;
 }
 
-/* The cluster list against our subnet and route table. */
+/* The cluster list against our subnet and route table; the ranges of those nearby go to t. */
 static aksnet_code check_clusters(const struct aksnet__provision_run *run, const cJSON *clusters,
-                                  struct aksnet_error *err)
+                                  struct aksnet__taken *t, struct aksnet_error *err)
 {
     const cJSON *c;
     cJSON_ArrayForEach(c, clusters)
     {
+        if (aksnet__taken_cluster(t, c) != AKSNET_OK)
+            return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
         bool by_route_table = false;
         char which[AKSNET_ID_MAX];
         const char *other = conflict_of(run, c, &by_route_table, which, sizeof(which));
@@ -289,10 +294,10 @@ static aksnet_code check_clusters(const struct aksnet__provision_run *run, const
  * unmade would let two clusters share a subnet.
  */
 static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                        struct aksnet_error *err)
+                                        struct aksnet__taken *t, struct aksnet_error *err)
 {
-    if (!run->subnet && !run->route_table)
-        return AKSNET_OK; /* neither exists yet: nothing else can be using them */
+    if (!run->subnet && !run->route_table && !run->vnet)
+        return AKSNET_OK; /* none exists yet: nothing else can be using them, nor sit beside them */
     char id[AKSNET_ID_MAX];
     aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/Microsoft.ContainerService/managedClusters",
                              run->plan->subscription_id);
@@ -303,55 +308,51 @@ static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const
         aksnet__provision_format(
             status, sizeof(status),
             "cannot list the subscription's managed clusters (%s): whether another cluster uses the subnet "
-            "or the route table is not checked",
+            "or the route table, or the pod range of one nearby, is not checked",
             err->arm_code);
         aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
         aksnet_error_clear(err);
         return AKSNET_OK;
     }
     if (rc == AKSNET_OK)
-        rc = check_clusters(run, clusters, err);
+        rc = check_clusters(run, clusters, t, err);
     cJSON_Delete(clusters);
     return rc;
 }
 
 /* ---- the network ---------------------------------------------------------------------------- */
 
-/* Does the range text (one of a subnet's prefixes) overlap svc?  Malformed ranges are ARM's business. */
-static bool overlaps(const char *text, const struct aksnet__cidr *svc)
+/*
+ * The plan's ranges against those in use around its VNet: each warning is
+ * told, the first error stops the run before any write, with its code.
+ */
+static aksnet_code check_ranges(struct aksnet__provision_run *run, const struct aksnet_taken_list *taken,
+                                struct aksnet_error *err)
 {
-    struct aksnet__cidr c;
-    return text && aksnet__cidr_parse(text, &c) == AKSNET_CIDR_OK && aksnet__cidr_overlaps(&c, svc);
-}
-
-/* The service range against every subnet of the VNet as read (AKS: ServiceCidrOverlapExistingSubnetsCidr). */
-static aksnet_code check_service_range(const struct aksnet__provision_run *run, struct aksnet_error *err)
-{
-    struct aksnet__cidr svc;
-    if (!run->vnet || aksnet__cidr_parse(run->plan->cluster.service_cidr, &svc) != AKSNET_CIDR_OK)
-        return AKSNET_OK;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, aksnet__json_at(run->vnet, "properties.subnets"))
-    {
-        const cJSON *props = cJSON_GetObjectItemCaseSensitive(s, "properties");
-        const char *hit =
-            overlaps(aksnet__json_str(props, "addressPrefix"), &svc) ? aksnet__json_str(props, "addressPrefix") : NULL;
-        const cJSON *p;
-        cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(props, "addressPrefixes"))
-        {
-            if (!hit && cJSON_IsString(p) && overlaps(p->valuestring, &svc))
-                hit = p->valuestring;
+    struct aksnet_findings f;
+    aksnet_findings_init(&f);
+    aksnet_code rc = aksnet_suggest_check(run->plan, taken->items, taken->count, &f);
+    const struct aksnet_finding *first = NULL;
+    size_t errors = 0;
+    char status[PV_STATUS_MAX];
+    for (size_t i = 0; rc == AKSNET_OK && i < f.count; i++) {
+        const struct aksnet_finding *x = &f.items[i];
+        if (x->severity == AKSNET_SEVERITY_ERROR) {
+            first = first ? first : x;
+            errors++;
+            continue;
         }
-        if (hit)
-            return aksnet_error_set(err, AKSNET_EPLAN,
-                                    "the service range %s (cluster.serviceCidr) overlaps subnet %.100s (%s) of VNet "
-                                    "%.200s; AKS would refuse it (ServiceCidrOverlapExistingSubnetsCidr): choose a "
-                                    "range outside the VNet's subnets",
-                                    run->plan->cluster.service_cidr,
-                                    aksnet__json_str(s, "name") ? aksnet__json_str(s, "name") : "?", hit,
-                                    run->ids.vnet);
+        aksnet__provision_format(status, sizeof(status), "%s %s: %s", x->code, x->field, x->message);
+        aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
     }
-    return AKSNET_OK;
+    if (rc != AKSNET_OK)
+        rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    else if (first)
+        rc = aksnet_error_set(err, AKSNET_EPLAN, "%s %s: %s%s", first->code, first->field, first->message,
+                              errors > 1 ? " (and more range conflicts: aksnet suggest --from-arm chooses around "
+                                           "them)" : "");
+    aksnet_findings_free(&f);
+    return rc;
 }
 
 /* The user's subnet associated with another route table: aksnet would replace that association. */
@@ -393,14 +394,22 @@ static void warn_nsg(struct aksnet__provision_run *run)
 aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run,
                                                 const struct aksnet__arm_client *client, struct aksnet_error *err)
 {
-    aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_READING, "subnet, route table and service range",
-                           NULL);
-    aksnet_code rc = check_subnet_route_table(run, err);
+    aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_READING,
+                           "subnet, route table, and the ranges around the VNet", NULL);
+    struct aksnet__taken t;
+    aksnet_code rc = aksnet__taken_init(&t, run->ids.vnet, run->ids.subnet, run->ids.cluster);
     if (rc == AKSNET_OK)
-        rc = check_service_range(run, err);
+        rc = check_subnet_route_table(run, err);
+    else
+        aksnet_error_set(err, rc, "out of memory");
+    if (rc == AKSNET_OK && run->vnet && aksnet__taken_vnet(&t, run->vnet) != AKSNET_OK)
+        rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
     if (rc == AKSNET_OK)
-        rc = check_other_clusters(run, client, err);
+        rc = check_other_clusters(run, client, &t, err);
+    if (rc == AKSNET_OK)
+        rc = check_ranges(run, t.list, err);
     if (rc == AKSNET_OK)
         warn_nsg(run);
+    aksnet__taken_done(&t);
     return rc;
 }

@@ -1500,6 +1500,96 @@ static void test_names_and_arguments(void **state)
     aksnet_plan_free(plan);
 }
 
+/* ---- the ranges around the VNet: peerings and other clusters ------------------------------------------ */
+
+#define HUB_VNET GROUP_ID "/providers/Microsoft.Network/virtualNetworks/hubVnet"
+#define PEERING_TO(id) "{\"properties\":{\"remoteVirtualNetwork\":{\"id\":\"" id "\"}}}"
+
+/* A peered VNet over the pod range: refused before any write, with the code and where the range comes from. */
+static void test_pod_range_over_peered_vnet(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    send_ok(e, "PUT", HUB_VNET, "2024-05-01",
+            "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":"
+            "{\"addressPrefixes\":[\"10.244.0.0/16\"]}}}");
+    send_ok(e, "PUT", VNET_ID "/virtualNetworkPeerings/toHub", "2024-05-01", PEERING_TO(HUB_VNET));
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "peering-overlap cluster.podCidr"));
+    assert_non_null(strstr(e->err.message, "10.244.0.0/16"));
+    assert_non_null(strstr(e->err.message, "peering toHub of VNet myAKSVnet to VNet hubVnet"));
+    assert_int_equal(e->result.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_FAILED);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_EPLAN);
+    assert_int_equal(count_writes(e), writes);
+    env_stop(e);
+}
+
+/* Another kubenet cluster in a peered VNet: its pod range is taken, its service range is not. */
+static void test_other_cluster_in_peered_vnet(void **state)
+{
+    (void)state;
+    /* The hub's own cluster, provisioned by aksnet as any plan. */
+    struct aksnet_plan *hub = load_plan("kubenet.json");
+    set_str(&hub->vnet.name, "hubVnet");
+    set_str(&hub->vnet.address_prefixes[0], "172.20.0.0/16");
+    set_str(&hub->subnet.address_prefix, "172.20.1.0/24");
+    set_str(&hub->subnet.name, "hubNodes");
+    set_str(&hub->cluster.name, "hubCluster");
+    set_str(&hub->cluster.dns_prefix, "hubcluster");
+    set_str(&hub->route_table.name, "hubRoutes");
+    set_str(&hub->identity.name, "hubIdentity");
+    set_str(&hub->cluster.pod_cidr, "10.50.0.0/16");
+    struct env *e = env_start(NULL, hub);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+
+    /* The plan's VNet exists and is peered with the hub before aksnet runs. */
+    struct aksnet_plan *plan = load_plan("kubenet.json");
+    set_str(&plan->cluster.pod_cidr, "10.50.0.0/16");
+    e->plan = plan;
+    e->opts.plan = plan;
+    send_ok(e, "PUT", VNET_ID, "2024-05-01",
+            "{\"location\":\"chinaeast2\",\"properties\":{\"addressSpace\":{\"addressPrefixes\":[\"192.168.0.0/16\"]},"
+            "\"subnets\":[{\"name\":\"myAKSSubnet\",\"properties\":{\"addressPrefix\":\"192.168.1.0/24\"}}]}}");
+    send_ok(e, "PUT", VNET_ID "/virtualNetworkPeerings/toHub", "2024-05-01", PEERING_TO(HUB_VNET));
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_EPLAN);
+    assert_non_null(strstr(e->err.message, "cluster-pod-overlap cluster.podCidr"));
+    assert_non_null(strstr(e->err.message, "managed cluster hubCluster"));
+
+    /* Another pod range: fine, and both clusters keep AKS's default service range 10.0.0.0/16. */
+    set_str(&plan->cluster.pod_cidr, "10.60.0.0/16");
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_null(find_event(e, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WARNING, "overlap"));
+
+    /* Pods over the hub cluster's service range: allowed, with a warning (that cluster cannot reach them). */
+    set_str(&plan->cluster.pod_cidr, "10.0.0.0/16");
+    set_str(&plan->cluster.service_cidr, "10.1.0.0/16");
+    set_str(&plan->cluster.dns_service_ip, "10.1.0.10");
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    assert_non_null(find_event(e, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_WARNING, "cluster-service-overlap"));
+
+    /* What suggest --from-arm reads: the hub's address space and its cluster's ranges, not the plan's own. */
+    struct aksnet_taken_list *taken = NULL;
+    assert_int_equal(aksnet_provision_read_taken(e->client, plan, &taken, &e->err), AKSNET_OK);
+    assert_true(taken->vnet_exists);
+    assert_int_equal(taken->vnet_prefix_count, 1);
+    assert_string_equal(taken->vnet_prefixes[0], "192.168.0.0/16");
+    assert_string_equal(taken->subnet_prefix, "192.168.1.0/24");
+    bool peer = false, pods = false, services = false;
+    for (size_t i = 0; i < taken->count; i++) {
+        const struct aksnet_taken *t = &taken->items[i];
+        peer = peer || (t->kind == AKSNET_TAKEN_PEERED_VNET && strcmp(t->cidr, "172.20.0.0/16") == 0);
+        pods = pods || (t->kind == AKSNET_TAKEN_CLUSTER_POD && strcmp(t->cidr, "10.50.0.0/16") == 0);
+        services = services || (t->kind == AKSNET_TAKEN_CLUSTER_SERVICE && strcmp(t->cidr, "10.0.0.0/16") == 0);
+        assert_int_not_equal(t->kind, AKSNET_TAKEN_SUBNET); /* the VNet's only subnet is the plan's */
+    }
+    assert_true(peer && pods && services);
+    aksnet_provision_taken_free(taken);
+    aksnet_plan_free(hub);
+    env_stop(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1522,6 +1612,8 @@ int main(void)
         cmocka_unit_test(test_provider_offers_version_and_location),
         cmocka_unit_test(test_existing_vnet_keeps_everything),
         cmocka_unit_test(test_existing_vnet_service_range_overlap),
+        cmocka_unit_test(test_pod_range_over_peered_vnet),
+        cmocka_unit_test(test_other_cluster_in_peered_vnet),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_cluster_list_that_loops),
         cmocka_unit_test(test_user_subnet_with_other_route_table),
