@@ -21,7 +21,7 @@ _aksnet_flags()
     local common='-o --output -h --help'
     case $1 in
         validate) echo "$plan $common" ;;
-        suggest) echo "$plan --taken --write $common" ;;
+        suggest) echo "$plan --taken --write --from-arm $connect $common" ;;
         capacity) echo "$capacity $common" ;;
         plan | provision) echo "$plan $connect --dry-run $common" ;;
         destroy) echo "$plan $connect -y --yes --dry-run $common" ;;

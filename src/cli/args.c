@@ -49,6 +49,8 @@ static const struct option_row options[] = {
     { "taken", 0, ARGS_SUGGEST, K_TAKEN, AT(taken), "a range already in use, e.g. 10.0.0.0/8 (repeatable)" },
     { "write", 0, ARGS_SUGGEST, K_STRING, AT(write_file),
       "write the completed plan to FILE (- for stdout; an existing file only if it is -f's)" },
+    { "from-arm", 0, ARGS_SUGGEST, K_BOOL, AT(from_arm),
+      "also read the ranges in use around the VNet from ARM (subnets, peerings, other clusters)" },
     { "arm-endpoint", 0, ARGS_CONNECT, K_STRING, AT(arm_endpoint), "ARM URL (http:// only to loopback)" },
     { "authority-host", 0, ARGS_CONNECT, K_STRING, AT(authority_host), "Entra ID URL" },
     { "cacert", 0, ARGS_CONNECT, K_STRING, AT(cacert), "CA bundle to verify TLS with" },

@@ -49,6 +49,7 @@ struct cli_args {
     const char *taken[CLI_MAX_TAKEN];      /* --taken, repeatable */
     size_t taken_count;
     const char *write_file;                /* --write */
+    bool from_arm;                         /* --from-arm */
 };
 
 /* Which flags a command accepts (a bit set of the groups below). */
@@ -58,7 +59,7 @@ enum {
     ARGS_CAPACITY = 1 << 2,   /* --subnet-prefix --nodes --network-plugin --max-pods --max-surge */
     ARGS_YES = 1 << 3,        /* --yes */
     ARGS_DRY_RUN = 1 << 4,    /* --dry-run */
-    ARGS_SUGGEST = 1 << 5     /* --taken --write */
+    ARGS_SUGGEST = 1 << 5     /* --taken --write --from-arm */
 };
 
 /*

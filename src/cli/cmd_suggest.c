@@ -2,7 +2,11 @@
  * cmd_suggest.c - `aksnet suggest`: choose the address ranges the plan
  * leaves out (the node subnet, the pod and service ranges, the DNS address)
  * around the ranges --taken names, print each with why, and with --write
- * FILE write the whole completed plan.  Offline: nothing here opens a socket.
+ * FILE write the whole completed plan.  Offline unless --from-arm, which
+ * also reads the ranges in use around the plan's VNet from ARM (its other
+ * subnets, its peerings' address spaces, other clusters' pod and service
+ * ranges: aksnet_provision_read_taken) and, for a VNet that exists, its
+ * address space and the plan's subnet when the plan does not give them.
  *
  * --write never replaces a file by surprise: a new file is linked into place
  * only if nothing is there yet, and an existing one is replaced (atomically,
@@ -19,10 +23,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "aksnet/provision.h"
 #include "aksnet/suggest.h"
 #include "aksnet/validate.h"
 #include "commands.h"
 #include "output.h"
+#include "session.h"
 
 #define PATH_MAX_LEN 4096
 
@@ -173,6 +179,66 @@ static void note_findings(const struct aksnet_plan *plan, FILE *err)
     aksnet_findings_free(&f);
 }
 
+/* A value ARM holds for the plan, set where the plan has none. */
+static bool adopt(char **dst, const char *value)
+{
+    if (*dst || !value)
+        return true;
+    return (*dst = strdup(value)) != NULL;
+}
+
+/* The VNet's address space, as ARM holds it, for a plan that gives none (an existing VNet). */
+static bool adopt_space(struct aksnet_plan *plan, const struct aksnet_taken_list *l)
+{
+    if (plan->vnet.address_prefix_count || !l->vnet_prefix_count)
+        return true;
+    char **v = calloc(l->vnet_prefix_count, sizeof(char *));
+    if (!v)
+        return false;
+    free(plan->vnet.address_prefixes);
+    plan->vnet.address_prefixes = v;
+    for (size_t i = 0; i < l->vnet_prefix_count; i++) {
+        if (!(v[i] = strdup(l->vnet_prefixes[i])))
+            return false;
+        plan->vnet.address_prefix_count++;
+    }
+    return true;
+}
+
+/* --from-arm: the ranges around the VNet, read from ARM; *list NULL and EXIT_DONE without the flag. */
+static int read_arm(const struct cli_args *args, struct aksnet_plan *plan, struct aksnet_taken_list **list,
+                    FILE *err)
+{
+    *list = NULL;
+    if (!args->from_arm)
+        return EXIT_DONE;
+    struct aksnet_client *client = NULL;
+    struct aksnet_error e;
+    aksnet_error_clear(&e);
+    aksnet_code rc = cli_client_open(args, plan->cloud, NULL, NULL, &client, &e);
+    if (rc == AKSNET_OK)
+        rc = aksnet_provision_read_taken(client, plan, list, &e);
+    aksnet_client_free(client);
+    if (rc != AKSNET_OK) {
+        fprintf(err, "aksnet suggest: --from-arm: %s\n", e.message);
+        return cli_exit_code(rc);
+    }
+    if (!(*list)->vnet_exists)
+        fprintf(err, "note: VNet %s does not exist yet: nothing around it to read from ARM\n",
+                plan->vnet.name ? plan->vnet.name : "?");
+    else
+        fprintf(err, "note: read from ARM: %zu range%s in use around VNet %s\n", (*list)->count,
+                (*list)->count == 1 ? "" : "s", plan->vnet.name ? plan->vnet.name : "?");
+    if ((*list)->clusters_unread)
+        fprintf(err, "note: listing the subscription's managed clusters was refused: their pod and service "
+                "ranges are not avoided\n");
+    if (!adopt_space(plan, *list) || !adopt(&plan->subnet.address_prefix, (*list)->subnet_prefix)) {
+        fprintf(err, "aksnet: out of memory\n");
+        return EXIT_PLAN;
+    }
+    return EXIT_DONE;
+}
+
 static int suggest(const struct cli_args *args, struct aksnet_plan *plan, FILE *out, FILE *err)
 {
     unsigned missing = aksnet_suggest_missing(plan);
@@ -180,17 +246,33 @@ static int suggest(const struct cli_args *args, struct aksnet_plan *plan, FILE *
         fprintf(err, "aksnet: out of memory\n");
         return EXIT_PLAN;
     }
-    struct aksnet_taken taken[CLI_MAX_TAKEN];
+    struct aksnet_taken_list *arm = NULL;
+    int code = read_arm(args, plan, &arm, err);
+    size_t n_arm = arm ? arm->count : 0, n = n_arm + args->taken_count;
+    struct aksnet_taken *taken = code == EXIT_DONE ? calloc(n + 1, sizeof(*taken)) : NULL;
+    if (code == EXIT_DONE && !taken) {
+        fprintf(err, "aksnet: out of memory\n");
+        code = EXIT_PLAN;
+    }
+    if (code != EXIT_DONE) {
+        aksnet_provision_taken_free(arm);
+        return code;
+    }
+    for (size_t i = 0; i < n_arm; i++)
+        taken[i] = arm->items[i];
+    if (arm && arm->subnet_prefix)
+        missing &= ~(unsigned)AKSNET_SUGGEST_SUBNET; /* the plan's subnet exists: ARM's prefix is kept */
     for (size_t i = 0; i < args->taken_count; i++)
-        taken[i] = (struct aksnet_taken){args->taken[i], AKSNET_TAKEN_OTHER, "--taken"};
+        taken[n_arm + i] = (struct aksnet_taken){args->taken[i], AKSNET_TAKEN_OTHER, "--taken"};
     struct aksnet_suggestion *s = NULL;
     struct aksnet_error e;
-    aksnet_code rc = aksnet_suggest_ranges(plan, missing, taken, args->taken_count, &s, &e);
+    aksnet_code rc = aksnet_suggest_ranges(plan, missing, taken, n, &s, &e);
+    free(taken);
+    aksnet_provision_taken_free(arm);
     if (rc != AKSNET_OK) {
         fprintf(err, "aksnet suggest: %s\n", e.message);
         return rc == AKSNET_EINVAL ? EXIT_USAGE : EXIT_PLAN;
     }
-    int code = EXIT_DONE;
     if (aksnet_suggest_apply(plan, s) != AKSNET_OK) {
         fprintf(err, "aksnet: out of memory\n");
         code = EXIT_PLAN;

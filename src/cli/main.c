@@ -31,7 +31,7 @@ static int cmd_version(const struct cli_args *args, FILE *out, FILE *err)
 static const struct command commands[] = {
     {"validate", ARGS_PLAN, cmd_validate, "check a plan offline against every kubenet rule"},
     {"capacity", ARGS_CAPACITY, cmd_capacity, "nodes and pods a subnet holds (the seed's arithmetic)"},
-    {"suggest", ARGS_PLAN | ARGS_SUGGEST, cmd_suggest,
+    {"suggest", ARGS_PLAN | ARGS_SUGGEST | ARGS_CONNECT, cmd_suggest,
      "choose the subnet, pod and service ranges and DNS address a plan leaves out"},
     {"plan", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN, cmd_plan,
      "validate, then read ARM: create / update / no-op per resource"},

@@ -367,6 +367,56 @@ static void test_provision_dry_run(void **state)
     mt_proc_result_free(&r);
 }
 
+/* suggest --from-arm: a second cluster in the seed's VNet, around what ARM holds (the first cluster's ranges). */
+static void test_suggest_from_arm(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    start(&t);
+    char plan[MT_PATH_MAX];
+    const char *args[] = {"provision", "-f", seed_plan(plan), NULL};
+    struct mt_proc_result r;
+    assert_int_equal(run_aksnet(&t, args, &r), 0);
+    mt_proc_result_free(&r);
+
+    struct mt_tmpdir dir;
+    char second[MT_PATH_MAX];
+    assert_true(mt_tmpdir_make(&dir, "e2e-suggest"));
+    assert_non_null(mt_tmpdir_file(&dir, "second.json", second, sizeof(second)));
+    assert_true(mt_write_text(second,
+                              "{\"subscriptionId\": \"" MT_SUB "\", \"location\": \"chinaeast2\", "
+                              "\"resourceGroup\": \"myResourceGroup\", \"network\": {\"vnet\": {\"name\": "
+                              "\"myAKSVnet\", \"addressPrefixes\": [\"192.168.0.0/16\"]}, \"subnet\": {\"name\": "
+                              "\"second\"}}, \"cluster\": {\"name\": \"second\", \"nodePools\": [{\"name\": "
+                              "\"nodepool1\", \"count\": 3}]}}",
+                              0600));
+    const char *suggest[] = {"suggest", "-f", second, "--from-arm", "-o", "json", NULL};
+    assert_int_equal(run_aksnet(&t, suggest, &r), 0);
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    /* The seed's subnet 192.168.1.0/24 is taken; its cluster's pods (10.244.0.0/16) and services (10.0.0.0/16)
+     * are kept clear of by the new subnet and pods; the new cluster may repeat the service range. */
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "subnetPrefix")->valuestring, "192.168.0.0/28");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "podCidr")->valuestring, "10.1.0.0/22");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "serviceCidr")->valuestring, "10.0.0.0/16");
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(doc, "explanation");
+    assert_non_null(strstr(cJSON_GetObjectItemCaseSensitive(why, "podCidr")->valuestring,
+                           "managed cluster myAKSCluster"));
+    assert_non_null(strstr(r.err, "read from ARM"));
+    assert_null(strstr(r.out, CANARY));
+    assert_null(strstr(r.err, CANARY));
+    cJSON_Delete(doc);
+    mt_proc_result_free(&r);
+
+    /* What it read, it read: nothing was written. */
+    size_t puts = mt_journal_count(&t, "PUT", NULL, 0);
+    assert_int_equal(run_aksnet(&t, suggest, &r), 0);
+    mt_proc_result_free(&r);
+    assert_int_equal(mt_journal_count(&t, "PUT", NULL, 0), puts);
+    assert_true(mt_tmpdir_remove(&dir));
+    mt_stop(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_kill_after_each_step),
         cmocka_unit_test(test_destroy),
         cmocka_unit_test(test_provision_dry_run),
+        cmocka_unit_test(test_suggest_from_arm),
     };
     return cmocka_run_group_tests_name("aksnet end to end", tests, NULL, NULL);
 }
