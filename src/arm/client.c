@@ -45,6 +45,7 @@ struct aksnet_client {
     struct aksnet__log_options log;
     struct aksnet__bearer_options bearer;
     struct aksnet__dryrun *mock;
+    struct aksnet__redact_set secrets;         /* every secret value handled: masked in every output */
     void (*on_retry)(void *ctx, const char *method, const char *url, double seconds, const char *why);
     void *on_retry_ctx;
     pthread_mutex_t pool_lock;
@@ -82,15 +83,20 @@ static const char *real_getenv(void *ctx, const char *name)
 static aksnet_code print_policy(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
                                 struct aksnet__http_response *rs, struct aksnet_error *err)
 {
-    FILE *out = self->ctx;
+    struct aksnet_client *cl = self->ctx;
     const char *path = strstr(rq->url, "://");
     path = path ? strchr(path + 3, '/') : NULL;
     if (!rq->sensitive_body) {
-        flockfile(out);
-        fprintf(out, "%s %s\n", rq->method, path ? path : rq->url);
-        if (rq->body && rq->body_len)
-            fprintf(out, "  %s\n", rq->body);
-        funlockfile(out);
+        char *shown = strdup(path ? path : rq->url), *body = rq->body && rq->body_len ? strdup(rq->body) : NULL;
+        aksnet__redact_text(&cl->secrets, shown);
+        aksnet__redact_text(&cl->secrets, body);
+        flockfile(cl->requests);
+        fprintf(cl->requests, "%s %s\n", rq->method, shown ? shown : "(not shown: out of memory)");
+        if (body)
+            fprintf(cl->requests, "  %s\n", body);
+        funlockfile(cl->requests);
+        free(shown);
+        free(body);
     }
     return aksnet__http_policy_next(self, rq, rs, err);
 }
@@ -101,8 +107,14 @@ static void tell_retry(void *ctx, const struct aksnet__http_request *rq, int att
 {
     (void)attempt;
     (void)status;
-    const struct aksnet_client *cl = ctx;
-    cl->on_retry(cl->on_retry_ctx, rq->method, rq->url, delay, why);
+    struct aksnet_client *cl = ctx;
+    char *url = strdup(rq->url), *reason = strdup(why ? why : "");
+    aksnet__redact_text(&cl->secrets, url);
+    aksnet__redact_text(&cl->secrets, reason);
+    if (url && reason)
+        cl->on_retry(cl->on_retry_ctx, rq->method, url, delay, reason);
+    free(url);
+    free(reason);
 }
 
 static aksnet_code curl_new(void *ctx, const char *cacert, struct aksnet__http_transport *out,
@@ -125,7 +137,7 @@ static void add(struct chain *c, aksnet__http_policy_fn fn, const void *ctx)
 }
 
 /* One chain; bearer for ARM requests, none for token requests. */
-static aksnet_code build_chain(const struct aksnet_client *cl, struct chain *c, bool bearer,
+static aksnet_code build_chain(struct aksnet_client *cl, struct chain *c, bool bearer,
                                struct aksnet_error *err)
 {
     memset(c, 0, sizeof(*c));
@@ -137,7 +149,7 @@ static aksnet_code build_chain(const struct aksnet_client *cl, struct chain *c, 
     if (bearer)
         add(c, aksnet__policy_bearer, &cl->bearer);
     if (bearer && cl->requests)
-        add(c, print_policy, cl->requests);
+        add(c, print_policy, cl);
     add(c, aksnet__policy_log, &cl->log);
     for (size_t i = 0; i < c->count; i++) {
         c->policies[i].next = i + 1 < c->count ? &c->policies[i + 1] : NULL;
@@ -190,6 +202,7 @@ static aksnet_code setup_credential(struct aksnet_client *cl, const struct aksne
         .run_ctx = cl->seams.run_ctx,
         .imds_authority = cl->seams.imds_authority,
         .imds_probe_timeout = cl->seams.imds_probe_timeout,
+        .secrets = &cl->secrets,
     };
     aksnet_code rc = aksnet__auth_new(&ao, &cl->auth, err);
     if (rc == AKSNET_OK)
@@ -218,7 +231,7 @@ static aksnet_code setup(struct aksnet_client *cl, const struct aksnet_client_op
         cl->retry.on_retry = tell_retry;
         cl->retry.on_retry_ctx = cl;
     }
-    cl->log = (struct aksnet__log_options){o->log, cl->seams.clock};
+    cl->log = (struct aksnet__log_options){o->log, cl->seams.clock, &cl->secrets};
     cl->requests = o->requests;
     rc = build_chain(cl, &cl->token_chain, false, err);
     return rc == AKSNET_OK ? setup_credential(cl, o, err) : rc;
@@ -238,6 +251,7 @@ aksnet_code aksnet__client_new_with(const struct aksnet_client_options *options,
     if (!cl)
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
     pthread_mutex_init(&cl->pool_lock, NULL);
+    aksnet__redact_init(&cl->secrets);
     if (seams)
         cl->seams = *seams;
     if (!cl->seams.transport_new) {
@@ -309,6 +323,11 @@ const struct aksnet__endpoints *aksnet__client_endpoints(const struct aksnet_cli
     return &cl->endpoints;
 }
 
+struct aksnet__redact_set *aksnet__client_secrets(struct aksnet_client *cl)
+{
+    return &cl->secrets;
+}
+
 aksnet_code aksnet_client_identity(struct aksnet_client *cl, bool fetch_token, struct aksnet_identity *out,
                                    struct aksnet_error *err)
 {
@@ -332,6 +351,7 @@ aksnet_code aksnet_client_identity(struct aksnet_client *cl, bool fetch_token, s
         out->client = aksnet__auth_client(cl->auth);
     }
     out->expires_on = rc == AKSNET_OK ? expires : 0;
+    aksnet__redact_error(&cl->secrets, err);
     return rc;
 }
 
@@ -348,6 +368,7 @@ void aksnet_client_free(struct aksnet_client *cl)
     aksnet__auth_free(cl->auth);
     free_chain(cl, &cl->token_chain);
     aksnet__dryrun_stop(cl->mock);
+    aksnet__redact_free(&cl->secrets);
     pthread_mutex_destroy(&cl->pool_lock);
     free(cl->cacert);
     free(cl);

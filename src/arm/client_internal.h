@@ -59,4 +59,11 @@ const struct aksnet__http_policy *aksnet__client_token_pipeline(const struct aks
 /** The client's endpoints (the dry run's mock when dry_run). */
 const struct aksnet__endpoints *aksnet__client_endpoints(const struct aksnet_client *client);
 
+/**
+ * Every secret value the client has handled (aksnet__redact_set): whoever
+ * prints what came through the client (the engine's events and errors)
+ * masks it with this.
+ */
+struct aksnet__redact_set *aksnet__client_secrets(struct aksnet_client *client);
+
 #endif

@@ -101,6 +101,14 @@ static aksnet_code take_copy(char **dst, const char *value, struct aksnet_error 
     return *dst ? AKSNET_OK : aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
 }
 
+/* A secret of the environment, masked in every output for the chain's life. */
+static aksnet_code known(struct aksnet__auth *a, const char *value, struct aksnet_error *err)
+{
+    if (aksnet__redact_add(a->secrets, value, true) != AKSNET_OK)
+        return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    return AKSNET_OK;
+}
+
 /* The certificate is read and its key loaded now, so that a bad file is reported before any work starts. */
 static aksnet_code setup_certificate(struct aksnet__auth *a, const struct aksnet__auth_options *o, const char *path,
                                      struct aksnet_error *err)
@@ -138,7 +146,9 @@ static aksnet_code setup_managed(struct aksnet__auth *a, const struct aksnet__au
         if (aksnet__http_check_url_for(endpoint, true, &why) != AKSNET_OK)
             return aksnet_error_set(err, AKSNET_EAUTH, "managed identity: IDENTITY_ENDPOINT: %s", why.message);
         aksnet_code rc = take_copy(&a->identity_endpoint, endpoint, err);
-        return rc == AKSNET_OK ? take_copy(&a->identity_header, header, err) : rc;
+        if (rc == AKSNET_OK)
+            rc = take_copy(&a->identity_header, header, err);
+        return rc == AKSNET_OK ? known(a, header, err) : rc;
     }
     if (o->imds_authority)
         return aksnet__auth_mi_set_imds(a, o->imds_authority, "the IMDS address", err);
@@ -184,9 +194,11 @@ static aksnet_code choose(struct aksnet__auth *a, const struct aksnet__auth_opti
         return rc;
     switch (a->kind) {
     case AKSNET_CREDENTIAL_CLIENT_SECRET:
-        return take_copy(&a->secret, secret, err);
+        rc = take_copy(&a->secret, secret, err);
+        return rc == AKSNET_OK ? known(a, secret, err) : rc;
     case AKSNET_CREDENTIAL_CLIENT_CERTIFICATE:
-        return setup_certificate(a, o, cert, err);
+        rc = known(a, env(o, "AZURE_CLIENT_CERTIFICATE_PASSWORD"), err);
+        return rc == AKSNET_OK ? setup_certificate(a, o, cert, err) : rc;
     case AKSNET_CREDENTIAL_WORKLOAD_IDENTITY:
         return setup_workload(a, fed, err);
     default:
@@ -215,6 +227,8 @@ aksnet_code aksnet__auth_new(const struct aksnet__auth_options *options, struct 
     a->run_ctx = options->run_ctx;
     a->imds_probe_timeout = options->imds_probe_timeout > 0 ? options->imds_probe_timeout : DEFAULT_PROBE_TIMEOUT;
     a->cli_timeout = options->cli_timeout > 0 ? options->cli_timeout : DEFAULT_CLI_TIMEOUT;
+    aksnet__redact_init(&a->own_secrets);
+    a->secrets = options->secrets ? options->secrets : &a->own_secrets;
     aksnet_code rc = choose(a, options, err);
     if (rc != AKSNET_OK) {
         aksnet__auth_free(a);
@@ -257,27 +271,12 @@ void aksnet__auth_free(struct aksnet__auth *auth)
     free(auth->thumbprint);
     EVP_PKEY_free(auth->key);
     pthread_mutex_destroy(&auth->lock);
+    aksnet__redact_free(&auth->own_secrets);
     OPENSSL_cleanse(auth, sizeof(*auth));
     free(auth);
 }
 
 /* ---- fetching and the cache ---------------------------------------------------------------- */
-
-/* A message must never carry a secret, even one a server echoed back: replace every copy. */
-static void scrub(struct aksnet_error *err, const char *secret)
-{
-    size_t n = secret ? strlen(secret) : 0;
-    if (!err || n < 4)
-        return;
-    char *fields[] = {err->message, err->arm_message, err->arm_code};
-    for (size_t f = 0; f < 3; f++) {
-        char *p;
-        while ((p = strstr(fields[f], secret)) != NULL) {
-            memmove(p + 3, p + n, strlen(p + n) + 1);
-            memcpy(p, "***", 3);
-        }
-    }
-}
 
 /*
  * Nothing set: IMDS first (one short probe), then the Azure CLI; whichever
@@ -308,7 +307,11 @@ static aksnet_code fallback_fetch(struct aksnet__auth *a, struct auth_token *tok
                             mi.message, cli.message);
 }
 
-/* One fetch by the chain's credential; the scrub is the last guard against a secret in a message. */
+/*
+ * One fetch by the chain's credential.  Masking every secret value the
+ * chain has handled is the last guard against one in a message (a server
+ * may quote the secret back), and a token received joins them.
+ */
 static aksnet_code fetch(struct aksnet__auth *a, struct auth_token *tok, struct aksnet_error *err)
 {
     aksnet_code rc;
@@ -328,10 +331,8 @@ static aksnet_code fetch(struct aksnet__auth *a, struct auth_token *tok, struct 
         rc = aksnet_error_set(err, AKSNET_EAUTH, "no credential");
         break;
     }
-    if (rc != AKSNET_OK) {
-        scrub(err, a->secret);
-        scrub(err, a->identity_header);
-    }
+    if (rc != AKSNET_OK)
+        aksnet__redact_error(a->secrets, err);
     return rc;
 }
 
@@ -371,6 +372,10 @@ aksnet_code aksnet__auth_get_token(struct aksnet__auth *auth, bool force_refresh
         struct auth_token tok = {0};
         auth->last_try = now;
         rc = fetch(auth, &tok, err);
+        if (rc == AKSNET_OK && aksnet__redact_add(auth->secrets, tok.value, false) != AKSNET_OK) {
+            aksnet__secret_free(tok.value);
+            rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+        }
         if (rc == AKSNET_OK) {
             aksnet__secret_free(auth->token);
             auth->token = tok.value;

@@ -73,6 +73,14 @@ struct aksnet__auth_options {
      * tests point the last-resort IMDS probe at the mock with it.
      */
     const char *imds_authority;
+    /**
+     * Where the credential puts every secret value it handles (the client
+     * secret, the certificate's password, IDENTITY_HEADER, each assertion and
+     * federated token sent, each access token received), so that the log and
+     * every message can mask them; its errors are cleaned with it.  NULL: the
+     * credential keeps a set of its own.  Must outlive the chain.
+     */
+    struct aksnet__redact_set *secrets;
 };
 
 /** A credential chain with its token cache. */

@@ -7,7 +7,8 @@
  * The form body holds the secret or the assertion, so it is built in
  * buffers that are wiped before they are freed (never realloc'd, which
  * would leave a copy behind), and sent with sensitive_body set so that no
- * log shows it.
+ * log shows it; each assertion also joins the chain's redaction set, so
+ * that a server quoting it back cannot get it into a log or a message.
  */
 #include "uuid.h"
 #include "auth_internal.h"
@@ -142,8 +143,12 @@ static aksnet_code build_form(const struct aksnet__auth *a, const char *url, dou
         char *assertion = NULL;
         aksnet_code rc = a->kind == AKSNET_CREDENTIAL_CLIENT_CERTIFICATE ? make_assertion(a, url, now, &assertion, err)
                                                                           : read_federated(a, &assertion, err);
-        if (rc != AKSNET_OK)
+        if (rc == AKSNET_OK && aksnet__redact_add(a->secrets, assertion, false) != AKSNET_OK)
+            rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+        if (rc != AKSNET_OK) {
+            aksnet__secret_free(assertion);
             return rc;
+        }
         form_add(f, "client_assertion_type", JWT_BEARER);
         form_add(f, "client_assertion", assertion);
         aksnet__secret_free(assertion);

@@ -52,6 +52,9 @@ struct aksnet__auth {
     bool imds_link_local;                /* imds is http://169.254.169.254: see auth_mi.c */
     bool imds_answered;                  /* IMDS answered once: no more probe timeout */
 
+    struct aksnet__redact_set *secrets;  /* every secret value handled (options' or own_secrets) */
+    struct aksnet__redact_set own_secrets;
+
     pthread_mutex_t lock;                /* the cache and every fetch */
     char *token;                         /* cached access token, or NULL */
     double expires_on;

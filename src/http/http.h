@@ -24,6 +24,7 @@
 #ifndef AKSNET_HTTP_H
 #define AKSNET_HTTP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -293,16 +294,65 @@ struct aksnet__bearer_options {
 aksnet_code aksnet__policy_bearer(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
                                   struct aksnet__http_response *rs, struct aksnet_error *err);
 
+/* ---- the secrets a client knows ------------------------------------------------------ */
+
+/** Values shorter than this are not kept: masking them would mask ordinary words. */
+#define AKSNET__REDACT_MIN 8
+/** How many values a set keeps; when full, the oldest value not pinned gives way. */
+#define AKSNET__REDACT_MAX 64
+
+/**
+ * The secret values a client has handled, so that whatever it prints can
+ * be cleaned of them: the client secret and IDENTITY_HEADER (pinned, for
+ * the client's life), and each federated token read, certificate assertion
+ * signed and access token received.  Names say what a secret is where aksnet
+ * builds the message (form fields, JSON members, headers); this set catches
+ * a value wherever a server put it, such as a token endpoint that quotes the
+ * secret in error_description.  The log policy applies it to every line it
+ * prints, the credential to its errors, the client to what the engine tells.
+ * Each client holds its own set (no global state); thread-safe.  Values are
+ * wiped (OPENSSL_cleanse) when dropped.
+ */
+struct aksnet__redact_entry {
+    char *value;
+    size_t len;
+    bool pinned;
+    unsigned long long seq;                  /* order of addition: the oldest gives way */
+};
+struct aksnet__redact_set {
+    pthread_mutex_t lock;
+    struct aksnet__redact_entry entries[AKSNET__REDACT_MAX];
+    size_t count;
+    unsigned long long seq;
+};
+
+void aksnet__redact_init(struct aksnet__redact_set *set);
+/** Wipe and free every value; set may be NULL. */
+void aksnet__redact_free(struct aksnet__redact_set *set);
+/**
+ * Remember value (a copy), pinned or not.  NULL, short (under
+ * AKSNET__REDACT_MIN) and already known values are ignored; set may be NULL.
+ * AKSNET_ENOMEM when the copy cannot be made.
+ */
+aksnet_code aksnet__redact_add(struct aksnet__redact_set *set, const char *value, bool pinned);
+/** Replace every known value in text (NUL-terminated, changed in place) with "***"; set may be NULL. */
+void aksnet__redact_text(struct aksnet__redact_set *set, char *text);
+/** The same for every text field of err (message, ARM's code and message); either may be NULL. */
+void aksnet__redact_error(struct aksnet__redact_set *set, struct aksnet_error *err);
+
 /** Options of the logging policy (--verbose). */
 struct aksnet__log_options {
     FILE *out;                                /**< NULL = the policy logs nothing */
     const struct aksnet__clock *clock;         /**< for durations; NULL = system */
+    struct aksnet__redact_set *secrets;        /**< values masked wherever they appear; NULL = none */
 };
 
 /**
  * Print each request and response: method, URL, status, duration, headers
  * with Authorization and other secrets as "***", JSON bodies with token and
- * secret members masked, sensitive bodies not at all.
+ * secret members masked, sensitive bodies not at all; and in every line
+ * (URL, header values, bodies, the reason of a failure) each value of
+ * options->secrets as "***".
  *
  * Lines: "> METHOD URL", "> Name: value" per header, "> body"; then
  * "< STATUS (N ms)", "< Name: value", "< body", or "< failed (N ms): why".
@@ -327,6 +377,13 @@ aksnet_code aksnet__policy_log(const struct aksnet__http_policy *self, struct ak
  */
 #define AKSNET_HTTP_LOG_TEXT_MAX 4096
 char *aksnet__http_redact_body(const char *body, size_t len);
+
+/**
+ * aksnet__http_redact_body, and every value of known (may be NULL) masked
+ * too, wherever it appears: in JSON string values (compared decoded, so
+ * an escaped copy is found) and in the text printed.
+ */
+char *aksnet__http_redact_body_known(const char *body, size_t len, struct aksnet__redact_set *known);
 
 /** Whether a header's value is a secret to show as "***" (Authorization, *token*, *secret*, *key, ...). */
 bool aksnet__http_secret_header(const char *name);

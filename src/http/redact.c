@@ -1,6 +1,8 @@
 /*
- * redact.c - bodies made fit for a log: JSON members and form fields whose
- * names say secret (token, password, assertion, ...) become "***".
+ * redact.c - text made fit for a log or a message: JSON members and form
+ * fields whose names say secret (token, password, assertion, ...) become
+ * "***", and so does every value of a client's redaction set, wherever it
+ * appears (a server may quote a secret back in any field).
  */
 #include "http.h"
 
@@ -61,12 +63,20 @@ static void cleanse_node(cJSON *node)
         cleanse_node(c);
 }
 
-/* Replace the value of every secret member with "***"; false when out of memory. */
-static bool redact_json(cJSON *node)
+/*
+ * Replace the value of every secret member with "***", and every known
+ * value in names and strings (masking only shortens: done in place);
+ * false when out of memory.
+ */
+static bool redact_json(cJSON *node, struct aksnet__redact_set *known)
 {
     cJSON *child = node->child;
     while (child) {
         cJSON *next = child->next;
+        if (child->string && !(child->type & cJSON_StringIsConst))
+            aksnet__redact_text(known, child->string);
+        if (cJSON_IsString(child))
+            aksnet__redact_text(known, child->valuestring);
         if (cJSON_IsObject(node) && child->string && secret_name(child->string, strlen(child->string))) {
             cleanse_node(child);
             if (cJSON_IsString(child)) {
@@ -82,7 +92,7 @@ static bool redact_json(cJSON *node)
                 child->string = NULL;
                 cJSON_ReplaceItemViaPointer(node, child, masked);
             }
-        } else if (!redact_json(child)) {
+        } else if (!redact_json(child, known)) {
             return false;
         }
         child = next;
@@ -145,37 +155,165 @@ static char *redact_form(const char *body, size_t len)
     return out;
 }
 
-/* Other text: kept, cut at 4 KiB, control characters shown as '.' so a body cannot drive a terminal. */
-static char *redact_text(const char *body, size_t len)
+/*
+ * Other text: kept, cut at 4 KiB, control characters shown as '.' so a
+ * body cannot drive a terminal.  Known values are masked in the whole text
+ * before the cut, so that no part of one is shown.
+ */
+static char *redact_text(const char *body, size_t len, struct aksnet__redact_set *known)
 {
-    size_t keep = len > AKSNET_HTTP_LOG_TEXT_MAX ? AKSNET_HTTP_LOG_TEXT_MAX : len;
-    char *out = malloc(keep + 48);
-    if (!out)
+    char *all = malloc(len + 1);
+    if (!all)
         return NULL;
-    for (size_t i = 0; i < keep; i++) {
+    for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)body[i];
-        out[i] = (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f ? '.' : (char)c;
+        all[i] = (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f ? '.' : (char)c;
     }
-    if (keep < len)
-        snprintf(out + keep, 48, "... (%zu more bytes)", len - keep);
-    else
-        out[keep] = '\0';
+    all[len] = '\0';
+    aksnet__redact_text(known, all);
+    size_t n = strlen(all);
+    if (n <= AKSNET_HTTP_LOG_TEXT_MAX)
+        return all;
+    char *out = malloc(AKSNET_HTTP_LOG_TEXT_MAX + 48);
+    if (out) {
+        memcpy(out, all, AKSNET_HTTP_LOG_TEXT_MAX);
+        snprintf(out + AKSNET_HTTP_LOG_TEXT_MAX, 48, "... (%zu more bytes)", n - AKSNET_HTTP_LOG_TEXT_MAX);
+    }
+    free(all);
     return out;
 }
 
 /* JSON first (any depth), then a form, else plain text; always a fresh string for the log. */
-char *aksnet__http_redact_body(const char *body, size_t len)
+char *aksnet__http_redact_body_known(const char *body, size_t len, struct aksnet__redact_set *known)
 {
     if (!body || len == 0)
         return strdup("");
     cJSON *j = cJSON_ParseWithLength(body, len);
     if (j) {
-        char *out = redact_json(j) ? cJSON_PrintUnformatted(j) : NULL;
+        char *out = redact_json(j, known) ? cJSON_PrintUnformatted(j) : NULL;
         cleanse_node(j);
         cJSON_Delete(j);
+        aksnet__redact_text(known, out);
         return out ? out : strdup("(body not shown: out of memory)");
     }
-    if (looks_like_form(body, len))
-        return redact_form(body, len);
-    return redact_text(body, len);
+    char *out = looks_like_form(body, len) ? redact_form(body, len) : redact_text(body, len, known);
+    aksnet__redact_text(known, out);
+    return out;
+}
+
+char *aksnet__http_redact_body(const char *body, size_t len)
+{
+    return aksnet__http_redact_body_known(body, len, NULL);
+}
+
+/* ---- the redaction set ------------------------------------------------------------------ */
+
+void aksnet__redact_init(struct aksnet__redact_set *set)
+{
+    memset(set, 0, sizeof(*set));
+    pthread_mutex_init(&set->lock, NULL);
+}
+
+static void drop(struct aksnet__redact_entry *e)
+{
+    if (e->value) {
+        OPENSSL_cleanse(e->value, e->len);
+        free(e->value);
+    }
+    memset(e, 0, sizeof(*e));
+}
+
+void aksnet__redact_free(struct aksnet__redact_set *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->count; i++)
+        drop(&set->entries[i]);
+    set->count = 0;
+    pthread_mutex_destroy(&set->lock);
+}
+
+/* The slot a new value takes: a free one, else the oldest value not pinned; AKSNET__REDACT_MAX when none. */
+static size_t free_slot(const struct aksnet__redact_set *set)
+{
+    if (set->count < AKSNET__REDACT_MAX)
+        return set->count;
+    size_t oldest = AKSNET__REDACT_MAX;
+    for (size_t i = 0; i < set->count; i++)
+        if (!set->entries[i].pinned && (oldest == AKSNET__REDACT_MAX || set->entries[i].seq < set->entries[oldest].seq))
+            oldest = i;
+    return oldest;
+}
+
+aksnet_code aksnet__redact_add(struct aksnet__redact_set *set, const char *value, bool pinned)
+{
+    size_t n = value ? strlen(value) : 0;
+    if (!set || n < AKSNET__REDACT_MIN)
+        return AKSNET_OK;
+    aksnet_code rc = AKSNET_OK;
+    pthread_mutex_lock(&set->lock);
+    bool known = false;
+    for (size_t i = 0; i < set->count && !known; i++) {
+        struct aksnet__redact_entry *e = &set->entries[i];
+        known = e->len == n && memcmp(e->value, value, n) == 0;
+        if (known)
+            e->pinned = e->pinned || pinned;
+    }
+    size_t slot = known ? AKSNET__REDACT_MAX : free_slot(set);
+    if (slot < AKSNET__REDACT_MAX) {
+        char *copy = malloc(n + 1);
+        if (!copy) {
+            rc = AKSNET_ENOMEM;
+        } else {
+            memcpy(copy, value, n + 1);
+            if (slot < set->count)
+                drop(&set->entries[slot]);
+            else
+                set->count++;
+            set->entries[slot] = (struct aksnet__redact_entry){copy, n, pinned, ++set->seq};
+        }
+    }
+    pthread_mutex_unlock(&set->lock);
+    return rc;
+}
+
+/* Every copy of v[0..n) in text becomes "***" (shorter than v: in place). */
+static void mask_one(char *text, const char *v, size_t n)
+{
+    char *p = text;
+    while ((p = strstr(p, v)) != NULL) {
+        memmove(p + 3, p + n, strlen(p + n) + 1);
+        memcpy(p, "***", 3);
+        p += 3;
+    }
+}
+
+/* Longest values first, so that a value holding another is masked whole. */
+void aksnet__redact_text(struct aksnet__redact_set *set, char *text)
+{
+    if (!set || !text || !*text)
+        return;
+    pthread_mutex_lock(&set->lock);
+    bool done[AKSNET__REDACT_MAX] = {false};
+    for (size_t k = 0; k < set->count; k++) {
+        size_t best = AKSNET__REDACT_MAX;
+        for (size_t i = 0; i < set->count; i++)
+            if (!done[i] && (best == AKSNET__REDACT_MAX || set->entries[i].len > set->entries[best].len))
+                best = i;
+        if (best == AKSNET__REDACT_MAX)
+            break;
+        done[best] = true;
+        mask_one(text, set->entries[best].value, set->entries[best].len);
+    }
+    pthread_mutex_unlock(&set->lock);
+}
+
+void aksnet__redact_error(struct aksnet__redact_set *set, struct aksnet_error *err)
+{
+    if (!err)
+        return;
+    aksnet__redact_text(set, err->message);
+    aksnet__redact_text(set, err->arm_code);
+    aksnet__redact_text(set, err->arm_message);
+    aksnet__redact_text(set, err->request_id);
 }

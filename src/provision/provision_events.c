@@ -74,7 +74,10 @@ double aksnet__provision_now(struct aksnet__provision_run *run)
 
 /* ---- events (every one under the lock: they come from several threads) ------------------ */
 
-/* Call the sink; the lock is held. */
+/*
+ * Call the sink; the lock is held.  What ARM said reaches the caller with
+ * every secret the client knows masked (a server may quote a token back).
+ */
 static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state, const char *status,
                  const struct aksnet_error *error)
 {
@@ -82,13 +85,22 @@ static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_ste
     if (!sink->emit)
         return;
     const struct aksnet__provision_step *st = &run->steps[step];
+    char shown[PV_STATUS_MAX];
+    aksnet__provision_format(shown, sizeof(shown), "%s", status ? status : "");
+    aksnet__redact_text(aksnet__client_secrets(run->o->client), shown);
+    struct aksnet_error masked;
+    aksnet_error_clear(&masked);
+    if (error) {
+        masked = *error;
+        aksnet__redact_error(aksnet__client_secrets(run->o->client), &masked);
+    }
     struct aksnet_event ev = {
         .step = step,
         .state = state,
         .resource = st->resource,
-        .status = status ? status : "",
+        .status = shown,
         .elapsed = st->started_at > 0 ? aksnet__provision_now(run) - st->started_at : 0,
-        .error = error,
+        .error = error ? &masked : NULL,
     };
     sink->emit(sink->ctx, &ev);
 }
@@ -118,6 +130,7 @@ aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_ste
         aksnet_error_set(&copy, rc, "%s failed: %s", aksnet_step_name(step), aksnet_strerror(rc));
     if (copy.code == AKSNET_OK)
         copy.code = rc;
+    aksnet__redact_error(aksnet__client_secrets(run->o->client), &copy);
     pthread_mutex_lock(&run->lock);
     run->steps[step].state = AKSNET_STATE_FAILED;
     if (!run->failed) {

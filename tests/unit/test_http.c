@@ -951,7 +951,7 @@ static char *log_one(const struct mt_canned *reply, struct aksnet__http_request 
     mt_fake_clock_init(&clock, 1000);
     f.clock = &clock;
     f.latency = 0.25;
-    struct aksnet__log_options lo = {out, &clock.clock};
+    struct aksnet__log_options lo = {out, &clock.clock, NULL};
     struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy log = {aksnet__policy_log, &lo, NULL, &tr};
     struct aksnet__http_response rs = {0};
@@ -1023,7 +1023,7 @@ static void test_log_hides_secrets(void **state)
     /* out NULL: silent, and still passes the request on */
     struct mt_fake_transport f;
     mt_fake_transport_init(&f, NULL, 0, MT_FAKE_OK);
-    struct aksnet__log_options quiet = {NULL, NULL};
+    struct aksnet__log_options quiet = {NULL, NULL, NULL};
     struct aksnet__http_transport tr = {mt_fake_transport_send, &f};
     struct aksnet__http_policy log = {aksnet__policy_log, &quiet, NULL, &tr};
     struct aksnet__http_response rs = {0};
@@ -1323,7 +1323,7 @@ static void test_curl_retry_through_faults(void **state)
     retry_opts(&ro, &clock, &factor);
     struct aksnet__request_id_options io = {"aksnet/test"};
     struct aksnet__bearer_options bo = {mt_token, &t};
-    struct aksnet__log_options lo = {out, &clock.clock};
+    struct aksnet__log_options lo = {out, &clock.clock, NULL};
     struct aksnet__http_transport tr;
     struct aksnet_error err;
     assert_int_equal(aksnet__curl_transport_new(NULL, &tr, &err), AKSNET_OK);
