@@ -5,13 +5,14 @@
  * (plan.h), checked offline (validate.h, finding.h, capacity.h) and
  * its missing address ranges chosen (suggest.h); a
  * client holds the cloud's endpoints, the credential and the one HTTP
- * pipeline (client.h); the engine runs the plan's steps against ARM
- * through that client (provision.h).  Every call reports failure as an
+ * pipeline (client.h), which a cancel may stop (cancel.h); the engine
+ * runs the plan's steps against ARM through that client (provision.h).  Every call reports failure as an
  * aksnet_code with a struct aksnet_error (error.h).
  */
 #ifndef AKSNET_AKSNET_H
 #define AKSNET_AKSNET_H
 
+#include "cancel.h"
 #include "capacity.h"
 #include "client.h"
 #include "error.h"

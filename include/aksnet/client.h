@@ -4,8 +4,8 @@
  * every request of the library goes through.
  *
  * The pipeline is built here and nowhere else, the same for the tool, the
- * tests and the dry run: request id -> retry -> bearer token -> [request
- * printer] -> log -> libcurl.  Connections are pooled: an ARM client that
+ * tests and the dry run: request id -> retry -> cancel -> bearer token ->
+ * [request printer] -> log -> libcurl.  Connections are pooled: an ARM client that
  * a step of the engine gives back keeps its connection for the next step.
  *
  * Credentials come from the environment, as every Azure SDK reads them, in
@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cancel.h"
 #include "error.h"
 
 #ifdef __cplusplus
@@ -89,6 +90,14 @@ struct aksnet_client_options {
     /** Read an environment variable (credentials, AZURE_AUTHORITY_HOST); NULL = getenv. */
     const char *(*getenv)(void *ctx, const char *name);
     void *getenv_ctx;
+    /**
+     * Stop early (aksnet/cancel.h): once aksnet_cancel_request is called, no
+     * request of this client is sent, transfers under way are aborted, waits
+     * end at once, and aksnet_provision_run returns AKSNET_ECANCELED with what
+     * may still be running on ARM.  NULL = never cancelled.  Must outlive
+     * the client.
+     */
+    struct aksnet_cancel *cancel;
 };
 
 /** Fill options with the defaults (all zero). */

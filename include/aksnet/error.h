@@ -27,6 +27,7 @@ typedef enum {
     AKSNET_EARM,        /**< ARM refused a request or an operation failed */
     AKSNET_ETIMEOUT,    /**< a deadline passed, or the server asked for a wait that would pass it */
     AKSNET_EPROTO,      /**< the server answered outside its protocol: too large, not a resource, a URL not to follow */
+    AKSNET_ECANCELED,   /**< stopped by aksnet_cancel_request (Ctrl-C): see aksnet/cancel.h */
     AKSNET_ECODE_COUNT  /**< number of codes; not a code */
 } aksnet_code;
 

@@ -68,7 +68,14 @@ typedef enum {
      * (PLAN), a check aksnet had no right to make (403 on a list).
      * A step's entry in aksnet_provision_result.states is never WARNING.
      */
-    AKSNET_STATE_WARNING
+    AKSNET_STATE_WARNING,
+    /**
+     * The run was cancelled (aksnet/cancel.h) while this step was under
+     * way.  status says whether its operation may still be running on ARM
+     * (the event's operation names its URL when known) or nothing of it was
+     * written.
+     */
+    AKSNET_STATE_INTERRUPTED
 } aksnet_step_state;
 
 /** "pending", "create", ... (stable: JSON events carry it). */
@@ -82,6 +89,8 @@ struct aksnet_event {
     const char *status;            /**< detail: the operation state seen, the fields that differ, a warning */
     double elapsed;                /**< seconds since the step started */
     const struct aksnet_error *error; /**< on FAILED (ARM's code and message), else NULL */
+    /** The URL of the operation the step follows (Azure-AsyncOperation or Location), or "" */
+    const char *operation;
 };
 
 /** Where events go (the CLI renders them; tests record them).  Called from several threads, serialised. */
@@ -130,11 +139,24 @@ struct aksnet_resource_ids {
     char role_definition[AKSNET_ID_MAX]; /**< full id of the role to grant */
 };
 
+/** Longest operation URL kept for a step (ARM's are a few hundred bytes). */
+#define AKSNET_OPERATION_URL_MAX 2048
+
+/** A write an interrupted run left behind: it may still be running on ARM. */
+struct aksnet_in_flight {
+    aksnet_step step;
+    char resource[AKSNET_ID_MAX];             /**< the resource written */
+    char operation[AKSNET_OPERATION_URL_MAX]; /**< its operation URL, "" when ARM had not named one yet */
+};
+
 /** What a run found and did, for the summary and the exit code. */
 struct aksnet_provision_result {
     aksnet_step_state states[AKSNET_STEP_COUNT];
     struct aksnet_resource_ids ids;
     size_t writes;                            /**< PUT/DELETE/POST requests sent */
+    /** AKSNET_ECANCELED: the writes sent (or being sent) that had not ended, in step order. */
+    struct aksnet_in_flight in_flight[AKSNET_STEP_COUNT];
+    size_t in_flight_count;
 };
 
 /**
@@ -161,6 +183,20 @@ struct aksnet_provision_result {
  *    Removed steps end DELETED, others SKIPPED with the reason in status.
  *  - result->writes counts the PUT/POST/DELETE calls the engine made (a call
  *    the pipeline retried counts once).
+ *
+ * Cancelling (Ctrl-C): give the client a cancel (aksnet_client_options.
+ * cancel, aksnet/cancel.h) and call aksnet_cancel_request, from a signal
+ * handler or any thread.  Then no step starts, no request is sent, waits
+ * end at once and transfers under way are aborted; the run returns
+ * AKSNET_ECANCELED within about a second, having told an INTERRUPTED event
+ * for every step that was under way.  result->in_flight lists the writes
+ * that may still be running on ARM: each step whose PUT or DELETE was sent
+ * (or was being sent) and had not ended, with its resource id and, where
+ * ARM had named it, its operation URL.  Nothing is undone: running the same
+ * plan again resumes, since each step reads what ARM holds first and waits
+ * for an operation still running instead of writing again (a request cut
+ * short may or may not have reached ARM; the read tells).  Steps after the
+ * cancel stay PENDING.  A failure after the cancel counts as part of it.
  */
 aksnet_code aksnet_provision_run(const struct aksnet_provision_options *options,
                                  struct aksnet_provision_result *result, struct aksnet_error *err);

@@ -63,6 +63,12 @@ struct aksnet__lro_options {
      * busy is sent again: ARM's code, the wait, and the URL of the write.
      */
     void (*on_busy)(void *ctx, const char *code, double seconds, const char *url);
+    /**
+     * Told the operation's URL (Azure-AsyncOperation or Location) before
+     * each poll of it, so the caller knows, even before the first poll
+     * answers, where a later run can follow an operation left running.
+     */
+    void (*on_operation)(void *ctx, const char *url);
     void *ctx;
 };
 

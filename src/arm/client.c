@@ -3,8 +3,8 @@
  * the cloud, the credential the environment configures, and a pool of ARM
  * connections that the engine's threads take and give back.
  *
- * Every chain is request id -> retry -> [bearer] -> [request printer] ->
- * log -> transport; token requests use the same chain without the bearer
+ * Every chain is request id -> retry -> cancel -> [bearer] -> [request
+ * printer] -> log -> transport; token requests use the same chain without the bearer
  * policy.  The tool, the dry run and the tests all build it here (the tests
  * through aksnet__client_new_with, which swaps only the seams: transport,
  * clock, token source), so what the tests exercise is what ships.
@@ -26,7 +26,7 @@
 
 struct chain {
     struct aksnet__http_transport transport;
-    struct aksnet__http_policy policies[6];
+    struct aksnet__http_policy policies[8];
     size_t count;
     struct aksnet__arm_client arm;
     struct chain *next_idle;                   /* in the client's pool */
@@ -46,6 +46,8 @@ struct aksnet_client {
     struct aksnet__bearer_options bearer;
     struct aksnet__dryrun *mock;
     struct aksnet__redact_set secrets;         /* every secret value handled: masked in every output */
+    const struct aksnet_cancel *cancel;        /* options->cancel, or NULL */
+    struct aksnet__cancel_clock cancel_clock;  /* seams.clock whose waits end once cancelled */
     void (*on_retry)(void *ctx, const char *method, const char *url, double seconds, const char *why);
     void *on_retry_ctx;
     pthread_mutex_t pool_lock;
@@ -117,11 +119,12 @@ static void tell_retry(void *ctx, const struct aksnet__http_request *rq, int att
     free(reason);
 }
 
+/* The real transport; ctx is the client, whose cancel aborts its transfers. */
 static aksnet_code curl_new(void *ctx, const char *cacert, struct aksnet__http_transport *out,
                             struct aksnet_error *err)
 {
-    (void)ctx;
-    struct aksnet__curl_options co = {.cacert = cacert};
+    const struct aksnet_client *cl = ctx;
+    struct aksnet__curl_options co = {.cacert = cacert, .cancel = cl->cancel};
     return aksnet__curl_transport_new(&co, out, err);
 }
 
@@ -146,6 +149,7 @@ static aksnet_code build_chain(struct aksnet_client *cl, struct chain *c, bool b
         return rc;
     add(c, aksnet__policy_request_id, &cl->request_id);
     add(c, aksnet__policy_retry, &cl->retry);
+    add(c, aksnet__policy_cancel, cl->cancel);
     if (bearer)
         add(c, aksnet__policy_bearer, &cl->bearer);
     if (bearer && cl->requests)
@@ -257,9 +261,16 @@ aksnet_code aksnet__client_new_with(const struct aksnet_client_options *options,
     if (!cl->seams.transport_new) {
         cl->seams.transport_new = curl_new;
         cl->seams.transport_free = curl_free;
+        cl->seams.transport_ctx = cl;
     }
     if (!cl->seams.clock)
         cl->seams.clock = aksnet__clock_system();
+    if (options && options->cancel) {
+        /* every wait of the client (retries, operations, the engine's) goes through this clock */
+        cl->cancel = options->cancel;
+        aksnet__clock_cancellable(&cl->cancel_clock, cl->seams.clock, cl->cancel);
+        cl->seams.clock = &cl->cancel_clock.clock;
+    }
     aksnet_code rc = setup(cl, options ? options : &none, err);
     if (rc != AKSNET_OK) {
         aksnet_client_free(cl);
@@ -326,6 +337,11 @@ const struct aksnet__endpoints *aksnet__client_endpoints(const struct aksnet_cli
 struct aksnet__redact_set *aksnet__client_secrets(struct aksnet_client *cl)
 {
     return &cl->secrets;
+}
+
+const struct aksnet_cancel *aksnet__client_cancel(const struct aksnet_client *cl)
+{
+    return cl->cancel;
 }
 
 aksnet_code aksnet_client_identity(struct aksnet_client *cl, bool fetch_token, struct aksnet_identity *out,

@@ -66,4 +66,7 @@ const struct aksnet__endpoints *aksnet__client_endpoints(const struct aksnet_cli
  */
 struct aksnet__redact_set *aksnet__client_secrets(struct aksnet_client *client);
 
+/** The client's cancel (aksnet_client_options.cancel), or NULL: the engine checks it between steps. */
+const struct aksnet_cancel *aksnet__client_cancel(const struct aksnet_client *client);
+
 #endif

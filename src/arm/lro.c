@@ -102,6 +102,13 @@ static void report(const struct aksnet__arm_op *op, const char *state, const cha
     op->lro->on_poll(op->lro->ctx, text, url);
 }
 
+/* Where the operation is followed, before the wait for its next poll (an interrupted run names it). */
+static void tell_operation(const struct aksnet__arm_op *op, const char *url)
+{
+    if (op->lro && op->lro->on_operation)
+        op->lro->on_operation(op->lro->ctx, url);
+}
+
 /* The URL goes last and whole, so a later run can resume on it; the id gives way if both do not fit. */
 static aksnet_code timed_out(const struct aksnet__arm_op *op, const char *url, struct aksnet_error *err)
 {
@@ -229,6 +236,7 @@ aksnet_code aksnet__arm_poll_async(const struct aksnet__arm_op *op, const char *
     aksnet_code rc = aksnet__arm_check_operation_url(op->client, url, err);
     if (rc != AKSNET_OK)
         return rc;
+    tell_operation(op, url);
     for (;;) {
         enum pause p = pause_until_poll(op, wait, url, NULL);
         if (p != WAITED)
@@ -291,6 +299,7 @@ aksnet_code aksnet__arm_poll_location(const struct aksnet__arm_op *op, const cha
         rc = aksnet__arm_check_operation_url(op->client, url, err);
         if (rc != AKSNET_OK)
             break;
+        tell_operation(op, url);
         enum pause p = pause_until_poll(op, wait, url, NULL);
         if (p != WAITED) {
             rc = not_waited(op, p, wait, url, err);

@@ -292,7 +292,7 @@ static aksnet_code fallback_fetch(struct aksnet__auth *a, struct auth_token *tok
         a->fallback = false;
         return rc;
     }
-    if (rc == AKSNET_ENOMEM)
+    if (rc == AKSNET_ENOMEM || rc == AKSNET_ECANCELED)
         return aksnet_error_set(err, rc, "%s", mi.message);
     rc = aksnet__auth_cli_fetch(a, tok, &cli);
     if (rc == AKSNET_OK) {

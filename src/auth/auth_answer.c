@@ -95,7 +95,8 @@ static void quote_line(char *out, size_t len, const char *text)
 
 /*
  * Whatever kept the answer from arriving (refused, reset, TLS, URL rule)
- * is an authentication failure for the user: exit code 3, with the reason.
+ * is an authentication failure for the user: exit code 3, with the reason;
+ * but a run that was cancelled (Ctrl-C) stays cancelled.
  */
 aksnet_code aksnet__auth_send(const struct aksnet__auth *a, const char *cred, const char *what,
                               struct aksnet__http_request *rq, struct aksnet__http_response *rs,
@@ -109,6 +110,8 @@ aksnet_code aksnet__auth_send(const struct aksnet__auth *a, const char *cred, co
     aksnet__http_response_free(rs);
     if (rc == AKSNET_ENOMEM)
         return aksnet_error_set(err, rc, "%s: out of memory", cred);
+    if (rc == AKSNET_ECANCELED)
+        return aksnet_error_set(err, rc, "%s: %s", cred, why.message[0] ? why.message : aksnet_strerror(rc));
     return aksnet_error_set(err, AKSNET_EAUTH, "%s: cannot reach %s: %s", cred, what,
                             why.message[0] ? why.message : aksnet_strerror(rc));
 }

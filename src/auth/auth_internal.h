@@ -72,7 +72,7 @@ double aksnet__auth_now(const struct aksnet__auth *a);
 
 /*
  * Send rq through the pipeline.  A failure to get any answer becomes
- * AKSNET_EAUTH "<cred>: cannot reach <what>: ..." (ENOMEM stays ENOMEM).
+ * AKSNET_EAUTH "<cred>: cannot reach <what>: ..." (ENOMEM and ECANCELED stay).
  */
 aksnet_code aksnet__auth_send(const struct aksnet__auth *a, const char *cred, const char *what,
                               struct aksnet__http_request *rq, struct aksnet__http_response *rs,

@@ -2,6 +2,8 @@
  * cmd_provision.c - `aksnet plan`, `aksnet provision [--dry-run]` and
  * `aksnet destroy [--yes]`: validate offline, open a session, run the
  * engine, render its events, map the outcome to README's exit codes.
+ * Ctrl-C or SIGTERM stops the run: what may still be running on ARM is
+ * reported, and the exit code is 128 + the signal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "aksnet/provision.h"
 #include "aksnet/validate.h"
 #include "commands.h"
+#include "interrupt.h"
 #include "output.h"
 #include "progress.h"
 #include "session.h"
@@ -70,9 +73,11 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
     struct aksnet_client *client = NULL;
     struct aksnet_error e;
     aksnet_error_clear(&e);
+    cli_interrupt_install(); /* without a cancel, Ctrl-C keeps its default action */
     aksnet_code rc = cli_client_open(args, plan->cloud, progress_retry, &p, &client, &e);
     if (rc != AKSNET_OK) {
         fprintf(err, "aksnet %s: %s\n", name, e.message);
+        cli_interrupt_remove();
         progress_free(&p);
         aksnet_plan_free(plan);
         return cli_exit_code(rc);
@@ -87,11 +92,15 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
     struct aksnet_provision_result result;
     memset(&result, 0, sizeof(result));
     rc = aksnet_provision_run(&o, &result, &e);
+    if (rc == AKSNET_ECANCELED)
+        progress_interrupted(&p, &result, cli_interrupt_name(), name, err);
     progress_summary(&p, &result, rc, &e, name);
     progress_free(&p);
     aksnet_client_free(client);
+    code = rc == AKSNET_ECANCELED ? cli_interrupt_exit_code() : cli_exit_code(rc);
+    cli_interrupt_remove();
     aksnet_plan_free(plan);
-    return cli_exit_code(rc);
+    return code;
 }
 
 int cmd_plan(const struct cli_args *args, FILE *out, FILE *err)

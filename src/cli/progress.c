@@ -74,6 +74,8 @@ static void print_json(struct progress *p, const struct aksnet_event *e)
     cJSON_AddStringToObject(o, "state", aksnet_state_name(e->state));
     cJSON_AddStringToObject(o, "status", e->status ? e->status : "");
     cJSON_AddNumberToObject(o, "elapsed_ms", (double)(long long)(e->elapsed * 1000.0));
+    if (e->operation && e->operation[0])
+        cJSON_AddStringToObject(o, "operation", e->operation);
     if (e->error) {
         cJSON *err = cJSON_AddObjectToObject(o, "error");
         cJSON_AddStringToObject(err, "code", e->error->arm_code);
@@ -146,6 +148,53 @@ struct aksnet_event_sink progress_sink(struct progress *p)
     return (struct aksnet_event_sink){on_event, p};
 }
 
+#define RESUME_ADVICE \
+    "run the same command again to resume: it reads what ARM holds, waits for what is still running and sends " \
+    "nothing twice"
+
+void progress_interrupted(struct progress *p, const struct aksnet_provision_result *r, const char *why,
+                          const char *mode, FILE *err)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->format == OUTPUT_JSON) {
+        cJSON *o = cJSON_CreateObject(), *ops = NULL;
+        cJSON_AddStringToObject(o, "event", "interrupted");
+        cJSON_AddStringToObject(o, "command", mode);
+        cJSON_AddStringToObject(o, "signal", why);
+        if (o && (ops = cJSON_AddArrayToObject(o, "inFlight")) != NULL)
+            for (size_t i = 0; i < r->in_flight_count; i++) {
+                cJSON *op = cJSON_CreateObject();
+                cJSON_AddStringToObject(op, "step", aksnet_step_name(r->in_flight[i].step));
+                cJSON_AddStringToObject(op, "resource", r->in_flight[i].resource);
+                cJSON_AddStringToObject(op, "operation", r->in_flight[i].operation);
+                cJSON_AddItemToArray(ops, op);
+            }
+        cJSON_AddStringToObject(o, "resume", RESUME_ADVICE);
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (text)
+            fprintf(p->out, "%s\n", text);
+        cJSON_free(text);
+        fflush(p->out);
+    }
+    p->lines_drawn = 0;
+    fprintf(err, "aksnet %s: interrupted by %s\n", mode, why);
+    if (r->in_flight_count == 0)
+        fprintf(err, "  nothing aksnet sent is still running on ARM\n");
+    else
+        fprintf(err, "  %s may still be running on ARM (aksnet leaves %s to finish):\n",
+                r->in_flight_count == 1 ? "this operation" : "these operations",
+                r->in_flight_count == 1 ? "it" : "them");
+    for (size_t i = 0; i < r->in_flight_count; i++) {
+        fprintf(err, "  %-18s %s\n", aksnet_step_name(r->in_flight[i].step), r->in_flight[i].resource);
+        if (r->in_flight[i].operation[0])
+            fprintf(err, "  %-18s operation %s\n", "", r->in_flight[i].operation);
+    }
+    fprintf(err, "  %s\n", RESUME_ADVICE);
+    fflush(err);
+    pthread_mutex_unlock(&p->lock);
+}
+
 void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
                       const struct aksnet_error *err, const char *mode)
 {
@@ -178,6 +227,6 @@ void progress_summary(struct progress *p, const struct aksnet_provision_result *
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
         if (ids[i][0])
             fprintf(p->out, "  %-14s %s\n", names[i], ids[i]);
-    if (rc != AKSNET_OK && err)
+    if (rc != AKSNET_OK && rc != AKSNET_ECANCELED && err) /* an interrupted run said more already */
         fprintf(p->out, "aksnet: %s\n", err->message);
 }

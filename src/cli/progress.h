@@ -39,6 +39,14 @@ struct aksnet_event_sink progress_sink(struct progress *p);
  * ctx is the struct progress (the client's on_retry).
  */
 void progress_retry(void *ctx, const char *method, const char *url, double seconds, const char *why);
+/*
+ * An interrupted run (AKSNET_ECANCELED), before its summary: on err, which
+ * signal stopped it, every operation that may still be running on ARM
+ * (resource id, operation URL) and that a re-run resumes; with JSON output
+ * also an {"event":"interrupted", ...} line with the same facts on p->out.
+ */
+void progress_interrupted(struct progress *p, const struct aksnet_provision_result *r, const char *why,
+                          const char *mode, FILE *err);
 /* The final summary: every resource id and how the run ended. */
 void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
                       const struct aksnet_error *err, const char *mode);

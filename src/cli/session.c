@@ -5,6 +5,8 @@
  */
 #include "session.h"
 
+#include "interrupt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -66,5 +68,6 @@ aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
     o.requests = args->dry_run ? stdout : NULL;
     o.on_retry = on_retry;
     o.on_retry_ctx = ctx;
+    o.cancel = cli_interrupt_cancel(); /* NULL unless the command catches Ctrl-C */
     return aksnet_client_new(&o, out, err);
 }

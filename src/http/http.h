@@ -10,12 +10,12 @@
  *
  * One file per piece: message.c (requests, responses), clock.c, url.c (the
  * rule for secrets: https, or http to loopback), pipeline.c (the chain),
- * policy_request_id.c, policy_retry.c, policy_bearer.c, policy_log.c with
- * redact.c, and transport_curl.c.  The chain is assembled in one place,
- * src/arm/client.c.
+ * policy_request_id.c, policy_retry.c, policy_cancel.c, policy_bearer.c,
+ * policy_log.c with redact.c, and transport_curl.c.  The chain is
+ * assembled in one place, src/arm/client.c.
  *
- * The usual chain, outermost first: request id -> retry -> bearer -> log ->
- * transport.  The request id is then set once and kept by every try;
+ * The usual chain, outermost first: request id -> retry -> cancel -> bearer
+ * -> log -> transport.  The request id is then set once and kept by every try;
  * each try asks the credential (its cache) for a token, so a long wait
  * cannot send a stale one; the log shows each try as it goes on the wire.
  * A policy receives rs zeroed (or freed) and leaves in it the response it
@@ -133,8 +133,27 @@ struct aksnet__clock {
  */
 #define AKSNET__MAX_WAIT 300.0
 
-/** The real clock (CLOCK_REALTIME, nanosleep).  A constant: no state. */
+/** The real clock (CLOCK_REALTIME; waits on CLOCK_MONOTONIC).  A constant: no state. */
 const struct aksnet__clock *aksnet__clock_system(void);
+
+struct aksnet_cancel;
+
+/** A clock whose waits end at once when cancel is requested (aksnet/cancel.h). */
+struct aksnet__cancel_clock {
+    struct aksnet__clock clock;              /**< what to hand out */
+    const struct aksnet__clock *inner;
+    const struct aksnet_cancel *cancel;
+};
+
+/**
+ * Set cc up around inner (NULL: the system clock): now is inner's; a wait
+ * returns at once once cancel is requested, and on the system clock a wait
+ * under way ends as soon as it is (it polls the cancel's pipe).  A fake
+ * inner clock is asked to wait only while nothing is cancelled.  cancel may
+ * be NULL (then cc is inner).  cc must outlive its users.
+ */
+void aksnet__clock_cancellable(struct aksnet__cancel_clock *cc, const struct aksnet__clock *inner,
+                               const struct aksnet_cancel *cancel);
 
 /** Where requests finally go. */
 struct aksnet__http_transport {
@@ -154,6 +173,8 @@ struct aksnet__curl_options {
     long connect_timeout_ms;       /**< default 10000 */
     long timeout_ms;               /**< whole request, default 120000 */
     size_t max_response_bytes;     /**< larger responses fail (AKSNET_EPROTO: not retried), default 16 MiB */
+    /** Once requested, no request starts and a transfer under way is aborted: AKSNET_ECANCELED.  May be NULL. */
+    const struct aksnet_cancel *cancel;
 };
 
 /**
@@ -168,6 +189,8 @@ struct aksnet__curl_options {
  * AKSNET_ETIMEOUT; every other failure (refused, reset, TLS) is
  * AKSNET_ETRANSPORT.  A transport is one libcurl handle: one request at a
  * time, so use one per thread.
+    /** Once requested, no request starts and a transfer under way is aborted: AKSNET_ECANCELED.  May be NULL. */
+    const struct aksnet_cancel *cancel;
  */
 aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
                                        struct aksnet_error *err);
@@ -222,6 +245,16 @@ struct aksnet__request_id_options {
 };
 aksnet_code aksnet__policy_request_id(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
                                       struct aksnet__http_response *rs, struct aksnet_error *err);
+
+/**
+ * Send nothing once ctx (a const struct aksnet_cancel *, may be NULL) is
+ * requested: AKSNET_ECANCELED "interrupted: METHOD URL not sent".  Sits
+ * inside the retry policy, so that a retry after a wait cut short by the
+ * cancel is refused, and before the bearer policy, so that no token is
+ * fetched for a request that will not go.
+ */
+aksnet_code aksnet__policy_cancel(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                  struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /** Options of the retry policy (Azure SDK defaults in aksnet__retry_defaults). */
 struct aksnet__retry_options {

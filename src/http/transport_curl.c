@@ -9,6 +9,7 @@
  * aksnet__http_check_url, and a cap on what a response may make us hold.
  */
 #include "buf.h"
+#include "cancel.h"
 #include "http.h"
 
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct curl_transport {
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response_bytes;
+    const struct aksnet_cancel *cancel;
 };
 
 /* What the callbacks of one transfer fill. */
@@ -37,6 +39,20 @@ struct transfer {
     bool oom;
     struct aksnet__buf body;   /* a secret buffer: token answers come through here too */
 };
+
+/*
+ * libcurl asks this often while data moves and about once a second while
+ * none does (connecting, waiting for an answer): a non-zero answer aborts
+ * the transfer with CURLE_ABORTED_BY_CALLBACK.
+ */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return aksnet__cancel_requested(ctx) ? 1 : 0;
+}
 
 /* Grows the body, refusing (and so aborting the transfer) past the cap. */
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
@@ -198,6 +214,10 @@ static bool set_options(struct curl_transport *c, const struct aksnet__http_requ
               curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK;
     if (ok && c->cacert)
         ok = curl_easy_setopt(e, CURLOPT_CAINFO, c->cacert) == CURLE_OK;
+    if (ok && c->cancel)
+        ok = curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)c->cancel) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
     /* http:// is loopback or link-local (checked): never hand it, token and all, to a proxy. */
     if (ok && strncasecmp(rq->url, "https:", 6) != 0)
         ok = curl_easy_setopt(e, CURLOPT_PROXY, "") == CURLE_OK;
@@ -227,6 +247,10 @@ static aksnet_code transfer_error(const struct aksnet__http_request *rq, CURLcod
     if (t->oom)
         return aksnet_error_set(err, AKSNET_ENOMEM, "%s %.200s: out of memory reading the response", rq->method,
                                 rq->url);
+    if (cc == CURLE_ABORTED_BY_CALLBACK)
+        return aksnet_error_set(err, AKSNET_ECANCELED, "interrupted: %s %.200s cut short (it may have reached the "
+                                                       "server)",
+                                rq->method, rq->url);
     if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE || cc == CURLE_SSL_CERTPROBLEM ||
         cc == CURLE_SSL_ISSUER_ERROR)
         return aksnet_error_set(err, AKSNET_ETRANSPORT,
@@ -250,6 +274,8 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
     aksnet_code rc = aksnet__http_check_url_for(rq->url, rq->link_local_ok, err);
     if (rc != AKSNET_OK)
         return rc;
+    if (aksnet__cancel_requested(c->cancel))
+        return aksnet_error_set(err, AKSNET_ECANCELED, "interrupted: %s %.200s not sent", rq->method, rq->url);
     struct curl_slist *hdrs = NULL;
     rc = build_headers(rq, &hdrs, err);
     if (rc != AKSNET_OK)
@@ -299,6 +325,7 @@ aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *option
     c->timeout_ms = options && options->timeout_ms > 0 ? options->timeout_ms : DEFAULT_TIMEOUT_MS;
     c->max_response_bytes =
         options && options->max_response_bytes > 0 ? options->max_response_bytes : DEFAULT_MAX_RESPONSE;
+    c->cancel = options ? options->cancel : NULL;
     c->easy = curl_easy_init();
     if (options && options->cacert)
         c->cacert = strdup(options->cacert);

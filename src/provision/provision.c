@@ -17,8 +17,11 @@
  *
  * A step starts when every step it needs ended DONE, NOOP or SKIPPED.  Once
  * one fails, nothing not yet started starts; running ones finish; the run
- * reports the first failure.
+ * reports the first failure.  Once the client's cancel is requested,
+ * nothing starts either, and running steps end at once (their requests and
+ * waits are cut short): the run reports what may still be running on ARM.
  */
+#include "cancel.h"
 #include "provision_internal.h"
 
 #include <stdarg.h>
@@ -61,10 +64,10 @@ static void set_deps(struct aksnet__provision_run *run)
     }
 }
 
-/* Startable: not started, needed, every dependency ended well, nothing failed.  Lock held. */
+/* Startable: not started, needed, every dependency ended well, nothing failed, not cancelled.  Lock held. */
 static bool startable(const struct aksnet__provision_run *run, const struct aksnet__provision_step *st)
 {
-    if (run->failed || st->started || st->finished)
+    if (run->failed || run->interrupted || st->started || st->finished)
         return false;
     for (unsigned d = 0; d < AKSNET_STEP_COUNT; d++)
         if ((st->deps & PV_BIT(d)) && (!run->steps[d].finished || !ended_well(run->steps[d].state)))
@@ -103,9 +106,13 @@ static void write_phase(struct aksnet__provision_run *run)
 {
     pthread_t threads[AKSNET_STEP_COUNT];
     bool joinable[AKSNET_STEP_COUNT] = {false};
+    const struct aksnet_cancel *cancel = aksnet__client_cancel(run->o->client);
     pthread_mutex_lock(&run->lock);
     for (;;) {
         bool launched = false;
+        /* cancelled with steps still to start: they stay PENDING, the run ends interrupted */
+        for (unsigned i = 0; i < AKSNET_STEP_COUNT && aksnet__cancel_requested(cancel); i++)
+            run->interrupted = run->interrupted || !run->steps[i].finished;
         for (unsigned i = 0; i < AKSNET_STEP_COUNT; i++) {
             struct aksnet__provision_step *st = &run->steps[i];
             if (!startable(run, st))
@@ -161,6 +168,8 @@ static void read_phase(struct aksnet__provision_run *run)
     }
     bool stop = false;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !stop; i++) {
+        if (aksnet__provision_cancelled(run))
+            break;
         aksnet_error_clear(&err);
         run->steps[order[i]].started_at = aksnet__provision_now(run);
         rc = aksnet__provision_read_step(run, client, order[i], &err);
@@ -169,7 +178,7 @@ static void read_phase(struct aksnet__provision_run *run)
             stop = rc != AKSNET_EPLAN;
         }
     }
-    if (!run->failed) {
+    if (!run->failed && !aksnet__provision_cancelled(run)) {
         aksnet_error_clear(&err);
         rc = aksnet__provision_preflight_network(run, client, &err);
         if (rc != AKSNET_OK)
@@ -288,14 +297,19 @@ aksnet_code aksnet_provision_run(const struct aksnet_provision_options *options,
         aksnet__provision_destroy(run, &derr);
     } else {
         read_phase(run);
-        if (!run->failed && options->mode == AKSNET_RUN_APPLY) {
+        if (!run->failed && !run->interrupted && options->mode == AKSNET_RUN_APPLY) {
             arm_write_phase(run);
             write_phase(run);
         }
     }
-    rc = run->failed ? run->first_rc : AKSNET_OK;
-    if (run->failed && err)
-        *err = run->first_err;
+    if (run->interrupted) {
+        rc = AKSNET_ECANCELED;
+        aksnet__provision_report_interrupted(run, result, err);
+    } else {
+        rc = run->failed ? run->first_rc : AKSNET_OK;
+        if (run->failed && err)
+            *err = run->first_err;
+    }
     if (result) {
         for (unsigned i = 0; i < AKSNET_STEP_COUNT; i++)
             result->states[i] = run->steps[i].state;

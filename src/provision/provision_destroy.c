@@ -264,6 +264,8 @@ aksnet_code aksnet__provision_destroy(struct aksnet__provision_run *run, struct 
     if (rc == AKSNET_OK)
         rc = read_all(&d, err);
     for (size_t i = 0; rc == AKSNET_OK && i < sizeof(user_order) / sizeof(user_order[0]); i++) {
+        if (aksnet__provision_cancelled(run))
+            break; /* what is left is left for a later destroy */
         at = order[i];
         rc = destroy_step(&d, at, err);
     }

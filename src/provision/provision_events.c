@@ -5,6 +5,7 @@
  * from several threads), and ARM clients taken from the library's client.
  * Calls nothing of the engine's other files.
  */
+#include "cancel.h"
 #include "provision_internal.h"
 
 #include <stdarg.h>
@@ -27,7 +28,7 @@ const char *aksnet_state_name(aksnet_step_state state)
 {
     static const char *const names[] = {
         "pending", "reading", "create", "update", "waiting", "retrying", "done", "no-op", "skipped", "deleted",
-        "failed", "warning",
+        "failed", "warning", "interrupted",
     };
     return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
 }
@@ -101,16 +102,29 @@ static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_ste
         .status = shown,
         .elapsed = st->started_at > 0 ? aksnet__provision_now(run) - st->started_at : 0,
         .error = error ? &masked : NULL,
+        .operation = st->operation,
     };
     sink->emit(sink->ctx, &ev);
+}
+
+/* A state that ends a step's write: nothing of it is in flight any more. */
+static bool ends_write(aksnet_step_state state)
+{
+    return state == AKSNET_STATE_DONE || state == AKSNET_STATE_NOOP || state == AKSNET_STATE_SKIPPED ||
+           state == AKSNET_STATE_DELETED || state == AKSNET_STATE_FAILED;
 }
 
 void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state,
                             const char *status, const struct aksnet_error *error)
 {
     pthread_mutex_lock(&run->lock);
+    struct aksnet__provision_step *st = &run->steps[step];
     if (state != AKSNET_STATE_WARNING)
-        run->steps[step].state = state;
+        st->state = state;
+    if (ends_write(state)) {
+        st->in_flight = false;
+        st->operation[0] = '\0';
+    }
     tell(run, step, state, status, error);
     pthread_mutex_unlock(&run->lock);
 }
@@ -118,6 +132,29 @@ void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step,
 void aksnet__provision_warn(struct aksnet__provision_run *run, aksnet_step step, const char *status)
 {
     aksnet__provision_emit(run, step, AKSNET_STATE_WARNING, status, NULL);
+}
+
+bool aksnet__provision_cancelled(struct aksnet__provision_run *run)
+{
+    if (!aksnet__cancel_requested(aksnet__client_cancel(run->o->client)))
+        return false;
+    pthread_mutex_lock(&run->lock);
+    run->interrupted = true;
+    pthread_mutex_unlock(&run->lock);
+    return true;
+}
+
+/* The step was cut short by the cancel: INTERRUPTED, saying whether its write may still run.  Lock held. */
+static void interrupted(struct aksnet__provision_run *run, aksnet_step step)
+{
+    struct aksnet__provision_step *st = &run->steps[step];
+    st->state = AKSNET_STATE_INTERRUPTED;
+    run->interrupted = true;
+    run->failed = true; /* nothing else starts */
+    const char *status = !st->in_flight     ? "interrupted before anything of it was written"
+                         : st->operation[0] ? "interrupted: its operation may still be running on ARM"
+                                            : "interrupted: its write may have reached ARM and may still be running";
+    tell(run, step, AKSNET_STATE_INTERRUPTED, status, NULL);
 }
 
 aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc,
@@ -131,16 +168,57 @@ aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_ste
     if (copy.code == AKSNET_OK)
         copy.code = rc;
     aksnet__redact_error(aksnet__client_secrets(run->o->client), &copy);
+    bool cancelled = rc == AKSNET_ECANCELED || aksnet__cancel_requested(aksnet__client_cancel(run->o->client));
     pthread_mutex_lock(&run->lock);
-    run->steps[step].state = AKSNET_STATE_FAILED;
-    if (!run->failed) {
-        run->failed = true;
-        run->first_rc = rc;
-        run->first_err = copy;
+    if (cancelled) {
+        interrupted(run, step);
+    } else {
+        run->steps[step].state = AKSNET_STATE_FAILED;
+        run->steps[step].in_flight = false;
+        if (!run->failed) {
+            run->failed = true;
+            run->first_rc = rc;
+            run->first_err = copy;
+        }
+        tell(run, step, AKSNET_STATE_FAILED, copy.message, &copy);
     }
-    tell(run, step, AKSNET_STATE_FAILED, copy.message, &copy);
     pthread_mutex_unlock(&run->lock);
     return rc;
+}
+
+/*
+ * The run's error says how many writes may still be running and that a
+ * re-run resumes; the ids and URLs are in result->in_flight (the caller
+ * prints them as it likes), the first ids in the message too.
+ */
+void aksnet__provision_report_interrupted(struct aksnet__provision_run *run, struct aksnet_provision_result *result,
+                                          struct aksnet_error *err)
+{
+    char ids[AKSNET_ERROR_MESSAGE_MAX] = "";
+    size_t n = 0, used = 0;
+    for (unsigned i = 0; i < AKSNET_STEP_COUNT; i++) {
+        const struct aksnet__provision_step *st = &run->steps[i];
+        if (!st->in_flight)
+            continue;
+        if (result) {
+            struct aksnet_in_flight *f = &result->in_flight[result->in_flight_count++];
+            f->step = st->id;
+            aksnet__provision_format(f->resource, sizeof(f->resource), "%s", st->resource);
+            aksnet__provision_format(f->operation, sizeof(f->operation), "%s", st->operation);
+        }
+        int w = snprintf(ids + used, sizeof(ids) - used, "%s%s", n ? ", " : "", st->resource);
+        used = w > 0 && (size_t)w < sizeof(ids) - used ? used + (size_t)w : sizeof(ids) - 1;
+        n++;
+    }
+    if (n == 0)
+        aksnet_error_set(err, AKSNET_ECANCELED,
+                         "interrupted; nothing aksnet sent is still running on ARM; run the same command again to "
+                         "resume");
+    else
+        aksnet_error_set(err, AKSNET_ECANCELED,
+                         "interrupted; %zu operation%s may still be running on ARM (%.300s); run the same command "
+                         "again to resume: it reads what ARM holds and waits for what is still running",
+                         n, n == 1 ? "" : "s", ids);
 }
 
 void aksnet__provision_count_write(struct aksnet__provision_run *run)
@@ -169,6 +247,16 @@ void aksnet__provision_set_principal(struct aksnet__provision_run *run, const ch
     pthread_mutex_lock(&run->lock);
     aksnet__provision_format(run->principal, sizeof(run->principal), "%s", principal ? principal : "");
     pthread_mutex_unlock(&run->lock);
+}
+
+/* The operation a step follows: kept for the report of an interrupted run. */
+static void on_operation(void *ctx, const char *url)
+{
+    const struct aksnet__provision_lro *l = ctx;
+    struct aksnet__provision_step *st = &l->run->steps[l->step];
+    pthread_mutex_lock(&l->run->lock);
+    aksnet__provision_format(st->operation, sizeof(st->operation), "%s", url ? url : "");
+    pthread_mutex_unlock(&l->run->lock);
 }
 
 /* Every poll of an operation is a WAITING event with the state seen. */
@@ -217,7 +305,13 @@ void aksnet__provision_lro_init(struct aksnet__provision_lro *l, struct aksnet__
     l->lro.on_poll = on_poll;
     l->lro.on_wait = on_wait;
     l->lro.on_busy = on_busy;
+    l->lro.on_operation = on_operation;
     l->lro.ctx = l;
+    /* a write (or a wait on one) starts: in flight until the step ends */
+    pthread_mutex_lock(&run->lock);
+    run->steps[step].in_flight = true;
+    run->steps[step].operation[0] = '\0';
+    pthread_mutex_unlock(&run->lock);
 }
 
 aksnet_code aksnet__provision_client(struct aksnet__provision_run *run, struct aksnet__arm_client **out,

@@ -5,8 +5,9 @@
  * provision_destroy.c: removing what aksnet made).  Not installed.
  *
  * Threads: one mutex (run->lock) guards every member that more than one
- * thread touches after the write phase has started (step states, the
- * principal, the first error, the write count) and serialises events.
+ * thread touches after the write phase has started (step states, what is
+ * in flight, the principal, the first error, the write count) and
+ * serialises events.
  * What the read phase leaves in a step (existing, body, decision) is
  * written before any worker thread starts and only read by that step's
  * own worker afterwards.
@@ -50,6 +51,8 @@ struct aksnet__provision_step {
     cJSON *existing;              /* what ARM held at the read (owned) */
     cJSON *body;                  /* what to PUT (owned), NULL when built at write time */
     bool scope_absent;            /* role assignment: its scope does not exist yet */
+    bool in_flight;               /* a write (or a wait on one) began and has not ended (under the lock) */
+    char operation[AKSNET_OPERATION_URL_MAX]; /* the operation it follows, "" until ARM names one (lock) */
 };
 
 struct aksnet__provision_run {
@@ -73,6 +76,7 @@ struct aksnet__provision_run {
     char principal[PV_PRINCIPAL_MAX]; /* the identity's principal (the cluster's, SystemAssigned) */
 
     bool failed;
+    bool interrupted;       /* the cancel stopped something: the run ends AKSNET_ECANCELED */
     aksnet_code first_rc;
     struct aksnet_error first_err;
     size_t writes;
@@ -89,9 +93,19 @@ void aksnet__provision_emit(struct aksnet__provision_run *run, aksnet_step step,
                             const char *status, const struct aksnet_error *error);
 /* Tell a notice (AKSNET_STATE_WARNING) without changing the step's state.  Takes the lock. */
 void aksnet__provision_warn(struct aksnet__provision_run *run, aksnet_step step, const char *status);
-/* A step failed: FAILED event, and the run's first error if it is the first.  Returns rc. */
+/*
+ * A step failed: FAILED event, and the run's first error if it is the
+ * first.  Returns rc.  Once the run is cancelled (AKSNET_ECANCELED, or any
+ * failure after the cancel), the step is INTERRUPTED instead, its write
+ * (if any) left in flight.
+ */
 aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc,
                                    const struct aksnet_error *err);
+/* Whether the run's client was cancelled; when so, the run is marked interrupted.  Takes the lock. */
+bool aksnet__provision_cancelled(struct aksnet__provision_run *run);
+/* Fill result->in_flight from the steps and the final error of an interrupted run.  No other thread runs. */
+void aksnet__provision_report_interrupted(struct aksnet__provision_run *run, struct aksnet_provision_result *result,
+                                          struct aksnet_error *err);
 /* Count one PUT/POST/DELETE.  Takes the lock. */
 void aksnet__provision_count_write(struct aksnet__provision_run *run);
 /* Set the id a step's events carry.  Takes the lock. */

@@ -19,6 +19,7 @@ static const char *const messages[AKSNET_ECODE_COUNT] = {
     [AKSNET_EARM] = "Azure Resource Manager refused the request",
     [AKSNET_ETIMEOUT] = "timed out",
     [AKSNET_EPROTO] = "the server's answer broke the protocol",
+    [AKSNET_ECANCELED] = "interrupted",
 };
 
 const char *aksnet_strerror(aksnet_code code)

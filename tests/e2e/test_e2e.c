@@ -154,21 +154,12 @@ static void test_whoami_dry_run(void **state)
 
 /* ---- provisioning -------------------------------------------------------------- */
 
-#define MAX_ARGS 24
+#define MAX_ARGS MT_AKSNET_ARGS
 
 /* args + the connection flags of t, NULL-terminated, into out. */
 static void with_endpoints(const struct mt_mock *t, const char *const *args, const char **out)
 {
-    size_t n = 0;
-    while (n < MAX_ARGS - 5 && args[n]) {
-        out[n] = args[n];
-        n++;
-    }
-    out[n++] = "--arm-endpoint";
-    out[n++] = t->url;
-    out[n++] = "--authority-host";
-    out[n++] = t->url;
-    out[n] = NULL;
+    mt_aksnet_argv(t->url, args, out);
 }
 
 static int run_aksnet(struct mt_mock *t, const char *const *args, struct mt_proc_result *r)

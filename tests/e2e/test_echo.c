@@ -174,19 +174,9 @@ static void assert_nothing_echoed(struct fx *f, const struct mt_proc_result *r, 
 /* aksnet args... --arm-endpoint URL --authority-host URL, in f's environment. */
 static void run(struct fx *f, const char *const *args, struct mt_proc_result *r)
 {
-    const char *argv[24];
-    size_t n = 0;
-    while (n < 18 && args[n]) {
-        argv[n] = args[n];
-        n++;
-    }
-    argv[n++] = "--arm-endpoint";
-    argv[n++] = f->server.url;
-    argv[n++] = "--authority-host";
-    argv[n++] = f->server.url;
-    argv[n] = NULL;
-    assert_true(mt_proc_run(r, mt_bin("AKSNET_BIN", "build/san/aksnet"), argv, NULL, 0, mt_env_envp(&f->env),
-                            TIMEOUT_MS));
+    const char *argv[MT_AKSNET_ARGS];
+    assert_true(mt_proc_run(r, mt_bin("AKSNET_BIN", "build/san/aksnet"), mt_aksnet_argv(f->server.url, args, argv),
+                            NULL, 0, mt_env_envp(&f->env), TIMEOUT_MS));
 }
 
 /* whoami, in text and JSON, verbose: refused (exit 3), the log shows the refusal masked. */

@@ -402,3 +402,19 @@ int mt_proc_kill(struct mt_proc *p)
     close_fd(&p->err);
     return p->status;
 }
+
+/* Every run of aksnet against a test's server talks to it for ARM and Entra ID alike. */
+const char **mt_aksnet_argv(const char *url, const char *const *args, const char **argv)
+{
+    size_t n = 0;
+    while (n < MT_AKSNET_ARGS - 5 && args[n]) {
+        argv[n] = args[n];
+        n++;
+    }
+    argv[n++] = "--arm-endpoint";
+    argv[n++] = url;
+    argv[n++] = "--authority-host";
+    argv[n++] = url;
+    argv[n] = NULL;
+    return argv;
+}

@@ -76,4 +76,14 @@ const char *mt_bin(const char *var, const char *fallback);
 /* CLOCK_MONOTONIC in milliseconds: deadlines of the waits above, and of tests that poll. */
 long long mt_now_ms(void);
 
+/* Room mt_aksnet_argv needs: up to MT_AKSNET_ARGS - 5 of the caller's args fit. */
+#define MT_AKSNET_ARGS 24
+
+/*
+ * aksnet's args (NULL-terminated) followed by "--arm-endpoint URL
+ * --authority-host URL" for a server at url, into argv[MT_AKSNET_ARGS]
+ * (NULL-terminated); returns argv.
+ */
+const char **mt_aksnet_argv(const char *url, const char *const *args, const char **argv);
+
 #endif

@@ -85,6 +85,8 @@ struct env {
     struct aksnet_provision_options opts;
     struct aksnet_provision_result result;
     struct aksnet_error err;
+    struct aksnet_cancel *cancel;     /* given to the client env_client builds (NULL: none) */
+    const char *cancel_at;            /* cancel_at_put: a PUT whose URL holds this requests the cancel */
 };
 
 /* One chain's transport: the rules first, then libcurl to the mock. */
@@ -176,6 +178,7 @@ static struct aksnet_client *env_client(struct env *e)
     aksnet_client_options_init(&co);
     co.arm_endpoint = e->t.url;
     co.authority_host = e->t.url;
+    co.cancel = e->cancel;
     struct aksnet__client_seams seams = {
         .transport_new = transport_new, .transport_free = transport_free, .transport_ctx = e,
         .clock = &e->clock.clock, .get_token = mt_token, .token_ctx = &e->t,
@@ -1238,6 +1241,153 @@ static void test_destroy_removes_only_what_it_made(void **state)
     env_stop(e);
 }
 
+/* ---- cancelling (Ctrl-C) ----------------------------------------------------------------- */
+
+/* Ctrl-C as the PUT goes out: it reaches ARM, whose operation then runs on. */
+static void cancel_at_put(struct env *e, const struct aksnet__http_request *rq)
+{
+    if (strcmp(rq->method, "PUT") == 0 && strstr(rq->url, e->cancel_at))
+        aksnet_cancel_request(e->cancel, 2);
+}
+
+/* The run's client made again, with e->cancel (or without, when NULL); old, freed first, may hold the old one. */
+static void env_renew_client(struct env *e, struct aksnet_cancel *old)
+{
+    aksnet_client_free(e->client);
+    aksnet_cancel_free(old);
+    e->client = env_client(e);
+    e->opts.client = e->client;
+}
+
+/* A client with a cancel that the PUT to a URL holding cancel_at requests. */
+static void env_cancel_at(struct env *e, const char *cancel_at)
+{
+    struct aksnet_error err;
+    assert_int_equal(aksnet_cancel_new(&e->cancel, &err), AKSNET_OK);
+    env_renew_client(e, NULL);
+    e->cancel_at = cancel_at;
+    e->meanwhile = cancel_at_put;
+}
+
+/* Back to a client without a cancel, with the operations ARM was running over. */
+static void env_uncancel(struct env *e)
+{
+    struct aksnet_cancel *old = e->cancel;
+    e->cancel = NULL;
+    e->meanwhile = NULL;
+    env_renew_client(e, old);
+    env_advance(e, 7200);
+    free(e->t.token); /* two hours on: a fresh token */
+    e->t.token = mt_fetch_token(&e->t, MT_TENANT, MT_CLIENT, MT_SECRET);
+    assert_non_null(e->t.token);
+}
+
+/*
+ * Cancelled while the cluster's operation runs: the wait for it ends at
+ * once, no poll goes out, the run says the cluster may still be running
+ * (with its operation URL) and that a re-run resumes; the re-run converges
+ * without a second PUT.
+ */
+static void test_cancel_while_cluster_runs(void **state)
+{
+    (void)state;
+    struct armmock_options mo = {.lro_seconds = 1200};
+    struct env *e = env_start(&mo, load_plan("kubenet.json"));
+    env_cancel_at(e, "/managedClusters/");
+    /* the other operations end while aksnet waits for them (the fake clock moves): only the cluster's is cut */
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_ECANCELED);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_INTERRUPTED);
+    assert_int_equal(e->result.states[AKSNET_STEP_VNET], AKSNET_STATE_DONE);
+    assert_int_equal(e->result.in_flight_count, 1);
+    assert_int_equal(e->result.in_flight[0].step, AKSNET_STEP_CLUSTER);
+    assert_string_equal(e->result.in_flight[0].resource, CLUSTER_ID);
+    assert_non_null(strstr(e->result.in_flight[0].operation, "/providers/Microsoft.ContainerService/locations/"));
+    assert_int_equal(e->err.code, AKSNET_ECANCELED);
+    assert_non_null(strstr(e->err.message, CLUSTER_ID));
+    assert_non_null(strstr(e->err.message, "run the same command again to resume"));
+    const struct recorded *ev = find_event(e, AKSNET_STEP_CLUSTER, AKSNET_STATE_INTERRUPTED, "may still be running");
+    assert_non_null(ev);
+    assert_false(ev->has_error);
+    /* the cluster's PUT went out once, and nothing after it: its wait ended before the first poll */
+    struct journal j = journal(e);
+    long put = find_put_containing(&j, "/managedClusters/", 0);
+    assert_true(put >= 0);
+    for (size_t i = (size_t)put + 1; i < j.n; i++)
+        assert_null(strstr(line_path(j.lines[i]), "/subscriptions"));
+    journal_free(&j);
+
+    env_uncancel(e);
+    size_t writes = count_writes(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_writes(e), writes);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_NOOP);
+    env_stop(e);
+}
+
+/* How many PUTs went to exactly id. */
+static size_t puts_to(struct env *e, const char *id)
+{
+    struct journal j = journal(e);
+    size_t n = 0;
+    for (long i = find_line(&j, "PUT", id, 0, 0); i >= 0; i = find_line(&j, "PUT", id, 0, (size_t)i + 1))
+        n++;
+    journal_free(&j);
+    return n;
+}
+
+/*
+ * Cancelled as the route table's PUT goes out, while the identity's runs
+ * beside it: nothing after them starts (PENDING), both writes that may
+ * still run are listed, and the re-run makes the rest without a second PUT
+ * of either.
+ */
+static void test_cancel_stops_the_graph(void **state)
+{
+    (void)state;
+    struct armmock_options mo = {.lro_seconds = 600};
+    struct env *e = env_start(&mo, load_plan("kubenet.json"));
+    env_cancel_at(e, "/routeTables/");
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_ECANCELED);
+    assert_int_equal(e->result.states[AKSNET_STEP_GROUP], AKSNET_STATE_DONE);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROUTE_TABLE], AKSNET_STATE_INTERRUPTED);
+    assert_int_equal(e->result.states[AKSNET_STEP_VNET], AKSNET_STATE_PENDING);
+    assert_int_equal(e->result.states[AKSNET_STEP_ROLE_VNET], AKSNET_STATE_PENDING);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_PENDING);
+    bool rt = false;
+    for (size_t i = 0; i < e->result.in_flight_count; i++)
+        rt = rt || (e->result.in_flight[i].step == AKSNET_STEP_ROUTE_TABLE &&
+                    strcmp(e->result.in_flight[i].resource, RT_ID) == 0);
+    assert_true(rt);
+    assert_int_equal(count_events(e, AKSNET_STEP_VNET, AKSNET_STATE_CREATE), 1); /* the read's decision only */
+    assert_int_equal(puts_to(e, RT_ID), 1);
+    struct journal j = journal(e);
+    assert_int_equal(find_put_containing(&j, "/virtualNetworks/", 0), -1);
+    journal_free(&j);
+
+    env_uncancel(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(puts_to(e, RT_ID), 1);
+    assert_int_equal(e->result.states[AKSNET_STEP_CLUSTER], AKSNET_STATE_DONE);
+    env_stop(e);
+}
+
+/* Cancelled before the run: nothing is written, nothing is in flight, and the run says so. */
+static void test_cancel_before_the_run(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    env_cancel_at(e, "/never/");
+    aksnet_cancel_request(e->cancel, 15);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_ECANCELED);
+    assert_int_equal(e->result.in_flight_count, 0);
+    assert_int_equal(count_writes(e), 0);
+    assert_non_null(strstr(e->err.message, "nothing aksnet sent is still running"));
+    assert_int_equal(e->result.states[AKSNET_STEP_PREFLIGHT], AKSNET_STATE_INTERRUPTED);
+    assert_int_equal(run(e, AKSNET_RUN_DESTROY), AKSNET_ECANCELED);
+    env_uncancel(e);
+    env_stop(e);
+}
+
 /* A group aksnet did not make, and one aksnet made that now holds someone else's resource, stay. */
 static void test_destroy_keeps_groups_not_empty_or_not_ours(void **state)
 {
@@ -1474,6 +1624,7 @@ static void test_names_and_arguments(void **state)
     assert_string_equal(aksnet_step_name(AKSNET_STEP_COUNT), "unknown");
     assert_string_equal(aksnet_state_name(AKSNET_STATE_NOOP), "no-op");
     assert_string_equal(aksnet_state_name(AKSNET_STATE_WARNING), "warning");
+    assert_string_equal(aksnet_state_name(AKSNET_STATE_INTERRUPTED), "interrupted");
     assert_string_equal(aksnet_state_name((aksnet_step_state)99), "unknown");
     struct aksnet_provision_options o;
     aksnet_provision_options_init(&o);
@@ -1623,6 +1774,9 @@ int main(void)
         cmocka_unit_test(test_no_route_table_wanted),
         cmocka_unit_test(test_route_table_etag_race),
         cmocka_unit_test(test_user_identity),
+        cmocka_unit_test(test_cancel_while_cluster_runs),
+        cmocka_unit_test(test_cancel_stops_the_graph),
+        cmocka_unit_test(test_cancel_before_the_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
