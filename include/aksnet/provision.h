@@ -88,7 +88,8 @@ struct aksnet_event {
     const char *resource;          /**< the resource id, or "" */
     const char *status;            /**< detail: the operation state seen, the fields that differ, a warning */
     double elapsed;                /**< seconds since the step started */
-    const struct aksnet_error *error; /**< on FAILED (ARM's code and message), else NULL */
+    /** on FAILED (ARM's code and message), or INTERRUPTED by a failure of its own as the run stopped; else NULL */
+    const struct aksnet_error *error;
     /** The URL of the operation the step follows (Azure-AsyncOperation or Location), or "" */
     const char *operation;
 };

@@ -144,8 +144,12 @@ bool aksnet__provision_cancelled(struct aksnet__provision_run *run)
     return true;
 }
 
-/* The step was cut short by the cancel: INTERRUPTED, saying whether its write may still run.  Lock held. */
-static void interrupted(struct aksnet__provision_run *run, aksnet_step step)
+/*
+ * The step was cut short by the cancel: INTERRUPTED, saying whether its
+ * write may still run; a failure of its own that came with the cancel
+ * (anything but AKSNET_ECANCELED) goes with the event.  Lock held.
+ */
+static void interrupted(struct aksnet__provision_run *run, aksnet_step step, const struct aksnet_error *failure)
 {
     struct aksnet__provision_step *st = &run->steps[step];
     st->state = AKSNET_STATE_INTERRUPTED;
@@ -154,7 +158,7 @@ static void interrupted(struct aksnet__provision_run *run, aksnet_step step)
     const char *status = !st->in_flight     ? "interrupted before anything of it was written"
                          : st->operation[0] ? "interrupted: its operation may still be running on ARM"
                                             : "interrupted: its write may have reached ARM and may still be running";
-    tell(run, step, AKSNET_STATE_INTERRUPTED, status, NULL);
+    tell(run, step, AKSNET_STATE_INTERRUPTED, status, failure);
 }
 
 aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_step step, aksnet_code rc,
@@ -171,7 +175,7 @@ aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_ste
     bool cancelled = rc == AKSNET_ECANCELED || aksnet__cancel_requested(aksnet__client_cancel(run->o->client));
     pthread_mutex_lock(&run->lock);
     if (cancelled) {
-        interrupted(run, step);
+        interrupted(run, step, rc == AKSNET_ECANCELED ? NULL : &copy);
     } else {
         run->steps[step].state = AKSNET_STATE_FAILED;
         run->steps[step].in_flight = false;

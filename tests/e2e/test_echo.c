@@ -3,8 +3,13 @@
  * echoes every secret it is sent: the token endpoint quotes the client
  * secret or assertion in error_description, the managed-identity endpoint
  * quotes IDENTITY_HEADER, ARM quotes the bearer token in its error message.
- * Neither Azure nor aksnet-mock answers so (the mock never quotes a secret
- * back), so a tiny server of the test's own plays it.  Whatever the
+ * Entra ID's own refusal names the app, not the secret ("AADSTS7000215:
+ * Invalid client secret provided. Ensure the secret being sent in the
+ * request is the client secret value, not the client secret ID, for a
+ * secret added to app '<id>'", as support.auth0.com/center/s/article/
+ * microsoft-azure-ad-error-aadsts7000215-invalid-client-secret-provided
+ * quotes it), and aksnet-mock never quotes a secret back; a proxy or a
+ * broken or hostile endpoint may, so a tiny server of the test's plays one.  Whatever the
  * credential and the output (--verbose log, the final error, JSON), the
  * secret must not appear: every known value is masked as "***".
  */

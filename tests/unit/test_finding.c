@@ -130,6 +130,7 @@ static void test_strerror(void **state)
         {AKSNET_EARM, "Azure Resource Manager refused the request"},
         {AKSNET_ETIMEOUT, "timed out"},
         {AKSNET_EPROTO, "the server's answer broke the protocol"},
+        {AKSNET_ECANCELED, "interrupted"},
     };
     assert_int_equal(sizeof(table) / sizeof(table[0]), AKSNET_ECODE_COUNT);
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
