@@ -21,7 +21,9 @@ enum {
     EXIT_USAGE = 2,
     EXIT_AUTH = 3,
     EXIT_ARM = 4,
-    EXIT_TIMEOUT = 5
+    EXIT_TIMEOUT = 5,
+    EXIT_SIGINT = 130,     /* 128 + SIGINT: interrupted by Ctrl-C (cli_interrupt_exit_code) */
+    EXIT_SIGTERM = 143     /* 128 + SIGTERM */
 };
 
 enum output_format { OUTPUT_TEXT = 0, OUTPUT_JSON };

@@ -190,8 +190,7 @@ void progress_interrupted(struct progress *p, const struct aksnet_provision_resu
         if (r->in_flight[i].operation[0])
             fprintf(err, "  %-18s operation %s\n", "", r->in_flight[i].operation);
     }
-    fprintf(err, "  %s\n", RESUME_ADVICE);
-    fflush(err);
+    fflush(err); /* what to do next is the tool's last line (main.c), as after any failure */
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -41,9 +41,10 @@ struct aksnet_event_sink progress_sink(struct progress *p);
 void progress_retry(void *ctx, const char *method, const char *url, double seconds, const char *why);
 /*
  * An interrupted run (AKSNET_ECANCELED), before its summary: on err, which
- * signal stopped it, every operation that may still be running on ARM
- * (resource id, operation URL) and that a re-run resumes; with JSON output
- * also an {"event":"interrupted", ...} line with the same facts on p->out.
+ * signal stopped it and every operation that may still be running on ARM
+ * (resource id, operation URL); with JSON output also an
+ * {"event":"interrupted", ...} line on p->out with the same facts and the
+ * advice that a re-run resumes (the tool's "next:" line says it on err).
  */
 void progress_interrupted(struct progress *p, const struct aksnet_provision_result *r, const char *why,
                           const char *mode, FILE *err);

@@ -47,6 +47,9 @@ const char *cli_next_step(int exit_code)
     case EXIT_TIMEOUT:
         return "what was started may still be running in Azure: run the same command again later; it resumes, "
                "waiting for what runs instead of starting it again";
+    case EXIT_SIGINT:
+    case EXIT_SIGTERM:
+        return "run the same command again: it resumes, waiting for what still runs instead of starting it again";
     default:
         return "read ARM's code and message above; if they name something of yours (quota, policy, a permission, a "
                "name taken), fix it; then run the same command again: it resumes from what Azure holds";

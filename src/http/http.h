@@ -187,10 +187,9 @@ struct aksnet__curl_options {
  * may, tunnelled); a refused URL is AKSNET_EINVAL; a response over the
  * size cap is AKSNET_EPROTO; no answer within the timeouts is
  * AKSNET_ETIMEOUT; every other failure (refused, reset, TLS) is
- * AKSNET_ETRANSPORT.  A transport is one libcurl handle: one request at a
+ * AKSNET_ETRANSPORT; a transfer the options' cancel stopped is
+ * AKSNET_ECANCELED.  A transport is one libcurl handle: one request at a
  * time, so use one per thread.
-    /** Once requested, no request starts and a transfer under way is aborted: AKSNET_ECANCELED.  May be NULL. */
-    const struct aksnet_cancel *cancel;
  */
 aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
                                        struct aksnet_error *err);

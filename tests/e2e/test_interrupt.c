@@ -150,7 +150,7 @@ static void assert_interrupted_report(const struct mt_proc *p, const char *signa
     assert_non_null(strstr(p->errbuf, "may still be running on ARM"));
     assert_non_null(strstr(p->errbuf, "/providers/Microsoft.ContainerService" CLUSTER_PUT));
     assert_non_null(strstr(p->errbuf, "operation http://127.0.0.1:"));
-    assert_non_null(strstr(p->errbuf, "run the same command again to resume"));
+    assert_non_null(strstr(p->errbuf, "\nnext: run the same command again: it resumes"));
     assert_null(strstr(p->errbuf, CANARY));
     /* JSON: the step's INTERRUPTED event and the run's "interrupted" event list the cluster with its URL */
     const char *ev = strstr(p->outbuf, "\"event\":\"interrupted\"");

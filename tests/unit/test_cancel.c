@@ -136,7 +136,7 @@ static void test_retry_wait_cut_short(void **state)
     cl.clock = (struct aksnet__clock){cancelling_now, cancelling_sleep, &cl};
     struct aksnet__cancel_clock cc;
     aksnet__clock_cancellable(&cc, &cl.clock, cl.cancel);
-    const struct mt_canned busy = {AKSNET_OK, 503, "{}", {{"Retry-After", "3000"}, {NULL, NULL}}};
+    const struct mt_canned busy = {AKSNET_OK, 503, "{}", {{"Retry-After", "30"}, {NULL, NULL}}};
     struct mt_fake_transport f;
     mt_fake_transport_init(&f, &busy, 1, MT_FAKE_OK);
     struct aksnet__retry_options ro;
