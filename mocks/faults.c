@@ -5,7 +5,8 @@
  * actions (fail, fail=CODE) do not answer the request: lro.c makes the
  * operation it starts end Failed.
  *
- * Depends on: util.c (mock_add_header(), mock_reply_error()).
+ * Depends on: token.c (mock_reply_expired()), util.c (mock_add_header(),
+ * mock_reply_error()).
  */
 #define _GNU_SOURCE /* FNM_CASEFOLD: ARM paths match without case */
 #include <fnmatch.h>
@@ -33,14 +34,16 @@ static bool parse_action(const char *a, struct mock_fault *f)
 {
     long v;
     f->retry_after = 1;
-    if (strcmp(a, "reset") == 0) {
-        f->action = FAULT_RESET;
-        return true;
-    }
-    if (strcmp(a, "fail") == 0) {
-        f->action = FAULT_FAIL;
-        return true;
-    }
+    static const struct {
+        const char *name;
+        enum mock_fault_action action;
+    } named[] = {{"reset", FAULT_RESET}, {"apply-reset", FAULT_LOST}, {"401", FAULT_EXPIRED},
+                 {"409", FAULT_BUSY},    {"fail", FAULT_FAIL}};
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+        if (strcmp(a, named[i].name) == 0) {
+            f->action = named[i].action;
+            return true;
+        }
     /* fail=CODE: the operation ends Failed with that ARM error code (a word of letters and digits). */
     if (strncmp(a, "fail=", 5) == 0) {
         size_t n = strlen(a + 5);
@@ -108,7 +111,7 @@ bool mock_fault_parse(const char *rule, struct mock_fault *out, char *err, size_
     if (!ok)
         snprintf(err, errlen,
                  "--fault '%s': expected METHOD:PATH-GLOB:ACTION[:COUNT] with ACTION 404, 410, 429, 500, 502, 503, 504 "
-                 "(optionally =RETRY-AFTER-SECONDS), reset, delay=MS, fail or fail=CODE",
+                 "(optionally =RETRY-AFTER-SECONDS), 401, 409, reset, apply-reset, delay=MS, fail or fail=CODE",
                  rule ? rule : "");
     return ok;
 }
@@ -160,7 +163,14 @@ const struct mock_fault *mock_fault_take_fail(struct armmock *m, const char *met
     return NULL;
 }
 
-/* Faults come before anything else, so that a client's retry logic sees them as ARM's own. */
+/*
+ * Faults come before anything else, so that a client's retry logic sees
+ * them as ARM's own.  401 is ARM's answer to an expired token (as if the
+ * token had expired a second ago), 409 the resource's provider's answer
+ * when another operation holds it; apply-reset lets the request take
+ * effect and then drops the connection, as when an answer is lost on the
+ * way back (the client cannot tell whether its write was applied).
+ */
 bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
                        long *delay_ms)
 {
@@ -171,6 +181,19 @@ bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct 
     switch (f->action) {
     case FAULT_RESET:
         rs->drop = true;
+        return true;
+    case FAULT_LOST:
+        rs->lost = true;
+        return false;
+    case FAULT_EXPIRED: {
+        double now = mock_now(m);
+        mock_reply_expired(rs, now - 1, now);
+        return true;
+    }
+    case FAULT_BUSY:
+        /* the provider's words need lro.c, which calls this file: server.c has them put in */
+        mock_reply_error(rs, 409, "AnotherOperationInProgress", "Another operation is in progress.");
+        rs->busy = true;
         return true;
     case FAULT_DELAY:
         *delay_ms = f->delay_ms;

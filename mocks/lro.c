@@ -7,6 +7,7 @@
  *
  * Depends on: faults.c (mock_fault_take_fail()), store.c, util.c.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -205,6 +206,27 @@ void mock_reply_busy(struct armmock *m, const struct mock_request *rq, const cha
                      "Another operation on this or dependent resource is in progress. To retrieve status of the "
                      "operation use uri: %s.",
                      url);
+}
+
+/* The operation is made up for the answer: it never runs and nobody can poll it. */
+void mock_reply_busy_injected(struct armmock *m, const struct mock_request *rq, struct mock_response *rs)
+{
+    char provider[128] = "Microsoft.Resources", id[37];
+    const char *p = rq->path, *last = NULL;
+    while ((p = strcasestr(p, "/providers/")) != NULL) {
+        last = p + strlen("/providers/");
+        p = last;
+    }
+    if (last)
+        snprintf(provider, sizeof(provider), "%.*s", (int)strcspn(last, "/"), last);
+    mock_uuid(id);
+    const struct mock_resource *r = mock_store_get(&m->store, rq->path);
+    const char *location = r ? mock_json_str(r->body, "location") : NULL;
+    struct mock_op op = {.id = id, .resource_id = (char *)rq->path, .provider = provider,
+                         .location = (char *)(location ? location : "global"), .start = mock_now(m),
+                         .kind = strcmp(rq->method, "DELETE") == 0 ? MOCK_OP_DELETE : MOCK_OP_PUT};
+    mock_response_free(rs);
+    mock_reply_busy(m, rq, provider, &op, rs);
 }
 
 static void finish(struct armmock *m, struct mock_op *op);

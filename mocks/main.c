@@ -44,7 +44,8 @@ static void usage(FILE *out)
             "  --lro-seconds S   how long each long-running operation runs (default 0.05); 0 answers every\n"
             "                    write synchronously (200/201 with provisioningState Succeeded, no polling)\n"
             "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 404|410|429|500|502|503|504[=RETRY-AFTER]|\n"
-            "                    reset|delay=MS|fail[=CODE] (the operation ends Failed with CODE, e.g.\n"
+            "                    401 (expired token)|409 (busy)|reset|apply-reset (applied, answer lost)|\n"
+            "                    delay=MS|fail[=CODE] (the operation ends Failed with CODE, e.g.\n"
             "                    AnotherOperationInProgress or RetryableError; default InternalOperationError)\n");
 }
 

@@ -66,6 +66,8 @@ struct mock_response {
     struct mock_kv headers[MOCK_MAX_HEADERS];
     size_t header_count;
     bool drop;                  /* close the connection without answering */
+    bool lost;                  /* handle the request, then drop its answer (a lost answer) */
+    bool busy;                  /* a --fault ...:409: server.c words the 409 as the provider would */
     bool changed;               /* the request changed state: save it */
 };
 
@@ -272,6 +274,12 @@ struct mock_op *mock_op_running(struct armmock *m, const char *resource_id);
  */
 void mock_reply_busy(struct armmock *m, const struct mock_request *rq, const char *provider,
                      const struct mock_op *op, struct mock_response *rs);
+/*
+ * The busy 409 of a --fault ...:409, in the words of the provider that
+ * serves rq's path (the segment after its last "/providers/"; a group's
+ * when none), as if an operation started now held the resource.
+ */
+void mock_reply_busy_injected(struct armmock *m, const struct mock_request *rq, struct mock_response *rs);
 /* A running operation of this kind on exactly resource_id (a group being deleted), or NULL. */
 struct mock_op *mock_op_find_running(struct armmock *m, const char *resource_id, enum mock_op_kind kind);
 /* Answer with status and the headers of an operation already running (a repeated DELETE). */
@@ -285,7 +293,15 @@ void mock_op_status(struct armmock *m, const struct mock_request *rq, const char
 
 /* ---- faults ------------------------------------------------------------------ */
 
-enum mock_fault_action { FAULT_STATUS, FAULT_RESET, FAULT_DELAY, FAULT_FAIL };
+enum mock_fault_action {
+    FAULT_STATUS,   /* 404, 410, 429, 5xx with Retry-After */
+    FAULT_EXPIRED,  /* 401 ExpiredAuthenticationToken */
+    FAULT_BUSY,     /* 409: another operation holds the resource */
+    FAULT_RESET,    /* the connection closed without an answer */
+    FAULT_LOST,     /* the request applied, then the connection closed without an answer */
+    FAULT_DELAY,
+    FAULT_FAIL      /* the operation the write starts ends Failed */
+};
 
 struct mock_fault {
     char method[16];
@@ -304,7 +320,9 @@ bool mock_fault_parse(const char *rule, struct mock_fault *out, char *errbuf, si
 struct mock_fault *mock_fault_match(struct armmock *m, const char *method, const char *path);
 /*
  * Apply the fault matching rq, if any: true when rs now holds the answer
- * (an error status or a dropped connection); *delay_ms is set for a delay.
+ * (an error status or a dropped connection); *delay_ms is set for a delay;
+ * rs->lost for a request to handle whose answer is then dropped; rs->busy
+ * for a 409 that mock_reply_busy_injected words.
  */
 bool mock_faults_apply(struct armmock *m, const struct mock_request *rq, struct mock_response *rs,
                        long *delay_ms);
@@ -316,6 +334,8 @@ const struct mock_fault *mock_fault_take_fail(struct armmock *m, const char *met
 /* Issue an access token for a client (a JWT signed by the mock). */
 char *mock_token_issue(struct armmock *m, const char *subject, const char *tenant, const char *audience,
                        double now);
+/* 401 ExpiredAuthenticationToken, as ARM answers a token whose expiry exp is before now. */
+void mock_reply_expired(struct mock_response *rs, double exp, double now);
 /*
  * Check a request's bearer token; on failure fills rs with ARM's 401 and
  * returns false.

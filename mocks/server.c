@@ -218,6 +218,8 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
         pthread_mutex_lock(&m->lock);
         long delay_ms = 0;
         bool answered = mock_faults_apply(m, &rq, &rs, &delay_ms);
+        if (rs.busy)
+            mock_reply_busy_injected(m, &rq, &rs);
         if (delay_ms > 0)
             wait_delay(m, delay_ms);
         rq.now = mock_now(m);
@@ -225,11 +227,11 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
             mock_dispatch(m, &rq, &rs);
         if (!rs.drop && rs.status < 100) /* a handler that forgot to answer: say so rather than hang up */
             mock_reply_error(&rs, 500, "InternalServerError", "The mock gave no answer to %s %s.", method, rq.path);
-        if (!rs.drop) {
+        if (!rs.drop)
             add_arm_headers(m, &rq, &rs, rq.path);
-            if (rs.changed && m->state_path)
-                mock_state_save(m);
-        }
+        if (rs.changed && m->state_path)
+            mock_state_save(m);
+        rs.drop = rs.drop || rs.lost; /* an apply-reset fault: applied, the answer never leaves */
         m->requests++;
         pthread_mutex_unlock(&m->lock);
     }

@@ -56,6 +56,19 @@ static bool unauthorized(struct mock_response *rs, const char *code, const char 
     return false;
 }
 
+/* ARM's answer to a token past its expiry (exp), at now. */
+void mock_reply_expired(struct mock_response *rs, double exp, double now)
+{
+    char when[40], at[40];
+    mock_time_string(exp, when);
+    mock_time_string(now, at);
+    mock_reply_error(rs, 401, "ExpiredAuthenticationToken",
+                     "The access token expiry UTC time '%s' is earlier than current UTC time '%s'.", when, at);
+    mock_add_header(rs, "WWW-Authenticate",
+                    "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", "
+                    "error=\"invalid_token\", error_description=\"The access token is expired.\"");
+}
+
 /* Verify signature and read exp; false when the token is not one of ours. */
 static bool verify(struct armmock *m, const char *token, double *exp)
 {
@@ -101,14 +114,7 @@ bool mock_token_check(struct armmock *m, const struct mock_request *rq, struct m
                             "The access token is invalid.");
     }
     if (rq->now >= exp) {
-        char when[40], now[40];
-        mock_time_string(exp, when);
-        mock_time_string(rq->now, now);
-        mock_reply_error(rs, 401, "ExpiredAuthenticationToken",
-                         "The access token expiry UTC time '%s' is earlier than current UTC time '%s'.", when, now);
-        mock_add_header(rs, "WWW-Authenticate",
-                        "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", "
-                        "error=\"invalid_token\", error_description=\"The access token is expired.\"");
+        mock_reply_expired(rs, exp, rq->now);
         return false;
     }
     return true;

@@ -596,6 +596,96 @@ static void test_fault_fail(void **state)
     mt_stop(&t);
 }
 
+/* apply-reset: the write takes effect, then the connection closes unanswered; the journal says so. */
+static void test_fault_apply_reset(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"PUT:*/resourcegroups/rg1:apply-reset"};
+    struct mt_mock t;
+    start_with_faults(&t, faults, 1);
+    struct mt_response r;
+    assert_false(mt_request(&t, "PUT", RG, RG_BODY, NULL, true, NULL, &r));
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.curl_code, CURLE_GOT_NOTHING);
+    mt_response_free(&r);
+    assert_group_intact(&t); /* applied although never answered */
+    assert_int_equal(call_status(&t, "PUT", RG, RG_BODY), 200); /* the client's retry: already there */
+    size_t n = 0;
+    cJSON **lines = mt_journal(&t, &n);
+    size_t dropped = 0;
+    for (size_t i = 0; i < n; i++)
+        dropped += cJSON_IsNull(cJSON_GetObjectItem(lines[i], "status"));
+    mt_journal_free(lines, n);
+    assert_int_equal(dropped, 1);
+    mt_stop(&t);
+}
+
+/*
+ * apply-reset on a DELETE: the delete happens though nobody hears of it.
+ * Operations end at once here: moving the clock while the server thread of
+ * a dropped request may still be journaling would race with it.
+ */
+static void test_fault_apply_reset_operation(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"DELETE:*/resourcegroups/rg1:apply-reset"};
+    struct armmock_options o = {.faults = faults, .fault_count = 1, .instant_operations = true};
+    struct mt_mock t;
+    assert_true(mt_start(&t, &o, false));
+    put_group(&t);
+    struct mt_response r;
+    assert_false(mt_request(&t, "DELETE", RG, NULL, NULL, true, NULL, &r));
+    mt_response_free(&r);
+    assert_int_equal(call_status(&t, "GET", RG, NULL), 404); /* the lost DELETE did its work */
+    mt_stop(&t);
+}
+
+/* 401: ARM's answer to an expired token, whatever the token; used up, the same token works again. */
+static void test_fault_expired_token(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"GET:*/resourcegroups/rg1:401"};
+    struct mt_mock t;
+    start_with_faults(&t, faults, 1);
+    put_group(&t);
+    struct mt_response r;
+    assert_int_equal(call(&t, "GET", RG, NULL, &r), 401);
+    assert_string_equal(mt_error_code(&r), "ExpiredAuthenticationToken");
+    char www[512];
+    assert_non_null(mt_header(&r, "WWW-Authenticate", www, sizeof(www)));
+    assert_non_null(strstr(www, "error=\"invalid_token\""));
+    mt_response_free(&r);
+    assert_int_equal(call_status(&t, "GET", RG, NULL), 200);
+    mt_stop(&t);
+}
+
+/* 409: the busy answer of the resource's provider: AKS's OperationNotAllowed, ARM's AnotherOperationInProgress. */
+static void test_fault_busy(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {"PUT:*/managedClusters/*:409", "PUT:*/resourcegroups/rg1:409",
+                                         "PUT:*/roleAssignments/*:409"};
+    struct mt_mock t;
+    start_with_faults(&t, faults, 3);
+    struct mt_response r;
+    assert_int_equal(call(&t, "PUT", RG, RG_BODY, &r), 409);
+    assert_string_equal(mt_error_code(&r), "AnotherOperationInProgress");
+    mt_response_free(&r);
+    put_group(&t); /* used up */
+    assert_int_equal(call(&t, "PUT", SUBP "/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/"
+                                      "c1?api-version=2024-09-01", "{}", &r), 409);
+    assert_string_equal(mt_error_code(&r), "OperationNotAllowed");
+    assert_non_null(strstr(mt_error_message(&r), "in progress"));
+    mt_response_free(&r);
+    /* a role assignment on a cluster is Microsoft.Authorization's, not AKS's */
+    assert_int_equal(call(&t, "PUT", SUBP "/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/"
+                                      "c1/providers/Microsoft.Authorization/roleAssignments/x?api-version=2022-04-01",
+                          "{}", &r), 409);
+    assert_string_equal(mt_error_code(&r), "AnotherOperationInProgress");
+    mt_response_free(&r);
+    mt_stop(&t);
+}
+
 /* METHOD: a specific method hits only that method, '*' hits any. */
 static void test_fault_method(void **state)
 {
@@ -637,7 +727,8 @@ static void test_fault_bad_rules(void **state)
     static const char *const bad[] = {"x", "GET:*:418", "GET:*:429=abc", "GET:*:delay=", "GET:*:503:0",
                                       "GET:*:503:-1", "GET:*:fail:two", "GET::500", "PUT:*:fail=",
                                       "PUT:*:fail=Bad-Code", "PUT:*:fail=Code With Spaces",
-                                      "PUT:*:fail=A123456789012345678901234567890123456789012345678901234567890123"};
+                                      "PUT:*:fail=A123456789012345678901234567890123456789012345678901234567890123",
+                                      "GET:*:409=5", "GET:*:401x", "GET:*:apply"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct armmock_options o = {0};
         o.faults = &bad[i];
@@ -1749,6 +1840,10 @@ int main(void)
         cmocka_unit_test(test_fault_reset),
         cmocka_unit_test(test_fault_delay),
         cmocka_unit_test(test_fault_fail),
+        cmocka_unit_test(test_fault_apply_reset),
+        cmocka_unit_test(test_fault_apply_reset_operation),
+        cmocka_unit_test(test_fault_expired_token),
+        cmocka_unit_test(test_fault_busy),
         cmocka_unit_test(test_fault_method),
         cmocka_unit_test(test_fault_glob_case),
         cmocka_unit_test(test_fault_bad_rules),
