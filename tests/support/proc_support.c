@@ -1,6 +1,7 @@
 /*
  * proc_support.c - running programs from tests (see proc_support.h).
  */
+#define _GNU_SOURCE /* pipe2 */
 #include "proc_support.h"
 
 #include <errno.h>
@@ -22,6 +23,17 @@ struct buf {
     char *data;
     size_t len, cap;
 };
+
+/*
+ * Both ends of a pipe, close-on-exec from the start (pipe2), so that no
+ * other child inherits them, even one a test's other thread spawns at the
+ * same moment: a write end held by a stranger would keep a reader waiting
+ * for an end of file that never comes.
+ */
+static bool cloexec_pipe(int fds[2])
+{
+    return pipe2(fds, O_CLOEXEC) == 0;
+}
 
 /* Room for more bytes and a NUL, doubling; refused past MT_PROC_OUTPUT_CAP so that a runaway child fails the test. */
 static bool buf_reserve(struct buf *b, size_t more)
@@ -116,10 +128,7 @@ bool mt_proc_run(struct mt_proc_result *r, const char *bin, const char *const *a
     }
 
     int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
-    bool ok = pipe(pin) == 0 && pipe(pout) == 0 && pipe(perr) == 0;
-    int all[6] = {pin[0], pin[1], pout[0], pout[1], perr[0], perr[1]};
-    for (int i = 0; ok && i < 6; i++)
-        ok = fcntl(all[i], F_SETFD, FD_CLOEXEC) == 0;
+    bool ok = cloexec_pipe(pin) && cloexec_pipe(pout) && cloexec_pipe(perr);
     ok = ok && fcntl(pin[1], F_SETFL, O_NONBLOCK) == 0 && fcntl(pout[0], F_SETFL, O_NONBLOCK) == 0 &&
          fcntl(perr[0], F_SETFL, O_NONBLOCK) == 0;
 
@@ -248,17 +257,6 @@ const char *mt_bin(const char *var, const char *fallback)
 
 /* ---- a program the test talks to ------------------------------------------------ */
 
-/* Both ends of a pipe, close-on-exec, so that no other child inherits them. */
-static bool cloexec_pipe(int fds[2])
-{
-    if (pipe(fds) != 0)
-        return false;
-    if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0 && fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0)
-        return true;
-    close(fds[0]);
-    close(fds[1]);
-    return false;
-}
 
 /* stdin at end of file: a program that reads it must not take the test's terminal. */
 bool mt_proc_start(struct mt_proc *p, const char *bin, const char *const *args, char *const *envp)
