@@ -1094,11 +1094,14 @@ void mock_arm_authz(struct armmock *m, const struct mock_request *rq, const char
 static bool find_grant(struct armmock *m, const char *principal_id, const char *scope_id, const char *role,
                        bool write_only)
 {
+    double now = mock_now(m);
     for (size_t i = 0; principal_id && scope_id && i < m->store.count; i++) {
         const struct mock_resource *r = m->store.items[i];
         const char *a = ra_prop(r, "scope"), *pid = ra_prop(r, "principalId"), *rd = ra_prop(r, "roleDefinitionId");
         if (r->type != &mock_type_role_assignment || !a || !pid || !rd || strcasecmp(pid, principal_id) != 0)
             continue;
+        if (write_only && now - r->created < m->opt.role_delay)
+            continue; /* --role-delay: not in effect yet for the checks AKS makes */
         const struct builtin_role *b = builtin_by_guid(last_segment(rd));
         if (write_only && b && b->actions == read_actions)
             continue;

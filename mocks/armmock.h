@@ -42,6 +42,7 @@ struct armmock_options {
     bool instant_operations;       /**< answer writes synchronously, as ARM may for fast ones: the PUT's
                                         200/201 already says Succeeded, a DELETE answers 200; no polling */
     double principal_delay;        /**< seconds before a new identity's principal is visible (default 0) */
+    double role_delay;             /**< seconds before a new role assignment grants what AKS checks (default 0) */
     double token_lifetime;         /**< seconds an issued token is valid (default 3600) */
     const char *journal_path;      /**< one JSON line per request, or NULL */
     const char *state_path;        /**< load on start, save on change, or NULL */

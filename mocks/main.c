@@ -35,7 +35,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: aksnet-mock [--listen 127.0.0.1:0] [--port-file FILE] [--tls-cert PEM --tls-key PEM]\n"
-            "                   [--lro-seconds S] [--principal-delay S] [--token-lifetime S]\n"
+            "                   [--lro-seconds S] [--principal-delay S] [--role-delay S] [--token-lifetime S]\n"
             "                   [--journal FILE] [--state FILE] [--fault RULE]... "
             "[--client-secret ID=SECRET|ID=@FILE]...\n"
             "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN|ID=@FILE]... "
@@ -129,6 +129,7 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
             ok = parse_seconds(a, v, &o->lro_seconds);
             o->instant_operations = ok && o->lro_seconds == 0;
         } else if (strcmp(a, "--principal-delay") == 0) ok = parse_seconds(a, v, &o->principal_delay);
+        else if (strcmp(a, "--role-delay") == 0) ok = parse_seconds(a, v, &o->role_delay);
         else if (strcmp(a, "--token-lifetime") == 0) ok = parse_seconds(a, v, &o->token_lifetime);
         else if (strcmp(a, "--journal") == 0) o->journal_path = v;
         else if (strcmp(a, "--state") == 0) o->state_path = v;

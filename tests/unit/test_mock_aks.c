@@ -169,16 +169,24 @@ static cJSON *scene_state(const struct scene *sc, const char *key_pem)
     return state;
 }
 
-/* Write the scene's state file and start a mock on it (the token is signed with the file's key). */
-static void start(struct fixture *f, const struct scene *sc, const char *key_pem)
+/*
+ * Write the scene's state file and start a mock on it (the token is signed
+ * with the file's key), role assignments taking role_delay seconds to count.
+ */
+static void start_delayed(struct fixture *f, const struct scene *sc, const char *key_pem, double role_delay)
 {
     memset(f, 0, sizeof(*f));
     assert_true(mt_tmpdir_make(&f->dir, "aks"));
     assert_non_null(mt_tmpdir_file(&f->dir, "state.json", f->path, sizeof(f->path)));
     assert_true(mt_state_write(scene_state(sc, key_pem), f->path));
-    struct armmock_options o = {.state_path = f->path, .lro_seconds = 0.5};
+    struct armmock_options o = {.state_path = f->path, .lro_seconds = 0.5, .role_delay = role_delay};
     assert_true(mt_start(&f->t, &o, false));
     assert_non_null(f->t.token);
+}
+
+static void start(struct fixture *f, const struct scene *sc, const char *key_pem)
+{
+    start_delayed(f, sc, key_pem, 0);
 }
 
 static void stop(struct fixture *f)
@@ -731,6 +739,19 @@ static void test_no_role_on_route_table(void **state)
     stop(&f);
 }
 
+/* --role-delay: roles younger than the delay do not count yet (the seed: "up to 60 minutes"); then they do. */
+static void test_role_delay(void **state)
+{
+    struct fixture f;
+    start_delayed(&f, &seed_scene, *state, 60);
+    expect_refusal(&f, seed_cluster(), "CustomRouteTableMissingPermission");
+    mt_advance(&f.t, 59);
+    expect_refusal(&f, seed_cluster(), "CustomRouteTableMissingPermission");
+    mt_advance(&f.t, 1);
+    create(&f, "myAKSCluster", seed_cluster(), "Succeeded");
+    stop(&f);
+}
+
 /* A role on the route table but none on the subnet (Reader does not count). */
 static void test_no_role_on_subnet(void **state)
 {
@@ -1147,6 +1168,7 @@ int main(void)
         cmocka_unit_test(test_missing_subnet),
         cmocka_unit_test(test_missing_identity),
         cmocka_unit_test(test_no_role_on_route_table),
+        cmocka_unit_test(test_role_delay),
         cmocka_unit_test(test_no_role_on_subnet),
         cmocka_unit_test(test_role_on_group),
         cmocka_unit_test(test_system_identity_with_route_table),
