@@ -411,7 +411,8 @@ static bool arm_code_in(aksnet_code rc, const struct aksnet_error *err, const ch
  * PUT, sending it again while ARM refuses it with one of retry_codes (a
  * principal or a permission that has not reached every region yet), within
  * options->principal_wait on the run's clock: each retry is a RETRYING event
- * with its attempt number, the code and the wait.
+ * with its attempt number, the code and the wait.  Running out of that wait
+ * is a timeout (README's exit 5: try again later), ARM's code kept.
  */
 static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
                                 aksnet_step step, const char *id, const char *api, const cJSON *body,
@@ -435,7 +436,8 @@ static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct 
                                      "or wait longer with --role-wait or roleAssignment.waitSeconds)",
                                      err->message, attempt, budget);
             aksnet__provision_format(err->message, sizeof(err->message), "%s", msg);
-            return rc;
+            err->code = AKSNET_ETIMEOUT;
+            return AKSNET_ETIMEOUT;
         }
         double wait = delay < left ? delay : left;
         char status[PV_STATUS_MAX];
