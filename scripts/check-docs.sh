@@ -184,7 +184,7 @@ expect _aksnet 'aksnet suggest --ta' --taken exactly
 expect _aksnet 'aksnet suggest --write ' 'plan.json sub -' exactly
 expect _aksnet 'aksnet destroy --y' --yes exactly
 expect _aksnet 'aksnet plan --dry' --dry-run exactly
-expect _aksnet 'aksnet whoami --' '--cloud --arm-endpoint --authority-host --cacert --verbose --dry-run --output --help' exactly
+expect _aksnet 'aksnet whoami --' '--cloud --arm-endpoint --authority-host --cacert --verbose --request-timeout --dry-run --output --help' exactly
 expect _aksnet 'aksnet version --' '--output --help' exactly
 expect _aksnet 'aksnet validate --name ' '' exactly
 expect _aksnet_mock 'aksnet-mock --fa' --fault exactly

@@ -87,6 +87,12 @@ struct aksnet_client_options {
      */
     void (*on_retry)(void *ctx, const char *method, const char *url, double seconds, const char *why);
     void *on_retry_ctx;
+    /**
+     * Seconds one try of one request may take, connecting included, before
+     * it counts as failed (and is retried as a lost connection is); 0 = 120.
+     * The per-try timeout of the Azure SDKs (azcore's RetryOptions.TryTimeout).
+     */
+    double request_timeout;
     /** Read an environment variable (credentials, AZURE_AUTHORITY_HOST); NULL = getenv. */
     const char *(*getenv)(void *ctx, const char *name);
     void *getenv_ctx;

@@ -16,15 +16,17 @@ _aksnet_flags()
     local plan='-f --file --subscription --cloud -l --location -g --resource-group -n --name
         -c --node-count --max-pods --network-plugin --network-policy --pod-cidr --service-cidr
         --dns-service-ip --vnet-subnet-id --assign-identity --role-wait'
-    local connect='--arm-endpoint --authority-host --cacert -v --verbose' # and --cloud, a plan flag too
+    local connect='--arm-endpoint --authority-host --cacert -v --verbose --request-timeout' # and --cloud
+    local wait='--operation-timeout --cluster-timeout'
     local capacity='--max-pods --network-plugin --subnet-prefix --nodes --max-surge'
     local common='-o --output -h --help'
     case $1 in
         validate) echo "$plan $common" ;;
         suggest) echo "$plan --taken --write --from-arm $connect $common" ;;
         capacity) echo "$capacity $common" ;;
-        plan | provision) echo "$plan $connect --dry-run $common" ;;
-        destroy) echo "$plan $connect -y --yes --dry-run $common" ;;
+        plan) echo "$plan $connect --dry-run $common" ;;
+        provision) echo "$plan $connect $wait --dry-run $common" ;;
+        destroy) echo "$plan $connect $wait -y --yes --dry-run $common" ;;
         whoami) echo "--cloud $connect --dry-run $common" ;;
         *) echo "$common" ;; # version
     esac
@@ -72,7 +74,7 @@ _aksnet_value()
         --subscription | -l | --location | -g | --resource-group | -n | --name | -c | --node-count | \
             --max-pods | --pod-cidr | --service-cidr | --dns-service-ip | --vnet-subnet-id | \
             --assign-identity | --role-wait | --subnet-prefix | --nodes | --max-surge | --taken | \
-            --arm-endpoint | --authority-host)
+            --arm-endpoint | --authority-host | --request-timeout | --operation-timeout | --cluster-timeout)
             COMPREPLY=() # free text: nothing to offer, and no flag either
             ;;
         *)

@@ -37,6 +37,7 @@ struct aksnet_client {
     struct aksnet__client_seams seams;
     struct aksnet__auth *auth;                 /* NULL when seams.get_token replaces it */
     char *cacert;
+    long timeout_ms;                           /* one try of a request; 0 = the transport's */
     char user_agent[64];
     FILE *requests;
     struct chain token_chain;
@@ -119,12 +120,12 @@ static void tell_retry(void *ctx, const struct aksnet__http_request *rq, int att
     free(reason);
 }
 
-/* The real transport; ctx is the client, whose cancel aborts its transfers. */
+/* The real transport; ctx is the client, whose cancel aborts its transfers and whose timeout bounds a try. */
 static aksnet_code curl_new(void *ctx, const char *cacert, struct aksnet__http_transport *out,
                             struct aksnet_error *err)
 {
     const struct aksnet_client *cl = ctx;
-    struct aksnet__curl_options co = {.cacert = cacert, .cancel = cl->cancel};
+    struct aksnet__curl_options co = {.cacert = cacert, .cancel = cl->cancel, .timeout_ms = cl->timeout_ms};
     return aksnet__curl_transport_new(&co, out, err);
 }
 
@@ -222,6 +223,10 @@ static aksnet_code setup(struct aksnet_client *cl, const struct aksnet_client_op
         return rc;
     if (o->cacert && !(cl->cacert = strdup(o->cacert)))
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
+    if (!(o->request_timeout >= 0 && o->request_timeout <= 86400))
+        return aksnet_error_set(err, AKSNET_EINVAL, "request timeout %g s: expected 0 (the default) to 86400 s",
+                                o->request_timeout);
+    cl->timeout_ms = (long)(o->request_timeout * 1000.0);
     snprintf(cl->user_agent, sizeof(cl->user_agent), "%.40s", o->user_agent ? o->user_agent : "aksnet/" AKSNET_VERSION);
     cl->request_id.user_agent = cl->user_agent;
     if (cl->seams.retry)

@@ -9,7 +9,10 @@
 
 #include <string.h>
 
-enum kind { K_STRING, K_LONG, K_BOOL, K_OUTPUT, K_TAKEN };
+enum kind { K_STRING, K_LONG, K_SECONDS, K_BOOL, K_OUTPUT, K_TAKEN };
+
+/* K_SECONDS: a duration in whole seconds, 1 s to a day. */
+#define SECONDS_MAX 86400L
 
 struct option_row {
     const char *name;    /* long name without "--" */
@@ -55,6 +58,12 @@ static const struct option_row options[] = {
     { "authority-host", 0, ARGS_CONNECT, K_STRING, AT(authority_host), "Entra ID URL" },
     { "cacert", 0, ARGS_CONNECT, K_STRING, AT(cacert), "CA bundle to verify TLS with" },
     { "verbose", 'v', ARGS_CONNECT, K_BOOL, AT(verbose), "show requests and responses (secrets redacted)" },
+    { "request-timeout", 0, ARGS_CONNECT, K_SECONDS, AT(request_timeout),
+      "seconds one try of a request may take (default 120)" },
+    { "operation-timeout", 0, ARGS_WAIT, K_SECONDS, AT(operation_timeout),
+      "seconds an operation may run, the cluster's aside (default 1800)" },
+    { "cluster-timeout", 0, ARGS_WAIT, K_SECONDS, AT(cluster_timeout),
+      "seconds the cluster's operation may run (default 3600)" },
     { "yes", 'y', ARGS_YES, K_BOOL, AT(yes), "do not ask for confirmation" },
     { "dry-run", 0, ARGS_DRY_RUN, K_BOOL, AT(dry_run), "run against the built-in mock" },
     { "output", 'o', 0, K_OUTPUT, AT(output), "text | json" },
@@ -123,6 +132,13 @@ static bool store(const struct option_row *row, const char *value, struct cli_ar
             fprintf(err, "aksnet: --%s: '%s' is not a whole number\n", row->name, value);
             return false;
         }
+    case K_SECONDS:
+        if (parse_count(value, (long *)(void *)base) == COUNT_OK && *(long *)(void *)base >= 1 &&
+            *(long *)(void *)base <= SECONDS_MAX)
+            return true;
+        fprintf(err, "aksnet: --%s: '%s' is not a whole number of seconds from 1 to %ld\n", row->name, value,
+                SECONDS_MAX);
+        return false;
     case K_OUTPUT:
         if (strcmp(value, "text") == 0 || strcmp(value, "json") == 0) {
             *(enum output_format *)(void *)base = value[0] == 'j' ? OUTPUT_JSON : OUTPUT_TEXT;

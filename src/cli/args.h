@@ -43,6 +43,10 @@ struct cli_args {
     const char *arm_endpoint;              /* --arm-endpoint */
     const char *authority_host;            /* --authority-host */
     const char *cacert;                    /* --cacert */
+    long request_timeout;                  /* --request-timeout, seconds; 0 when absent */
+    /* plan, provision, destroy: how long an operation may run (seconds; 0 when absent) */
+    long operation_timeout;                /* --operation-timeout */
+    long cluster_timeout;                  /* --cluster-timeout */
     /* aksnet capacity */
     const char *subnet_prefix;             /* --subnet-prefix */
     long max_surge;                        /* --max-surge, -1 when absent */
@@ -61,7 +65,8 @@ enum {
     ARGS_CAPACITY = 1 << 2,   /* --subnet-prefix --nodes --network-plugin --max-pods --max-surge */
     ARGS_YES = 1 << 3,        /* --yes */
     ARGS_DRY_RUN = 1 << 4,    /* --dry-run */
-    ARGS_SUGGEST = 1 << 5     /* --taken --write --from-arm */
+    ARGS_SUGGEST = 1 << 5,    /* --taken --write --from-arm */
+    ARGS_WAIT = 1 << 6        /* --operation-timeout --cluster-timeout */
 };
 
 /*

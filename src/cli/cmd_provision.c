@@ -88,6 +88,8 @@ static int run(const struct cli_args *args, aksnet_run_mode mode, const char *na
     o.mode = mode;
     o.client = client;
     o.principal_wait = (double)plan->role_assignment.wait_seconds;
+    o.step_deadline = args->operation_timeout > 0 ? (double)args->operation_timeout : o.step_deadline;
+    o.cluster_deadline = args->cluster_timeout > 0 ? (double)args->cluster_timeout : o.cluster_deadline;
     o.events = progress_sink(&p);
     struct aksnet_provision_result result;
     memset(&result, 0, sizeof(result));

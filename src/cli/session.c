@@ -66,6 +66,7 @@ aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
     o.arm_endpoint = args->arm_endpoint;
     o.authority_host = args->authority_host;
     o.cacert = args->cacert;
+    o.request_timeout = (double)args->request_timeout;
     o.log = args->verbose ? stderr : NULL;
     o.dry_run = args->dry_run;
     o.requests = args->dry_run ? stdout : NULL;

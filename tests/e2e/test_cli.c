@@ -827,6 +827,32 @@ static void test_bad_number(void **state)
     }
 }
 
+/* A timeout is 1 s to a day, said with the value given; validate and whoami take no operation timeouts. */
+static void test_bad_timeout(void **state)
+{
+    (void)state;
+    static const char *const flags[] = {"--operation-timeout", "--cluster-timeout", "--request-timeout"};
+    static const char *const bad[] = {"0", "86401", "1.5", "-1", "ten"};
+    for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            struct mt_proc_result r;
+            RUN(&r, "provision", flags[f], bad[i], "-f", "x.json");
+            EXPECT_EXIT(&r, 2);
+            ERR_HAS(&r, flags[f]);
+            ERR_HAS(&r, bad[i]);
+            ERR_HAS(&r, "1 to 86400");
+            run_free(&r);
+        }
+    struct mt_proc_result r;
+    RUN(&r, "validate", "--operation-timeout", "60");
+    EXPECT_EXIT(&r, 2);
+    ERR_HAS(&r, "--operation-timeout");
+    run_free(&r);
+    RUN(&r, "whoami", "--cluster-timeout", "60");
+    EXPECT_EXIT(&r, 2);
+    run_free(&r);
+}
+
 static void test_bad_output(void **state)
 {
     (void)state;
@@ -1354,6 +1380,7 @@ int main(void)
         T(test_unknown_command),
         T(test_unknown_flag),
         T(test_bad_number),
+        T(test_bad_timeout),
         T(test_bad_output),
         T(test_missing_value),
         T(test_validate_help),
