@@ -2,6 +2,7 @@
  * progress.c - events to a terminal, a log or a script.
  */
 #include "progress.h"
+#include "session.h"
 
 #include <string.h>
 #include <time.h>
@@ -61,8 +62,9 @@ static void print_line(struct progress *p, const struct aksnet_event *e)
             e->elapsed, e->resource ? e->resource : "", e->status && *e->status ? "  " : "",
             e->status ? e->status : "");
     if (e->error)
-        fprintf(p->out, "%s %-20s error: %s%s%s\n", ts, aksnet_step_name(e->step), e->error->message,
-                e->error->arm_code[0] ? " [" : "", e->error->arm_code[0] ? e->error->arm_code : "");
+        fprintf(p->out, "%s %-20s error: %s%s%s%s\n", ts, aksnet_step_name(e->step), e->error->message,
+                e->error->arm_code[0] ? " [" : "", e->error->arm_code[0] ? e->error->arm_code : "",
+                e->error->arm_code[0] ? "]" : "");
     fflush(p->out);
 }
 
@@ -213,6 +215,9 @@ void progress_summary(struct progress *p, const struct aksnet_provision_result *
             cJSON *e = cJSON_AddObjectToObject(s, "error");
             cJSON_AddStringToObject(e, "code", err->arm_code);
             cJSON_AddStringToObject(e, "message", err->message);
+            const char *next = cli_next_step(cli_exit_code(rc));
+            if (next) /* the same words as the "next:" line that ends the run on stderr (main.c) */
+                cJSON_AddStringToObject(e, "next", next);
         }
         char *text = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
