@@ -430,11 +430,12 @@ static aksnet_code put_retrying(struct aksnet__provision_run *run, const struct 
         double left = budget - (aksnet__provision_now(run) - start);
         if (left <= 0) {
             char msg[AKSNET_ERROR_MESSAGE_MAX];
+            /* what to do first: ARM's message may be long enough to push it out of the buffer */
             aksnet__provision_format(msg, sizeof(msg),
-                                     "%s (still refused after %d attempts over %.0f s: a new role assignment may "
-                                     "take up to 60 minutes to take effect; run the same command again to resume, "
-                                     "or wait longer with --role-wait or roleAssignment.waitSeconds)",
-                                     err->message, attempt, budget);
+                                     "still refused after %d attempts over %.0f s (a new role assignment may take "
+                                     "up to 60 minutes to take effect; run the same command again to resume, or wait "
+                                     "longer with --role-wait or roleAssignment.waitSeconds): %s",
+                                     attempt, budget, err->message);
             aksnet__provision_format(err->message, sizeof(err->message), "%s", msg);
             err->code = AKSNET_ETIMEOUT;
             return AKSNET_ETIMEOUT;
