@@ -1,7 +1,8 @@
 # aksnet - build, test, dry run.
 #
 #   make            build/libaksnet.a, build/aksnet
-#   make test       checksrc; unit and end-to-end tests under ASan/UBSan, the threaded ones under TSan;
+#   make test       checksrc; unit and end-to-end tests under ASan/UBSan, the fault campaign (make chaos),
+#                   the threaded ones under TSan;
 #                   valgrind; cppcheck; man pages and completion; an install into a temporary DESTDIR
 #   make fuzz       libFuzzer on plans and on the mock's requests (FUZZ_SECONDS each)
 #   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side
@@ -76,7 +77,7 @@ TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/bin/%,test_provision test_arm test_auth
 TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
 TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
 
-.PHONY: all deps test unit-tests tsan memcheck lint dry-run install install-test checksrc check-docs clean fuzz bench \
+.PHONY: all deps test unit-tests chaos tsan memcheck lint dry-run install install-test checksrc check-docs clean fuzz bench \
         conformance
 .DEFAULT_GOAL := all
 # Keep test objects between runs (make would delete them as intermediates).
@@ -153,7 +154,7 @@ $(BUILD)/obj/src/util/version.o $(BUILD)/san/src/util/version.o $(BUILD)/tsan/sr
 .PHONY: .FORCE
 .FORCE:
 
-test_obj = $(firstword $(foreach d,unit e2e,$(if $(wildcard tests/$(d)/$(1).c),$(BUILD)/$(2)/tests/$(d)/$(1).o)))
+test_obj = $(firstword $(foreach d,unit e2e chaos,$(if $(wildcard tests/$(d)/$(1).c),$(BUILD)/$(2)/tests/$(d)/$(1).o)))
 .SECONDEXPANSION:
 $(BUILD)/san/bin/%: $$(call test_obj,$$*,san) $(STEST_SUPPORT) $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
 	@mkdir -p $(@D)
@@ -191,6 +192,16 @@ tsan: $(TSAN_TESTS) $(BUILD)/san/aksnet $(BUILD)/san/aksnet-mock
 	        TSAN_OPTIONS="halt_on_error=1 exitcode=66" $$t || fail=1; \
 	done; exit $$fail
 
+# The fault campaign of issue #12 (tests/chaos/test_chaos.c): every request kind
+# x every fault x once/always, SIGKILL after every progress event, the deadlines,
+# malformed answers from an adversarial server; the ASan build against in-process
+# mocks, cells in CHAOS_JOBS threads.  Its tables go to build/chaos.md
+# (docs/reliability.md quotes them).
+chaos: $(BUILD)/san/bin/test_chaos $(BUILD)/san/aksnet
+	@echo "== $(BUILD)/san/bin/test_chaos"
+	@AKSNET_BIN=$(BUILD)/san/aksnet AKSNET_SRCDIR=. CHAOS_REPORT=$(BUILD)/chaos.md ASAN_OPTIONS=detect_leaks=1 \
+	    $(BUILD)/san/bin/test_chaos
+
 # No leak and no memory error in the release binary, on every example and on bad input.
 memcheck: $(BUILD)/aksnet
 	@scripts/memcheck.sh $(BUILD)/aksnet
@@ -198,7 +209,7 @@ memcheck: $(BUILD)/aksnet
 lint: | deps
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --std=c11 --inline-suppr -Iinclude $(addprefix -Isrc/,$(LIB_DIRS) cli) -Imocks -Itests/support \
-	    src mocks tests/unit tests/e2e tests/support 2>&1
+	    src mocks tests/unit tests/e2e tests/chaos tests/support 2>&1
 	@echo "cppcheck: clean"
 
 # The house style and the layering: line width, braces, comments, opening
@@ -213,7 +224,7 @@ checksrc: | deps
 check-docs: all
 	@scripts/check-docs.sh $(BUILD)
 
-test: all checksrc unit-tests tsan memcheck lint check-docs install-test
+test: all checksrc unit-tests chaos tsan memcheck lint check-docs install-test
 	@echo "make test: all passed"
 
 # ---- fuzzing (clang's libFuzzer; not part of `make test`) ----------------------

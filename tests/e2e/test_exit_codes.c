@@ -199,7 +199,7 @@ static void test_exit_3_auth(void **state)
     assert_true(mt_journal_count(&t, "PUT", NULL, 0) == 0);
     mt_stop(&t);
 
-    struct mt_adv_rule refused[] = {{NULL, "/subscriptions/", 0, 401, NULL, TOKEN_REFUSED, 0}};
+    struct mt_adv_rule refused[] = {{NULL, "/subscriptions/", 0, 401, NULL, TOKEN_REFUSED, 0, MT_ADV_SPOIL}};
     assert_true(provision_against(refused, 1, 3,
                                   (const char *const[]){"ARM refused the token for GET", "InvalidAuthenticationToken",
                                                         NEXT_AUTH, NULL}) >= 2);
@@ -209,11 +209,11 @@ static void test_exit_3_auth(void **state)
 static void test_exit_4_server(void **state)
 {
     (void)state;
-    struct mt_adv_rule array[] = {{"GET", GROUP_PATH, 0, 200, NULL, "[{\"id\":\"x\"}]", 0}};
+    struct mt_adv_rule array[] = {{"GET", GROUP_PATH, 0, 200, NULL, "[{\"id\":\"x\"}]", 0, MT_ADV_SPOIL}};
     assert_true(provision_against(array, 1, 4,
                                   (const char *const[]){"something that is not a resource (HTTP 200, a JSON array)",
                                                         NEXT_ARM, NULL}) >= 1);
-    struct mt_adv_rule huge[] = {{"GET", GROUP_PATH, 0, 200, NULL, NULL, (size_t)17 << 20}};
+    struct mt_adv_rule huge[] = {{"GET", GROUP_PATH, 0, 200, NULL, NULL, (size_t)17 << 20, MT_ADV_SPOIL}};
     assert_true(provision_against(huge, 1, 4, (const char *const[]){"the response is larger than", NEXT_ARM, NULL}) >=
                 1);
     static const char *const operation_urls[][2] = {
@@ -223,7 +223,8 @@ static void test_exit_4_server(void **state)
     for (size_t i = 0; i < sizeof(operation_urls) / sizeof(operation_urls[0]); i++) {
         struct mt_adv_rule foreign[] = {
             {"PUT", GROUP_PATH, 0, 201, operation_urls[i][0],
-             "{\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Accepted\"}}", 0}};
+             "{\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Accepted\"}}", 0,
+             MT_ADV_SPOIL}};
         assert_true(provision_against(foreign, 1, 4,
                                       (const char *const[]){"will not send its token to", operation_urls[i][1],
                                                             NEXT_ARM, NULL}) >= 1);
@@ -246,7 +247,8 @@ static void test_exit_5_timeout(void **state)
     };
     for (size_t i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
         struct mt_adv_rule throttled[] = {{"PUT", GROUP_PATH, 0, 429, waits[i][0],
-                                           "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"throttled\"}}", 0}};
+                                           "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"throttled\"}}", 0,
+                                           MT_ADV_SPOIL}};
         assert_true(provision_against(throttled, 1, 5,
                                       (const char *const[]){"HTTP 429", waits[i][1], NEXT_TIMEOUT, NULL}) == 1);
     }
@@ -254,7 +256,8 @@ static void test_exit_5_timeout(void **state)
         {"PUT", GROUP_PATH, 0, 201,
          "Azure-AsyncOperation: {self}/subscriptions/" MT_SUB "/providers/Microsoft.Resources/operations/op1\r\n"
          "Retry-After: 3600\r\n",
-         "{\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Accepted\"}}", 0}};
+         "{\"location\":\"chinaeast2\",\"properties\":{\"provisioningState\":\"Accepted\"}}", 0,
+             MT_ADV_SPOIL}};
     assert_true(provision_against(slow_operation, 1, 5,
                                   (const char *const[]){"ARM asks to wait 3600 s before the next check",
                                                         "/operations/op1", NEXT_TIMEOUT, NULL}) == 1);

@@ -47,6 +47,7 @@ struct request {
     char method[16];
     char path[4096];
     char authorization[8300];   /* the whole header line, "Authorization: Bearer ..." */
+    char content_type[256];     /* "" when none */
     char *body;                 /* what came (Content-Length bytes), "" when nothing */
 };
 
@@ -96,6 +97,7 @@ static bool read_request(int fd, char *buf, size_t *have, struct request *rq)
     if (header_value(buf, "Authorization", value, sizeof(value)))
         snprintf(rq->authorization, sizeof(rq->authorization), "Authorization: %s", value);
     header_value(buf, "Content-Length", length, sizeof(length));
+    header_value(buf, "Content-Type", rq->content_type, sizeof(rq->content_type));
     bool expect = header_value(buf, "Expect", value, sizeof(value));
     buf[head_len - 2] = saved;
     size_t want = (size_t)strtoul(length, NULL, 10);
@@ -159,17 +161,36 @@ static const struct mt_adv_rule *match(struct mt_adv *a, const struct request *r
     return hit ? &a->rules[i] : NULL;
 }
 
+/* MT_ADV_HANG: wait for the client (or mt_adv_stop) to hang up, answering nothing. */
+static bool hang(int fd)
+{
+    char sink[4096];
+    for (;;) {
+        ssize_t r = recv(fd, sink, sizeof(sink), 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+    }
+}
+
 static bool answer_rule(struct mt_adv *a, int fd, const struct mt_adv_rule *r)
 {
     char headers[4096] = "";
     if (r->headers)
         replace_all(r->headers, "{self}", a->url, headers, sizeof(headers));
+    if (r->how == MT_ADV_HANG)
+        return hang(fd);
     size_t len = r->body_size ? r->body_size : r->body ? strlen(r->body) : 0;
     char head[8192];
     int n = snprintf(head, sizeof(head), "HTTP/1.1 %ld Spoiled\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n%s\r\n", r->status, len, headers);
     if (n < 0 || (size_t)n >= sizeof(head) || !send_all(fd, head, (size_t)n))
         return false;
+    if (r->how == MT_ADV_CUT) {
+        send_all(fd, "{\"id\":\"/subscriptio", 16);
+        return false; /* the connection ends short of what was promised */
+    }
     if (!r->body_size)
         return len == 0 || send_all(fd, r->body, len);
     static char spaces[65536];
@@ -180,12 +201,25 @@ static bool answer_rule(struct mt_adv *a, int fd, const struct mt_adv_rule *r)
     return true;
 }
 
-/* The mock's answer, its URLs made the adversary's, so that what follows comes back here too. */
-static bool answer_upstream(struct mt_adv *a, int fd, const struct request *rq)
+/* A header line of extra ("Name: value\r\n" lines) whose name is name, into out; false when none. */
+static bool extra_header(const char *extra, const char *name, char *out, size_t size)
+{
+    char block[4200];
+    snprintf(block, sizeof(block), "\r\n%s", extra ? extra : "");
+    return header_value(block, name, out, size);
+}
+
+/*
+ * The mock's answer, its URLs made the adversary's, so that what follows
+ * comes back here too; with rule (MT_ADV_RELAY), its headers in place of
+ * the mock's of those names.
+ */
+static bool answer_upstream(struct mt_adv *a, int fd, const struct request *rq, const struct mt_adv_rule *rule)
 {
     struct mt_response rs;
     bool bodyless = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "DELETE") == 0;
-    bool ok = mt_request(a->upstream, rq->method, rq->path, bodyless ? NULL : rq->body, NULL, false,
+    bool ok = mt_request(a->upstream, rq->method, rq->path, bodyless ? NULL : rq->body,
+                         rq->content_type[0] ? rq->content_type : NULL, false,
                          rq->authorization[0] ? rq->authorization : NULL, &rs);
     if (!ok || rs.status == 0) {
         mt_response_free(&rs);
@@ -193,10 +227,12 @@ static bool answer_upstream(struct mt_adv *a, int fd, const struct request *rq)
     }
     static const char *const relayed[] = {"Location", "Azure-AsyncOperation", "Retry-After", "x-ms-request-id",
                                           "ETag", "WWW-Authenticate"};
-    char headers[8192] = "", value[4096], fixed[4096];
-    size_t w = 0;
+    char headers[8192] = "", value[4096], fixed[4096], own[4096] = "";
+    if (rule && rule->headers)
+        replace_all(rule->headers, "{self}", a->url, own, sizeof(own));
+    size_t w = (size_t)snprintf(headers, sizeof(headers), "%s", own);
     for (size_t i = 0; i < sizeof(relayed) / sizeof(relayed[0]); i++) {
-        if (!mt_header(&rs, relayed[i], value, sizeof(value)))
+        if (extra_header(own, relayed[i], value, sizeof(value)) || !mt_header(&rs, relayed[i], value, sizeof(value)))
             continue;
         replace_all(value, a->upstream->url, a->url, fixed, sizeof(fixed));
         int n = snprintf(headers + w, sizeof(headers) - w, "%s: %s\r\n", relayed[i], fixed);
@@ -228,7 +264,7 @@ static void *serve(void *p)
     struct request rq;
     while (buf && read_request(fd, buf, &have, &rq)) {
         const struct mt_adv_rule *r = match(a, &rq);
-        bool ok = r ? answer_rule(a, fd, r) : answer_upstream(a, fd, &rq);
+        bool ok = r && r->how != MT_ADV_RELAY ? answer_rule(a, fd, r) : answer_upstream(a, fd, &rq, r);
         free(rq.body);
         if (!ok)
             break;

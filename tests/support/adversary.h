@@ -18,6 +18,14 @@
 
 #include "mock_support.h"
 
+/* How a rule answers. */
+enum mt_adv_how {
+    MT_ADV_SPOIL = 0,         /* status, headers and body instead of the mock's answer */
+    MT_ADV_RELAY,             /* the mock's answer, with the rule's headers put in place of its own of those names */
+    MT_ADV_CUT,               /* status and headers, a Content-Length of body_size, 16 bytes of it, then hang up */
+    MT_ADV_HANG               /* read the request and never answer (until the client or mt_adv_stop hangs up) */
+};
+
 /* One spoiled answer: to the requests that match, instead of the mock's. */
 struct mt_adv_rule {
     const char *method;       /* "GET", "PUT", ...; NULL: any */
@@ -27,6 +35,7 @@ struct mt_adv_rule {
     const char *headers;      /* more header lines ("Name: value\r\n" each); "{self}" becomes the adversary's URL */
     const char *body;         /* NULL: none */
     size_t body_size;         /* > 0: a body of that many spaces instead (sent until the client hangs up) */
+    enum mt_adv_how how;      /* MT_ADV_SPOIL unless said */
 };
 
 #define MT_ADV_CONNECTIONS 64
