@@ -410,6 +410,7 @@ enum outcome { O_NA = 0, O_CONVERGED, O_CLEAN, O_FAILED };
 struct cell {
     char name[160];               /* for reports */
     enum command cmd;
+    enum command then;            /* the command of the re-runs (a killed provision may be destroyed) */
     bool golden;                  /* start from a provisioned subscription */
     struct mock_setup setup;
     const char *method, *glob;    /* the requests the mock's fault catches: one must have been sent */
@@ -582,14 +583,14 @@ static void run_cell_runs(struct cell *c)
     run_free(&r);
     if (!ok)
         goto out;
-    if (converged && !check_end(c->cmd, d.path, c->why)) {
+    if (converged && !check_end(c->then, d.path, c->why)) {
         ok = false; /* exit 0 with less than the plan: the worst outcome */
         goto out;
     }
     if (!converged) {
         if (!cell_start(c, d.path, &clean, &k, &adv))
             goto out;
-        run_aksnet(c->cmd, k.url, NULL, &r);
+        run_aksnet(c->then, k.url, NULL, &r);
         mock_stop(&k);
         char said[256];
         last_error(&r, said, sizeof(said));
@@ -597,13 +598,13 @@ static void run_cell_runs(struct cell *c)
         if (!ok)
             snprintf(c->why, WHY_MAX, "the re-run without the fault exits %d: %s", r.status, said);
         run_free(&r);
-        if (!ok || !check_end(c->cmd, d.path, c->why))
+        if (!ok || !check_end(c->then, d.path, c->why))
             goto out;
     }
     size_t before = journal_lines(d.path);
     if (!cell_start(c, d.path, &clean, &k, &adv))
         goto out;
-    run_aksnet(c->cmd, k.url, NULL, &r);
+    run_aksnet(c->then, k.url, NULL, &r);
     mock_stop(&k);
     char first[300] = "";
     size_t writes = journal_writes(d.path, before, first, sizeof(first));
@@ -787,7 +788,7 @@ static void matrix_cells(struct cell **list, size_t *n)
                          faults[f].action, a ? ALWAYS : 1);
                 snprintf(c->name, sizeof(c->name), "%s: %s x %s, %s", command_label(&kinds[k]), kinds[k].name,
                          faults[f].name, a ? "always" : "once");
-                c->cmd = kinds[k].cmd;
+                c->cmd = c->then = kinds[k].cmd;
                 c->golden = kinds[k].golden;
                 c->setup.fault = rules[k][f][a];
                 c->method = kinds[k].method;
@@ -801,17 +802,22 @@ static void matrix_cells(struct cell **list, size_t *n)
 
 /* ---- kill-anywhere ------------------------------------------------------------------------------ */
 
-static struct cell g_kills[2][MAX_KILLS];
+/* [0] provision killed, then provision; [1] destroy killed, then destroy; [2] provision killed, then destroy */
+static struct cell g_kills[3][MAX_KILLS];
 
 static void kill_cells(struct cell **list, size_t *n)
 {
-    for (int cmd = 0; cmd < 2; cmd++)
-        for (size_t i = 0; i < g_events[cmd] && i < MAX_KILLS; i++) {
-            struct cell *c = &g_kills[cmd][i];
+    static const char *const how[] = {"provision, then provision again", "destroy, then destroy again",
+                                      "provision, then destroy"};
+    for (int set = 0; set < 3; set++)
+        for (size_t i = 0; i < g_events[set % 2] && i < MAX_KILLS; i++) {
+            int cmd = set % 2;
+            struct cell *c = &g_kills[set][i];
             memset(c, 0, sizeof(*c));
-            snprintf(c->name, sizeof(c->name), "%s, SIGKILL after event %zu of %zu (%s)",
-                     cmd ? "destroy" : "provision", i + 1, g_events[cmd], g_event_names[cmd][i]);
+            snprintf(c->name, sizeof(c->name), "%s: SIGKILL after event %zu of %zu (%s)", how[set], i + 1,
+                     g_events[cmd], g_event_names[cmd][i]);
             c->cmd = (enum command)cmd;
+            c->then = set == 2 ? CMD_DESTROY : c->cmd;
             c->golden = cmd == CMD_DESTROY;
             c->setup.lro = 0.5;
             c->kill_after = i + 1;
@@ -940,7 +946,7 @@ static void special_cells(const struct special *s, size_t n, struct cell *out, s
         struct cell *c = &out[i];
         memset(c, 0, sizeof(*c));
         snprintf(c->name, sizeof(c->name), "%s", s[i].name);
-        c->cmd = s[i].cmd;
+        c->cmd = c->then = s[i].cmd;
         c->golden = s[i].golden;
         c->setup = s[i].setup;
         c->adv = s[i].adv;
@@ -1014,8 +1020,12 @@ static int list_failures(struct cell *const *cells, size_t n)
 
 static void print_matrix(void)
 {
-    say("\n### The fault matrix\n\nEach cell: tried / converged / clean exit / failed (n/a: the fault does not "
-        "apply to that request). Once and always are tried for each.\n\n| command | request kind |");
+    say("\n### The fault matrix\n\nEach cell: tried / converged / clean exit / failed, for the fault once and "
+        "always. Converged: the run under the fault ended 0 with the plan applied. Clean exit: it ended with "
+        "README's exit code for the fault and a `next:` line, and the same command without the fault then "
+        "converged. Failed: anything else; * marks cells that fail for a known reason. n/a: the fault does not "
+        "apply to that request. In every cell that did not fail, one more run sent no write.\n\n"
+        "| command | request kind |");
     for (int f = 0; f < F_COUNT; f++)
         say(" %s |", faults[f].name);
     say("\n|---|---|");
@@ -1105,7 +1115,7 @@ static size_t count_events(enum command cmd, const char *state_text)
     return n > 0 ? n - 1 : 0; /* the last line is the summary */
 }
 
-static struct cell *g_all[N_KINDS * F_COUNT * 2 + 2 * MAX_KILLS + N_DEADLINES + N_MALFORMED];
+static struct cell *g_all[N_KINDS * F_COUNT * 2 + 3 * MAX_KILLS + N_DEADLINES + N_MALFORMED];
 static size_t g_nall;
 static double g_campaign_seconds;
 
@@ -1222,14 +1232,15 @@ static void test_kill_anywhere(void **state)
 {
     (void)state;
     assert_true(g_events[CMD_PROVISION] > 10 && g_events[CMD_DESTROY] > 10);
-    print_rows("Kill-anywhere: SIGKILL after each progress event, then the same command again", g_kills[0],
-               g_events[CMD_PROVISION]);
-    print_rows("Kill-anywhere during destroy", g_kills[1], g_events[CMD_DESTROY]);
-    struct cell *cells[2 * MAX_KILLS];
+    print_rows("Kill-anywhere: SIGKILL after each progress event of a provision, then the same command again",
+               g_kills[0], g_events[CMD_PROVISION]);
+    print_rows("Kill-anywhere during destroy, then destroy again", g_kills[1], g_events[CMD_DESTROY]);
+    print_rows("Kill-anywhere during provision, then destroy", g_kills[2], g_events[CMD_PROVISION]);
+    struct cell *cells[3 * MAX_KILLS];
     size_t n = 0;
-    for (int cmd = 0; cmd < 2; cmd++)
-        for (size_t i = 0; i < g_events[cmd] && i < MAX_KILLS; i++)
-            cells[n++] = &g_kills[cmd][i];
+    for (int set = 0; set < 3; set++)
+        for (size_t i = 0; i < g_events[set % 2] && i < MAX_KILLS; i++)
+            cells[n++] = &g_kills[set][i];
     assert_int_equal(list_failures(cells, n), 0);
 }
 
