@@ -77,7 +77,7 @@ TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/bin/%,test_provision test_arm test_auth
 TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
 TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
 
-.PHONY: all deps test unit-tests chaos tsan memcheck lint dry-run install install-test checksrc check-docs clean fuzz bench \
+.PHONY: all deps test unit-tests chaos chaos-doc tsan memcheck lint dry-run install install-test checksrc check-docs clean fuzz bench \
         conformance
 .DEFAULT_GOAL := all
 # Keep test objects between runs (make would delete them as intermediates).
@@ -196,11 +196,16 @@ tsan: $(TSAN_TESTS) $(BUILD)/san/aksnet $(BUILD)/san/aksnet-mock
 # x every fault x once/always, SIGKILL after every progress event, the deadlines,
 # malformed answers from an adversarial server; the ASan build against in-process
 # mocks, cells in CHAOS_JOBS threads.  Its tables go to build/chaos.md
-# (docs/reliability.md quotes them).
+# (`make chaos-doc` writes docs/reliability.md from them).
 chaos: $(BUILD)/san/bin/test_chaos $(BUILD)/san/aksnet
 	@echo "== $(BUILD)/san/bin/test_chaos"
 	@AKSNET_BIN=$(BUILD)/san/aksnet AKSNET_SRCDIR=. CHAOS_REPORT=$(BUILD)/chaos.md ASAN_OPTIONS=detect_leaks=1 \
 	    $(BUILD)/san/bin/test_chaos
+
+# docs/reliability.md anew from scripts/reliability.md.in, README's exit codes
+# and the tables of the chaos run just made.
+chaos-doc: chaos
+	@python3 scripts/chaos-doc.py scripts/reliability.md.in
 
 # No leak and no memory error in the release binary, on every example and on bad input.
 memcheck: $(BUILD)/aksnet
