@@ -4,7 +4,8 @@
 #   make test       checksrc; unit and end-to-end tests under ASan/UBSan, the fault campaign (make chaos),
 #                   the threaded ones under TSan;
 #                   valgrind; cppcheck; man pages and completion; an install into a temporary DESTDIR
-#   make fuzz       libFuzzer on plans and on the mock's requests (FUZZ_SECONDS each)
+#   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS each; FUZZ=name,... for some)
+#   make fuzz-replay  the fuzz targets' seed corpora replayed once under ASan/UBSan (part of `make test`)
 #   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side
 #   make conformance  the Azure CLI and the Azure SDK for JavaScript against aksnet-mock
 #   make dry-run    the seed's example, offline
@@ -78,7 +79,7 @@ TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
 TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
 
 .PHONY: all deps test unit-tests chaos chaos-doc tsan memcheck lint dry-run install install-test checksrc check-docs clean fuzz bench \
-        conformance
+        conformance fuzz-replay
 .DEFAULT_GOAL := all
 # Keep test objects between runs (make would delete them as intermediates).
 .SECONDARY:
@@ -229,24 +230,25 @@ checksrc: | deps
 check-docs: all
 	@scripts/check-docs.sh $(BUILD)
 
-test: all checksrc unit-tests chaos tsan memcheck lint check-docs install-test
+test: all checksrc unit-tests fuzz-replay chaos tsan memcheck lint check-docs install-test
 	@echo "make test: all passed"
 
-# ---- fuzzing (clang's libFuzzer; not part of `make test`) ----------------------
+# ---- fuzzing (clang's libFuzzer; `make fuzz` is not part of `make test`) -------
 
+# One target per parser of untrusted input, tests/fuzz/fuzz_<name>.c, each
+# with its seed corpus in tests/fuzz/corpus-<name>/ (the plan target's are
+# the examples and the validator's plans).  Each file says what an input is
+# and which invariants it checks.
 FUZZ_SECONDS ?= 60
+comma := ,
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_support.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-
-$(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c $(LIB_SRC) | deps
-	@scripts/install-deps.sh fuzz
-	@mkdir -p $(@D)
-	clang $(CSTD) $(WARN) -Iinclude $(INCS.tests) $(PKG_CFLAGS) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
-
-# The mock's request handling without sockets (tests/fuzz/fuzz_mock.c says what
-# an input is): the mock and library sources instrumented for the fuzzer, in one
-# archive so that only what the mock uses is linked.
 FUZZ_LIB_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -g -O1
+# The library and the mock instrumented for the fuzzer, in one archive so
+# that each target links only what it uses.
 FMOCK_OBJ := $(call obj,fuzz/obj,$(MOCK_SRC) $(LIB_SRC))
+fuzz_corpus = $(if $(filter plan,$(1)),$(BUILD)/fuzz/corpus-plan-seed,tests/fuzz/corpus-$(1))
 
 $(BUILD)/fuzz/obj/%.o: %.c | deps
 	@scripts/install-deps.sh fuzz
@@ -259,25 +261,52 @@ $(BUILD)/fuzz/libfuzzmock.a: $(FMOCK_OBJ)
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/fuzz/fuzz_mock: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_mock.o $(BUILD)/fuzz/libfuzzmock.a
+$(FUZZ_BINS): $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/obj/tests/fuzz/fuzz_support.o \
+              $(BUILD)/fuzz/libfuzzmock.a
 	@echo "  LD      $@"
 	$(Q)clang $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
 
-# Runs each target for FUZZ_SECONDS: plans from the examples and the validator
-# corpus, mock requests from tests/fuzz/corpus-mock.  Corpora grow under
-# build/fuzz; a crash leaves build/fuzz/crash-* (replay: the binary + the file).
-fuzz: $(BUILD)/fuzz/fuzz_plan $(BUILD)/fuzz/fuzz_mock
-	@mkdir -p $(BUILD)/fuzz/corpus-plan $(BUILD)/fuzz/corpus-mock
-	@cp examples/*.json tests/data/plans/*.json $(BUILD)/fuzz/corpus-plan/ 2>/dev/null || true
-	@cp tests/fuzz/corpus-mock/* $(BUILD)/fuzz/corpus-mock/
-	@status=0; \
-	echo "== fuzz_plan, $(FUZZ_SECONDS)s"; \
-	$(BUILD)/fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=$(BUILD)/fuzz/ \
-	    $(BUILD)/fuzz/corpus-plan || status=1; \
-	echo "== fuzz_mock, $(FUZZ_SECONDS)s"; \
-	$(BUILD)/fuzz/fuzz_mock -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-	    -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus-mock || status=1; \
-	exit $$status
+# The plan target's seeds: every example plan and every plan of the validator's corpus.
+$(BUILD)/fuzz/corpus-plan-seed: examples tests/data/plans
+	@mkdir -p $@
+	@cp examples/*.json tests/data/plans/*.json $@/
+
+# Runs each target for FUZZ_SECONDS (FUZZ=name,name runs only those).  Corpora
+# grow under build/fuzz/corpus-<name>, seeded from the repository's; a crash
+# leaves build/fuzz/crash-* (replay: the binary + the file; keep it in
+# tests/fuzz/corpus-<name>/ once fixed).  Executions per target are printed
+# at the end and kept in build/fuzz/summary.txt.
+FUZZ ?= $(FUZZ_NAMES)
+fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus-plan-seed
+	@status=0; : >$(BUILD)/fuzz/summary.txt; \
+	for t in $(subst $(comma), ,$(FUZZ)); do \
+	    seed=$(BUILD)/fuzz/corpus-plan-seed; [ $$t = plan ] || seed=tests/fuzz/corpus-$$t; \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$t; cp $$seed/* $(BUILD)/fuzz/corpus-$$t/; \
+	    echo "== fuzz_$$t, $(FUZZ_SECONDS)s"; \
+	    $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus-$$t 2>$(BUILD)/fuzz/fuzz_$$t.log; rc=$$?; \
+	    tail -n 30 $(BUILD)/fuzz/fuzz_$$t.log | grep -v '^stat::' | tail -n 12; \
+	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/fuzz_$$t.log); \
+	    echo "fuzz_$$t: $${runs:-?} executions in $(FUZZ_SECONDS) s, exit $$rc" >>$(BUILD)/fuzz/summary.txt; \
+	    [ $$rc -eq 0 ] || status=1; \
+	done; cat $(BUILD)/fuzz/summary.txt; exit $$status
+
+# The same targets built with gcc under ASan/UBSan around tests/fuzz/replay.c
+# instead of libFuzzer, each given its seed corpus once: a regression test of
+# every input kept there (part of `make test`; no clang needed).
+REPLAY_BINS := $(addprefix $(BUILD)/san/fuzz/fuzz_,$(FUZZ_NAMES))
+
+$(REPLAY_BINS): $(BUILD)/san/fuzz/fuzz_%: $(BUILD)/san/tests/fuzz/fuzz_%.o $(BUILD)/san/tests/fuzz/fuzz_support.o \
+                $(BUILD)/san/tests/fuzz/replay.o $(BUILD)/san/libarmmock.a $(BUILD)/san/libaksnet.a
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) $(SANFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/corpus-plan-seed
+	@fail=0; for t in $(FUZZ_NAMES); do \
+	    seed=$(BUILD)/fuzz/corpus-plan-seed; [ $$t = plan ] || seed=tests/fuzz/corpus-$$t; \
+	    ASAN_OPTIONS=detect_leaks=1 $(BUILD)/san/fuzz/fuzz_$$t $$seed || fail=1; \
+	done; exit $$fail
 
 # ---- benchmark (wrk over loopback; not part of `make test`) ---------------------
 
@@ -345,6 +374,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SLIB_OBJ:.o=.d) $(SCLI_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) $(SMOCK_OBJ:.o=.d)
--include $(wildcard $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
+-include $(wildcard $(BUILD)/fuzz/obj/*/*.d $(BUILD)/fuzz/obj/*/*/*.d $(BUILD)/fuzz/obj/tests/fuzz/*.d)
 -include $(wildcard $(BUILD)/san/tests/*/*.d)
 -include $(wildcard $(BUILD)/tsan/*/*.d $(BUILD)/tsan/*/*/*.d $(BUILD)/tsan/tests/*/*.d)
