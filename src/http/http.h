@@ -300,10 +300,19 @@ double aksnet__retry_delay(const struct aksnet__retry_options *options, int atte
                            const struct aksnet__http_response *rs, double now);
 
 /**
- * Parse a Retry-After value (delta-seconds or an IMF-fixdate), relative to
- * now; false when absent or malformed.
+ * Parse a Retry-After value (delta-seconds: 1 to 15 digits; or an
+ * HTTP-date), relative to now; false when absent or malformed.  A date in
+ * the past is a wait of 0.
  */
 bool aksnet__http_parse_retry_after(const char *value, double now, double *seconds);
+
+/**
+ * An HTTP-date (RFC 9110 section 5.6.7: IMF-fixdate, rfc850-date or
+ * asctime-date, blanks around it allowed, nothing else) as seconds since
+ * the epoch; now places an rfc850-date's two-digit year.  False for
+ * anything else, an impossible date (31 Feb) included.
+ */
+bool aksnet__http_parse_date(const char *value, double now, double *epoch);
 
 /** Where the bearer-token policy gets tokens from. */
 struct aksnet__bearer_options {

@@ -1,16 +1,14 @@
 /*
  * policy_retry.c - retries as the Azure SDKs make them: exponential
  * backoff with full jitter on 408, 429, 5xx and transport failures,
- * honouring Retry-After (seconds or an HTTP-date, read by curl_getdate).
+ * honouring Retry-After (seconds or an HTTP-date, read by date.c).
  */
 #include "http.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 
 /*
@@ -54,7 +52,10 @@ static bool parse_digits(const char *value, double *out)
     return true;
 }
 
-/* delta-seconds, else any HTTP-date form RFC 9110 makes recipients accept (curl_getdate parses them). */
+/*
+ * delta-seconds, else an HTTP-date of one of the three forms RFC 9110 makes
+ * recipients accept (date.c; no free-form date, which could name any year).
+ */
 bool aksnet__http_parse_retry_after(const char *value, double now, double *seconds)
 {
     if (!value || !*value)
@@ -64,10 +65,10 @@ bool aksnet__http_parse_retry_after(const char *value, double now, double *secon
         *seconds = v;
         return true;
     }
-    time_t when = curl_getdate(value, NULL);
-    if (when == (time_t)-1)
+    double when;
+    if (!aksnet__http_parse_date(value, now, &when))
         return false;
-    double d = (double)when - now;
+    double d = when - now;
     *seconds = d > 0 ? d : 0;
     return true;
 }

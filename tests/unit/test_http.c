@@ -564,6 +564,49 @@ static void test_parse_retry_after(void **state)
     assert_false(aksnet__http_parse_retry_after("12345678901234567890", 0, &s));
 }
 
+/*
+ * Found by tests/fuzz/fuzz_retry_after.c: curl_getdate, which read dates
+ * before, takes free-form text, "4Nov40000000" as the year forty million (a
+ * wait of 1.26e15 s).  Only RFC 9110's three HTTP-date forms are read now.
+ */
+static void test_http_date_strict(void **state)
+{
+    (void)state;
+    double t = -1, now = 1700000000.0; /* 2023-11-14 */
+    assert_true(aksnet__http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT", now, &t) && t == 784111777.0);
+    assert_true(aksnet__http_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", now, &t) && t == 784111777.0);
+    assert_true(aksnet__http_parse_date("Sun Nov  6 08:49:37 1994", now, &t) && t == 784111777.0);
+    assert_true(aksnet__http_parse_date("  Thu, 29 Feb 2024 00:00:00 GMT ", now, &t) && t == 1709164800.0);
+    assert_true(aksnet__http_parse_date("Fri, 31 Dec 9999 23:59:59 GMT", now, &t) && t == 253402300799.0);
+    /* a two-digit year: within 50 years of now's (RFC 9110 section 5.6.7) */
+    assert_true(aksnet__http_parse_date("Sunday, 01-Jan-73 00:00:00 GMT", now, &t) && t == 3250454400.0); /* 2073 */
+    assert_true(aksnet__http_parse_date("Tuesday, 01-Jan-74 00:00:00 GMT", now, &t) && t == 126230400.0); /* 1974 */
+    assert_true(aksnet__http_parse_date("Tuesday, 12-Sep-23 06:06:56 GMT", 320073770.0, &t) && t == 1694498816.0);
+    static const char *const refused[] = {
+        "4Nov40000000",                    /* what curl_getdate read as the year 40000000 */
+        "1 Jan 2024",                      /* no form of RFC 9110 */
+        "Mon, 01 Jan 2024 00:00:00 PST",   /* HTTP-dates are GMT */
+        "Mon, 01 Jan 2024 00:00:00 +0000",
+        "Mon, 1 Jan 2024 00:00:00 GMT",    /* two-digit day */
+        "mon, 01 jan 2024 00:00:00 GMT",   /* names as the grammar writes them */
+        "Mon, 01 Jan 24 00:00:00 GMT",
+        "Mon, 01 Jan 12024 00:00:00 GMT",
+        "Thu, 29 Feb 2023 00:00:00 GMT",   /* not a leap year */
+        "Mon, 31 Apr 2024 00:00:00 GMT",
+        "Mon, 01 Jan 2024 24:00:00 GMT",
+        "Mon, 01 Jan 2024 00:60:00 GMT",
+        "Mon, 01 Jan 2024 00:00:00 GMT x",
+        "Monday, 01-Jan-2024 00:00:00 GMT",
+        "Mon Jan 01 00:00:00 2024 GMT",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        assert_false(aksnet__http_parse_date(refused[i], now, &t));
+        assert_false(aksnet__http_parse_retry_after(refused[i], now, &t));
+    }
+    assert_false(aksnet__http_parse_date(NULL, now, &t));
+}
+
 static void test_backoff_capped_and_jittered(void **state)
 {
     (void)state;
@@ -1384,6 +1427,7 @@ int main(void)
         cmocka_unit_test(test_retry_after_absurd),
         cmocka_unit_test(test_retry_transport_timeout),
         cmocka_unit_test(test_parse_retry_after),
+        cmocka_unit_test(test_http_date_strict),
         cmocka_unit_test(test_backoff_capped_and_jittered),
         cmocka_unit_test(test_retries_exhausted),
         cmocka_unit_test(test_retry_resends_body_intact),
