@@ -23,7 +23,8 @@ void aksnet__arm_trim_partial_utf8(char *s);
 /*
  * Text from the server into a fixed buffer: cut to fit (on a character
  * boundary), control characters as spaces so a message cannot drive a
- * terminal or split a log line.
+ * terminal or split a log line, bytes that are not UTF-8 as '?'
+ * (aksnet__utf8_sanitize).
  */
 void aksnet__arm_copy_text(char *dst, size_t size, const char *src);
 
@@ -86,8 +87,8 @@ aksnet_code aksnet__arm_check_client(const struct aksnet__arm_client *client, st
 /*
  * endpoint + id + "?api-version=" + version.  An id is a path starting with
  * '/'; a name with spaces or non-ASCII letters (resource groups allow them)
- * is percent-encoded, and '?' or '#' in an id is refused rather than
- * changing what is asked.
+ * is percent-encoded, and '?' or '#' in an id, or a "." or ".." segment
+ * (which libcurl would remove), is refused rather than changing what is asked.
  */
 aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, const char *id, const char *version,
                                      char **out, struct aksnet_error *err);

@@ -5,6 +5,7 @@
  * a token: the pipeline does (retry and bearer policies).
  */
 #include "arm_internal.h"
+#include "resid.h"
 #include "utf8.h"
 
 #include <ctype.h>
@@ -36,18 +37,11 @@ void aksnet__arm_trim_partial_utf8(char *s)
 /*
  * Text from the server into a fixed buffer: cut to fit (on a character
  * boundary), control characters as spaces so a message cannot drive a
- * terminal or split a log line.
+ * terminal or split a log line, bytes that are not UTF-8 as '?'.
  */
 void aksnet__arm_copy_text(char *dst, size_t size, const char *src)
 {
-    size_t w = 0;
-    for (; src && src[w] && w + 1 < size; w++) {
-        unsigned char c = (unsigned char)src[w];
-        dst[w] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-    }
-    dst[w] = '\0';
-    if (src && src[w])
-        aksnet__arm_trim_partial_utf8(dst);
+    aksnet__utf8_sanitize(dst, size, src);
 }
 
 /* Formatted text into a fixed buffer, cut (on a character boundary) when it does not fit: by design. */
@@ -398,8 +392,8 @@ static bool path_char(unsigned char c)
 /*
  * endpoint + id + "?api-version=" + version.  An id is a path starting with
  * '/'; a name with spaces or non-ASCII letters (resource groups allow them)
- * is percent-encoded, and '?' or '#' in an id is refused rather than
- * changing what is asked.
+ * is percent-encoded, and '?' or '#' in an id, or a dot segment, is refused
+ * rather than changing what is asked.
  */
 aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, const char *id, const char *version,
                                      char **out, struct aksnet_error *err)
@@ -408,9 +402,10 @@ aksnet_code aksnet__arm_resource_url(const struct aksnet__arm_client *client, co
     aksnet_code rc = aksnet__arm_check_client(client, err);
     if (rc != AKSNET_OK)
         return rc;
-    if (!id || id[0] != '/' || strpbrk(id, "?#"))
-        return aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' is not an ARM resource id (\"/subscriptions/...\")",
-                                id ? id : "");
+    char shown[201];
+    if (!aksnet__resid_path_ok(id))
+        return aksnet_error_set(err, AKSNET_EINVAL, "'%s' is not an ARM resource id (\"/subscriptions/...\")",
+                                aksnet__utf8_sanitize(shown, sizeof(shown), id));
     if (!version_ok(version))
         return aksnet_error_set(err, AKSNET_EINVAL, "api-version '%.64s' is not valid", version ? version : "");
     size_t elen = strlen(client->endpoint);

@@ -9,13 +9,27 @@
 #include <string.h>
 #include <strings.h>
 
+/* A path starting with '/' that names itself in a URL: no '?', '#', "." or ".." segment. */
+bool aksnet__resid_path_ok(const char *path)
+{
+    if (!path || path[0] != '/' || strpbrk(path, "?#"))
+        return false;
+    for (const char *p = path; (p = strchr(p, '/')); p++) {
+        size_t n = strcspn(p + 1, "/");
+        if ((n == 1 && p[1] == '.') || (n == 2 && p[1] == '.' && p[2] == '.'))
+            return false;
+    }
+    return true;
+}
+
 /*
  * Split id on '/' into at most max segments.  The id must start with '/',
- * have no empty segment and no trailing '/'.  Returns the count, or -1.
+ * have no empty segment and no trailing '/', and pass aksnet__resid_path_ok.
+ * Returns the count, or -1.
  */
 static int split(const char *id, char segs[][AKSNET_RESID_SEGMENT_MAX], int max)
 {
-    if (!id || id[0] != '/')
+    if (!aksnet__resid_path_ok(id))
         return -1;
     int n = 0;
     const char *p = id + 1;
@@ -65,10 +79,10 @@ bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, cons
     return strcasecmp(id->child_type, child_type) == 0;
 }
 
-/* A segment that may stand between two '/': not empty, no '/'. */
+/* A segment that may stand between two '/': not empty, no '/', and what aksnet__resid_path_ok allows. */
 static bool segment_ok(const char *s)
 {
-    return s[0] != '\0' && strchr(s, '/') == NULL;
+    return s[0] != '\0' && strpbrk(s, "/?#") == NULL && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
 /* The parts aksnet__resid_format needs for the form id's empty parts select. */

@@ -33,9 +33,19 @@ struct aksnet__resid {
 /**
  * Parse an id of a resource (with at most one child level).  Returns false
  * for anything else: wrong prefix, empty or missing segment, extra segments,
- * a segment longer than AKSNET_RESID_SEGMENT_MAX - 1.
+ * a segment longer than AKSNET_RESID_SEGMENT_MAX - 1, a "." or ".." segment,
+ * '?' or '#' (which would make a URL name another path).
  */
 bool aksnet__resid_parse(const char *id, struct aksnet__resid *out);
+
+/**
+ * Whether path (an id, or any ARM path) names itself when put in a URL:
+ * it starts with '/' and holds no '?' or '#' (which would start a query or
+ * a fragment) and no "." or ".." segment (which libcurl removes before
+ * sending: RFC 3986 section 5.2.4, CURLOPT_PATH_AS_IS off).  No ARM name
+ * holds them.
+ */
+bool aksnet__resid_path_ok(const char *path);
 
 /** True if id parses and names provider/type (and child_type, when not NULL), case-insensitively. */
 bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, const char *type, const char *child_type);
@@ -49,7 +59,8 @@ bool aksnet__resid_is(const struct aksnet__resid *id, const char *provider, cons
  * subscription-level resource (/subscriptions/S/providers/NS/T/N, as role
  * definitions are).  A child needs both child_type and child_name.  Returns
  * false, with out empty, when a part that the form needs is empty, a part
- * holds '/', or the id does not fit in size bytes.
+ * holds '/', '?' or '#' or is "." or "..", or the id does not fit in size
+ * bytes.
  */
 bool aksnet__resid_format(const struct aksnet__resid *id, char *out, size_t size);
 

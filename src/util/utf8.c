@@ -1,9 +1,11 @@
 /*
  * utf8.c - a strict UTF-8 check (RFC 3629): the shortest form only, no
  * surrogates, nothing past U+10FFFF, and no NUL, which no text file of ours
- * may hold.
+ * may hold; and text from elsewhere made fit to show.
  */
 #include "utf8.h"
+
+#include <string.h>
 
 size_t aksnet__utf8_invalid_offset(const char *text, size_t len)
 {
@@ -43,3 +45,38 @@ size_t aksnet__utf8_invalid_offset(const char *text, size_t len)
     return len;
 }
 
+
+/* Bytes of the character a well-formed sequence starts with. */
+static size_t char_len(unsigned char lead)
+{
+    return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
+
+char *aksnet__utf8_sanitize(char *dst, size_t size, const char *src)
+{
+    size_t len = src ? strlen(src) : 0, i = 0, w = 0;
+    while (i < len && w + 1 < size) {
+        size_t good = aksnet__utf8_invalid_offset(src + i, len - i);
+        if (good == 0) {
+            dst[w++] = '?';
+            i++;
+            continue;
+        }
+        for (size_t end = i + good; i < end;) {
+            unsigned char c = (unsigned char)src[i];
+            size_t n = char_len(c);
+            if (w + n >= size) {
+                i = len; /* does not fit: cut before it */
+                break;
+            }
+            if (n == 1)
+                dst[w] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+            else
+                memcpy(dst + w, src + i, n);
+            w += n;
+            i += n;
+        }
+    }
+    dst[w] = '\0';
+    return dst;
+}

@@ -19,6 +19,16 @@ extern "C" {
  */
 size_t aksnet__utf8_invalid_offset(const char *text, size_t len);
 
+/**
+ * src (NULL reads as "") as text for a person, into dst of size bytes
+ * (size > 0): control characters (below 0x20, and 0x7f) as ' ', so a
+ * server's text cannot drive a terminal or split a log line; each byte
+ * that is not part of well-formed UTF-8 as '?', so the text stays UTF-8
+ * (JSON output needs it); cut on a character boundary when it does not
+ * fit.  Returns dst.
+ */
+char *aksnet__utf8_sanitize(char *dst, size_t size, const char *src);
+
 #ifdef __cplusplus
 }
 #endif

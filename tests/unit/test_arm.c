@@ -1059,6 +1059,13 @@ static void test_requests_and_odd_answers(void **state)
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, "2024-05-01&x=1", &out, &err), AKSNET_EINVAL);
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NULL, &out, &err), AKSNET_EINVAL);
     assert_int_equal(aksnet__arm_wait(&f->client, "http://example.com/operations/1", &f->lro, &err), AKSNET_EINVAL);
+    /* found by fuzz_resid: libcurl would send ".../virtualNetworks/../x" as ".../Microsoft.Network/x" */
+    assert_int_equal(aksnet__arm_get(&f->client, GROUP_ID "/providers/Microsoft.Network/virtualNetworks/../x", NET_API,
+                                     &out, &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__arm_get(&f->client, GROUP_ID "/./x", NET_API, &out, &err), AKSNET_EINVAL);
+    /* and an id that is not UTF-8 is quoted as UTF-8, without control characters */
+    assert_int_equal(aksnet__arm_get(&f->client, "x\xff\x1b[2J", NET_API, &out, &err), AKSNET_EINVAL);
+    mt_assert_contains(err.message, "'x? [2J' is not an ARM resource id");
     assert_int_equal(f->tr.nsent, 0);
 
     assert_int_equal(aksnet__arm_get(&f->client, RT_ID, NET_API, &out, &err), AKSNET_EPROTO);

@@ -233,6 +233,50 @@ static void test_format_rejects(void **state)
     assert_false(aksnet__resid_format(&good, out, 0));
 }
 
+/*
+ * Found by tests/fuzz/fuzz_resid.c: "/subscriptions/x/../y" was an id, and
+ * libcurl removes dot segments (RFC 3986 section 5.2.4) before sending, so
+ * a GET of it went to another path than the id named.  '?' and '#' would
+ * start a query or a fragment.  Neither parsing nor formatting makes such ids.
+ */
+static void test_dot_segments_and_url_delimiters(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/../subnets/s",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/.",
+        "/subscriptions/" SUB "/resourceGroups/../providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v?x=1",
+        "/subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v#frag",
+    };
+    struct aksnet__resid r;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(aksnet__resid_parse(bad[i], &r));
+        assert_false(aksnet__resid_path_ok(bad[i]));
+    }
+    assert_true(aksnet__resid_path_ok(SUBNET_ID));
+    assert_true(aksnet__resid_path_ok("/subscriptions/s/resourceGroups/rg.../providers/a/b/.c"));
+    assert_false(aksnet__resid_path_ok("/.."));
+    assert_false(aksnet__resid_path_ok("subscriptions"));
+    assert_false(aksnet__resid_path_ok(NULL));
+
+    struct aksnet__resid good;
+    char out[1024];
+    assert_true(aksnet__resid_parse(SUBNET_ID, &good));
+    static const char *const names[] = {".", "..", "a?b", "a#b"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        r = good;
+        snprintf(r.name, sizeof(r.name), "%s", names[i]);
+        assert_false(aksnet__resid_format(&r, out, sizeof(out)));
+        r = good;
+        snprintf(r.resource_group, sizeof(r.resource_group), "%s", names[i]);
+        assert_false(aksnet__resid_format(&r, out, sizeof(out)));
+    }
+    r = good;
+    snprintf(r.name, sizeof(r.name), "v..1");
+    assert_true(aksnet__resid_format(&r, out, sizeof(out)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_format_round_trip),
         cmocka_unit_test(test_format_shorter_forms),
         cmocka_unit_test(test_format_rejects),
+        cmocka_unit_test(test_dot_segments_and_url_delimiters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * test_util.c - the small internal helpers of src/util that have no module
- * test of their own: the capped buffer, the JSON path getter, and the rule
- * for files that hold secrets.
+ * test of their own: the capped buffer, the JSON path getter, the rule
+ * for files that hold secrets, and text from elsewhere made fit to show.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "json.h"
 #include "secret.h"
+#include "utf8.h"
 
 /* Appends grow past the first block; the content stays NUL-terminated. */
 static void test_buf_grows(void **state)
@@ -203,10 +204,25 @@ static void test_secret_file_symlink(void **state)
     remove_secret_file(dir, path);
 }
 
+/* Control characters as ' ', bytes that are not UTF-8 as '?', cut on a character boundary. */
+static void test_utf8_sanitize(void **state)
+{
+    (void)state;
+    char out[8];
+    assert_string_equal(aksnet__utf8_sanitize(out, sizeof(out), "a\x1b[1m\x7f"), "a [1m ");
+    assert_string_equal(aksnet__utf8_sanitize(out, sizeof(out), "\xff\xc3\xa9\xc3x"), "?\xc3\xa9?x");
+    assert_string_equal(aksnet__utf8_sanitize(out, sizeof(out), "\xed\xa0\x80"), "???"); /* a surrogate */
+    assert_string_equal(aksnet__utf8_sanitize(out, sizeof(out), "abcde\xe2\x82\xac"), "abcde"); /* no half euro */
+    assert_string_equal(aksnet__utf8_sanitize(out, sizeof(out), "abcd\xe2\x82\xac"), "abcd\xe2\x82\xac");
+    assert_string_equal(aksnet__utf8_sanitize(out, sizeof(out), NULL), "");
+    assert_string_equal(aksnet__utf8_sanitize(out, 1, "abc"), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_grows),
+        cmocka_unit_test(test_utf8_sanitize),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_binary),
         cmocka_unit_test(test_json_path),
