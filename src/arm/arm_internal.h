@@ -17,9 +17,6 @@
 
 /* ---- request.c ---------------------------------------------------------------------- */
 
-/* A cut at the end of a buffer must not leave half a UTF-8 sequence behind. */
-void aksnet__arm_trim_partial_utf8(char *s);
-
 /*
  * Text from the server into a fixed buffer: cut to fit (on a character
  * boundary), control characters as spaces so a message cannot drive a

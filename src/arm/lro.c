@@ -53,7 +53,7 @@ aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *cli
     if (aksnet__http_check_url(url, &why) != AKSNET_OK) {
         aksnet_error_set(err, AKSNET_EPROTO, "ARM named a URL aksnet will not send its token to: %s", why.message);
         if (err)
-            aksnet__arm_trim_partial_utf8(err->message);
+            aksnet__utf8_trim_partial(err->message);
         return AKSNET_EPROTO;
     }
     char want[600], have[600];
@@ -118,8 +118,6 @@ static aksnet_code timed_out(const struct aksnet__arm_op *op, const char *url, s
                                       op->method ? ":" : "operation", op->limit, url);
     if (err && strlen(err->message) + 1 >= sizeof(err->message))
         aksnet_error_set(err, AKSNET_ETIMEOUT, "still running; resume with %s", url);
-    if (err)
-        aksnet__arm_trim_partial_utf8(err->message);
     return rc;
 }
 
@@ -186,8 +184,6 @@ static aksnet_code not_waited(const struct aksnet__arm_op *op, enum pause p, dou
                                       "ARM asks to wait %.0f s before the next check, more than the %.0f s left of "
                                       "the %.0f s deadline; not waiting: resume later with the operation URL %s",
                                       seconds, left, op->limit, url);
-    if (err)
-        aksnet__arm_trim_partial_utf8(err->message);
     return rc;
 }
 

@@ -18,22 +18,6 @@
 
 /* ---- text ---------------------------------------------------------------------- */
 
-/* A cut at the end of a buffer must not leave half a UTF-8 sequence behind. */
-void aksnet__arm_trim_partial_utf8(char *s)
-{
-    size_t n = strlen(s), i = n, cont = 0;
-    while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-        i--;
-        cont++;
-    }
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (lead >= 0xC0 && need > cont + 1)
-        s[i - 1] = '\0';
-}
-
 /*
  * Text from the server into a fixed buffer: cut to fit (on a character
  * boundary), control characters as spaces so a message cannot drive a
@@ -54,7 +38,7 @@ static void vformat(char *out, size_t size, const char *fmt, va_list ap)
     if (n < 0)
         out[0] = '\0';
     else if ((size_t)n >= size)
-        aksnet__arm_trim_partial_utf8(out);
+        aksnet__utf8_trim_partial(out);
 }
 
 #if defined(__GNUC__)

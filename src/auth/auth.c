@@ -41,21 +41,6 @@ static const char *env(const struct aksnet__auth_options *o, const char *name)
     return v && *v ? v : NULL;
 }
 
-/* A tenant goes into the token URL's path: a GUID or a domain name, nothing that could change the path. */
-static bool tenant_ok(const char *t)
-{
-    size_t n = strlen(t);
-    if (n == 0 || n >= AUTH_ID_MAX || t[0] == '.' || t[0] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = t[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-              c == '_'))
-            return false;
-    }
-    return strstr(t, "..") == NULL;
-}
-
 /* A client id goes into form fields and messages: printable, no spaces, short. */
 static bool client_ok(const char *c)
 {
@@ -74,7 +59,7 @@ static aksnet_code need_ids(const struct aksnet__auth_options *o, const char *cr
     if (!tenant || !client)
         return aksnet_error_set(err, AKSNET_EAUTH, "%s: %s is set but %s is not", cred, by,
                                 !tenant ? "AZURE_TENANT_ID" : "AZURE_CLIENT_ID");
-    if (!tenant_ok(tenant))
+    if (!aksnet__auth_tenant_ok(tenant))
         return aksnet_error_set(err, AKSNET_EAUTH, "%s: AZURE_TENANT_ID '%.64s' is not a tenant id or domain name",
                                 cred, tenant);
     return AKSNET_OK;
@@ -84,7 +69,7 @@ static aksnet_code need_ids(const struct aksnet__auth_options *o, const char *cr
 static aksnet_code take_ids(struct aksnet__auth *a, const struct aksnet__auth_options *o, struct aksnet_error *err)
 {
     const char *tenant = env(o, "AZURE_TENANT_ID"), *client = env(o, "AZURE_CLIENT_ID");
-    if (tenant && !tenant_ok(tenant))
+    if (tenant && !aksnet__auth_tenant_ok(tenant))
         return aksnet_error_set(err, AKSNET_EAUTH, "AZURE_TENANT_ID '%.64s' is not a tenant id or domain name",
                                 tenant);
     if (client && !client_ok(client))

@@ -6,6 +6,7 @@
  * first line only, and never anything the request carried.
  */
 #include "auth_internal.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -80,14 +81,17 @@ void aksnet__auth_json_free(cJSON *json)
 
 /*
  * A server's text for a message: its first line only (Entra ID appends
- * trace and correlation ids on the next ones), control characters as '?',
- * cut at QUOTE_MAX bytes.
+ * trace and correlation ids on the next ones), cut at QUOTE_MAX bytes on a
+ * character boundary, control characters as ' ' and bytes that are not
+ * UTF-8 as '?' (aksnet__utf8_sanitize copies byte for byte otherwise).
  */
 static void quote_line(char *out, size_t len, const char *text)
 {
-    size_t n = 0;
-    for (; text && text[n] && text[n] != '\r' && text[n] != '\n' && n < QUOTE_MAX && n + 1 < len; n++)
-        out[n] = (unsigned char)text[n] < 0x20 || text[n] == 0x7f ? '?' : text[n];
+    size_t n = text ? strcspn(text, "\r\n") : 0;
+    if (n > QUOTE_MAX)
+        n = QUOTE_MAX;
+    aksnet__utf8_sanitize(out, n + 1 < len ? n + 1 : len, text);
+    n = strlen(out);
     while (n > 0 && out[n - 1] == ' ')
         n--;
     out[n] = '\0';
@@ -142,6 +146,21 @@ bool aksnet__auth_token_ok(const char *token)
         if ((unsigned char)token[n] <= 0x20 || (unsigned char)token[n] >= 0x7f)
             return false;
     return n > 0 && n <= AUTH_TOKEN_MAX;
+}
+
+/* A tenant goes into the token URL's path: a GUID or a domain name, nothing that could change the path. */
+bool aksnet__auth_tenant_ok(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n >= AUTH_ID_MAX || t[0] == '.' || t[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_'))
+            return false;
+    }
+    return strstr(t, "..") == NULL;
 }
 
 /* A token already expired, or said to live for weeks, means a confused server or clock: say so now. */
@@ -234,7 +253,7 @@ aksnet_code aksnet__auth_refused(const char *cred, const char *source, const str
                               rs->status);
     if (err) {
         err->http_status = (int)rs->status;
-        snprintf(err->arm_code, sizeof(err->arm_code), "%s", what);
+        aksnet__utf8_sanitize(err->arm_code, sizeof(err->arm_code), what); /* cut on a character boundary */
         snprintf(err->arm_message, sizeof(err->arm_message), "%s%s", aadsts, line);
     }
     aksnet__auth_json_free(json);

@@ -101,7 +101,7 @@ static aksnet_code parse_cli(struct aksnet__auth *a, const char *text, double no
     if (rc == AKSNET_OK) {
         tok->expires_on = expires;
         const char *t = cJSON_IsString(tenant) ? tenant->valuestring : "";
-        snprintf(a->cli_tenant, sizeof(a->cli_tenant), "%s", strlen(t) < sizeof(a->cli_tenant) ? t : "");
+        snprintf(a->cli_tenant, sizeof(a->cli_tenant), "%s", aksnet__auth_tenant_ok(t) ? t : "");
     }
     aksnet__auth_json_free(json);
     return rc;

@@ -101,6 +101,9 @@ aksnet_code aksnet__auth_check_expiry(const char *cred, const char *source, doub
 /* Does the access token look like one (printable ASCII without spaces, not empty, not huge)? */
 bool aksnet__auth_token_ok(const char *token);
 
+/* A tenant id or domain name (AZURE_TENANT_ID, the CLI's "tenant"): fit for the token URL's path and for messages. */
+bool aksnet__auth_tenant_ok(const char *tenant);
+
 /* Wipe every string of a parsed answer (it held a token) and delete it. */
 void aksnet__auth_json_free(cJSON *json);
 

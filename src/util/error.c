@@ -3,6 +3,7 @@
  * struct aksnet_error.
  */
 #include "aksnet/error.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,7 +44,9 @@ aksnet_code aksnet_error_set(struct aksnet_error *err, aksnet_code code, const c
     err->code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    int n = vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    if (n >= (int)sizeof(err->message))
+        aksnet__utf8_trim_partial(err->message); /* cut to fit: not inside a character */
     return code;
 }

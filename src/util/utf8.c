@@ -46,6 +46,21 @@ size_t aksnet__utf8_invalid_offset(const char *text, size_t len)
 }
 
 
+void aksnet__utf8_trim_partial(char *s)
+{
+    size_t n = strlen(s), i = n, cont = 0;
+    while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        cont++;
+    }
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (lead >= 0xC0 && need > cont + 1)
+        s[i - 1] = '\0';
+}
+
 /* Bytes of the character a well-formed sequence starts with. */
 static size_t char_len(unsigned char lead)
 {

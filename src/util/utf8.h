@@ -19,6 +19,9 @@ extern "C" {
  */
 size_t aksnet__utf8_invalid_offset(const char *text, size_t len);
 
+/** A cut at the end of a buffer must not leave half a UTF-8 sequence behind: drop it. */
+void aksnet__utf8_trim_partial(char *s);
+
 /**
  * src (NULL reads as "") as text for a person, into dst of size bytes
  * (size > 0): control characters (below 0x20, and 0x7f) as ' ', so a

@@ -34,6 +34,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "auth_internal.h"
 #include "fake_clock.h"
 #include "fake_env.h"
 #include "fake_transport.h"
@@ -1137,6 +1138,17 @@ static void test_azure_cli(void **state)
     cli_answer(f, f->clock.now - 10, true);
     assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_EAUTH);
     assert_non_null(strstr(err.message, "already expired"));
+    /*
+     * Found by tests/fuzz/fuzz_token.c: the CLI's "tenant" was kept as
+     * printed and shown by `aksnet whoami`, escape sequences included.  Only
+     * a tenant id or domain name is kept now.
+     */
+    snprintf(f->run.out, sizeof(f->run.out),
+             "{\"accessToken\": \"cli.token.value\", \"expires_on\": %.0f, \"tenant\": \"\\u001b]0;pwned\\u0007\"}",
+             f->clock.now + 2000);
+    assert_int_equal(fx_token(f, true, &tok, NULL, &err), AKSNET_OK);
+    aksnet__secret_free(tok);
+    assert_string_equal(aksnet__auth_tenant(f->auth), MT_TENANT);
 }
 
 /* ---- malformed answers ---------------------------------------------------------------------------------- */
@@ -1183,9 +1195,37 @@ static void test_malformed_answers(void **state)
                   "client secret: Entra ID refused the token request (HTTP 401): invalid_client: AADSTS700016: "
                   "Application not found.");
     expect_answer(f, 400, "not json at all", AKSNET_EAUTH, "answered HTTP 400 without an OAuth error");
+    /*
+     * Found by tests/fuzz/fuzz_token.c: a refusal's text that is not UTF-8,
+     * or is cut inside a character, was quoted as it was; now the message
+     * stays UTF-8 without control characters.
+     */
+    expect_answer(f, 400, "{\"error\":\"bad\xff\",\"error_description\":\"\\u001b[31mred\xc3\"}", AKSNET_EAUTH,
+                  "(HTTP 400): bad?:  [31mred?");
     /* a server echoing the secret back does not get it into the message */
     expect_answer(f, 401, "{\"error\":\"invalid_client\",\"error_description\":\"bad secret " CANARY_SECRET "\"}",
                   AKSNET_EAUTH, "bad secret ***");
+}
+
+/* An error code of 150 two-byte characters: every field cut on a character boundary. */
+static void test_refusal_cut_on_characters(void **state)
+{
+    (void)state;
+    char body[1024] = "{\"error\":\"";
+    for (int i = 0; i < 150; i++)
+        strcat(body, "\xc3\xa9");
+    strcat(body, "\",\"error_description\":\"");
+    for (int i = 0; i < 150; i++)
+        strcat(body, "\xe2\x82\xac");
+    strcat(body, "\"}");
+    struct aksnet__http_response rs = {.status = 400, .body = body, .body_len = strlen(body)};
+    struct aksnet_error err;
+    assert_int_equal(aksnet__auth_refused("client secret", "Entra ID", &rs, &err), AKSNET_EAUTH);
+    assert_int_equal(aksnet__utf8_invalid_offset(err.message, strlen(err.message)), strlen(err.message));
+    assert_int_equal(aksnet__utf8_invalid_offset(err.arm_code, strlen(err.arm_code)), strlen(err.arm_code));
+    assert_int_equal(strlen(err.arm_code), 126); /* 63 characters of 2 bytes */
+    assert_int_equal(aksnet__utf8_invalid_offset(err.arm_message, strlen(err.arm_message)), strlen(err.arm_message));
+    assert_int_equal(strlen(err.arm_message), 300); /* the first 100 characters of 3 bytes */
 }
 
 /* ---- secret files ------------------------------------------------------------------------------------- */
@@ -1296,6 +1336,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fallback_imds_first, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_fallback_to_cli, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_azure_cli, fx_setup_fake, fx_teardown),
+        cmocka_unit_test(test_refusal_cut_on_characters),
         cmocka_unit_test_setup_teardown(test_malformed_answers, fx_setup_fake, fx_teardown),
         cmocka_unit_test_setup_teardown(test_read_secret_file, fx_setup_fake, fx_teardown),
         cmocka_unit_test(test_run_program),
