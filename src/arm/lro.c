@@ -48,6 +48,11 @@ static bool origin_of(const char *url, char *out, size_t size)
 aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *client, const char *url,
                                             struct aksnet_error *err)
 {
+    /* A URL is printable ASCII (RFC 3986 section 2); the URL is printed whole for resuming, so nothing else. */
+    for (const char *p = url; p && *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return aksnet_error_set(err, AKSNET_EPROTO, "ARM named an operation URL with a byte 0x%02x that no URL "
+                                    "holds; not following it", (unsigned char)*p);
     struct aksnet_error why;
     aksnet_error_clear(&why);
     if (aksnet__http_check_url(url, &why) != AKSNET_OK) {

@@ -4,6 +4,7 @@
  * that the host approved here is the host libcurl connects to.
  */
 #include "http.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -47,24 +48,26 @@ aksnet_code aksnet__http_check_url_for(const char *url, bool link_local_ok, stru
     if (!u)
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
     char *scheme = NULL, *host = NULL;
+    char shown[201], what[201]; /* the URL (it may come from a server's header) and a part of it, fit to show */
+    aksnet__utf8_sanitize(shown, sizeof(shown), url);
     aksnet_code rc = AKSNET_OK;
     CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
     if (uc != CURLUE_OK) {
-        rc = aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' is not an absolute http(s) URL: %s", url,
+        rc = aksnet_error_set(err, AKSNET_EINVAL, "'%s' is not an absolute http(s) URL: %s", shown,
                               curl_url_strerror(uc));
     } else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
                (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0)) {
         rc = aksnet_error_set(err, AKSNET_EINVAL,
-                              "'%.200s': only https:// URLs (and http:// to loopback) are accepted, not scheme '%s'",
-                              url, scheme ? scheme : "");
+                              "'%s': only https:// URLs (and http:// to loopback) are accepted, not scheme '%s'",
+                              shown, aksnet__utf8_sanitize(what, sizeof(what), scheme));
     } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
-        rc = aksnet_error_set(err, AKSNET_EINVAL, "'%.200s' names no host", url);
+        rc = aksnet_error_set(err, AKSNET_EINVAL, "'%s' names no host", shown);
     } else if (strcmp(scheme, "http") == 0 && !host_is_loopback(host) && !(link_local_ok && host_is_link_local(host))) {
         rc = aksnet_error_set(err, AKSNET_EINVAL,
-                              "plain http:// to host '%.200s' is refused: tokens and secrets would cross the "
+                              "plain http:// to host '%s' is refused: tokens and secrets would cross the "
                               "network unencrypted; use https:// (http:// is accepted only for 127.0.0.0/8, "
                               "[::1] and localhost)",
-                              host);
+                              aksnet__utf8_sanitize(what, sizeof(what), host));
     }
     curl_free(scheme);
     curl_free(host);

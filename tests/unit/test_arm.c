@@ -832,6 +832,40 @@ static void test_foreign_operation_url(void **state)
     fake_free(f);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_arm.c: an operation URL with bytes no URL holds
+ * (a control character, or raw non-ASCII, which libcurl takes) was followed
+ * and printed whole in the resume message; and a status such as
+ * "\u001b[2J..." went to on_poll (the progress lines) as it came.
+ */
+static void test_operation_text_from_arm(void **state)
+{
+    (void)state;
+    static const struct mt_canned replies[] = {
+        {AKSNET_OK, 201, "{}", {{"Azure-AsyncOperation", FAKE_EP "/op/1\x13"}}},
+        {AKSNET_OK, 201, "{}", {{"Azure-AsyncOperation", FAKE_EP "/op/\xc3\xa9"}}},
+        {AKSNET_OK, 201, "{}", {{"Azure-AsyncOperation", FAKE_EP "/op/2"}}},
+        {AKSNET_OK, 200, "{\"status\":\"\\u001b[2JInProgress\\u0007\"}", {{"Retry-After", "1"}}},
+        {AKSNET_OK, 200, "{\"status\":\"Succeeded\"}", {{NULL, NULL}}},
+        {AKSNET_OK, 200, "{}", {{NULL, NULL}}},
+    };
+    struct fake *f = FAKE(replies);
+    struct aksnet_error err;
+    cJSON *body = mt_json_parse("{\"location\":\"chinaeast2\"}"), *out = NULL;
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EPROTO);
+    mt_assert_contains(err.message, "byte 0x13 that no URL holds");
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_EPROTO);
+    mt_assert_contains(err.message, "byte 0xc3 that no URL holds");
+    assert_int_equal(f->tr.nsent, 2); /* neither was polled */
+    assert_int_equal(aksnet__arm_put(&f->client, RT_ID, NET_API, body, &f->lro, &out, &err), AKSNET_OK);
+    cJSON_Delete(out);
+    cJSON_Delete(body);
+    assert_int_equal(f->seen.polls, 2);
+    mt_assert_str(f->seen.states[0], " [2JInProgress  (a state aksnet does not know: taken as still running)");
+    mt_assert_str(f->seen.states[1], "Succeeded");
+    fake_free(f);
+}
+
 /* Location polling that ends in an error status: the operation failed with that envelope. */
 static void test_location_failure(void **state)
 {
@@ -1485,6 +1519,7 @@ int main(void)
         cmocka_unit_test(test_location_only_flow),
         cmocka_unit_test(test_location_failure),
         cmocka_unit_test(test_foreign_operation_url),
+        cmocka_unit_test(test_operation_text_from_arm),
         cmocka_unit_test(test_provisioning_state_flow),
         cmocka_unit_test(test_conflict_gives_up),
         cmocka_unit_test(test_delete_variants),

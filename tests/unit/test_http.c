@@ -607,6 +607,17 @@ static void test_http_date_strict(void **state)
     assert_false(aksnet__http_parse_date(NULL, now, &t));
 }
 
+/* Found by tests/fuzz/fuzz_arm.c: a refused URL (it may come from a server's header) was quoted as it came. */
+static void test_url_quoted_fit_to_show(void **state)
+{
+    (void)state;
+    struct aksnet_error err;
+    assert_int_equal(aksnet__http_check_url("https://127.0.0.2/o\x13\x1b[2J", &err), AKSNET_EINVAL);
+    assert_non_null(strstr(err.message, "'https://127.0.0.2/o  [2J' is not an absolute http(s) URL"));
+    assert_int_equal(aksnet__http_check_url("gopher\xff://x/", &err), AKSNET_EINVAL);
+    assert_int_equal(aksnet__utf8_invalid_offset(err.message, strlen(err.message)), strlen(err.message));
+}
+
 static void test_backoff_capped_and_jittered(void **state)
 {
     (void)state;
@@ -1428,6 +1439,7 @@ int main(void)
         cmocka_unit_test(test_retry_transport_timeout),
         cmocka_unit_test(test_parse_retry_after),
         cmocka_unit_test(test_http_date_strict),
+        cmocka_unit_test(test_url_quoted_fit_to_show),
         cmocka_unit_test(test_backoff_capped_and_jittered),
         cmocka_unit_test(test_retries_exhausted),
         cmocka_unit_test(test_retry_resends_body_intact),
