@@ -30,8 +30,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "arm_internal.h"
 #include "fuzz_support.h"
 
@@ -76,22 +74,16 @@ static void fake_sleep(void *ctx, double seconds)
 
 static const struct aksnet__clock fake_clock = {fake_now, fake_sleep, NULL};
 
-/* Where a request goes, as libcurl will connect. */
+/*
+ * Where a request goes, read from the text (not with libcurl, which the code
+ * under test asks): the endpoint's scheme and host in any case, then the
+ * path, at once or after ":443", so no authority can follow.
+ */
 static void check_destination(const char *url)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL;
-    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-              curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
-    FZ_CHECK(ok && strcmp(scheme, "https") == 0 && strcasecmp(host, "management.azure.com") == 0 &&
-                 strcmp(port, "443") == 0,
-             "a request went to '%s'", url);
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    size_t n = strlen(ENDPOINT);
+    bool ok = strncasecmp(url, ENDPOINT, n) == 0 && (url[n] == '/' || strncmp(url + n, ":443/", 5) == 0);
+    FZ_CHECK(ok, "a request went to '%s'", url);
 }
 
 static aksnet_code transport(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
