@@ -40,6 +40,28 @@ static bool origin_of(const char *url, char *out, size_t size)
 }
 
 /*
+ * Whether url starts with the endpoint's scheme://host[:port] as written
+ * (any case; an explicit default port allowed), then its path, query or
+ * end.  Checked on the text as well as by libcurl's parser, so that a URL
+ * that parsers read differently ("https:///host", which libcurl repairs)
+ * is not followed on one parser's word.
+ */
+static bool starts_with_origin(const char *endpoint, const char *url)
+{
+    size_t n = strlen(endpoint);
+    while (n > 0 && endpoint[n - 1] == '/')
+        n--;
+    if (strncasecmp(url, endpoint, n) != 0)
+        return false;
+    const char *rest = url + n;
+    if (strncasecmp(endpoint, "https://", 8) == 0 && strncmp(rest, ":443", 4) == 0)
+        rest += 4;
+    else if (strncasecmp(endpoint, "http://", 7) == 0 && strncmp(rest, ":80", 3) == 0)
+        rest += 3;
+    return *rest == '\0' || strchr("/?#", *rest);
+}
+
+/*
  * An operation URL comes from a response header and will carry the bearer
  * token: it must be a URL aksnet may send tokens to AND on the ARM
  * endpoint's own origin, so that a forged header cannot send the token
@@ -55,18 +77,15 @@ aksnet_code aksnet__arm_check_operation_url(const struct aksnet__arm_client *cli
                                     "holds; not following it", (unsigned char)*p);
     struct aksnet_error why;
     aksnet_error_clear(&why);
-    if (aksnet__http_check_url(url, &why) != AKSNET_OK) {
-        aksnet_error_set(err, AKSNET_EPROTO, "ARM named a URL aksnet will not send its token to: %s", why.message);
-        if (err)
-            aksnet__utf8_trim_partial(err->message);
-        return AKSNET_EPROTO;
-    }
-    char want[600], have[600];
+    if (aksnet__http_check_url(url, &why) != AKSNET_OK)
+        return aksnet_error_set(err, AKSNET_EPROTO, "ARM named a URL aksnet will not send its token to: %s",
+                                why.message);
+    char want[600] = "", have[600] = "";
     if (!origin_of(client->endpoint, want, sizeof(want)) || !origin_of(url, have, sizeof(have)) ||
-        strcmp(want, have) != 0)
+        strcmp(want, have) != 0 || !starts_with_origin(client->endpoint, url))
         return aksnet_error_set(err, AKSNET_EPROTO,
-                                "the operation URL is on another host (%s, not %s); not following it",
-                                have, want);
+                                "the operation URL is on another host (%.200s, not %s); not following it",
+                                strcmp(want, have) == 0 ? url : have, want);
     return AKSNET_OK;
 }
 
