@@ -11,6 +11,7 @@
  * thread's queue for unrelated code (libcurl) to trip over.
  */
 #include "jwt.h"
+#include "utf8.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -417,6 +418,7 @@ aksnet_code aksnet__jwt_verify(const struct aksnet__jwt *jwt, EVP_PKEY *public_k
     if (!jwt)
         return aksnet_error_set(err, AKSNET_EINVAL, "no JWT given");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(jwt->header, "alg");
+    char shown[33]; /* the token's own "alg", fit to show */
     if (!cJSON_IsString(a))
         return aksnet_error_set(err, AKSNET_EINVAL, "the JWT header has no \"alg\"");
     aksnet__jwt_alg alg;
@@ -425,9 +427,8 @@ aksnet_code aksnet__jwt_verify(const struct aksnet__jwt *jwt, EVP_PKEY *public_k
     else if (strcmp(a->valuestring, "PS256") == 0)
         alg = AKSNET_JWT_PS256;
     else
-        return aksnet_error_set(err, AKSNET_EINVAL,
-                                "the JWT algorithm \"%.32s\" is not accepted (RS256 or PS256 only)",
-                                a->valuestring);
+        return aksnet_error_set(err, AKSNET_EINVAL, "the JWT algorithm \"%s\" is not accepted (RS256 or PS256 only)",
+                                aksnet__utf8_sanitize(shown, sizeof(shown), a->valuestring));
     if (cJSON_GetObjectItemCaseSensitive(jwt->header, "crit"))
         return aksnet_error_set(err, AKSNET_EINVAL,
                                 "the JWT header has \"crit\" extensions, none of which are understood");
