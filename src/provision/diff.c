@@ -11,6 +11,7 @@
  * arrays as sets.
  */
 #include "resources.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -123,7 +124,11 @@ static bool is_immutable(const char *const *patterns, const char *path, bool who
 
 /* ---- recording --------------------------------------------------------------- */
 
-/* A value as a person reads it: strings bare, the rest as compact JSON; "(absent)" for none. */
+/*
+ * A value as a person reads it: strings bare, the rest as compact JSON;
+ * "(absent)" for none.  ARM's values are shown as progress lines and
+ * events: fit to show (aksnet__utf8_sanitize), cut on a character boundary.
+ */
 static void describe(struct walk *w, const cJSON *v, char out[256])
 {
     if (!v) {
@@ -131,13 +136,13 @@ static void describe(struct walk *w, const cJSON *v, char out[256])
         return;
     }
     if (cJSON_IsString(v)) {
-        snprintf(out, 256, "%s", v->valuestring);
+        aksnet__utf8_sanitize(out, 256, v->valuestring);
         return;
     }
     char *text = cJSON_PrintUnformatted(v);
     if (!text)
         w->oom = true;
-    snprintf(out, 256, "%s", text ? text : "");
+    aksnet__utf8_sanitize(out, 256, text);
     free(text);
 }
 
@@ -158,7 +163,7 @@ static void record(struct walk *w, const char *path, const cJSON *want, const cJ
         w->cap = cap;
     }
     struct aksnet__difference *d = &w->out->items[w->out->count++];
-    snprintf(d->path, sizeof(d->path), "%s", path);
+    aksnet__utf8_sanitize(d->path, sizeof(d->path), path);
     describe(w, want, d->want);
     describe(w, have, d->have);
     d->immutable = is_immutable(w->immutable, path, whole_member);

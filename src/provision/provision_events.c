@@ -7,6 +7,7 @@
  */
 #include "cancel.h"
 #include "provision_internal.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,6 +76,19 @@ double aksnet__provision_now(struct aksnet__provision_run *run)
 
 /* ---- events (every one under the lock: they come from several threads) ------------------ */
 
+/* Each text field of err made fit to show in place (messages quote ARM's names and values). */
+static void sanitize_error(struct aksnet_error *err)
+{
+    char buf[AKSNET_ERROR_ARM_MESSAGE_MAX];
+    char *const fields[] = {err->message, err->arm_code, err->arm_message, err->request_id};
+    const size_t sizes[] = {sizeof(err->message), sizeof(err->arm_code), sizeof(err->arm_message),
+                            sizeof(err->request_id)};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        aksnet__utf8_sanitize(buf, sizes[i], fields[i]);
+        memcpy(fields[i], buf, strlen(buf) + 1);
+    }
+}
+
 /*
  * Call the sink; the lock is held.  What ARM said reaches the caller with
  * every secret the client knows masked (a server may quote a token back).
@@ -87,13 +101,14 @@ static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_ste
         return;
     const struct aksnet__provision_step *st = &run->steps[step];
     char shown[PV_STATUS_MAX];
-    aksnet__provision_format(shown, sizeof(shown), "%s", status ? status : "");
+    aksnet__utf8_sanitize(shown, sizeof(shown), status); /* ARM's text (states, names, values): fit to show */
     aksnet__redact_text(aksnet__client_secrets(run->o->client), shown);
     struct aksnet_error masked;
     aksnet_error_clear(&masked);
     if (error) {
         masked = *error;
         aksnet__redact_error(aksnet__client_secrets(run->o->client), &masked);
+        sanitize_error(&masked);
     }
     struct aksnet_event ev = {
         .step = step,
@@ -172,6 +187,7 @@ aksnet_code aksnet__provision_fail(struct aksnet__provision_run *run, aksnet_ste
     if (copy.code == AKSNET_OK)
         copy.code = rc;
     aksnet__redact_error(aksnet__client_secrets(run->o->client), &copy);
+    sanitize_error(&copy); /* the run's first failure is what aksnet_provision_run returns: fit to show */
     bool cancelled = rc == AKSNET_ECANCELED || aksnet__cancel_requested(aksnet__client_cancel(run->o->client));
     pthread_mutex_lock(&run->lock);
     if (cancelled) {

@@ -587,6 +587,39 @@ static void test_plan_mode_tag_change(void **state)
     env_stop(e);
 }
 
+/*
+ * ARM's text in what the engine reports is fit to show: found by
+ * tests/fuzz/fuzz_diff.c, a value that differs was shown as ARM held it
+ * (an escape sequence in a tag drove the terminal; bytes that are not UTF-8
+ * broke --output json).
+ */
+static void test_arm_text_in_events(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, load_plan("kubenet.json"));
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    long status = 0;
+    cJSON *g = get_resource(e, GROUP_ID, "2021-04-01", &status);
+    cJSON *tags = cJSON_GetObjectItemCaseSensitive(g, "tags");
+    cJSON_AddStringToObject(tags, "env", "\x1b[2Jdev");
+    char *body = cJSON_PrintUnformatted(g);
+    send_ok(e, "PUT", GROUP_ID, "2021-04-01", body);
+    free(body);
+    cJSON_Delete(g);
+    struct aksnet_plan *p = e->plan;
+    p->tags = calloc(1, sizeof(*p->tags));
+    assert_non_null(p->tags);
+    p->tags[0].key = strdup("env");
+    p->tags[0].value = strdup("prod");
+    p->tag_count = 1;
+    assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
+    const struct recorded *ev = find_event(e, AKSNET_STEP_GROUP, AKSNET_STATE_UPDATE, NULL);
+    assert_non_null(ev);
+    if (!strstr(ev->status, "tags.env:  [2Jdev -> prod"))
+        fail_msg("status: %s", ev->status);
+    env_stop(e);
+}
+
 /* A change ARM cannot make in place stops before any write, naming the field. */
 static void test_immutable_change_refused(void **state)
 {
@@ -1749,6 +1782,7 @@ int main(void)
         cmocka_unit_test(test_serial_run),
         cmocka_unit_test(test_plan_mode_fresh),
         cmocka_unit_test(test_plan_mode_tag_change),
+        cmocka_unit_test(test_arm_text_in_events),
         cmocka_unit_test(test_immutable_change_refused),
         cmocka_unit_test(test_throttled_vnet_put),
         cmocka_unit_test(test_unavailable_twice_and_reset),
