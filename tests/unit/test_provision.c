@@ -551,17 +551,22 @@ static void test_plan_mode_fresh(void **state)
     env_stop(e);
 }
 
+/* The plan's tags become key=value alone (the plan had none). */
+static void set_only_tag(struct aksnet_plan *p, const char *key, const char *value)
+{
+    p->tags = calloc(1, sizeof(*p->tags));
+    assert_non_null(p->tags);
+    p->tags[0].key = strdup(key);
+    p->tags[0].value = strdup(value);
+    p->tag_count = 1;
+}
+
 static void test_plan_mode_tag_change(void **state)
 {
     (void)state;
     struct env *e = env_start(NULL, load_plan("kubenet.json"));
     assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
-    struct aksnet_plan *p = e->plan;
-    p->tags = calloc(1, sizeof(*p->tags));
-    assert_non_null(p->tags);
-    p->tags[0].key = strdup("env");
-    p->tags[0].value = strdup("prod");
-    p->tag_count = 1;
+    set_only_tag(e->plan, "env", "prod");
     size_t writes = count_writes(e);
     assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
     assert_int_equal(count_writes(e), writes);
@@ -606,12 +611,7 @@ static void test_arm_text_in_events(void **state)
     send_ok(e, "PUT", GROUP_ID, "2021-04-01", body);
     free(body);
     cJSON_Delete(g);
-    struct aksnet_plan *p = e->plan;
-    p->tags = calloc(1, sizeof(*p->tags));
-    assert_non_null(p->tags);
-    p->tags[0].key = strdup("env");
-    p->tags[0].value = strdup("prod");
-    p->tag_count = 1;
+    set_only_tag(e->plan, "env", "prod");
     assert_int_equal(run(e, AKSNET_RUN_PLAN), AKSNET_OK);
     const struct recorded *ev = find_event(e, AKSNET_STEP_GROUP, AKSNET_STATE_UPDATE, NULL);
     assert_non_null(ev);
