@@ -215,7 +215,7 @@ memcheck: $(BUILD)/aksnet
 lint: | deps
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --std=c11 --inline-suppr -Iinclude $(addprefix -Isrc/,$(LIB_DIRS) cli) -Imocks -Itests/support \
-	    src mocks tests/unit tests/e2e tests/chaos tests/support 2>&1
+	    src mocks tests/unit tests/e2e tests/chaos tests/support tests/fuzz 2>&1
 	@echo "cppcheck: clean"
 
 # The house style and the layering: line width, braces, comments, opening

@@ -30,7 +30,7 @@
 #include "http.h"
 
 #define NOW 1700000000.0
-#define LAST_TIME 253402300799.0 /* 9999-12-31T23:59:59Z */
+#define LAST_TIME 253402300799ULL /* 9999-12-31T23:59:59Z */
 
 /* Blanks, 1 to 15 digits, blanks: the value; the reference for delta-seconds. */
 static bool plain_digits(const char *v, double *out)
@@ -68,8 +68,8 @@ static uint64_t take_u64(struct fz_input *in)
 
 static void round_trip(struct fz_input *in)
 {
-    double t = (double)(take_u64(in) % (uint64_t)(LAST_TIME + 1));
-    double now = (double)(take_u64(in) % (uint64_t)(LAST_TIME + 1));
+    double t = (double)(take_u64(in) % (LAST_TIME + 1));
+    double now = (double)(take_u64(in) % (LAST_TIME + 1));
     unsigned form = fz_byte(in, 0) % 3;
     time_t tt = (time_t)t;
     struct tm tm;
