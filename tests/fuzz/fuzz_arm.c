@@ -115,7 +115,7 @@ static aksnet_code transport(const struct aksnet__http_policy *self, struct aksn
 }
 
 static const struct aksnet__http_policy pipeline = {transport, NULL, NULL, NULL};
-static const struct aksnet__arm_client client = {ENDPOINT, &pipeline, &fake_clock};
+static const struct aksnet__arm_client client = {.endpoint = ENDPOINT, .pipeline = &pipeline, .clock = &fake_clock};
 
 static double deadline;
 

@@ -38,7 +38,7 @@ static aksnet_code never_sent(const struct aksnet__http_policy *self, struct aks
 }
 
 static const struct aksnet__http_policy pipeline = {never_sent, NULL, NULL, NULL};
-static const struct aksnet__arm_client client = {"https://management.azure.com", &pipeline, NULL};
+static const struct aksnet__arm_client client = {.endpoint = "https://management.azure.com", .pipeline = &pipeline};
 
 static bool same_parts(const struct aksnet__resid *a, const struct aksnet__resid *b)
 {

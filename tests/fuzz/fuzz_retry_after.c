@@ -16,9 +16,10 @@
  *      as exactly max(0, t - now).
  *   2  the retry policy's delay: a byte of attempt, two of base and cap, one
  *      of the random factor, then "name: value" lines.  Invariants: the
- *      delay is finite and 0 or more; with no usable server word it is at
- *      most the cap; with one it is at most what the server asked (a cap on
- *      absurd values may shorten it, nothing may lengthen it).
+ *      delay is finite and 0 or more; with no usable server word (or a
+ *      word of 0, which is no advice) it is at most the cap; with one it is
+ *      at most what the server asked (a cap on absurd values may shorten
+ *      it, nothing may lengthen it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -137,7 +138,7 @@ static void check_delay(struct fz_input *in)
         asked = v;
     double d = aksnet__retry_delay(&o, attempt, &rs, NOW);
     FZ_CHECK(isfinite(d) && d >= 0, "delay %.17g", d);
-    if (asked < 0)
+    if (asked <= 0) /* none, or 0 (no advice: the backoff) */
         FZ_CHECK(d <= o.max_delay, "delay %.17g past the cap %.17g with no server word", d, o.max_delay);
     else
         FZ_CHECK(d <= asked, "delay %.17g, more than the %.17g s the server asked", d, asked);
