@@ -467,6 +467,8 @@ static void pool_field(char out[FIELD_MAX], size_t i, const char *key)
 static void rule_pool_pods(struct ctx *c, size_t i, const struct aksnet_node_pool *p)
 {
     long nodes = p->enable_auto_scaling && p->min_count != AKSNET_PLAN_UNSET ? p->min_count : p->count;
+    if (p->max_pods < 1)
+        return; /* no pods a node: the max-pods range says so (fuzz_plan found the division by zero below) */
     if (nodes <= 0 && !ieq(p->mode, "System"))
         return;
     if (nodes < 1)
