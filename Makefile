@@ -285,9 +285,11 @@ fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/corpus-plan-seed
 	    echo "== fuzz_$$t, $(FUZZ_SECONDS)s"; \
 	    $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -print_final_stats=1 \
 	        -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus-$$t 2>$(BUILD)/fuzz/fuzz_$$t.log; rc=$$?; \
-	    tail -n 30 $(BUILD)/fuzz/fuzz_$$t.log | grep -v '^stat::' | tail -n 12; \
+	    grep -a -E '^(Done |SUMMARY|==[0-9]+==ERROR)|invariant broken|runtime error|Test unit written' \
+	        $(BUILD)/fuzz/fuzz_$$t.log; \
 	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(BUILD)/fuzz/fuzz_$$t.log); \
-	    echo "fuzz_$$t: $${runs:-?} executions in $(FUZZ_SECONDS) s, exit $$rc" >>$(BUILD)/fuzz/summary.txt; \
+	    rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(BUILD)/fuzz/fuzz_$$t.log); \
+	    echo "fuzz_$$t: $${runs:-?} executions, $${rate:-?}/s, exit $$rc" >>$(BUILD)/fuzz/summary.txt; \
 	    [ $$rc -eq 0 ] || status=1; \
 	done; cat $(BUILD)/fuzz/summary.txt; exit $$status
 
