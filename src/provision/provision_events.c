@@ -91,7 +91,8 @@ static void sanitize_error(struct aksnet_error *err)
 
 /*
  * Call the sink; the lock is held.  What ARM said reaches the caller with
- * every secret the client knows masked (a server may quote a token back).
+ * every secret the client knows masked (a server may quote a token back),
+ * and fit to show (states, names and values that differ are ARM's text).
  */
 static void tell(struct aksnet__provision_run *run, aksnet_step step, aksnet_step_state state, const char *status,
                  const struct aksnet_error *error)
