@@ -8,8 +8,8 @@
  * the first "\n" (none when it is empty), the body.
  *
  * Invariants: every field of the error is text fit to show (bounded, UTF-8,
- * no control characters); the code is AKSNET_EARM (AKSNET_EPROTO for a 2xx
- * whose body is not JSON) with the status kept; the message says what was
+ * no control characters); the code is AKSNET_EARM (AKSNET_EAUTH for a 401,
+ * AKSNET_EPROTO for a 2xx whose body is not JSON) with the status kept; the message says what was
  * refused; ARM's error.code comes through
  * unchanged when it is plain text that fits; only a 409 can be "busy".
  */
@@ -51,8 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct aksnet_error err;
     aksnet__arm_error_from_response(&rs, &err);
-    check(&err, AKSNET_EARM, status, "error_from_response");
-    FZ_CHECK(strncmp(err.message, "ARM refused the request: ", 25) == 0, "message '%s'", err.message);
+    aksnet_code refused_code = status == 401 ? AKSNET_EAUTH : AKSNET_EARM; /* a token refused: the credential's */
+    check(&err, refused_code, status, "error_from_response");
+    FZ_CHECK(strncmp(err.message, status == 401 ? "ARM refused the token of the request: " : "ARM refused the request: ",
+                     status == 401 ? 38 : 25) == 0,
+             "message '%s'", err.message);
     if (plain(request_id, sizeof(err.request_id)))
         FZ_CHECK(strcmp(err.request_id, request_id) == 0, "request id '%s', not '%s'", err.request_id, request_id);
     cJSON *body = aksnet__arm_parse_body(&rs);
@@ -63,9 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct aksnet_error refused;
     aksnet__arm_refused("PUT", "/subscriptions/x", &rs, &refused);
-    check(&refused, AKSNET_EARM, status, "refused");
-    FZ_CHECK(strncmp(refused.message, "ARM refused PUT /subscriptions/x: ", 34) == 0, "message '%s'",
-             refused.message);
+    check(&refused, refused_code, status, "refused");
+    FZ_CHECK(strstr(refused.message, "PUT /subscriptions/x: ") && strncmp(refused.message, "ARM refused ", 12) == 0,
+             "message '%s'", refused.message);
     FZ_CHECK(strcmp(refused.arm_code, err.arm_code) == 0 && strcmp(refused.arm_message, err.arm_message) == 0,
              "the same answer read twice differs");
 
