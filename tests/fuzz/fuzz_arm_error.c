@@ -53,9 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     aksnet__arm_error_from_response(&rs, &err);
     aksnet_code refused_code = status == 401 ? AKSNET_EAUTH : AKSNET_EARM; /* a token refused: the credential's */
     check(&err, refused_code, status, "error_from_response");
-    FZ_CHECK(strncmp(err.message, status == 401 ? "ARM refused the token of the request: " : "ARM refused the request: ",
-                     status == 401 ? 38 : 25) == 0,
-             "message '%s'", err.message);
+    const char *says = status == 401 ? "ARM refused the token of the request: " : "ARM refused the request: ";
+    FZ_CHECK(strncmp(err.message, says, strlen(says)) == 0, "message '%s'", err.message);
     if (plain(request_id, sizeof(err.request_id)))
         FZ_CHECK(strcmp(err.request_id, request_id) == 0, "request id '%s', not '%s'", err.request_id, request_id);
     cJSON *body = aksnet__arm_parse_body(&rs);
