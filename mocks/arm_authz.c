@@ -210,21 +210,6 @@ static char *definition_id(const char *scope, const char *guid)
     return fmt_alloc("/subscriptions/%s" AUTHZ "roleDefinitions/%s", sub, guid);
 }
 
-/* A claim of the caller's bearer token (the request passed the token check) into out, "" when absent. */
-static void caller_claim(const struct mock_request *rq, const char *claim, char out[64])
-{
-    out[0] = '\0';
-    const char *auth = mock_header(rq, "Authorization");
-    struct aksnet__jwt *jwt = NULL;
-    struct aksnet_error e;
-    if (auth && strlen(auth) > 7 && aksnet__jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
-        const char *v = mock_json_str(aksnet__jwt_claims(jwt), claim);
-        if (v)
-            snprintf(out, 64, "%s", v);
-    }
-    aksnet__jwt_free(jwt);
-}
-
 /* Role permissions are NULL-terminated lists in the table and JSON arrays on the wire. */
 static cJSON *string_array(const char *const *items)
 {
@@ -664,7 +649,7 @@ static void definition_put(struct armmock *m, const struct mock_request *rq, con
     char *id = old ? strdup(old->id) : definition_id(scope, guid);
     char now[40], caller[64];
     mock_time_string(rq->now, now);
-    caller_claim(rq, "oid", caller);
+    mock_caller_claim(rq, "oid", caller);
     const char *created = old ? mock_json_str(cJSON_GetObjectItemCaseSensitive(old->body, "properties"), "createdOn")
                               : NULL;
     cJSON *body = id ? custom_role_json(id, guid, props, created ? created : now, now, caller) : NULL;
@@ -926,7 +911,7 @@ static cJSON *ra_body(const struct mock_request *rq, const char *scope, const ch
 {
     char now[40], caller[64];
     mock_time_string(rq->now, now);
-    caller_claim(rq, "oid", caller);
+    mock_caller_claim(rq, "oid", caller);
     char *role_id = definition_id(scope, in->role_guid);
     const char *created = old ? ra_prop(old, "createdOn") : NULL, *created_by = old ? ra_prop(old, "createdBy") : NULL;
     cJSON *b = cJSON_CreateObject();

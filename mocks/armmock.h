@@ -59,6 +59,9 @@ struct armmock_options {
     bool accept_any_client;        /**< with no registered credential, issue tokens to any client (dry runs) */
     const char *identity_header;   /**< the secret X-IDENTITY-HEADER of the App Service form of managed
                                         identity (IDENTITY_ENDPOINT=<url>/msi/token); NULL = that form is off */
+    long latency_read_ms;          /**< added to every answer to a read (GET, HEAD; operation polls too) */
+    long latency_write_ms;         /**< added to every other answer, token requests included */
+    bool throttle;                 /**< ARM's token buckets per subscription and principal: 429 when empty */
     /** The clock (seconds since the epoch); NULL = the real one.  Tests move time with it. */
     double (*clock)(void *ctx);
     void *clock_ctx;
@@ -88,6 +91,12 @@ const char *armmock_url(const struct armmock *mock);
 
 /** How many requests it has answered. */
 uint64_t armmock_request_count(const struct armmock *mock);
+
+/**
+ * How many connections clients have opened to it (over HTTPS, each one a
+ * TLS handshake: the server keeps no session cache, so none is resumed).
+ */
+uint64_t armmock_connection_count(const struct armmock *mock);
 
 /** Stop serving, save the state, flush the journal and free everything.  NULL is allowed. */
 void armmock_stop(struct armmock *mock);

@@ -2,8 +2,9 @@
  * dispatch.c - from a path to a handler, as ARM routes it.
  *
  * Entra ID's endpoints come first (they need no bearer token).  Everything
- * else is ARM: the token is checked, due operations are settled, and the
- * path is matched case-insensitively with repeated slashes already folded:
+ * else is ARM: the token is checked, the caller's token bucket counts the
+ * request (--throttle), due operations are settled, and the path is
+ * matched case-insensitively with repeated slashes already folded:
  *   /subscriptions, /tenants
  *   /subscriptions/{s}[/providers[/{ns}[/register]]]
  *   /subscriptions/{s}/providers/{ns}/{type}            (a type's list across the subscription)
@@ -13,8 +14,9 @@
  *   {any scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]
  *
  * Depends on: arm_authz.c (mock_arm_authz()), arm_resources.c, entra.c
- * (mock_entra_handle()), lro.c, store.c (mock_store_get()), token.c
- * (mock_token_check()), types.c (mock_find_type()), util.c
+ * (mock_entra_handle()), lro.c, ratelimit.c (mock_throttle_admit()),
+ * store.c (mock_store_get()), token.c (mock_token_check()), types.c
+ * (mock_find_type()), util.c
  * (mock_check_api_version(), mock_reply_error()), src/util (utf8).
  */
 #include <stdlib.h>
@@ -220,6 +222,8 @@ void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_respo
     if (mock_entra_handle(m, rq, rs))
         return;
     if (!mock_token_check(m, rq, rs))
+        return;
+    if (!mock_throttle_admit(m, rq, rs)) /* --throttle: ARM counts a request before it routes it */
         return;
     if (mock_ops_settle(m, rq->now))
         rs->changed = true; /* operations ended: the state file must say so */

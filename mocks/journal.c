@@ -1,7 +1,8 @@
 /*
  * journal.c - one JSON line per request, written when its answer is sent:
- * ts, method, path, query, status, requestHeaders, requestBody,
- * responseBody, durationMs.  Scripts and tests read it, so nothing secret
+ * ts (the answer's time), arrived (the request's), connection (its serial
+ * number: which connection carried it), method, path, query, status,
+ * requestHeaders, requestBody, responseBody, durationMs.  Scripts and tests read it, so nothing secret
  * goes in: Authorization is cut to its scheme, form secrets and issued
  * tokens become "***".
  *
@@ -162,12 +163,15 @@ static void timestamp(double t, char out[40])
 
 /* One JSON line per request, written whole under its own lock so that lines never interleave. */
 void mock_journal_write(struct armmock *m, const struct mock_request *rq, const struct mock_response *rs,
-                        double started, double finished)
+                        double started, double finished, uint64_t connection)
 {
     cJSON *line = cJSON_CreateObject();
     char ts[40];
     timestamp(finished, ts);
     cJSON_AddStringToObject(line, "ts", ts);
+    timestamp(started, ts);
+    cJSON_AddStringToObject(line, "arrived", ts);
+    cJSON_AddNumberToObject(line, "connection", (double)connection);
     cJSON_AddItemToObject(line, "method", safe_string(rq->method));
     cJSON_AddItemToObject(line, "path", safe_string(rq->path));
     cJSON_AddItemToObject(line, "query", safe_string(rq->query));

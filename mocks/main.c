@@ -36,6 +36,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: aksnet-mock [--listen 127.0.0.1:0] [--port-file FILE] [--tls-cert PEM --tls-key PEM]\n"
             "                   [--lro-seconds S] [--principal-delay S] [--role-delay S] [--token-lifetime S]\n"
+            "                   [--latency READ_MS[,WRITE_MS]] [--throttle]\n"
             "                   [--journal FILE] [--state FILE] [--fault RULE]... "
             "[--client-secret ID=SECRET|ID=@FILE]...\n"
             "                   [--client-cert ID=CERT.pem]... [--federated-token ID=TOKEN|ID=@FILE]... "
@@ -43,6 +44,10 @@ static void usage(FILE *out)
             "                   [--accept-any-client] [--identity-header SECRET] [--until-stdin-closes]\n"
             "  --lro-seconds S   how long each long-running operation runs (default 0.05); 0 answers every\n"
             "                    write synchronously (200/201 with provisioningState Succeeded, no polling)\n"
+            "  --latency R[,W]   add R ms to every answer to a GET (operation polls too), W ms (default R)\n"
+            "                    to every other (token requests included), as ARM's round trips take time\n"
+            "  --throttle        ARM's token buckets per subscription and principal: reads 250 refilled\n"
+            "                    25/s, writes and deletes 200 refilled 10/s; 429 with Retry-After when empty\n"
             "  --fault METHOD:PATH-GLOB:ACTION[:COUNT], ACTION 404|410|429|500|502|503|504[=RETRY-AFTER]|\n"
             "                    401 (expired token)|409 (busy)|reset|apply-reset (applied, answer lost)|\n"
             "                    delay=MS|fail[=CODE] (the operation ends Failed with CODE, e.g.\n"
@@ -60,6 +65,27 @@ static bool parse_seconds(const char *flag, const char *s, double *out)
         return false;
     }
     *out = v;
+    return true;
+}
+
+/* "READ_MS" or "READ_MS,WRITE_MS", whole milliseconds up to 600000 (a write as slow as a read when not given). */
+static bool parse_latency(const char *s, struct armmock_options *o)
+{
+    char *end = NULL;
+    errno = 0;
+    long r = strtol(s, &end, 10), w = r;
+    bool ok = !errno && end != s && *s != '-' && *s != '+' && r >= 0 && r <= 600000;
+    if (ok && *end == ',') {
+        const char *ws = end + 1;
+        w = strtol(ws, &end, 10);
+        ok = !errno && end != ws && *ws != '-' && *ws != '+' && w >= 0 && w <= 600000;
+    }
+    if (!ok || *end) {
+        fprintf(stderr, "aksnet-mock: --latency '%s': expected READ_MS or READ_MS,WRITE_MS (0 to 600000)\n", s);
+        return false;
+    }
+    o->latency_read_ms = r;
+    o->latency_write_ms = w;
     return true;
 }
 
@@ -115,7 +141,7 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--accept-any-client") != 0 && strcmp(a, "--help") != 0 && strcmp(a, "-h") != 0 &&
-                     strcmp(a, "--until-stdin-closes") != 0;
+                     strcmp(a, "--until-stdin-closes") != 0 && strcmp(a, "--throttle") != 0;
         if (takes && !v) {
             fprintf(stderr, "aksnet-mock: %s needs a value\n", a);
             return false;
@@ -131,6 +157,8 @@ static bool parse_args(int argc, char **argv, struct armmock_options *o, struct 
         } else if (strcmp(a, "--principal-delay") == 0) ok = parse_seconds(a, v, &o->principal_delay);
         else if (strcmp(a, "--role-delay") == 0) ok = parse_seconds(a, v, &o->role_delay);
         else if (strcmp(a, "--token-lifetime") == 0) ok = parse_seconds(a, v, &o->token_lifetime);
+        else if (strcmp(a, "--latency") == 0) ok = parse_latency(v, o);
+        else if (strcmp(a, "--throttle") == 0) o->throttle = true;
         else if (strcmp(a, "--journal") == 0) o->journal_path = v;
         else if (strcmp(a, "--state") == 0) o->state_path = v;
         else if (strcmp(a, "--fault") == 0 && o->fault_count < MAX_LIST) l->faults[o->fault_count++] = v;

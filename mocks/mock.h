@@ -344,10 +344,32 @@ bool mock_token_check(struct armmock *m, const struct mock_request *rq, struct m
 
 /* The tenant ("tid") of the caller's token, or the mock's default tenant. */
 void mock_caller_tenant(const struct mock_request *rq, char out[64]);
+/* A string claim of the caller's token (not verified here: mock_token_check does that), or "". */
+void mock_caller_claim(const struct mock_request *rq, const char *claim, char out[64]);
 #define MOCK_DEFAULT_TENANT "00000000-0000-0000-0000-000000000001"
 
 /* Entra ID and managed-identity endpoints; false when the path is not theirs. */
 bool mock_entra_handle(struct armmock *m, const struct mock_request *rq, struct mock_response *rs);
+
+/* ---- latency and throttling (ratelimit.c) ------------------------------------------ */
+
+#define MOCK_BUCKET_KINDS 3      /* reads, writes, deletes */
+
+/* ARM's token buckets of one scope (a subscription or a tenant) and one principal. */
+struct mock_bucket {
+    char *key;                   /* "subscription/{id}|{principal}", lower case */
+    double tokens[MOCK_BUCKET_KINDS];
+    double last;                 /* the clock when they were last refilled */
+};
+
+/* What --latency adds to rq's answer, in ms: GET and HEAD are reads, token requests and the rest writes. */
+long mock_latency_ms(const struct armmock *m, const struct mock_request *rq);
+/* With --throttle, take a token from the caller's bucket; false when rs holds ARM's 429 instead. */
+bool mock_throttle_admit(struct armmock *m, const struct mock_request *rq, struct mock_response *rs);
+/* The x-ms-ratelimit-remaining-* headers of an ARM answer: the buckets', or the hourly counters. */
+void mock_ratelimit_headers(struct armmock *m, const struct mock_request *rq, struct mock_response *rs);
+void mock_ratelimit_init(struct armmock *m);
+void mock_ratelimit_free(struct armmock *m);
 
 /* ---- the server ---------------------------------------------------------------- */
 
@@ -381,8 +403,11 @@ struct armmock {
     uint64_t requests;
     pthread_cond_t stop_cond;     /* with lock: wakes delayed answers when the server stops */
     bool stopping;
-    long reads_left, writes_left; /* x-ms-ratelimit-remaining-subscription-* */
+    long reads_left, writes_left; /* x-ms-ratelimit-remaining-subscription-*, without --throttle */
     double window_start;
+    struct mock_bucket *buckets;  /* with --throttle */
+    size_t bucket_count;
+    uint64_t connections;         /* opened by clients so far (with lock) */
 };
 
 double mock_now(const struct armmock *m); /* util.c: opt.clock or the real time */
@@ -390,9 +415,9 @@ double mock_now(const struct armmock *m); /* util.c: opt.clock or the real time 
 /* Route one request (lock held by the caller). */
 void mock_dispatch(struct armmock *m, struct mock_request *rq, struct mock_response *rs);
 
-/* Append one line to the journal. */
+/* Append one line to the journal: the request arrived at started, its answer went at finished, on connection. */
 void mock_journal_write(struct armmock *m, const struct mock_request *rq, const struct mock_response *rs,
-                        double started, double finished);
+                        double started, double finished, uint64_t connection);
 
 /* Load and save the state file (atomically: write, fsync, rename). */
 bool mock_state_load(struct armmock *m, char *errbuf, size_t errlen);

@@ -12,7 +12,8 @@
  *
  * Depends on: dispatch.c (mock_dispatch()), faults.c (mock_fault_parse(),
  * mock_faults_apply()), journal.c (mock_journal_write()), lro.c
- * (mock_ops_free()), request.c, state.c (mock_state_load(),
+ * (mock_ops_free()), ratelimit.c (mock_latency_ms(), mock_ratelimit_*()),
+ * request.c, state.c (mock_state_load(),
  * mock_state_save()), store.c (mock_store_free()), util.c, src/util (jwt).
  */
 #include <arpa/inet.h>
@@ -31,9 +32,6 @@
 #include "mock.h"
 #include "request.h"
 
-#define RATE_READS 12000L
-#define RATE_WRITES 1200L
-
 #define MOCK_IDLE_TIMEOUT 10u /* seconds; an answer held back by a delay fault is not silence */
 
 /* Per-connection state, from the raw URI to the end of the body. */
@@ -45,6 +43,34 @@ struct conn {
     bool headers_seen;   /* the first call (headers only) is done */
     double started;
 };
+
+/* ---- connections ------------------------------------------------------------ */
+
+/*
+ * Each connection gets the next serial number as it opens, kept in its
+ * socket context: the journal says which connection carried each request,
+ * and armmock_connection_count how many were opened (over HTTPS each is one
+ * full TLS handshake, libmicrohttpd keeping no session cache to resume).
+ */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)c;
+    struct armmock *m = cls;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    pthread_mutex_lock(&m->lock);
+    uint64_t serial = ++m->connections;
+    pthread_mutex_unlock(&m->lock);
+    *socket_context = (void *)(uintptr_t)serial;
+}
+
+/* The serial number on_connection gave c, 0 when unknown. */
+static uint64_t connection_serial(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? (uint64_t)(uintptr_t)info->socket_context : 0;
+}
 
 /* ---- reading the request ---------------------------------------------------- */
 
@@ -133,18 +159,7 @@ static void add_arm_headers(struct armmock *m, const struct mock_request *rq, st
     if (strncasecmp(path, "/subscriptions", 14) != 0 && strncasecmp(path, "/providers", 10) != 0 &&
         strncasecmp(path, "/tenants", 8) != 0)
         return;
-    double now = mock_now(m);
-    if (now - m->window_start >= 3600.0) {
-        m->window_start = now;
-        m->reads_left = RATE_READS;
-        m->writes_left = RATE_WRITES;
-    }
-    bool read = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
-    long *left = read ? &m->reads_left : &m->writes_left;
-    if (*left > 0)
-        (*left)--;
-    mock_add_header(rs, "x-ms-ratelimit-remaining-subscription-reads", "%ld", m->reads_left);
-    mock_add_header(rs, "x-ms-ratelimit-remaining-subscription-writes", "%ld", m->writes_left);
+    mock_ratelimit_headers(m, rq, rs);
     char id[37];
     mock_uuid(id);
     mock_add_header(rs, "x-ms-request-id", "%s", id);
@@ -178,8 +193,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const struct mock
 }
 
 /*
- * Wait delay_ms (a delay fault) with the lock released, so that other
- * connections are served meanwhile; armmock_stop cuts the wait short.
+ * Wait delay_ms (a delay fault, --latency) with the lock released, so that
+ * other connections are served meanwhile; armmock_stop cuts the wait short.
  */
 static void wait_delay(struct armmock *m, long delay_ms)
 {
@@ -209,6 +224,7 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
         mock_reply_error(&rs, 413, "RequestEntityTooLarge", "The request body is larger than %u bytes.",
                          MOCK_MAX_BODY);
         pthread_mutex_lock(&m->lock);
+        rq.now = mock_now(m);
         add_arm_headers(m, &rq, &rs, rq.path); /* a refusal is an ARM answer like any other */
         m->requests++;
         pthread_mutex_unlock(&m->lock);
@@ -220,6 +236,7 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
         bool answered = mock_faults_apply(m, &rq, &rs, &delay_ms);
         if (rs.busy)
             mock_reply_busy_injected(m, &rq, &rs);
+        delay_ms += mock_latency_ms(m, &rq); /* one wait for both: the answer comes after it */
         if (delay_ms > 0)
             wait_delay(m, delay_ms);
         rq.now = mock_now(m);
@@ -241,7 +258,7 @@ static enum MHD_Result handle(struct armmock *m, struct MHD_Connection *c, const
         ret = send_response(c, &rs, body);
     }
     if (m->journal)
-        mock_journal_write(m, &rq, &rs, cn->started, mock_now(m));
+        mock_journal_write(m, &rq, &rs, cn->started, mock_now(m), connection_serial(c));
     mock_request_free(&rq);
     mock_response_free(&rs);
     return ret;
@@ -481,6 +498,7 @@ static bool start_daemon(struct armmock *m, char *err, size_t errlen)
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                  MHD_OPTION_URI_LOG_CALLBACK, on_uri, m,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, m,
+                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
                                  MHD_OPTION_CONNECTION_TIMEOUT, MOCK_IDLE_TIMEOUT,
                                  MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
                                  MHD_OPTION_ARRAY, m->tls ? tls_opts : &tls_opts[2],
@@ -515,10 +533,8 @@ struct armmock *armmock_start(const struct armmock_options *options, char *err, 
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->journal_lock, NULL);
     pthread_cond_init(&m->stop_cond, NULL);
-    m->reads_left = RATE_READS;
-    m->writes_left = RATE_WRITES;
     bool ok = copy_options(m, options ? options : &none, err, errlen);
-    m->window_start = mock_now(m);
+    mock_ratelimit_init(m);
     if (ok && m->journal_path && !(m->journal = fopen(m->journal_path, "a"))) {
         snprintf(err, errlen, "--journal %s: %s", m->journal_path, strerror(errno));
         ok = false;
@@ -576,14 +592,24 @@ const char *armmock_url(const struct armmock *m)
     return m->url;
 }
 
-/* Read under the lock: the server's threads count requests as they come. */
-uint64_t armmock_request_count(const struct armmock *m)
+/* A counter the server's threads move as requests and connections come, read under the lock. */
+static uint64_t read_counter(const struct armmock *m, const uint64_t *counter)
 {
     pthread_mutex_t *lock = (pthread_mutex_t *)&m->lock;
     pthread_mutex_lock(lock);
-    uint64_t n = m->requests;
+    uint64_t n = *counter;
     pthread_mutex_unlock(lock);
     return n;
+}
+
+uint64_t armmock_request_count(const struct armmock *m)
+{
+    return read_counter(m, &m->requests);
+}
+
+uint64_t armmock_connection_count(const struct armmock *m)
+{
+    return read_counter(m, &m->connections);
 }
 
 /* Delayed answers are woken first, then the daemon stops and the state is saved. */
@@ -603,6 +629,7 @@ void armmock_stop(struct armmock *m)
         fclose(m->journal);
     mock_store_free(&m->store);
     mock_ops_free(&m->ops);
+    mock_ratelimit_free(m);
     for (size_t i = 0; i < m->fault_count; i++)
         free(m->faults[i].glob);
     free(m->faults);

@@ -14,8 +14,36 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "jwt.h"
 #include "mock.h"
+
+/*
+ * A principal's object id: the same for every token of one client in one
+ * tenant, as a service principal's is in Entra ID, so that what ARM keys by
+ * principal (throttling, createdBy) stays put across tokens.  A GUID made
+ * of the SHA-256 of tenant and client (with the version-4 bits, as Azure's
+ * look); Entra ID's own ids are random and not derived from anything.
+ */
+static void object_id(const char *tenant, const char *subject, char out[37])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+              EVP_DigestUpdate(ctx, tenant, strlen(tenant)) == 1 && EVP_DigestUpdate(ctx, "/", 1) == 1 &&
+              EVP_DigestUpdate(ctx, subject, strlen(subject)) == 1 && EVP_DigestFinal_ex(ctx, d, &n) == 1 && n >= 16;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        mock_uuid(out);
+        return;
+    }
+    d[6] = (unsigned char)((d[6] & 0x0f) | 0x40);
+    d[8] = (unsigned char)((d[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3],
+             d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+}
 
 /* Tokens are real JWTs signed by the mock's key, so that clients can decode them as they would Entra's. */
 char *mock_token_issue(struct armmock *m, const char *subject, const char *tenant, const char *audience,
@@ -23,7 +51,7 @@ char *mock_token_issue(struct armmock *m, const char *subject, const char *tenan
 {
     char iss[160], oid[37];
     snprintf(iss, sizeof(iss), "https://sts.windows.net/%s/", tenant);
-    mock_uuid(oid);
+    object_id(tenant, subject, oid);
     cJSON *claims = cJSON_CreateObject();
     cJSON *header = cJSON_CreateObject();
     cJSON_AddStringToObject(header, "kid", m->signing_kid);
@@ -120,18 +148,26 @@ bool mock_token_check(struct armmock *m, const struct mock_request *rq, struct m
     return true;
 }
 
-/* The tenant of the caller's token (its "tid"), so listings match the login. */
-void mock_caller_tenant(const struct mock_request *rq, char out[64])
+/* A claim of the caller's bearer token, read without checking it again. */
+void mock_caller_claim(const struct mock_request *rq, const char *claim, char out[64])
 {
-    snprintf(out, 64, "%s", MOCK_DEFAULT_TENANT);
+    out[0] = '\0';
     const char *auth = mock_header(rq, "Authorization");
     struct aksnet__jwt *jwt = NULL;
     struct aksnet_error e;
     if (auth && strlen(auth) > 7 && aksnet__jwt_parse(auth + 7, &jwt, &e) == AKSNET_OK) {
-        const char *tid = mock_json_str(aksnet__jwt_claims(jwt), "tid");
-        if (tid)
-            snprintf(out, 64, "%s", tid);
+        const char *v = mock_json_str(aksnet__jwt_claims(jwt), claim);
+        if (v)
+            snprintf(out, 64, "%s", v);
     }
     aksnet__jwt_free(jwt);
+}
+
+/* The tenant of the caller's token (its "tid"), so listings match the login. */
+void mock_caller_tenant(const struct mock_request *rq, char out[64])
+{
+    mock_caller_claim(rq, "tid", out);
+    if (!out[0])
+        snprintf(out, 64, "%s", MOCK_DEFAULT_TENANT);
 }
 

@@ -10,7 +10,7 @@
 _aksnet_mock()
 {
     local flags='--listen --port-file --tls-cert --tls-key --lro-seconds --principal-delay
-        --role-delay --token-lifetime --journal --state --fault --client-secret --client-cert
+        --role-delay --token-lifetime --latency --throttle --journal --state --fault --client-secret --client-cert
         --federated-token --subscription --accept-any-client --identity-header --until-stdin-closes
         --help -h'
     local cur=${COMP_WORDS[COMP_CWORD]} prev=''
@@ -26,7 +26,7 @@ _aksnet_mock()
             mapfile -t COMPREPLY < <(compgen -W '127.0.0.1:0 [::1]:0 localhost:0' -- "$cur")
             return 0
             ;;
-        --lro-seconds | --principal-delay | --role-delay | --token-lifetime | --fault | --client-secret | \
+        --lro-seconds | --principal-delay | --role-delay | --token-lifetime | --latency | --fault | --client-secret | \
             --client-cert | --federated-token | --subscription | --identity-header)
             return 0 # a value of the user's own: nothing to offer
             ;;

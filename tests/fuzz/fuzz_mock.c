@@ -358,7 +358,7 @@ static void run_one(const uint8_t *d, size_t n)
         free(body);
     }
     if (mock->journal)
-        mock_journal_write(mock, &rq, &rs, started, mock_now(mock));
+        mock_journal_write(mock, &rq, &rs, started, mock_now(mock), 0);
     mock_request_free(&rq);
     mock_response_free(&rs);
     fake_now += 0.03;

@@ -811,13 +811,14 @@ static bool is_rfc3339_ms(const char *s)
 
 static void assert_journal_keys(const cJSON *line)
 {
-    static const char *const keys[] = {"ts", "method", "path", "query", "status", "requestHeaders",
-                                       "requestBody", "responseBody", "durationMs"};
+    static const char *const keys[] = {"ts", "arrived", "connection", "method", "path", "query", "status",
+                                       "requestHeaders", "requestBody", "responseBody", "durationMs"};
     assert_non_null(line);
-    assert_int_equal(cJSON_GetArraySize(line), 9);
-    for (size_t k = 0; k < 9; k++)
+    assert_int_equal(cJSON_GetArraySize(line), 11);
+    for (size_t k = 0; k < 11; k++)
         assert_non_null(cJSON_GetObjectItemCaseSensitive(line, keys[k]));
     assert_true(is_rfc3339_ms(mt_json_str(line, "ts")));
+    assert_true(is_rfc3339_ms(mt_json_str(line, "arrived")));
     assert_true(cJSON_IsNumber(cJSON_GetObjectItem(line, "durationMs")));
     assert_true(cJSON_GetObjectItem(line, "durationMs")->valuedouble >= 0);
     assert_true(cJSON_IsObject(cJSON_GetObjectItem(line, "requestHeaders")));
