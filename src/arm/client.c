@@ -4,10 +4,14 @@
  * connections that the engine's threads take and give back.
  *
  * Every chain is request id -> retry -> cancel -> [bearer] -> [request
- * printer] -> log -> transport; token requests use the same chain without the bearer
- * policy.  The tool, the dry run and the tests all build it here (the tests
- * through aksnet__client_new_with, which swaps only the seams: transport,
- * clock, token source), so what the tests exercise is what ships.
+ * printer] -> log -> transport; token requests use the same chain without
+ * the bearer policy.  Every chain's transport sends through the client's
+ * one pool of libcurl handles (transport_curl.c), so the token request's
+ * connection serves the first ARM request too, and a connection opened by
+ * one thread serves the next request of any other.  The tool, the dry run
+ * and the tests all build it here (the tests through
+ * aksnet__client_new_with, which swaps only the seams: transport, clock,
+ * token source), so what the tests exercise is what ships.
  */
 #include "client_internal.h"
 
@@ -52,7 +56,8 @@ struct aksnet_client {
     void (*on_retry)(void *ctx, const char *method, const char *url, double seconds, const char *why);
     void *on_retry_ctx;
     pthread_mutex_t pool_lock;
-    struct chain *idle;                        /* released chains, their connections still open */
+    struct chain *idle;                        /* released chains */
+    struct aksnet__curl_pool *http;            /* every chain's connections (libcurl transport only) */
 };
 
 void aksnet_client_options_init(struct aksnet_client_options *options)
@@ -120,13 +125,15 @@ static void tell_retry(void *ctx, const struct aksnet__http_request *rq, int att
     free(reason);
 }
 
-/* The real transport; ctx is the client, whose cancel aborts its transfers and whose timeout bounds a try. */
+/* A chain's transport: the client's pool, made in setup with the client's CA bundle, cancel and timeout. */
 static aksnet_code curl_new(void *ctx, const char *cacert, struct aksnet__http_transport *out,
                             struct aksnet_error *err)
 {
+    (void)cacert;
+    (void)err;
     const struct aksnet_client *cl = ctx;
-    struct aksnet__curl_options co = {.cacert = cacert, .cancel = cl->cancel, .timeout_ms = cl->timeout_ms};
-    return aksnet__curl_transport_new(&co, out, err);
+    aksnet__curl_pool_transport(cl->http, out);
+    return AKSNET_OK;
 }
 
 static void curl_free(void *ctx, struct aksnet__http_transport *transport)
@@ -227,6 +234,12 @@ static aksnet_code setup(struct aksnet_client *cl, const struct aksnet_client_op
         return aksnet_error_set(err, AKSNET_EINVAL, "request timeout %g s: expected 0 (the default) to 86400 s",
                                 o->request_timeout);
     cl->timeout_ms = (long)(o->request_timeout * 1000.0);
+    if (cl->seams.transport_new == curl_new) {
+        struct aksnet__curl_options co = {.cacert = cl->cacert, .cancel = cl->cancel, .timeout_ms = cl->timeout_ms};
+        rc = aksnet__curl_pool_new(&co, &cl->http, err);
+        if (rc != AKSNET_OK)
+            return rc;
+    }
     snprintf(cl->user_agent, sizeof(cl->user_agent), "%.40s", o->user_agent ? o->user_agent : "aksnet/" AKSNET_VERSION);
     cl->request_id.user_agent = cl->user_agent;
     if (cl->seams.retry)
@@ -324,6 +337,14 @@ void aksnet__client_release(struct aksnet_client *cl, struct aksnet__arm_client 
     pthread_mutex_unlock(&cl->pool_lock);
 }
 
+aksnet_code aksnet__client_token(struct aksnet_client *cl, struct aksnet_error *err)
+{
+    char *token = NULL;
+    aksnet_code rc = cl->bearer.get_token(cl->bearer.ctx, false, &token, err);
+    aksnet__secret_free(token);
+    return rc;
+}
+
 const struct aksnet__clock *aksnet__client_clock(const struct aksnet_client *cl)
 {
     return cl->seams.clock;
@@ -388,6 +409,7 @@ void aksnet_client_free(struct aksnet_client *cl)
     }
     aksnet__auth_free(cl->auth);
     free_chain(cl, &cl->token_chain);
+    aksnet__curl_pool_free(cl->http);
     aksnet__dryrun_stop(cl->mock);
     aksnet__redact_free(&cl->secrets);
     pthread_mutex_destroy(&cl->pool_lock);

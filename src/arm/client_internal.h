@@ -42,13 +42,20 @@ aksnet_code aksnet__client_new_with(const struct aksnet_client_options *options,
                                     struct aksnet_error *err);
 
 /**
- * An ARM connection for one thread: from the pool, or a new chain.  Give it
- * back with aksnet__client_release, which keeps its connection open for
- * the next taker.
+ * An ARM client (a chain of policies) for one thread: an idle one, or a new
+ * chain.  Give it back with aksnet__client_release.  Connections are not
+ * the chain's: every chain sends through the client's one pool of them.
  */
 aksnet_code aksnet__client_acquire(struct aksnet_client *client, struct aksnet__arm_client **out,
                                    struct aksnet_error *err);
 void aksnet__client_release(struct aksnet_client *client, struct aksnet__arm_client *arm);
+
+/**
+ * Make sure the credential holds a token for ARM (fetched now unless
+ * cached), so that threads started next all find it: one token request
+ * for a run, and one failure, not one per thread, when there is none.
+ */
+aksnet_code aksnet__client_token(struct aksnet_client *client, struct aksnet_error *err);
 
 /** The client's clock (the system's unless a seam replaced it). */
 const struct aksnet__clock *aksnet__client_clock(const struct aksnet_client *client);

@@ -178,18 +178,38 @@ struct aksnet__curl_options {
 };
 
 /**
- * A libcurl transport: one easy handle, so one connection per host is
- * reused; TLS always verified (peer and host); plain http:// refused unless
- * the host is loopback.  Free with aksnet__curl_transport_free.
+ * The connections of a run: a pool of libcurl easy handles that any number
+ * of threads send through at once.  A request takes an idle handle (one
+ * whose last request went to the same scheme, host and port first, so its
+ * connection is reused), sends and gives it back; a new handle is made only
+ * when every one is busy.  TLS sessions and the DNS cache are shared by all
+ * handles (a libcurl share object), so a new connection can resume an
+ * earlier one's TLS session.  Connections stay each with its handle: libcurl
+ * does not support sharing them between concurrent threads.
  *
- * Also: no redirect is followed (a 3xx is returned as it is); http://
- * requests never go through a proxy from the environment (https:// ones
- * may, tunnelled); a refused URL is AKSNET_EINVAL; a response over the
- * size cap is AKSNET_EPROTO; no answer within the timeouts is
- * AKSNET_ETIMEOUT; every other failure (refused, reset, TLS) is
- * AKSNET_ETRANSPORT; a transfer the options' cancel stopped is
- * AKSNET_ECANCELED.  A transport is one libcurl handle: one request at a
- * time, so use one per thread.
+ * Every request: TLS always verified (peer and host); plain http:// refused
+ * unless the host is loopback; no redirect followed (a 3xx is returned as
+ * it is); http:// never through a proxy from the environment (https:// may
+ * be, tunnelled); a refused URL is AKSNET_EINVAL; a response over the size
+ * cap is AKSNET_EPROTO; no answer within the timeouts is AKSNET_ETIMEOUT;
+ * every other failure (refused, reset, TLS) is AKSNET_ETRANSPORT; a
+ * transfer the options' cancel stopped is AKSNET_ECANCELED.
+ */
+struct aksnet__curl_pool;
+
+aksnet_code aksnet__curl_pool_new(const struct aksnet__curl_options *options, struct aksnet__curl_pool **out,
+                                  struct aksnet_error *err);
+/** Once no transport on it sends any more; NULL is allowed. */
+void aksnet__curl_pool_free(struct aksnet__curl_pool *pool);
+/** A transport that sends through pool (which outlives it); nothing to free. */
+void aksnet__curl_pool_transport(struct aksnet__curl_pool *pool, struct aksnet__http_transport *out);
+/** How many handles (so connections per host) the pool has made: the most requests it had in flight. */
+size_t aksnet__curl_pool_handles(struct aksnet__curl_pool *pool);
+
+/**
+ * A libcurl transport with a pool of its own, freed with it by
+ * aksnet__curl_transport_free (which leaves alone the pool of a transport
+ * from aksnet__curl_pool_transport).
  */
 aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
                                        struct aksnet_error *err);

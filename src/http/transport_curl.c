@@ -1,7 +1,20 @@
 /*
- * transport_curl.c - the transport at the end of the pipeline: libcurl, one easy
- * handle per transport so its connection cache keeps a connection to each
- * host alive between requests.
+ * transport_curl.c - the transport at the end of the pipeline: libcurl, with
+ * one pool of easy handles for a whole run.  Every chain of every thread
+ * sends through the client's pool: a request takes an idle handle (one that
+ * last spoke to the same origin first, its connection still open), sends,
+ * and gives it back, so a connection opened by one thread serves the next
+ * request of any thread, and a run opens only as many connections as it has
+ * requests in flight at once.  The handles share TLS sessions and the DNS
+ * cache through a libcurl share object, so a connection opened later
+ * resumes the TLS session of an earlier one where the server allows it.
+ *
+ * Connections themselves are not put in the share (CURL_LOCK_DATA_CONNECT):
+ * libcurl does not support sharing them between threads that transfer at
+ * the same time ("It is not supported to share connections between multiple
+ * concurrent threads", CURLSHOPT_SHARE(3); the crashes of curl/curl#4544,
+ * #13347 and #13840).  A handle, and so its connections, is used by one
+ * thread at a time here instead.
  *
  * What must never change is set on every request: peer and host
  * verification on, only http and https, no redirects (a Location would take
@@ -12,6 +25,7 @@
 #include "cancel.h"
 #include "http.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,8 +37,19 @@
 #define DEFAULT_TIMEOUT_MS 120000L
 #define DEFAULT_MAX_RESPONSE ((size_t)16 << 20)
 
-struct curl_transport {
+/* One easy handle; its connection cache keeps what it opened. */
+struct handle {
     CURL *easy;
+    char origin[256];            /* "scheme://host:port" of its last request: a connection there may be open */
+    struct handle *next;         /* in the pool's idle list */
+};
+
+struct aksnet__curl_pool {
+    pthread_mutex_t lock;        /* guards idle and handles */
+    struct handle *idle;         /* handles no request is using, the latest given back first */
+    size_t handles;              /* made so far: the most requests in flight at once */
+    CURLSH *share;               /* TLS sessions and DNS, for every handle */
+    pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
     char *cacert;
     long connect_timeout_ms;
     long timeout_ms;
@@ -190,10 +215,9 @@ static bool bodyless(const char *method)
 }
 
 /* The handle's per-request options; connection cache, DNS cache and TLS sessions survive curl_easy_reset. */
-static bool set_options(struct curl_transport *c, const struct aksnet__http_request *rq, struct curl_slist *hdrs,
-                        struct transfer *t, char *errbuf)
+static bool set_options(const struct aksnet__curl_pool *c, CURL *e, const struct aksnet__http_request *rq,
+                        struct curl_slist *hdrs, struct transfer *t, char *errbuf)
 {
-    CURL *e = c->easy;
     long connect_ms = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : c->connect_timeout_ms;
     bool ok = curl_easy_setopt(e, CURLOPT_URL, rq->url) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
@@ -265,11 +289,81 @@ static aksnet_code transfer_error(const struct aksnet__http_request *rq, CURLcod
     return aksnet_error_set(err, AKSNET_ETRANSPORT, "%s %.200s: %s", rq->method, rq->url, detail);
 }
 
-/* One request on the shared handle; rs holds nothing unless a whole response arrived. */
-static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+/* The "scheme://host:port" part of url (as written), where a handle's connection goes. */
+static void origin_of(const char *url, char out[256])
+{
+    const char *p = strstr(url, "://");
+    size_t n = p ? strcspn(p + 3, "/?#") + (size_t)(p + 3 - url) : strlen(url);
+    snprintf(out, 256, "%.*s", (int)(n < 255 ? n : 255), url);
+}
+
+/* libcurl's share object locks each kind of data it shares with a mutex of its own. */
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ctx)
+{
+    (void)easy;
+    (void)access;
+    struct aksnet__curl_pool *pool = ctx;
+    pthread_mutex_lock(&pool->share_locks[data < CURL_LOCK_DATA_LAST ? data : 0]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *ctx)
+{
+    (void)easy;
+    struct aksnet__curl_pool *pool = ctx;
+    pthread_mutex_unlock(&pool->share_locks[data < CURL_LOCK_DATA_LAST ? data : 0]);
+}
+
+/*
+ * An idle handle for a request to origin: one whose last request went
+ * there (its connection may still be open), else the latest given back,
+ * else a new one on the pool's share.  NULL when libcurl cannot make one.
+ */
+static struct handle *take_handle(struct aksnet__curl_pool *pool, const char *origin)
+{
+    pthread_mutex_lock(&pool->lock);
+    struct handle **at = &pool->idle;
+    while (*at && strcasecmp((*at)->origin, origin) != 0)
+        at = &(*at)->next;
+    if (!*at)
+        at = &pool->idle;
+    struct handle *h = *at;
+    if (h)
+        *at = h->next;
+    pthread_mutex_unlock(&pool->lock);
+    if (h)
+        return h;
+    h = calloc(1, sizeof(*h));
+    if (h && !(h->easy = curl_easy_init())) {
+        free(h);
+        h = NULL;
+    }
+    /* the share is set once: curl_easy_reset keeps "the shares" (curl_easy_reset(3)) */
+    if (h && curl_easy_setopt(h->easy, CURLOPT_SHARE, pool->share) != CURLE_OK) {
+        curl_easy_cleanup(h->easy);
+        free(h);
+        h = NULL;
+    }
+    if (h) {
+        pthread_mutex_lock(&pool->lock);
+        pool->handles++;
+        pthread_mutex_unlock(&pool->lock);
+    }
+    return h;
+}
+
+static void give_back(struct aksnet__curl_pool *pool, struct handle *h)
+{
+    pthread_mutex_lock(&pool->lock);
+    h->next = pool->idle;
+    pool->idle = h;
+    pthread_mutex_unlock(&pool->lock);
+}
+
+/* One request on a handle of the pool's; rs holds nothing unless a whole response arrived. */
+static aksnet_code pool_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
                              struct aksnet_error *err)
 {
-    struct curl_transport *c = ctx;
+    struct aksnet__curl_pool *c = ctx;
     aksnet__http_response_free(rs);
     aksnet_code rc = aksnet__http_check_url_for(rq->url, rq->link_local_ok, err);
     if (rc != AKSNET_OK)
@@ -280,23 +374,32 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
     rc = build_headers(rq, &hdrs, err);
     if (rc != AKSNET_OK)
         return rc;
+    char origin[256];
+    origin_of(rq->url, origin);
+    struct handle *h = take_handle(c, origin);
+    if (!h) {
+        free_slist(hdrs);
+        return aksnet_error_set(err, AKSNET_ENOMEM, "cannot create a libcurl handle");
+    }
     struct transfer t = {.rs = rs};
     aksnet__buf_init(&t.body, c->max_response_bytes, true);
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_reset(c->easy);
+    curl_easy_reset(h->easy);
     CURLcode cc = CURLE_FAILED_INIT;
-    if (set_options(c, rq, hdrs, &t, errbuf))
-        cc = curl_easy_perform(c->easy);
+    if (set_options(c, h->easy, rq, hdrs, &t, errbuf))
+        cc = curl_easy_perform(h->easy);
     else
         rc = aksnet_error_set(err, AKSNET_EINVAL, "libcurl refused an option (is it older than 7.85?)");
     if (rc == AKSNET_OK && cc == CURLE_OK && !t.too_big && !t.oom)
-        curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &rs->status);
+        curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &rs->status);
     else if (rc == AKSNET_OK)
         rc = transfer_error(rq, cc, &t, errbuf, c->max_response_bytes, err);
     /* the handle keeps pointers to these until the next reset: drop them now */
-    curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, NULL);
     free_slist(hdrs);
+    snprintf(h->origin, sizeof(h->origin), "%s", origin);
+    give_back(c, h);
     if (rc != AKSNET_OK) {
         aksnet__buf_free(&t.body);
         aksnet__http_response_free(rs);
@@ -308,47 +411,102 @@ static aksnet_code curl_send(void *ctx, const struct aksnet__http_request *rq, s
     return AKSNET_OK;
 }
 
-/* curl_global_init is reference-counted by libcurl; the transport holds one reference. */
-aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
-                                       struct aksnet_error *err)
+/* A transport of its own (aksnet__curl_transport_new): the same, on a pool that goes with it. */
+static aksnet_code own_send(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                            struct aksnet_error *err)
 {
-    memset(out, 0, sizeof(*out));
+    return pool_send(ctx, rq, rs, err);
+}
+
+/* curl_global_init is reference-counted by libcurl; a pool holds one reference. */
+aksnet_code aksnet__curl_pool_new(const struct aksnet__curl_options *options, struct aksnet__curl_pool **out,
+                                  struct aksnet_error *err)
+{
+    *out = NULL;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return aksnet_error_set(err, AKSNET_ETRANSPORT, "libcurl could not be initialised");
-    struct curl_transport *c = calloc(1, sizeof(*c));
+    struct aksnet__curl_pool *c = calloc(1, sizeof(*c));
     if (!c) {
         curl_global_cleanup();
         return aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
     }
+    pthread_mutex_init(&c->lock, NULL);
+    for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&c->share_locks[i], NULL);
     c->connect_timeout_ms = options && options->connect_timeout_ms > 0 ? options->connect_timeout_ms
                                                                        : DEFAULT_CONNECT_TIMEOUT_MS;
     c->timeout_ms = options && options->timeout_ms > 0 ? options->timeout_ms : DEFAULT_TIMEOUT_MS;
     c->max_response_bytes =
         options && options->max_response_bytes > 0 ? options->max_response_bytes : DEFAULT_MAX_RESPONSE;
     c->cancel = options ? options->cancel : NULL;
-    c->easy = curl_easy_init();
     if (options && options->cacert)
         c->cacert = strdup(options->cacert);
-    if (!c->easy || (options && options->cacert && !c->cacert)) {
-        curl_easy_cleanup(c->easy);
-        free(c->cacert);
-        free(c);
-        curl_global_cleanup();
-        return aksnet_error_set(err, AKSNET_ENOMEM, "cannot create a libcurl handle");
+    c->share = curl_share_init();
+    bool ok = c->share && (!options || !options->cacert || c->cacert) &&
+              curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock) == CURLSHE_OK &&
+              curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock) == CURLSHE_OK &&
+              curl_share_setopt(c->share, CURLSHOPT_USERDATA, c) == CURLSHE_OK &&
+              curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) == CURLSHE_OK &&
+              curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK;
+    if (!ok) {
+        aksnet__curl_pool_free(c);
+        return aksnet_error_set(err, AKSNET_ENOMEM, "cannot create a libcurl share object");
     }
-    out->send = curl_send;
-    out->ctx = c;
+    *out = c;
     return AKSNET_OK;
 }
 
+/* Every transport on the pool is gone: no handle is in use. */
+void aksnet__curl_pool_free(struct aksnet__curl_pool *c)
+{
+    if (!c)
+        return;
+    while (c->idle) {
+        struct handle *h = c->idle;
+        c->idle = h->next;
+        curl_easy_cleanup(h->easy);
+        free(h);
+    }
+    if (c->share)
+        curl_share_cleanup(c->share);
+    for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&c->share_locks[i]);
+    pthread_mutex_destroy(&c->lock);
+    free(c->cacert);
+    free(c);
+    curl_global_cleanup();
+}
+
+void aksnet__curl_pool_transport(struct aksnet__curl_pool *pool, struct aksnet__http_transport *out)
+{
+    *out = (struct aksnet__http_transport){pool_send, pool};
+}
+
+size_t aksnet__curl_pool_handles(struct aksnet__curl_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    size_t n = pool->handles;
+    pthread_mutex_unlock(&pool->lock);
+    return n;
+}
+
+aksnet_code aksnet__curl_transport_new(const struct aksnet__curl_options *options, struct aksnet__http_transport *out,
+                                       struct aksnet_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct aksnet__curl_pool *pool = NULL;
+    aksnet_code rc = aksnet__curl_pool_new(options, &pool, err);
+    if (rc == AKSNET_OK)
+        *out = (struct aksnet__http_transport){own_send, pool};
+    return rc;
+}
+
+/* A transport of its own takes its pool along; one on a shared pool leaves the pool to its owner. */
 void aksnet__curl_transport_free(struct aksnet__http_transport *transport)
 {
     if (!transport || !transport->ctx)
         return;
-    struct curl_transport *c = transport->ctx;
-    curl_easy_cleanup(c->easy);
-    free(c->cacert);
-    free(c);
-    curl_global_cleanup();
+    if (transport->send == own_send)
+        aksnet__curl_pool_free(transport->ctx);
     memset(transport, 0, sizeof(*transport));
 }
