@@ -217,7 +217,7 @@ aksnet_code aksnet__arm_put_if_match(const struct aksnet__arm_client *client, co
     cJSON *final = NULL;
     for (int attempt = 0;; attempt++) {
         bool followed = false;
-        rc = put_once(&op, url, id, body, &final, &followed, err);
+        rc = put_once(&op, url, id, body, out ? &final : NULL, &followed, err);
         if (!failed_busy(rc, followed, err, attempt))
             break;
         rc = aksnet__arm_pause_before_retry(&op, url, err);

@@ -106,7 +106,8 @@ aksnet_code aksnet__arm_list(const struct aksnet__arm_client *client, const char
 
 /**
  * PUT body to id and follow the operation to its end.  *out (may be NULL)
- * receives the final resource.  A busy 409 (AnotherOperationInProgress, AKS's
+ * receives the final resource (a GET once an operation has succeeded; with
+ * out NULL no such GET is sent).  A busy 409 (AnotherOperationInProgress, AKS's
  * OperationNotAllowed "... in progress") waits for the running operation
  * (polling the resource) and tries again; so does an operation that ended
  * Failed with a busy code (AnotherOperationInProgress, RetryableError), after

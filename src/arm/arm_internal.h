@@ -141,7 +141,7 @@ void aksnet__arm_op_init(struct aksnet__arm_op *op, const struct aksnet__arm_cli
  * After the first answer (2xx): Azure-AsyncOperation, else Location, else
  * the resource's provisioningState.  For a PUT *final receives the resource
  * as it ended: the last poll of its state, the answer itself when nothing
- * ran, or a GET once an operation succeeded.
+ * ran, or a GET once an operation succeeded (not sent when final is NULL).
  */
 aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url, bool is_put,
                                const struct aksnet__http_response *rs, cJSON **final, struct aksnet_error *err);

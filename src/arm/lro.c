@@ -459,7 +459,9 @@ static aksnet_code follow_put_answer(const struct aksnet__arm_op *op, const char
  * After the first answer (2xx): Azure-AsyncOperation, else Location, else
  * the resource's provisioningState.  For a PUT *final receives the resource
  * as it ended: the last poll of its state, the answer itself when nothing
- * ran, or a GET once an operation succeeded.
+ * ran, or a GET once an operation succeeded.  With final NULL that GET is
+ * not sent: the operation's Succeeded is the answer, and a read whose
+ * answer nobody uses is a round trip on the critical path.
  */
 aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url, bool is_put,
                                const struct aksnet__http_response *rs, cJSON **final, struct aksnet_error *err)
@@ -476,7 +478,7 @@ aksnet_code aksnet__arm_follow(const struct aksnet__arm_op *op, const char *url,
         return rs->status == 202 ? poll_state(op, url, UNTIL_GONE, NULL, wait, NULL, err) : AKSNET_OK;
     else
         return follow_put_answer(op, url, rs, wait, final, err);
-    if (rc != AKSNET_OK || !is_put)
+    if (rc != AKSNET_OK || !is_put || !final)
         return rc;
     return fetch_final(op, url, final, err);
 }
