@@ -111,8 +111,9 @@ struct aksnet_provision_options {
     const struct aksnet_plan *plan;           /**< validated, defaults applied */
     aksnet_run_mode mode;
     /**
-     * Where requests go: each parallel step takes an ARM connection from
-     * the client's pool and gives it back.  The client's credential is
+     * Where requests go: each task of the run (a read, a write) takes an ARM
+     * client from the client's pool and gives it back; all of them send over
+     * the client's one pool of connections.  The client's credential is
      * shared by all threads.
      */
     struct aksnet_client *client;
@@ -121,7 +122,7 @@ struct aksnet_provision_options {
     double step_deadline;                     /**< seconds for other operations (default 1800) */
     /** Bound on PrincipalNotFound / permission retries, seconds (default 3600; roleAssignment.waitSeconds). */
     double principal_wait;
-    bool parallel;                            /**< run independent steps at once (default true via init) */
+    bool parallel;                            /**< independent reads and steps at once (default true via init) */
 };
 
 void aksnet_provision_options_init(struct aksnet_provision_options *options);

@@ -5,12 +5,13 @@
  * provision_destroy.c: removing what aksnet made).  Not installed.
  *
  * Threads: one mutex (run->lock) guards every member that more than one
- * thread touches after the write phase has started (step states, what is
- * in flight, the principal, the first error, the write count) and
- * serialises events.
- * What the read phase leaves in a step (existing, body, decision) is
- * written before any worker thread starts and only read by that step's
- * own worker afterwards.
+ * thread touches (step states and started_at, what is in flight, the
+ * principal, the first error, the write count) and serialises events.
+ * Each task of a phase runs on a thread of its own (provision.c); what a
+ * read leaves (a step's existing, body and decision; the run's vnet,
+ * subnet, route_table and clusters, each written by one task) is read only
+ * by tasks that the graph starts after it, under the lock that orders them,
+ * and by the write phase.
  */
 #ifndef AKSNET_PROVISION_INTERNAL_H
 #define AKSNET_PROVISION_INTERNAL_H
@@ -32,7 +33,6 @@
 /* A principal id (a GUID; room for anything ARM may answer). */
 #define PV_PRINCIPAL_MAX 128
 
-#define PV_BIT(step) (1u << (unsigned)(step))
 
 struct aksnet__provision_run;
 
@@ -42,10 +42,7 @@ struct aksnet__provision_step {
     struct aksnet__provision_run *run;
     aksnet_step_state state;      /* the last state emitted (guarded by run->lock) */
     aksnet_step_state decision;   /* the read's verdict: CREATE, UPDATE, WAITING (still settling), NOOP, SKIPPED */
-    unsigned deps;                /* PV_BIT()s of the steps that must end DONE/NOOP/SKIPPED first */
-    bool started;                 /* the write phase has started it (scheduler, under the lock) */
-    bool finished;                /* ended, well or not (under the lock) */
-    double started_at;            /* on the run's clock, for elapsed */
+    double started_at;            /* on the run's clock, for elapsed (under the lock once threads run) */
     char resource[AKSNET_ID_MAX]; /* the id events carry (guarded by run->lock once threads run) */
     char fields[PV_STATUS_MAX];   /* UPDATE: what differs */
     cJSON *existing;              /* what ARM held at the read (owned) */
@@ -72,6 +69,7 @@ struct aksnet__provision_run {
     cJSON *vnet;            /* the VNet as read (owned), or NULL */
     cJSON *subnet;          /* the plan's subnet as read (owned copy), or NULL */
     cJSON *route_table;     /* the route table as read (owned), or NULL */
+    cJSON *clusters;        /* the subscription's managed clusters (owned), or NULL when not read */
 
     char principal[PV_PRINCIPAL_MAX]; /* the identity's principal (the cluster's, SystemAssigned) */
 
@@ -159,12 +157,17 @@ aksnet_code aksnet__provision_put_role(struct aksnet__provision_run *run, const 
 
 /* ---- provision_preflight.c ------------------------------------------------------- */
 
-/* Resource providers registered (registering them in APPLY mode). */
-aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run,
-                                                  const struct aksnet__arm_client *client, struct aksnet_error *err);
-/* After the reads: other clusters, the service range, the NSG warning. */
-aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run,
-                                                const struct aksnet__arm_client *client, struct aksnet_error *err);
+/* How many resource providers a run checks (some runs fewer: those without an identity to make). */
+#define AKSNET__PROVISION_PROVIDERS 4
+/* Provider i (< AKSNET__PROVISION_PROVIDERS) registered (registering it in APPLY mode), if the run needs it. */
+aksnet_code aksnet__provision_preflight_provider(struct aksnet__provision_run *run,
+                                                 const struct aksnet__arm_client *client, size_t i,
+                                                 struct aksnet_error *err);
+/* The subscription's managed clusters into run->clusters, once the subnet and route table are read (if either is). */
+aksnet_code aksnet__provision_read_clusters(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                            struct aksnet_error *err);
+/* After the reads: the user's subnet's route table, the service range, other clusters, the NSG warning. */
+aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run, struct aksnet_error *err);
 
 /* ---- provision_taken.c ------------------------------------------------------------------ */
 

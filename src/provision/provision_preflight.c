@@ -20,6 +20,10 @@
  * A check aksnet is not allowed to make (403 on a subscription-wide read,
  * for a user whose rights end at a resource group) becomes a warning, not
  * a failure: the step it guards still fails, later, with ARM's own words.
+ *
+ * The reads (each provider, the cluster list) are tasks of the read phase's
+ * graph (provision.c), each on a thread of its own beside the steps' reads;
+ * the checks that need every read run after them.
  */
 #include "provision_internal.h"
 
@@ -171,48 +175,50 @@ static aksnet_code check_offered(struct aksnet__provision_run *run, const char *
     return AKSNET_OK;
 }
 
-aksnet_code aksnet__provision_preflight_providers(struct aksnet__provision_run *run,
-                                                  const struct aksnet__arm_client *client, struct aksnet_error *err)
+/* The providers a run needs, in the order they are checked; NULL where this run needs none. */
+static const char *provider_namespace(const struct aksnet__provision_run *run, size_t i)
 {
-    const char *namespaces[] = {"Microsoft.Network", "Microsoft.ContainerService", "Microsoft.Authorization",
-                                run->system_assigned || run->user_identity ? NULL : "Microsoft.ManagedIdentity"};
-    for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
-        if (!namespaces[i])
-            continue;
-        char id[AKSNET_ID_MAX], status[PV_STATUS_MAX];
-        aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/%s", run->plan->subscription_id,
-                                 namespaces[i]);
-        cJSON *provider = NULL;
-        aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_RESOURCES, &provider, err);
-        if (forbidden(rc, err)) {
-            aksnet__provision_format(status, sizeof(status), "cannot read the registration of %s (%s): not checked",
-                                     namespaces[i], err->arm_code);
-            aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
-            aksnet_error_clear(err);
-            continue;
-        }
-        if (rc == AKSNET_OK)
-            rc = check_offered(run, namespaces[i], provider, err);
-        if (rc != AKSNET_OK) {
-            cJSON_Delete(provider);
-            return rc;
-        }
-        bool ok = !provider || registered(provider); /* 404: an RP ARM does not know here; AKS will say */
-        aksnet__provision_format(status, sizeof(status), "resource provider %s is %s%s", namespaces[i],
-                                 registration_state(provider),
-                                 run->o->mode == AKSNET_RUN_PLAN ? ": provision registers it" : "");
-        cJSON_Delete(provider);
-        if (ok)
-            continue;
-        if (run->o->mode == AKSNET_RUN_PLAN) {
-            aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
-            continue;
-        }
-        rc = register_provider(run, client, id, namespaces[i], err);
-        if (rc != AKSNET_OK)
-            return rc;
+    const char *namespaces[AKSNET__PROVISION_PROVIDERS] = {
+        "Microsoft.Network", "Microsoft.ContainerService", "Microsoft.Authorization",
+        run->system_assigned || run->user_identity ? NULL : "Microsoft.ManagedIdentity"};
+    return i < AKSNET__PROVISION_PROVIDERS ? namespaces[i] : NULL;
+}
+
+aksnet_code aksnet__provision_preflight_provider(struct aksnet__provision_run *run,
+                                                 const struct aksnet__arm_client *client, size_t i,
+                                                 struct aksnet_error *err)
+{
+    const char *ns = provider_namespace(run, i);
+    if (!ns)
+        return AKSNET_OK;
+    char id[AKSNET_ID_MAX], status[PV_STATUS_MAX];
+    aksnet__provision_format(id, sizeof(id), "/subscriptions/%s/providers/%s", run->plan->subscription_id, ns);
+    cJSON *provider = NULL;
+    aksnet_code rc = aksnet__arm_get(client, id, AKSNET_API_RESOURCES, &provider, err);
+    if (forbidden(rc, err)) {
+        aksnet__provision_format(status, sizeof(status), "cannot read the registration of %s (%s): not checked", ns,
+                                 err->arm_code);
+        aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
+        aksnet_error_clear(err);
+        return AKSNET_OK;
     }
-    return AKSNET_OK;
+    if (rc == AKSNET_OK)
+        rc = check_offered(run, ns, provider, err);
+    if (rc != AKSNET_OK) {
+        cJSON_Delete(provider);
+        return rc;
+    }
+    bool ok = !provider || registered(provider); /* 404: an RP ARM does not know here; AKS will say */
+    aksnet__provision_format(status, sizeof(status), "resource provider %s is %s%s", ns, registration_state(provider),
+                             run->o->mode == AKSNET_RUN_PLAN ? ": provision registers it" : "");
+    cJSON_Delete(provider);
+    if (ok)
+        return AKSNET_OK;
+    if (run->o->mode == AKSNET_RUN_PLAN) {
+        aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
+        return AKSNET_OK;
+    }
+    return register_provider(run, client, id, ns, err);
 }
 
 /* ---- other clusters ----------------------------------------------------------------------- */
@@ -288,13 +294,14 @@ static aksnet_code check_clusters(const struct aksnet__provision_run *run, const
 }
 
 /*
- * The subscription's managed clusters, every page, against our subnet and
- * route table.  A list that does not end (a nextLink loop, too many pages)
- * fails the preflight: the check could not be made, and passing it
- * unmade would let two clusters share a subnet.
+ * The subscription's managed clusters, every page, into run->clusters for
+ * the checks against our subnet, route table and ranges.  A list that does
+ * not end (a nextLink loop, too many pages) fails the preflight: the check
+ * could not be made, and passing it unmade would let two clusters share a
+ * subnet.
  */
-static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
-                                        struct aksnet__taken *t, struct aksnet_error *err)
+aksnet_code aksnet__provision_read_clusters(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
+                                            struct aksnet_error *err)
 {
     if (!run->subnet && !run->route_table && !run->vnet)
         return AKSNET_OK; /* none exists yet: nothing else can be using them, nor sit beside them */
@@ -315,8 +322,9 @@ static aksnet_code check_other_clusters(struct aksnet__provision_run *run, const
         return AKSNET_OK;
     }
     if (rc == AKSNET_OK)
-        rc = check_clusters(run, clusters, t, err);
-    cJSON_Delete(clusters);
+        run->clusters = clusters;
+    else
+        cJSON_Delete(clusters);
     return rc;
 }
 
@@ -391,8 +399,7 @@ static void warn_nsg(struct aksnet__provision_run *run)
     aksnet__provision_warn(run, AKSNET_STEP_PREFLIGHT, status);
 }
 
-aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run,
-                                                const struct aksnet__arm_client *client, struct aksnet_error *err)
+aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *run, struct aksnet_error *err)
 {
     aksnet__provision_emit(run, AKSNET_STEP_PREFLIGHT, AKSNET_STATE_READING,
                            "subnet, route table, and the ranges around the VNet", NULL);
@@ -405,7 +412,7 @@ aksnet_code aksnet__provision_preflight_network(struct aksnet__provision_run *ru
     if (rc == AKSNET_OK && run->vnet && aksnet__taken_vnet(&t, run->vnet) != AKSNET_OK)
         rc = aksnet_error_set(err, AKSNET_ENOMEM, "out of memory");
     if (rc == AKSNET_OK)
-        rc = check_other_clusters(run, client, &t, err);
+        rc = check_clusters(run, run->clusters, &t, err);
     if (rc == AKSNET_OK)
         rc = check_ranges(run, t.list, err);
     if (rc == AKSNET_OK)

@@ -10,6 +10,7 @@
 #include "provision_internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,23 +103,17 @@ static void skip(struct aksnet__provision_run *run, struct aksnet__provision_ste
     aksnet__provision_emit(run, st->id, AKSNET_STATE_SKIPPED, why, NULL);
 }
 
-/* Is id inside the plan's resource group, which the read found absent?  Then it is absent too. */
-static bool in_absent_group(const struct aksnet__provision_run *run, const char *id)
-{
-    const struct aksnet__provision_step *group = &run->steps[AKSNET_STEP_GROUP];
-    size_t n = strlen(run->ids.group);
-    return group->decision == AKSNET_STATE_CREATE && strncasecmp(id, run->ids.group, n) == 0 && id[n] == '/';
-}
-
-/* GET into st->existing (NULL when absent), after a READING event. */
+/*
+ * GET into st->existing (NULL when absent), after a READING event.  Every
+ * step reads at once, the group's read with the others: in a group that
+ * does not exist ARM answers 404 ResourceGroupNotFound, which is absent too.
+ */
 static aksnet_code read_existing(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
                                  struct aksnet__provision_step *st, const char *id, const char *api,
                                  struct aksnet_error *err)
 {
     cJSON_Delete(st->existing);
     st->existing = NULL;
-    if (in_absent_group(run, id))
-        return AKSNET_OK; /* no GET: ARM would only say ResourceGroupNotFound */
     aksnet__provision_emit(run, st->id, AKSNET_STATE_READING, NULL, NULL);
     return aksnet__arm_get(client, id, api, &st->existing, err);
 }
@@ -215,15 +210,45 @@ static const char *subnet_name(const struct aksnet__provision_run *run)
     return slash ? slash + 1 : run->ids.subnet;
 }
 
+/* A GET on a thread of its own, with an ARM client of its own, beside the task's own reads. */
+struct side_get {
+    struct aksnet__provision_run *run;
+    const char *id;
+    cJSON *out;
+    aksnet_code rc;
+    struct aksnet_error err;
+};
+
+static void *side_get(void *arg)
+{
+    struct side_get *g = arg;
+    struct aksnet__arm_client *client = NULL;
+    aksnet_error_clear(&g->err);
+    g->rc = aksnet__provision_client(g->run, &client, &g->err);
+    if (g->rc == AKSNET_OK)
+        g->rc = aksnet__arm_get(client, g->id, AKSNET_API_NETWORK, &g->out, &g->err);
+    aksnet__provision_release(g->run, client);
+    return NULL;
+}
+
 /*
- * The user's VNet: read, never written.  Its subnet is read and, if it
- * differs (the route table association), written back whole.
+ * The user's VNet: read, never written.  Its subnet is read (at the same
+ * time: neither read needs the other) and, if it differs (the route table
+ * association), written back whole.
  */
 static aksnet_code read_user_vnet(struct aksnet__provision_run *run, const struct aksnet__arm_client *client,
                                   struct aksnet__provision_step *st, struct aksnet_error *err)
 {
     aksnet__provision_emit(run, st->id, AKSNET_STATE_READING, NULL, NULL);
+    struct side_get subnet = {.run = run, .id = run->ids.subnet};
+    pthread_t thread;
+    bool beside = run->o->parallel && pthread_create(&thread, NULL, side_get, &subnet) == 0;
     aksnet_code rc = aksnet__arm_get(client, run->ids.vnet, AKSNET_API_NETWORK, &run->vnet, err);
+    if (beside)
+        pthread_join(thread, NULL);
+    else if (rc == AKSNET_OK && run->vnet)
+        side_get(&subnet);
+    st->existing = subnet.out;
     if (rc != AKSNET_OK)
         return rc;
     if (!run->vnet)
@@ -231,9 +256,10 @@ static aksnet_code read_user_vnet(struct aksnet__provision_run *run, const struc
                                 "the VNet %.300s was not found; it is the user's (network.vnet.existing or "
                                 "--vnet-subnet-id), so aksnet does not create it",
                                 run->ids.vnet);
-    rc = aksnet__arm_get(client, run->ids.subnet, AKSNET_API_NETWORK, &st->existing, err);
-    if (rc != AKSNET_OK)
-        return rc;
+    if (subnet.rc != AKSNET_OK) {
+        *err = subnet.err;
+        return subnet.rc;
+    }
     if (!st->existing)
         return aksnet_error_set(err, AKSNET_EPLAN,
                                 "the subnet %.300s was not found in the user's VNet; aksnet does not create it",
@@ -559,7 +585,9 @@ static aksnet_code write_cluster(struct aksnet__provision_run *run, const struct
     /* A right granted moments ago may not be effective yet (the seed: up to 60 minutes). */
     static const char *const retry[] = {"LinkedAuthorizationFailed", "CustomRouteTableMissingPermission", NULL};
     cJSON *out = NULL;
-    aksnet_code rc = put_retrying(run, client, st->id, run->ids.cluster, AKSNET_API_AKS, st->body, retry, &out, err);
+    /* the cluster as it ended only for its system-assigned principal: no GET after the operation otherwise */
+    aksnet_code rc = put_retrying(run, client, st->id, run->ids.cluster, AKSNET_API_AKS, st->body, retry,
+                                  run->system_assigned ? &out : NULL, err);
     const char *principal = aksnet__json_str(out, "identity.principalId");
     if (rc == AKSNET_OK && run->system_assigned) {
         if (!principal)

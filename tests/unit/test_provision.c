@@ -224,8 +224,8 @@ static struct aksnet_plan *load_plan(const char *name)
     return plan;
 }
 
-/* Start a mock (opts may be NULL) on the shared clock, and a run's options for plan. */
-static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *plan)
+/* Start a mock (opts may be NULL; over HTTPS with tls) on the shared clock, and a run's options for plan. */
+static struct env *env_start_tls(struct armmock_options *opts, struct aksnet_plan *plan, bool tls)
 {
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
@@ -236,7 +236,7 @@ static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *p
         o = *opts;
     o.clock = mt_fake_clock_now;
     o.clock_ctx = &e->clock;
-    assert_true(mt_start(&e->t, &o, false));
+    assert_true(mt_start(&e->t, &o, tls));
     assert_non_null(e->t.token);
     e->plan = plan;
     aksnet_provision_options_init(&e->opts);
@@ -246,6 +246,11 @@ static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *p
     e->opts.client = e->client;
     e->opts.events = (struct aksnet_event_sink){record, e};
     return e;
+}
+
+static struct env *env_start(struct armmock_options *opts, struct aksnet_plan *plan)
+{
+    return env_start_tls(opts, plan, false);
 }
 
 static void env_stop(struct env *e)
@@ -531,6 +536,98 @@ static void test_serial_run(void **state)
     assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
     const aksnet_step_state done[] = ALL(AKSNET_STATE_DONE);
     assert_states(e, done);
+    env_stop(e);
+}
+
+/* ---- connections ----------------------------------------------------------------------------- */
+
+/* The mock's client secret, as the environment gives it to the credential. */
+static const char *secret_env(void *ctx, const char *name)
+{
+    (void)ctx;
+    if (strcmp(name, "AZURE_TENANT_ID") == 0)
+        return MT_TENANT;
+    if (strcmp(name, "AZURE_CLIENT_ID") == 0)
+        return MT_CLIENT;
+    return strcmp(name, "AZURE_CLIENT_SECRET") == 0 ? MT_SECRET : NULL;
+}
+
+/* e's run on the client as the tool makes it (libcurl, the credential from a client secret), on e's clock. */
+static void use_real_client(struct env *e)
+{
+    aksnet_client_free(e->client);
+    struct aksnet_client_options co;
+    aksnet_client_options_init(&co);
+    co.arm_endpoint = co.authority_host = e->t.url;
+    co.cacert = e->t.cacert;
+    co.getenv = secret_env;
+    struct aksnet__client_seams seams = {.clock = &e->clock.clock};
+    assert_int_equal(aksnet__client_new_with(&co, &seams, &e->client, &e->err), AKSNET_OK);
+    e->opts.client = e->client;
+}
+
+/* The connections the journal's lines from from on came by (their "connection" numbers, in a 64-bit set). */
+static size_t connections_since(struct env *e, size_t from, size_t *lines)
+{
+    struct journal j = journal(e);
+    uint64_t seen = 0;
+    *lines = j.n > from ? j.n - from : 0;
+    for (size_t i = from; i < j.n; i++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(j.lines[i], "connection");
+        assert_true(cJSON_IsNumber(c) && c->valuedouble >= 1 && c->valuedouble <= 64);
+        seen |= (uint64_t)1 << ((unsigned)c->valuedouble - 1);
+    }
+    journal_free(&j);
+    return (size_t)__builtin_popcountll(seen);
+}
+
+/*
+ * One steps after the other over HTTPS: the token request and every ARM
+ * request of the run, from every step's chain, go over one connection, one
+ * TLS handshake.  (Each chain had a libcurl handle of its own before: one
+ * connection for the token, one more for ARM.)
+ */
+static void test_serial_run_one_connection(void **state)
+{
+    (void)state;
+    struct env *e = env_start_tls(NULL, load_plan("kubenet.json"), true);
+    use_real_client(e);
+    e->opts.parallel = false;
+    struct journal j = journal(e);
+    size_t mark = j.n, lines = 0; /* after mt_start's own token request */
+    journal_free(&j);
+    uint64_t before = armmock_connection_count(e->t.mock);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(connections_since(e, mark, &lines), 1);
+    assert_true(lines > 10); /* the token, the reads, the writes */
+    assert_int_equal(armmock_connection_count(e->t.mock) - before, 1);
+    env_stop(e);
+}
+
+/*
+ * Reads at once, then writes: as many connections as requests were in
+ * flight together, and a second run on the same client opens none: the
+ * connections of the first serve it, whichever thread opened them.  The
+ * mock answers 50 ms late (real time, whatever its clock says), so that
+ * the reads of each run are all in flight together, as over a network.
+ */
+static void test_parallel_runs_share_connections(void **state)
+{
+    (void)state;
+    struct armmock_options o = {.latency_read_ms = 50, .latency_write_ms = 50};
+    struct env *e = env_start_tls(&o, load_plan("kubenet.json"), true);
+    use_real_client(e);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    uint64_t after_first = armmock_connection_count(e->t.mock);
+    assert_true(after_first > 2); /* reads in flight together need a connection each */
+    struct journal j = journal(e);
+    size_t mark = j.n, lines = 0;
+    journal_free(&j);
+    assert_int_equal(run(e, AKSNET_RUN_APPLY), AKSNET_OK);
+    assert_int_equal(count_writes(e), 7); /* the first run's: the re-run wrote nothing */
+    size_t used = connections_since(e, mark, &lines);
+    assert_true(used >= 2 && used < lines);
+    assert_int_equal(armmock_connection_count(e->t.mock), after_first);
     env_stop(e);
 }
 
@@ -1780,6 +1877,8 @@ int main(void)
         cmocka_unit_test(test_names_and_arguments),
         cmocka_unit_test(test_seed_plan_provisions),
         cmocka_unit_test(test_serial_run),
+        cmocka_unit_test(test_serial_run_one_connection),
+        cmocka_unit_test(test_parallel_runs_share_connections),
         cmocka_unit_test(test_plan_mode_fresh),
         cmocka_unit_test(test_plan_mode_tag_change),
         cmocka_unit_test(test_arm_text_in_events),
