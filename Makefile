@@ -6,7 +6,7 @@
 #                   valgrind; cppcheck; man pages and completion; an install into a temporary DESTDIR
 #   make fuzz       libFuzzer on every parser of untrusted input (FUZZ_SECONDS each; FUZZ=name,... for some)
 #   make fuzz-replay  the fuzz targets' seed corpora replayed once under ASan/UBSan (part of `make test`)
-#   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side
+#   make bench      wrk against aksnet-mock; the seed by az, the JS SDK and aksnet side by side; ARM's latency
 #   make conformance  the Azure CLI and the Azure SDK for JavaScript against aksnet-mock
 #   make dry-run    the seed's example, offline
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -314,15 +314,18 @@ fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/corpus-plan-seed
 
 # GETs and token requests against the release build (build/bench/mock.md),
 # the mock under a flood of idle and slow connections (build/bench/flood.md),
-# the dry run (build/bench/provision.md), then the seed's procedure by the
+# the dry run (build/bench/provision.md), the seed's procedure by the
 # Azure CLI, the JS SDK and aksnet against the same mock binary
-# (build/bench/clients.md, copied to docs/benchmarks.md).  A few minutes.
+# (build/bench/clients.md), then aksnet against a mock that answers 100 ms
+# late for reads and 300 ms for writes (build/bench/latency.md); the last
+# two make docs/benchmarks.md.  A few minutes.
 bench: $(BUILD)/aksnet-mock $(BUILD)/aksnet
 	@BENCH_SKIP_BUILD=1 scripts/bench-mock.sh $(BUILD)/aksnet-mock
 	@mkdir -p build/bench && scripts/bench-flood.py --mock $(BUILD)/aksnet-mock | tee build/bench/flood.md
 	@scripts/bench-provision.sh $(BUILD)/aksnet
 	@scripts/bench-clients.sh
-	@cp build/bench/clients.md docs/benchmarks.md
+	@scripts/bench-latency.py --aksnet $(BUILD)/aksnet --mock $(BUILD)/aksnet-mock --latency 100,300
+	@{ cat build/bench/clients.md; echo; cat build/bench/latency.md; } >docs/benchmarks.md
 
 # ---- conformance (real Azure clients against aksnet-mock; after `make test` in CI) ----
 

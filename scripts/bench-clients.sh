@@ -127,7 +127,7 @@ mkdir -p build/bench
     echo "  graph in parallel: the identity and its role assignments beside the route table and the VNet,"
     echo "  the VNet carrying the subnet and its route table association in one PUT, so only route table ->"
     echo "  VNet -> cluster are waited for.  What is left is process start, TLS (the aksnet-http row is"
-    echo "  the same run over plain HTTP: each worker thread makes its own connection and handshake) and"
+    echo "  the same run over plain HTTP: a connection, and a handshake, for each request in flight at once) and"
     echo "  the requests themselves; with 1 s operations, the polls' round trips on top of the 3 s."
 } >build/bench/clients.md
 cat build/bench/clients.md
