@@ -6,7 +6,10 @@
  * request arrived and was answered and which connection carried it, and the
  * assertions are about their order (which were in flight together, how
  * many came one after another) and their connections, not their speed.
+ * Last, the connection pool's TLS sessions against a server that resumes
+ * them (openssl s_server).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,7 @@
 #include <time.h>
 
 #include "fake_env.h"
+#include "http.h"
 #include "json_support.h"
 #include "mock_support.h"
 #include "proc_support.h"
@@ -240,11 +244,92 @@ static void test_plan_three_round_trips(void **state)
     mt_stop(&t);
 }
 
+/* ---- TLS sessions across the pool's connections ------------------------------------------- */
+
+struct fetch {
+    struct aksnet__curl_pool *pool;
+    const char *url;
+    bool resumed;       /* the server said its session was "Reused" */
+    long status;
+};
+
+/* GET url through the pool; `openssl s_server -www` writes "Reused," or "New," for the session it served. */
+static void *fetch(void *arg)
+{
+    struct fetch *f = arg;
+    struct aksnet__http_transport tr;
+    aksnet__curl_pool_transport(f->pool, &tr);
+    struct aksnet__http_request rq;
+    memset(&rq, 0, sizeof(rq));
+    snprintf(rq.method, sizeof(rq.method), "GET");
+    rq.url = (char *)f->url;
+    struct aksnet__http_response rs = {0};
+    struct aksnet_error err;
+    if (tr.send(tr.ctx, &rq, &rs, &err) == AKSNET_OK) {
+        f->status = rs.status;
+        f->resumed = rs.body && strstr(rs.body, "Reused,");
+    }
+    aksnet__http_response_free(&rs);
+    return NULL;
+}
+
+/*
+ * The pool's handles share TLS sessions: after one full handshake, the
+ * connections opened for requests sent together resume that session.  The
+ * mock resumes none, so the server here is `openssl s_server -www` (with
+ * its session cache), on the mock's throwaway certificate.
+ */
+static void test_new_connections_resume_tls(void **state)
+{
+    (void)state;
+    struct mt_mock t;
+    assert_true(mt_start(&t, NULL, true)); /* for its CA and server certificate */
+    char cert[MT_PATH_MAX], key[MT_PATH_MAX];
+    mt_tmpdir_file(&t.dir, "server.pem", cert, sizeof(cert));
+    mt_tmpdir_file(&t.dir, "server.key", key, sizeof(key));
+    const char *args[] = {"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-www", NULL};
+    struct mt_proc server;
+    assert_true(mt_proc_start(&server, "/usr/bin/openssl", args, NULL));
+    char line[256], url[128] = "";
+    while (!url[0] && mt_proc_line(&server, line, sizeof(line), 10000)) {
+        unsigned port = 0;
+        if (sscanf(line, "ACCEPT 127.0.0.1:%u", &port) == 1)
+            snprintf(url, sizeof(url), "https://127.0.0.1:%u/", port);
+    }
+    assert_true(url[0]);
+    struct aksnet__curl_options co = {.cacert = t.cacert};
+    struct aksnet_error err;
+    struct aksnet__curl_pool *pool = NULL;
+    assert_int_equal(aksnet__curl_pool_new(&co, &pool, &err), AKSNET_OK);
+    struct fetch first = {pool, url, false, 0};
+    fetch(&first);
+    assert_int_equal(first.status, 200);
+    assert_false(first.resumed); /* the first connection: a full handshake */
+    struct fetch together[3];
+    pthread_t threads[3];
+    for (int i = 0; i < 3; i++) {
+        together[i] = (struct fetch){pool, url, false, 0};
+        assert_int_equal(pthread_create(&threads[i], NULL, fetch, &together[i]), 0);
+    }
+    int resumed = 0;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(together[i].status, 200);
+        resumed += together[i].resumed;
+    }
+    /* s_server -www closes each connection after its page: every request is a new connection, and resumes */
+    assert_int_equal(resumed, 3);
+    aksnet__curl_pool_free(pool);
+    mt_proc_kill(&server);
+    mt_stop(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noop_rerun_reads_together),
         cmocka_unit_test(test_plan_three_round_trips),
+        cmocka_unit_test(test_new_connections_resume_tls),
     };
     return cmocka_run_group_tests_name("aksnet against ARM's latency", tests, NULL, NULL);
 }
