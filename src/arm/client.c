@@ -345,6 +345,11 @@ aksnet_code aksnet__client_token(struct aksnet_client *cl, struct aksnet_error *
     return rc;
 }
 
+size_t aksnet__client_connections(const struct aksnet_client *cl)
+{
+    return cl->http ? aksnet__curl_pool_handles(cl->http) : 0;
+}
+
 const struct aksnet__clock *aksnet__client_clock(const struct aksnet_client *cl)
 {
     return cl->seams.clock;

@@ -57,6 +57,13 @@ void aksnet__client_release(struct aksnet_client *client, struct aksnet__arm_cli
  */
 aksnet_code aksnet__client_token(struct aksnet_client *client, struct aksnet_error *err);
 
+/**
+ * How many libcurl handles the client's pool has made (each keeps its
+ * connection to a host open for the next request of any thread); 0 over a
+ * transport seam.
+ */
+size_t aksnet__client_connections(const struct aksnet_client *client);
+
 /** The client's clock (the system's unless a seam replaced it). */
 const struct aksnet__clock *aksnet__client_clock(const struct aksnet_client *client);
 
