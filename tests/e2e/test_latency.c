@@ -1,7 +1,9 @@
 /*
  * test_latency.c - the aksnet binary (AKSNET_BIN) against an aksnet-mock
- * over HTTPS that answers every request 100 ms late (--latency), as ARM
- * takes its time: what a run sends together, and over which connections.
+ * over HTTPS that answers every read 200 ms and every write 100 ms late
+ * (--latency; reads longer than ARM's 100 ms so that a thread started late
+ * on a loaded machine still finds the others in flight), as ARM takes its
+ * time: what a run sends together, and over which connections.
  * Nothing here measures how long anything took: the journal says when each
  * request arrived and was answered and which connection carried it, and the
  * assertions are about their order (which were in flight together, how
@@ -168,13 +170,14 @@ static void run_aksnet(struct mt_mock *t, const char *command)
 }
 
 /*
- * A mock over HTTPS answering 100 ms late, the seed provisioned on it, then
- * command run again: the requests of that second run, in arrival order (*n
- * of them, free them), and the connections the mock had before it.
+ * A mock over HTTPS answering reads 200 ms late and writes 100 ms, the
+ * seed provisioned on it, then command run again: the requests of that
+ * second run, in arrival order (*n of them, free them), and the
+ * connections the mock had before it.
  */
 static struct req *second_run(struct mt_mock *t, const char *command, size_t *n, uint64_t *connections_before)
 {
-    struct armmock_options o = {.clock = mt_real_clock, .instant_operations = true, .latency_read_ms = 100,
+    struct armmock_options o = {.clock = mt_real_clock, .instant_operations = true, .latency_read_ms = 200,
                                 .latency_write_ms = 100};
     assert_true(mt_start(t, &o, true));
     run_aksnet(t, "provision");
