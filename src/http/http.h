@@ -203,6 +203,11 @@ aksnet_code aksnet__curl_pool_new(const struct aksnet__curl_options *options, st
 void aksnet__curl_pool_free(struct aksnet__curl_pool *pool);
 /** A transport that sends through pool (which outlives it); nothing to free. */
 void aksnet__curl_pool_transport(struct aksnet__curl_pool *pool, struct aksnet__http_transport *out);
+/**
+ * Close the handles no request is using, and their connections; the TLS
+ * sessions and DNS entries they added to the share stay for the next.
+ */
+void aksnet__curl_pool_close_idle(struct aksnet__curl_pool *pool);
 /** How many handles (so connections per host) the pool has made: the most requests it had in flight. */
 size_t aksnet__curl_pool_handles(struct aksnet__curl_pool *pool);
 

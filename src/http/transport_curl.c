@@ -456,17 +456,27 @@ aksnet_code aksnet__curl_pool_new(const struct aksnet__curl_options *options, st
     return AKSNET_OK;
 }
 
+/* Handles and their connections go; what they put in the share stays. */
+void aksnet__curl_pool_close_idle(struct aksnet__curl_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    struct handle *idle = pool->idle;
+    pool->idle = NULL;
+    pthread_mutex_unlock(&pool->lock);
+    while (idle) {
+        struct handle *h = idle;
+        idle = h->next;
+        curl_easy_cleanup(h->easy);
+        free(h);
+    }
+}
+
 /* Every transport on the pool is gone: no handle is in use. */
 void aksnet__curl_pool_free(struct aksnet__curl_pool *c)
 {
     if (!c)
         return;
-    while (c->idle) {
-        struct handle *h = c->idle;
-        c->idle = h->next;
-        curl_easy_cleanup(h->easy);
-        free(h);
-    }
+    aksnet__curl_pool_close_idle(c);
     if (c->share)
         curl_share_cleanup(c->share);
     for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
