@@ -51,6 +51,23 @@ const struct aksnet_rule *aksnet_validate_rules(size_t *count);
  */
 aksnet_code aksnet_validate_plan(const struct aksnet_plan *plan, struct aksnet_findings *out);
 
+/** The table of every code aksnet_validate_fleet (and aksnet_fleet_run's peering check) reports. */
+const struct aksnet_rule *aksnet_validate_fleet_rules(size_t *count);
+
+/**
+ * Check plans (each validated alone, defaults applied) against each other,
+ * offline, and append the findings to out: two plans naming one cluster,
+ * sharing a subnet or a route table, subnets that overlap in one VNet,
+ * VNets of one resource group whose address spaces overlap, pod ranges
+ * that overlap in one VNet (peered VNets are known only to ARM:
+ * aksnet_fleet_run reads the peerings).  Every finding is an error whose
+ * message names both plans (their source), the earlier first; its field
+ * is the key in both.  Returns AKSNET_OK when the checks ran and
+ * AKSNET_ENOMEM if findings were lost.  Fewer than two plans: nothing to do.
+ */
+aksnet_code aksnet_validate_fleet(const struct aksnet_plan *const *plans, size_t count,
+                                  struct aksnet_findings *out);
+
 #ifdef __cplusplus
 }
 #endif
