@@ -4,8 +4,12 @@
  * every request of the library goes through.
  *
  * The pipeline is built here and nowhere else, the same for the tool, the
- * tests and the dry run: request id -> retry -> cancel -> bearer token ->
- * [request printer] -> log -> libcurl.  Connections are pooled: an ARM client that
+ * tests and the dry run: request id -> retry -> pace -> cancel -> bearer
+ * token -> [request printer] -> log -> libcurl.  Requests are paced to
+ * ARM's throttle from the x-ms-ratelimit-remaining-subscription-* counts it
+ * sends, one budget per client and subscription, so that threads and the
+ * plans of a fleet slow down before ARM answers 429, and a 429 slows them
+ * all.  Connections are pooled: an ARM client that
  * a step of the engine gives back keeps its connection for the next step.
  *
  * Credentials come from the environment, as every Azure SDK reads them, in
@@ -28,6 +32,7 @@
 #define AKSNET_CLIENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cancel.h"
@@ -146,6 +151,17 @@ struct aksnet_identity {
  */
 aksnet_code aksnet_client_identity(struct aksnet_client *client, bool fetch_token, struct aksnet_identity *out,
                                    struct aksnet_error *err);
+
+/** What a client's requests to ARM met so far (every thread, every plan of a fleet). */
+struct aksnet_client_stats {
+    size_t requests;        /**< ARM requests sent, each try counted */
+    size_t throttled;       /**< of those, answered 429 */
+    size_t paced;           /**< held back to stay within ARM's throttle (x-ms-ratelimit-remaining-*) */
+    double paced_seconds;   /**< how long, summed over requests */
+};
+
+/** Fill *out.  Thread-safe. */
+void aksnet_client_stats(struct aksnet_client *client, struct aksnet_client_stats *out);
 
 #ifdef __cplusplus
 }

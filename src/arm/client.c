@@ -3,13 +3,16 @@
  * the cloud, the credential the environment configures, and a pool of ARM
  * connections that the engine's threads take and give back.
  *
- * Every chain is request id -> retry -> cancel -> [bearer] -> [request
- * printer] -> log -> transport; token requests use the same chain without
- * the bearer policy.  Every chain's transport sends through the client's
- * one pool of libcurl handles (transport_curl.c), so the token request's
- * connection serves the first ARM request too, and a connection opened by
- * one thread serves the next request of any other.  The tool, the dry run
- * and the tests all build it here (the tests through
+ * Every ARM chain is request id -> retry -> pace -> cancel -> bearer ->
+ * [request printer] -> log -> transport; token requests use the same chain
+ * without the pacer and the bearer policy.  The pacer is the client's one:
+ * every plan and thread of a client spends one budget of ARM's throttle;
+ * a cancel ends its waits, and the cancel policy after it refuses to send.
+ * Every chain's transport sends through the client's one pool of libcurl
+ * handles (transport_curl.c), so the token request's connection serves the
+ * first ARM request too, and a connection opened by one thread serves the
+ * next request of any other.  The tool, the dry run and the tests all
+ * build it here (the tests through
  * aksnet__client_new_with, which swaps only the seams: transport, clock,
  * token source), so what the tests exercise is what ships.
  */
@@ -30,7 +33,7 @@
 
 struct chain {
     struct aksnet__http_transport transport;
-    struct aksnet__http_policy policies[8];
+    struct aksnet__http_policy policies[9];
     size_t count;
     struct aksnet__arm_client arm;
     struct chain *next_idle;                   /* in the client's pool */
@@ -45,6 +48,7 @@ struct aksnet_client {
     char user_agent[64];
     FILE *requests;
     struct chain token_chain;
+    struct aksnet__pacer *pacer;               /* ARM's throttle, shared by every chain */
     struct aksnet__request_id_options request_id;
     struct aksnet__retry_options retry;
     struct aksnet__log_options log;
@@ -157,6 +161,8 @@ static aksnet_code build_chain(struct aksnet_client *cl, struct chain *c, bool b
         return rc;
     add(c, aksnet__policy_request_id, &cl->request_id);
     add(c, aksnet__policy_retry, &cl->retry);
+    if (bearer)
+        add(c, aksnet__policy_pace, cl->pacer);
     add(c, aksnet__policy_cancel, cl->cancel);
     if (bearer)
         add(c, aksnet__policy_bearer, &cl->bearer);
@@ -255,6 +261,14 @@ static aksnet_code setup(struct aksnet_client *cl, const struct aksnet_client_op
     }
     cl->log = (struct aksnet__log_options){o->log, cl->seams.clock, &cl->secrets};
     cl->requests = o->requests;
+    struct aksnet__pace_options po = {.clock = cl->seams.clock};
+    if (o->on_retry) {
+        po.on_wait = tell_retry;
+        po.on_wait_ctx = cl;
+    }
+    rc = aksnet__pacer_new(&po, &cl->pacer, err);
+    if (rc != AKSNET_OK)
+        return rc;
     rc = build_chain(cl, &cl->token_chain, false, err);
     return rc == AKSNET_OK ? setup_credential(cl, o, err) : rc;
 }
@@ -402,6 +416,17 @@ aksnet_code aksnet_client_identity(struct aksnet_client *cl, bool fetch_token, s
     return rc;
 }
 
+void aksnet_client_stats(struct aksnet_client *cl, struct aksnet_client_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct aksnet__pace_stats s;
+    aksnet__pacer_stats(cl->pacer, &s);
+    out->requests = s.requests;
+    out->throttled = s.throttled;
+    out->paced = s.paced;
+    out->paced_seconds = s.waited;
+}
+
 void aksnet_client_free(struct aksnet_client *cl)
 {
     if (!cl)
@@ -415,6 +440,7 @@ void aksnet_client_free(struct aksnet_client *cl)
     aksnet__auth_free(cl->auth);
     free_chain(cl, &cl->token_chain);
     aksnet__curl_pool_free(cl->http);
+    aksnet__pacer_free(cl->pacer);
     aksnet__dryrun_stop(cl->mock);
     aksnet__redact_free(&cl->secrets);
     pthread_mutex_destroy(&cl->pool_lock);

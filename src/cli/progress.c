@@ -117,9 +117,12 @@ void progress_retry(void *ctx, const char *method, const char *url, double secon
     } else {
         char ts[32];
         timestamp(wall_clock(), ts);
-        fprintf(p->out, "%s %s (%s): retrying %s %s in %.0f s\n", ts,
-                throttled ? "throttled by ARM" : "request failed", why ? why : "", method, path ? path : url,
-                seconds);
+        if (why && strncmp(why, "paced", 5) == 0)
+            fprintf(p->out, "%s %s: sending %s %s in %.0f s\n", ts, why, method, path ? path : url, seconds);
+        else
+            fprintf(p->out, "%s %s (%s): retrying %s %s in %.0f s\n", ts,
+                    throttled ? "throttled by ARM" : "request failed", why ? why : "", method, path ? path : url,
+                    seconds);
         p->lines_drawn = 0; /* a live display starts again below the line */
     }
     fflush(p->out);

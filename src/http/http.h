@@ -10,14 +10,16 @@
  *
  * One file per piece: message.c (requests, responses), clock.c, url.c (the
  * rule for secrets: https, or http to loopback), pipeline.c (the chain),
- * policy_request_id.c, policy_retry.c, policy_cancel.c, policy_bearer.c,
- * policy_log.c with redact.c, and transport_curl.c.  The chain is
- * assembled in one place, src/arm/client.c.
+ * policy_request_id.c, policy_retry.c, policy_pace.c, policy_cancel.c,
+ * policy_bearer.c, policy_log.c with redact.c, and transport_curl.c.  The
+ * chain is assembled in one place, src/arm/client.c.
  *
- * The usual chain, outermost first: request id -> retry -> cancel -> bearer
- * -> log -> transport.  The request id is then set once and kept by every try;
- * each try asks the credential (its cache) for a token, so a long wait
- * cannot send a stale one; the log shows each try as it goes on the wire.
+ * The usual chain, outermost first: request id -> retry -> [pace] ->
+ * cancel -> bearer -> log -> transport (pace on ARM's chains only).  The
+ * request id is then set once and kept by every try; each try is paced to
+ * ARM's throttle and asks the credential (its cache) for a token, so a long
+ * wait cannot send a stale one; the log shows each try as it goes on the
+ * wire.
  * A policy receives rs zeroed (or freed) and leaves in it the response it
  * returns AKSNET_OK with; on an error rs holds nothing.
  */
@@ -338,6 +340,52 @@ bool aksnet__http_parse_retry_after(const char *value, double now, double *secon
  * anything else, an impossible date (31 Feb) included.
  */
 bool aksnet__http_parse_date(const char *value, double now, double *epoch);
+
+/* ---- pacing to ARM's throttle ------------------------------------------------ */
+
+/** Tokens a pacer keeps back in each of ARM's buckets, for counts that ARM and aksnet see at different times. */
+#define AKSNET__PACE_MARGIN 2.0
+
+/** Options of a pacer.  Zero means every default. */
+struct aksnet__pace_options {
+    const struct aksnet__clock *clock;        /**< waiting; NULL = system */
+    double margin;                            /**< tokens kept back; 0 = AKSNET__PACE_MARGIN */
+    /** Told before a request is held back (the retry policy's on_retry shape; attempt and status 0). */
+    void (*on_wait)(void *ctx, const struct aksnet__http_request *rq, int attempt, double delay, long status,
+                    const char *why);
+    void *on_wait_ctx;
+};
+
+/** What a pacer did so far. */
+struct aksnet__pace_stats {
+    size_t requests;                          /**< requests that went through it */
+    size_t paced;                             /**< of those, held back */
+    double waited;                            /**< seconds held back, summed over requests */
+    size_t throttled;                         /**< answers 429 */
+};
+
+/**
+ * ARM's request budgets, per subscription, kind (reads, writes, deletes)
+ * and bucket (the principal's, the subscription's global one), as the
+ * x-ms-ratelimit-remaining-subscription-* headers tell them: one per
+ * client, shared by all its chains and threads (policy_pace.c says how).
+ */
+struct aksnet__pacer;
+
+aksnet_code aksnet__pacer_new(const struct aksnet__pace_options *options, struct aksnet__pacer **out,
+                              struct aksnet_error *err);
+void aksnet__pacer_free(struct aksnet__pacer *pacer);
+void aksnet__pacer_stats(struct aksnet__pacer *pacer, struct aksnet__pace_stats *out);
+
+/**
+ * Hold a request back until its budget allows it (never while ARM has said
+ * nothing of that budget yet, never past a 429's Retry-After less), send
+ * it, and read the budget left from its answer.  ctx is the pacer (NULL:
+ * the policy passes requests through).  Sits inside the retry policy, so
+ * that every try is paced.
+ */
+aksnet_code aksnet__policy_pace(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
+                                struct aksnet__http_response *rs, struct aksnet_error *err);
 
 /** Where the bearer-token policy gets tokens from. */
 struct aksnet__bearer_options {
