@@ -73,7 +73,7 @@ STEST_SUPPORT := $(call obj,san,$(TEST_SUPPORT))
 TESTS    := $(foreach t,$(TEST_SRC),$(BUILD)/san/bin/$(basename $(notdir $(t))))
 # The tests whose code runs threads: the engine's graph, the mock's server,
 # the pipeline and the CLI against the mock.  ThreadSanitizer runs these.
-TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/bin/%,test_provision test_arm test_auth test_http test_pace test_mock_core test_cancel \
+TSAN_TESTS := $(patsubst %,$(BUILD)/tsan/bin/%,test_provision test_arm test_auth test_http test_pace test_fleet test_mock_core test_cancel \
                 test_e2e)
 TLIB_OBJ := $(call obj,tsan,$(LIB_SRC) $(MOCK_SRC))
 TTEST_SUPPORT := $(call obj,tsan,$(TEST_SUPPORT))
