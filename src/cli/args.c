@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-enum kind { K_STRING, K_LONG, K_SECONDS, K_BOOL, K_OUTPUT, K_TAKEN };
+enum kind { K_STRING, K_LONG, K_SECONDS, K_BOOL, K_OUTPUT, K_TAKEN, K_FILE };
 
 /* K_SECONDS: a duration in whole seconds, 1 s to a day. */
 #define SECONDS_MAX 86400L
@@ -27,7 +27,9 @@ struct option_row {
 #define PLAN_AT(field) (offsetof(struct cli_args, plan) + offsetof(struct aksnet_plan_overrides, field))
 
 static const struct option_row options[] = {
-    { "file", 'f', ARGS_PLAN, K_STRING, AT(plan_file), "PLAN.json (- reads standard input)" },
+    { "file", 'f', ARGS_PLAN, K_FILE, AT(plan_file), "PLAN.json (- reads standard input); again for a fleet" },
+    { "plans", 0, ARGS_PLAN, K_STRING, AT(plans_dir), "DIR: every *.json in DIR is a plan of a fleet" },
+    { "parallel", 0, ARGS_FLEET, K_LONG, AT(parallel), "plans of a fleet run at once (default 10, at most 256)" },
     { "subscription", 0, ARGS_PLAN, K_STRING, PLAN_AT(subscription_id), "subscription id" },
     { "cloud", 0, ARGS_PLAN | ARGS_CONNECT, K_STRING, PLAN_AT(cloud),
       "AzureCloud | AzureChinaCloud | AzureUSGovernment" },
@@ -156,6 +158,16 @@ static bool store(const struct option_row *row, const char *value, struct cli_ar
         }
         fprintf(err, "aksnet: --%s: more than %d ranges\n", row->name, CLI_MAX_TAKEN);
         return false;
+    case K_FILE:
+        if (out->plan_file_count == CLI_PLAN_FILES_MAX) {
+            fprintf(err, "aksnet: more than %d -f flags; put the plans in a folder and use --plans DIR\n",
+                    CLI_PLAN_FILES_MAX);
+            return false;
+        }
+        out->plan_files[out->plan_file_count++] = value;
+        if (!out->plan_file)
+            out->plan_file = value;
+        return true;
     }
     return false;
 }
@@ -166,6 +178,7 @@ bool cli_args_parse(int argc, char **argv, unsigned accept, struct cli_args *out
     aksnet_plan_overrides_init(&out->plan);
     out->max_surge = -1;
     out->nodes = -1;
+    out->parallel = -1;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *value = NULL;
         const struct option_row *row = NULL;

@@ -30,10 +30,16 @@ enum output_format { OUTPUT_TEXT = 0, OUTPUT_JSON };
 
 /* The most --taken ranges one command line may give. */
 #define CLI_MAX_TAKEN 256
+/* The most -f flags one command takes (a fleet of more: --plans DIR). */
+#define CLI_PLAN_FILES_MAX 256
 
 /* Everything a command may be given. */
 struct cli_args {
-    const char *plan_file;                 /* -f/--file */
+    const char *plan_file;                 /* -f/--file: the first one */
+    const char *plan_files[CLI_PLAN_FILES_MAX]; /* every -f, in order (a fleet when more than one) */
+    size_t plan_file_count;
+    const char *plans_dir;                 /* --plans DIR: every *.json in DIR (a fleet) */
+    long parallel;                         /* --parallel: plans at once, -1 when absent */
     struct aksnet_plan_overrides plan;     /* az-style overrides */
     enum output_format output;             /* -o/--output */
     bool verbose;                          /* --verbose */
@@ -66,7 +72,8 @@ enum {
     ARGS_YES = 1 << 3,        /* --yes */
     ARGS_DRY_RUN = 1 << 4,    /* --dry-run */
     ARGS_SUGGEST = 1 << 5,    /* --taken --write --from-arm */
-    ARGS_WAIT = 1 << 6        /* --operation-timeout --cluster-timeout */
+    ARGS_WAIT = 1 << 6,       /* --operation-timeout --cluster-timeout */
+    ARGS_FLEET = 1 << 7       /* --parallel */
 };
 
 /*

@@ -7,13 +7,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "aksnet/provision.h"
 #include "aksnet/validate.h"
 #include "commands.h"
 #include "interrupt.h"
 #include "output.h"
+#include "plan_files.h"
 #include "progress.h"
 #include "session.h"
 
@@ -41,30 +41,25 @@ static int load_valid_plan(const struct cli_args *args, struct aksnet_plan **pla
     return code;
 }
 
-/* Ask before destroying, unless --yes; a non-interactive run without --yes is refused. */
-static bool confirmed(const struct cli_args *args, const struct aksnet_plan *plan, FILE *err)
+/* destroy asks first (cli_confirmed): this question. */
+static void question(const void *ctx, FILE *err)
 {
-    if (args->yes || args->dry_run)
-        return true;
-    if (!isatty(STDIN_FILENO)) {
-        fprintf(err, "aksnet destroy: standard input is not a terminal; pass --yes to confirm\n");
-        return false;
-    }
-    fprintf(err, "Remove what aksnet created for cluster '%s' in resource group '%s'? Type yes: ",
-            plan->cluster.name, plan->resource_group);
-    char line[16] = "";
-    return fgets(line, sizeof(line), stdin) && strncmp(line, "yes", 3) == 0;
+    const struct aksnet_plan *plan = ctx;
+    fprintf(err, "Remove what aksnet created for cluster '%s' in resource group '%s'? Type yes: ", plan->cluster.name,
+            plan->resource_group);
 }
 
 static int run(const struct cli_args *args, aksnet_run_mode mode, const char *name, FILE *out, FILE *err)
 {
+    if (cli_fleet_wanted(args))
+        return cmd_fleet_run(args, mode, name, out, err);
     struct aksnet_plan *plan = NULL;
     int code = load_valid_plan(args, &plan, out, err);
     if (code != EXIT_DONE) {
         aksnet_plan_free(plan);
         return code;
     }
-    if (mode == AKSNET_RUN_DESTROY && !confirmed(args, plan, err)) {
+    if (mode == AKSNET_RUN_DESTROY && !cli_confirmed(args, err, question, plan)) {
         aksnet_plan_free(plan);
         return EXIT_USAGE;
     }

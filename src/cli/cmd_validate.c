@@ -8,32 +8,24 @@
 #include "aksnet/validate.h"
 #include "commands.h"
 #include "output.h"
+#include "plan_files.h"
 
 aksnet_code cli_read_plan(const struct cli_args *args, struct aksnet_plan **plan,
                           struct aksnet_findings *findings)
 {
-    aksnet_code rc;
-    if (args->plan_file) {
-        rc = aksnet_plan_load_file(args->plan_file, plan, findings);
-        if (rc != AKSNET_OK)
-            return rc == AKSNET_ENOMEM ? rc : AKSNET_OK;
-    } else if (!(*plan = aksnet_plan_new("flags"))) {
-        return AKSNET_ENOMEM;
-    }
-    return aksnet_plan_apply_overrides(*plan, &args->plan, findings);
+    return cli_read_plan_from(args, args->plan_file, plan, findings);
 }
 
 aksnet_code cli_load_plan(const struct cli_args *args, struct aksnet_plan **plan,
                           struct aksnet_findings *findings)
 {
-    aksnet_code rc = cli_read_plan(args, plan, findings);
-    if (rc == AKSNET_OK && *plan)
-        rc = aksnet_plan_apply_defaults(*plan, getenv("AZURE_SUBSCRIPTION_ID"));
-    return rc;
+    return cli_load_plan_from(args, args->plan_file, plan, findings);
 }
 
 int cmd_validate(const struct cli_args *args, FILE *out, FILE *err)
 {
+    if (cli_fleet_wanted(args))
+        return cmd_fleet_validate(args, out, err);
     struct aksnet_findings findings;
     struct aksnet_plan *plan = NULL;
     aksnet_findings_init(&findings);

@@ -36,7 +36,7 @@ bool output_json_line(cJSON *o, bool ok, FILE *out, FILE *err)
     return true;
 }
 
-static int print_text(const struct aksnet_findings *f, const char *source, FILE *out, FILE *err)
+static int print_text(const struct aksnet_findings *f, const char *source, bool notice, FILE *out, FILE *err)
 {
     for (size_t i = 0; i < f->count; i++) {
         const struct aksnet_finding *x = &f->items[i];
@@ -47,7 +47,8 @@ static int print_text(const struct aksnet_findings *f, const char *source, FILE 
     size_t warnings = aksnet_findings_count(f, AKSNET_SEVERITY_WARNING);
     fprintf(out, "%s: %zu error%s, %zu warning%s\n", source, errors, errors == 1 ? "" : "s", warnings,
             warnings == 1 ? "" : "s");
-    fprintf(err, "notice: %s\n", KUBENET_RETIREMENT_NOTICE);
+    if (notice)
+        fprintf(err, "notice: %s\n", KUBENET_RETIREMENT_NOTICE);
     return errors ? EXIT_PLAN : EXIT_DONE;
 }
 
@@ -82,8 +83,14 @@ fail:
 int output_findings(const struct aksnet_findings *f, const char *source, enum output_format format,
                     FILE *out, FILE *err)
 {
+    return output_findings_of(f, source, format, true, out, err);
+}
+
+int output_findings_of(const struct aksnet_findings *f, const char *source, enum output_format format, bool notice,
+                       FILE *out, FILE *err)
+{
     if (format == OUTPUT_TEXT)
-        return print_text(f, source, out, err);
+        return print_text(f, source, notice, out, err);
     cJSON *root = findings_json(f, source);
     char *text = root ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);

@@ -39,4 +39,8 @@ bool output_json_line(struct cJSON *o, bool ok, FILE *out, FILE *err);
 int output_findings(const struct aksnet_findings *findings, const char *source,
                     enum output_format format, FILE *out, FILE *err);
 
+/* The same; with notice false, text output leaves out the kubenet notice (a fleet says it once). */
+int output_findings_of(const struct aksnet_findings *findings, const char *source, enum output_format format,
+                       bool notice, FILE *out, FILE *err);
+
 #endif

@@ -54,23 +54,32 @@ static void redraw(struct progress *p)
     fflush(p->out);
 }
 
-static void print_line(struct progress *p, const struct aksnet_event *e)
+void progress_timestamp(char out[32])
+{
+    timestamp(wall_clock(), out);
+}
+
+void progress_event_line(FILE *out, const char *plan, const struct aksnet_event *e)
 {
     char ts[32];
     timestamp(wall_clock(), ts);
-    fprintf(p->out, "%s %-20s %-9s %6.1fs %s%s%s\n", ts, aksnet_step_name(e->step), aksnet_state_name(e->state),
-            e->elapsed, e->resource ? e->resource : "", e->status && *e->status ? "  " : "",
-            e->status ? e->status : "");
+    const char *sep = plan ? " " : "";
+    plan = plan ? plan : "";
+    fprintf(out, "%s %s%s%-20s %-9s %6.1fs %s%s%s\n", ts, plan, sep, aksnet_step_name(e->step),
+            aksnet_state_name(e->state), e->elapsed, e->resource ? e->resource : "",
+            e->status && *e->status ? "  " : "", e->status ? e->status : "");
     if (e->error)
-        fprintf(p->out, "%s %-20s error: %s%s%s%s\n", ts, aksnet_step_name(e->step), e->error->message,
+        fprintf(out, "%s %s%s%-20s error: %s%s%s%s\n", ts, plan, sep, aksnet_step_name(e->step), e->error->message,
                 e->error->arm_code[0] ? " [" : "", e->error->arm_code[0] ? e->error->arm_code : "",
                 e->error->arm_code[0] ? "]" : "");
-    fflush(p->out);
+    fflush(out);
 }
 
-static void print_json(struct progress *p, const struct aksnet_event *e)
+void progress_event_json(FILE *out, const char *plan, const struct aksnet_event *e)
 {
     cJSON *o = cJSON_CreateObject();
+    if (plan)
+        cJSON_AddStringToObject(o, "plan", plan);
     cJSON_AddStringToObject(o, "step", aksnet_step_name(e->step));
     cJSON_AddStringToObject(o, "resource", e->resource ? e->resource : "");
     cJSON_AddStringToObject(o, "state", aksnet_state_name(e->state));
@@ -87,8 +96,8 @@ static void print_json(struct progress *p, const struct aksnet_event *e)
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (text) {
-        fprintf(p->out, "%s\n", text);
-        fflush(p->out);
+        fprintf(out, "%s\n", text);
+        fflush(out);
         cJSON_free(text);
     }
 }
@@ -140,11 +149,11 @@ static void on_event(void *ctx, const struct aksnet_event *e)
     snprintf(p->steps[e->step].status, sizeof(p->steps[e->step].status), "%s", e->status ? e->status : "");
     snprintf(p->steps[e->step].resource, sizeof(p->steps[e->step].resource), "%s", e->resource ? e->resource : "");
     if (p->format == OUTPUT_JSON)
-        print_json(p, e);
+        progress_event_json(p->out, NULL, e);
     else if (p->live && !e->error)
         redraw(p);
     else
-        print_line(p, e);
+        progress_event_line(p->out, NULL, e);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -199,21 +208,36 @@ void progress_interrupted(struct progress *p, const struct aksnet_provision_resu
     pthread_mutex_unlock(&p->lock);
 }
 
+/* The ids a run made or read, by name, as its summary shows them. */
+static const char *const id_names[] = {"resourceGroup", "routeTable", "identity", "vnet", "subnet", "cluster"};
+
+static void run_ids(const struct aksnet_resource_ids *ids, const char *out[6])
+{
+    const char *v[] = {ids->group, ids->route_table, ids->identity, ids->vnet, ids->subnet, ids->cluster};
+    memcpy(out, v, sizeof(v));
+}
+
+void progress_resources_json(cJSON *parent, const struct aksnet_resource_ids *ids)
+{
+    const char *v[6];
+    run_ids(ids, v);
+    cJSON *res = cJSON_AddObjectToObject(parent, "resources");
+    for (size_t i = 0; i < 6; i++)
+        if (v[i][0])
+            cJSON_AddStringToObject(res, id_names[i], v[i]);
+}
+
 void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
                       const struct aksnet_error *err, const char *mode)
 {
-    const char *ids[] = {r->ids.group, r->ids.route_table, r->ids.identity, r->ids.vnet, r->ids.subnet,
-                         r->ids.cluster};
-    const char *names[] = {"resourceGroup", "routeTable", "identity", "vnet", "subnet", "cluster"};
+    const char *ids[6];
+    run_ids(&r->ids, ids);
     if (p->format == OUTPUT_JSON) {
         cJSON *o = cJSON_CreateObject(), *s = cJSON_AddObjectToObject(o, "summary");
         cJSON_AddStringToObject(s, "command", mode);
         cJSON_AddStringToObject(s, "result", rc == AKSNET_OK ? "ok" : aksnet_strerror(rc));
         cJSON_AddNumberToObject(s, "writes", (double)r->writes);
-        cJSON *res = cJSON_AddObjectToObject(s, "resources");
-        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-            if (ids[i][0])
-                cJSON_AddStringToObject(res, names[i], ids[i]);
+        progress_resources_json(s, &r->ids);
         if (rc != AKSNET_OK && err) {
             cJSON *e = cJSON_AddObjectToObject(s, "error");
             cJSON_AddStringToObject(e, "code", err->arm_code);
@@ -233,7 +257,7 @@ void progress_summary(struct progress *p, const struct aksnet_provision_result *
             r->writes == 1 ? "" : "s");
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
         if (ids[i][0])
-            fprintf(p->out, "  %-14s %s\n", names[i], ids[i]);
+            fprintf(p->out, "  %-14s %s\n", id_names[i], ids[i]);
     if (rc != AKSNET_OK && rc != AKSNET_ECANCELED && err) /* an interrupted run said more already */
         fprintf(p->out, "aksnet: %s\n", err->message);
 }

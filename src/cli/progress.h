@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "aksnet/provision.h"
 #include "args.h"
 
@@ -48,6 +50,16 @@ void progress_retry(void *ctx, const char *method, const char *url, double secon
  */
 void progress_interrupted(struct progress *p, const struct aksnet_provision_result *r, const char *why,
                           const char *mode, FILE *err);
+/* What the fleet's progress shares with one plan's (fleet_progress.c). */
+/* Now as "2026-12-05T10:00:00Z". */
+void progress_timestamp(char out[32]);
+/* One event as a timestamped line (and its error's line), prefixed with the plan's name when plan is not NULL. */
+void progress_event_line(FILE *out, const char *plan, const struct aksnet_event *e);
+/* One event as a JSON line, with "plan" when plan is not NULL. */
+void progress_event_json(FILE *out, const char *plan, const struct aksnet_event *e);
+/* parent.resources = {resourceGroup, routeTable, identity, vnet, subnet, cluster} (the ids that are set). */
+void progress_resources_json(cJSON *parent, const struct aksnet_resource_ids *ids);
+
 /* The final summary: every resource id and how the run ended. */
 void progress_summary(struct progress *p, const struct aksnet_provision_result *r, aksnet_code rc,
                       const struct aksnet_error *err, const char *mode);

@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /*
  * README's table: the user's mistakes are 1 (the plan) and 2 (the command
@@ -54,6 +56,20 @@ const char *cli_next_step(int exit_code)
         return "read ARM's code and message above; if they name something of yours (quota, policy, a permission, a "
                "name taken), fix it; then run the same command again: it resumes from what Azure holds";
     }
+}
+
+bool cli_confirmed(const struct cli_args *args, FILE *err, void (*question)(const void *ctx, FILE *err),
+                   const void *ctx)
+{
+    if (args->yes || args->dry_run)
+        return true;
+    if (!isatty(STDIN_FILENO)) {
+        fprintf(err, "aksnet destroy: standard input is not a terminal; pass --yes to confirm\n");
+        return false;
+    }
+    question(ctx, err);
+    char line[16] = "";
+    return fgets(line, sizeof(line), stdin) && strncmp(line, "yes", 3) == 0;
 }
 
 aksnet_code cli_client_open(const struct cli_args *args, const char *plan_cloud,
