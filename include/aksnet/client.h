@@ -154,7 +154,7 @@ aksnet_code aksnet_client_identity(struct aksnet_client *client, bool fetch_toke
 
 /** What a client's requests to ARM met so far (every thread, every plan of a fleet). */
 struct aksnet_client_stats {
-    size_t requests;        /**< ARM requests sent, each try counted */
+    size_t requests;        /**< ARM requests answered (whatever the status), each try counted */
     size_t throttled;       /**< of those, answered 429 */
     size_t paced;           /**< held back to stay within ARM's throttle (x-ms-ratelimit-remaining-*) */
     double paced_seconds;   /**< how long, summed over requests */

@@ -6,7 +6,9 @@
  * pool, and one pacer that keeps the fleet within ARM's throttle
  * (aksnet/client.h).  Up to `parallel` plans run at once, each as
  * aksnet_provision_run runs one plan; a plan that fails does not stop the
- * others.  Plans that share a VNet run one after another: a VNet PUT
+ * others, unless its credential failed (AKSNET_EAUTH): the credential is
+ * every plan's, so no plan starts after that, and those not started end
+ * AKSNET_EAUTH too ("not started").  Plans that share a VNet run one after another: a VNet PUT
  * carries its whole list of subnets, so two at once would race.
  *
  * Before any plan starts, the plans are checked against each other where
@@ -36,7 +38,8 @@ extern "C" {
 
 /** How one plan of a fleet went. */
 struct aksnet_fleet_result {
-    bool started;                        /**< its run began (false: a cross-plan finding stopped the fleet) */
+    bool started;                        /**< its run began (false: a cross-plan finding or a failed credential
+                                              stopped the fleet first) */
     bool finished;
     aksnet_code rc;                      /**< as aksnet_provision_run returned it */
     struct aksnet_error error;           /**< when rc is not AKSNET_OK */

@@ -149,7 +149,7 @@ static int worst(const struct aksnet_fleet_result *results, size_t count)
 {
     int code = EXIT_DONE;
     for (size_t i = 0; i < count; i++) {
-        int c = results[i].started ? cli_exit_code(results[i].rc) : EXIT_ARM;
+        int c = cli_exit_code(results[i].rc);
         if (c > code)
             code = c;
     }

@@ -196,7 +196,7 @@ static void summary_json(struct fleet_progress *p, const char *mode, const struc
         cJSON_AddNumberToObject(x, "writes", (double)r->run.writes);
         cJSON_AddNumberToObject(x, "elapsed_ms", (double)(long long)(r->seconds * 1000.0));
         progress_resources_json(x, &r->run.ids);
-        if (r->started && r->rc != AKSNET_OK)
+        if (r->rc != AKSNET_OK)
             add_error(x, &r->error);
         cJSON_AddItemToArray(list, x);
     }
@@ -240,7 +240,7 @@ void fleet_progress_summary(struct fleet_progress *p, const char *mode, const st
             "cluster, or what failed");
     for (size_t i = 0; i < p->count; i++) {
         const struct aksnet_fleet_result *r = &results[i];
-        const char *last = !r->started ? "" : r->rc == AKSNET_OK ? r->run.ids.cluster : r->error.message;
+        const char *last = r->rc == AKSNET_OK ? r->run.ids.cluster : r->error.message;
         fprintf(p->out, "  %-*.*s %-7s %4d %6zu %7.1fs  %s\n", p->width, p->width, p->names[i], result_word(r),
                 exit_code(r->rc), r->run.writes, r->seconds, last);
     }

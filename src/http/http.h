@@ -358,7 +358,7 @@ struct aksnet__pace_options {
 
 /** What a pacer did so far. */
 struct aksnet__pace_stats {
-    size_t requests;                          /**< requests that went through it */
+    size_t requests;                          /**< requests that went through it and were answered */
     size_t paced;                             /**< of those, held back */
     double waited;                            /**< seconds held back, summed over requests */
     size_t throttled;                         /**< answers 429 */

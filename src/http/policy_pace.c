@@ -236,7 +236,6 @@ static void wait_turn(struct aksnet__pacer *p, const struct aksnet__http_request
         waited += delay;
     }
     pthread_mutex_lock(&p->lock);
-    p->stats.requests++;
     if (waited > 0) {
         p->stats.paced++;
         p->stats.waited += waited;
@@ -301,9 +300,11 @@ aksnet_code aksnet__policy_pace(const struct aksnet__http_policy *self, struct a
     pthread_mutex_unlock(&p->lock);
     wait_turn(p, rq, &t);
     aksnet_code rc = aksnet__http_policy_next(self, rq, rs, err);
-    if (rc == AKSNET_OK && t.paced) {
+    if (rc == AKSNET_OK) {
         pthread_mutex_lock(&p->lock);
-        observe(p, &t, rs, clock->now(clock->ctx));
+        p->stats.requests++;
+        if (t.paced)
+            observe(p, &t, rs, clock->now(clock->ctx));
         pthread_mutex_unlock(&p->lock);
     }
     return rc;

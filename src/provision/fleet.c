@@ -10,7 +10,9 @@
  *   run:   workers take the plans in order; a plan whose VNet another
  *          running plan shares waits for it (a VNet PUT carries the whole
  *          list of subnets, so two at once would race: resources.c);
- *          a plan that fails does not stop the others
+ *          a plan that fails does not stop the others, except when its
+ *          credential failed: that fails every plan alike, so none starts
+ *          after it
  */
 #include "aksnet/fleet.h"
 
@@ -48,6 +50,8 @@ struct fleet {
     bool *taken;
     size_t *running;            /* the members being worked on (at most `parallel`) */
     size_t nrunning;
+    size_t stopped_by;          /* a plan whose credential failed: no plan starts after it (SIZE_MAX: none) */
+    struct aksnet_error stop;   /* why (the credential's own words) */
 };
 
 void aksnet_fleet_options_init(struct aksnet_fleet_options *options)
@@ -90,9 +94,17 @@ static void read_vnet(struct fleet *f, struct member *m)
     aksnet_error_clear(&err);
     if (aksnet__client_acquire(f->o->run.client, &client, &err) != AKSNET_OK)
         return;
-    if (aksnet__arm_get(client, m->vnet, AKSNET_API_NETWORK, &m->vnet_body, &err) != AKSNET_OK)
-        m->vnet_body = NULL; /* not checked: the plan's own run meets the same refusal and reports it */
+    aksnet_code rc = aksnet__arm_get(client, m->vnet, AKSNET_API_NETWORK, &m->vnet_body, &err);
     aksnet__client_release(f->o->run.client, client);
+    if (rc == AKSNET_OK)
+        return;
+    m->vnet_body = NULL; /* not checked: the plan's own run meets the same refusal and reports it */
+    pthread_mutex_lock(&f->lock);
+    if (rc == AKSNET_EAUTH && f->stopped_by == SIZE_MAX) {
+        f->stopped_by = m->index; /* but a credential that fails would fail every plan alike */
+        f->stop = err;
+    }
+    pthread_mutex_unlock(&f->lock);
 }
 
 static void run_plan(struct fleet *f, struct member *m)
@@ -132,6 +144,8 @@ static bool eligible(const struct fleet *f, size_t i)
 /* The next member to work on, waiting while the rest wait for a shared VNet; SIZE_MAX when none is left.  Locked. */
 static size_t take(struct fleet *f)
 {
+    if (f->stopped_by != SIZE_MAX)
+        return SIZE_MAX;
     for (;;) {
         while (f->first < f->o->count && f->taken[f->first])
             f->first++;
@@ -149,11 +163,21 @@ static size_t take(struct fleet *f)
         if (!left)
             return SIZE_MAX;
         pthread_cond_wait(&f->cond, &f->lock);
+        if (f->stopped_by != SIZE_MAX)
+            return SIZE_MAX;
     }
 }
 
+/*
+ * A member is finished.  A credential that failed fails every plan alike
+ * (one credential serves them all): then no further plan starts.  Locked.
+ */
 static void done(struct fleet *f, size_t i)
 {
+    if (!f->checking && f->results[i].rc == AKSNET_EAUTH && f->stopped_by == SIZE_MAX) {
+        f->stopped_by = i;
+        f->stop = f->results[i].error;
+    }
     for (size_t k = 0; k < f->nrunning; k++)
         if (f->running[k] == i) {
             f->running[k] = f->running[--f->nrunning];
@@ -252,6 +276,8 @@ static size_t check_peerings(struct fleet *f, struct aksnet_findings *findings)
     if (reads == 0)
         return 0;
     work(f, true);
+    if (f->stopped_by != SIZE_MAX)
+        return 0; /* the credential failed: nothing more can be known, nor done */
     for (size_t i = 0; i < count; i++)
         for (size_t k = i + 1; k < count; k++) {
             const struct member *a = &f->members[i], *b = &f->members[k];
@@ -277,6 +303,7 @@ static aksnet_code setup(struct fleet *f, const struct aksnet_fleet_options *o, 
 {
     f->o = o;
     f->results = results;
+    f->stopped_by = SIZE_MAX;
     f->clock = aksnet__client_clock(o->run.client);
     f->members = calloc(o->count, sizeof(*f->members));
     f->taken = calloc(o->count, sizeof(*f->taken));
@@ -306,9 +333,15 @@ static void teardown(struct fleet *f)
     free(f->running);
 }
 
-/* AKSNET_OK, or the first failed plan's code, with how many failed. */
+/* AKSNET_OK, or the first failed plan's code, with how many failed (plans not started count too). */
 static aksnet_code outcome(const struct fleet *f, struct aksnet_error *err)
 {
+    for (size_t i = 0; f->stopped_by != SIZE_MAX && i < f->o->count; i++)
+        if (!f->results[i].started) {
+            f->results[i].rc = AKSNET_EAUTH;
+            aksnet_error_set(&f->results[i].error, AKSNET_EAUTH, "not started: the credential failed (%s): %s",
+                             f->o->plans[f->stopped_by]->source, f->stop.message);
+        }
     size_t failed = 0, first = SIZE_MAX;
     for (size_t i = 0; i < f->o->count; i++)
         if (f->results[i].rc != AKSNET_OK && failed++ == 0)

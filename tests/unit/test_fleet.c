@@ -342,6 +342,58 @@ static void test_destroy(void **state)
     env_stop(e);
 }
 
+static aksnet_code no_token(void *ctx, bool force_refresh, char **token, struct aksnet_error *err)
+{
+    (void)force_refresh, (void)token;
+    ++*(int *)ctx;
+    return aksnet_error_set(err, AKSNET_EAUTH, "client secret: Entra ID refused the token request");
+}
+
+/* A credential that fails fails every plan alike: after the first, no plan starts; all end AKSNET_EAUTH. */
+static void test_failed_credential_stops_the_fleet(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, 0);
+    add_five(e);
+    aksnet_client_free(e->client);
+    int asked = 0;
+    struct aksnet_client_options co;
+    aksnet_client_options_init(&co);
+    co.arm_endpoint = e->t.url;
+    co.authority_host = e->t.url;
+    struct aksnet__client_seams seams = {.clock = &e->clock.clock, .get_token = no_token, .token_ctx = &asked};
+    assert_int_equal(aksnet__client_new_with(&co, &seams, &e->client, &e->err), AKSNET_OK);
+    e->o.run.client = e->client;
+    e->o.parallel = 1;
+    assert_int_equal(run(e), AKSNET_EAUTH);
+    assert_non_null(strstr(e->err.message, "5 of 5 plans failed"));
+    /* the VNets were to be read first (the pod ranges overlap): the first read's refusal stops the fleet */
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(e->results[i].rc, AKSNET_EAUTH);
+        assert_false(e->results[i].started);
+        assert_non_null(strstr(e->results[i].error.message, "not started: the credential failed (aks"));
+        assert_non_null(strstr(e->results[i].error.message, "Entra ID refused"));
+    }
+    assert_true(asked >= 1 && asked <= 2); /* the first read stops the reading too */
+    /* with ranges apart, nothing is read first: the first plan fails, no other starts */
+    asked = 0;
+    for (size_t i = 0; i < 5; i++) {
+        free(e->plans[i]->cluster.pod_cidr);
+        char pod[32];
+        snprintf(pod, sizeof(pod), "10.%zu.0.0/16", 240 + i);
+        e->plans[i]->cluster.pod_cidr = strdup(pod);
+    }
+    memset(e->results, 0, sizeof(e->results));
+    assert_int_equal(run(e), AKSNET_EAUTH);
+    assert_true(e->results[0].started);
+    for (size_t i = 1; i < 5; i++) {
+        assert_false(e->results[i].started);
+        assert_non_null(strstr(e->results[i].error.message, "not started: the credential failed (aks1.json)"));
+    }
+    assert_true(asked >= 1 && asked <= 2);
+    env_stop(e);
+}
+
 /* Options that cannot run are refused at the door. */
 static void test_bad_options(void **state)
 {
@@ -373,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_shared_vnet_runs_one_after_another),
         cmocka_unit_test(test_peered_vnets_with_overlapping_pod_ranges),
         cmocka_unit_test(test_destroy),
+        cmocka_unit_test(test_failed_credential_stops_the_fleet),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
