@@ -24,6 +24,8 @@
 #     `aksnet --help` is in the man page and the completion, and each
 #     command's `--help` lists exactly the flags its bash completion offers;
 #     every flag of `aksnet-mock --help` is in its man page.
+#  7. Every finding code of the validators' rule tables (src/plan/validate.c,
+#     src/plan/validate_fleet.c) is named in README.md and docs/plan.md.
 #
 # Prints one line per failure and a last line `check-docs: N passed, M
 # failed`; exits 1 when anything failed or a tool it needs (scdoc, man or
@@ -299,6 +301,17 @@ if [ -x "$build/aksnet-mock" ]; then
         if has "${text[aksnet-mock]-}" "$flag"; then pass; else fail "aksnet-mock(1) does not mention $flag (from --help)"; fi
     done
 fi
+
+# ---- 7. finding codes: every code of the validators' rule tables in README and docs/plan.md -------------
+# Rows of the tables in src/plan/validate.c and src/plan/validate_fleet.c: { "code", AKSNET_SEVERITY_..., ...
+codes=$(sed -nE 's/^[[:space:]]*\{ *"([a-z][a-z0-9-]*)", *AKSNET_SEVERITY_.*/\1/p' src/plan/validate*.c | sort -u)
+[ "$(wc -w <<<"$codes")" -ge 20 ] ||
+    fail "found only $(wc -w <<<"$codes") finding codes in src/plan/validate*.c; have the rule tables changed shape?"
+for code in $codes; do
+    for doc in README.md docs/plan.md; do
+        if has "$(cat "$doc")" "$code"; then pass; else fail "$doc does not list the finding code $code"; fi
+    done
+done
 
 echo "check-docs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 # aksnet.bash - bash completion for aksnet(1): its commands, the flags of the
 # command being typed (the flag groups of src/cli/args.c, as src/cli/main.c
-# gives them to each command), plan files (*.json) after -f/--file, text|json
+# gives them to each command), plan files (*.json) after -f/--file, folders
+# after --plans, text|json
 # after -o/--output, the known values of --network-plugin, --network-policy
 # and --cloud, file names after --cacert, .json files after --write, and a
 # command name after `help`.
@@ -13,7 +14,7 @@
 # The flags of one command (long and short), space-separated.
 _aksnet_flags()
 {
-    local plan='-f --file --subscription --cloud -l --location -g --resource-group -n --name
+    local plan='-f --file --plans --subscription --cloud -l --location -g --resource-group -n --name
         -c --node-count --max-pods --network-plugin --network-policy --pod-cidr --service-cidr
         --dns-service-ip --vnet-subnet-id --assign-identity --role-wait'
     local connect='--arm-endpoint --authority-host --cacert -v --verbose --request-timeout' # and --cloud
@@ -24,9 +25,9 @@ _aksnet_flags()
         validate) echo "$plan $common" ;;
         suggest) echo "$plan --taken --write --from-arm $connect $common" ;;
         capacity) echo "$capacity $common" ;;
-        plan) echo "$plan $connect --dry-run $common" ;;
-        provision) echo "$plan $connect $wait --dry-run $common" ;;
-        destroy) echo "$plan $connect $wait -y --yes --dry-run $common" ;;
+        plan) echo "$plan $connect --dry-run --parallel $common" ;;
+        provision) echo "$plan $connect $wait --dry-run --parallel $common" ;;
+        destroy) echo "$plan $connect $wait -y --yes --dry-run --parallel $common" ;;
         whoami) echo "--cloud $connect --dry-run $common" ;;
         *) echo "$common" ;; # version
     esac
@@ -43,6 +44,11 @@ _aksnet_value()
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -d -- "$cur"; compgen -f -X '!*.json' -- "$cur")
             [[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+            ;;
+        --plans)
+            # A folder of plans (a fleet).
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
             ;;
         --cacert)
             compopt -o filenames 2>/dev/null
@@ -74,7 +80,8 @@ _aksnet_value()
         --subscription | -l | --location | -g | --resource-group | -n | --name | -c | --node-count | \
             --max-pods | --pod-cidr | --service-cidr | --dns-service-ip | --vnet-subnet-id | \
             --assign-identity | --role-wait | --subnet-prefix | --nodes | --max-surge | --taken | \
-            --arm-endpoint | --authority-host | --request-timeout | --operation-timeout | --cluster-timeout)
+            --arm-endpoint | --authority-host | --request-timeout | --operation-timeout | --cluster-timeout | \
+            --parallel)
             COMPREPLY=() # free text: nothing to offer, and no flag either
             ;;
         *)
