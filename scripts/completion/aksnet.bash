@@ -14,7 +14,7 @@
 # The flags of one command (long and short), space-separated.
 _aksnet_flags()
 {
-    local plan='-f --file --plans --subscription --cloud -l --location -g --resource-group -n --name
+    local plan='-f --file --subscription --cloud -l --location -g --resource-group -n --name
         -c --node-count --max-pods --network-plugin --network-policy --pod-cidr --service-cidr
         --dns-service-ip --vnet-subnet-id --assign-identity --role-wait'
     local connect='--arm-endpoint --authority-host --cacert -v --verbose --request-timeout' # and --cloud
@@ -22,12 +22,12 @@ _aksnet_flags()
     local capacity='--max-pods --network-plugin --subnet-prefix --nodes --max-surge'
     local common='-o --output -h --help'
     case $1 in
-        validate) echo "$plan $common" ;;
+        validate) echo "$plan --plans $common" ;;
         suggest) echo "$plan --taken --write --from-arm $connect $common" ;;
         capacity) echo "$capacity $common" ;;
-        plan) echo "$plan $connect --dry-run --parallel $common" ;;
-        provision) echo "$plan $connect $wait --dry-run --parallel $common" ;;
-        destroy) echo "$plan $connect $wait -y --yes --dry-run --parallel $common" ;;
+        plan) echo "$plan --plans $connect --dry-run --parallel $common" ;;
+        provision) echo "$plan --plans $connect $wait --dry-run --parallel $common" ;;
+        destroy) echo "$plan --plans $connect $wait -y --yes --dry-run --parallel $common" ;;
         whoami) echo "--cloud $connect --dry-run $common" ;;
         *) echo "$common" ;; # version
     esac

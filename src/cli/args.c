@@ -28,7 +28,7 @@ struct option_row {
 
 static const struct option_row options[] = {
     { "file", 'f', ARGS_PLAN, K_FILE, AT(plan_file), "PLAN.json (- reads standard input); again for a fleet" },
-    { "plans", 0, ARGS_PLAN, K_STRING, AT(plans_dir), "DIR: every *.json in DIR is a plan of a fleet" },
+    { "plans", 0, ARGS_PLANS, K_STRING, AT(plans_dir), "DIR: every *.json in DIR is a plan of a fleet" },
     { "parallel", 0, ARGS_FLEET, K_LONG, AT(parallel), "plans of a fleet run at once (default 10, at most 256)" },
     { "subscription", 0, ARGS_PLAN, K_STRING, PLAN_AT(subscription_id), "subscription id" },
     { "cloud", 0, ARGS_PLAN | ARGS_CONNECT, K_STRING, PLAN_AT(cloud),

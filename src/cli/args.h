@@ -73,7 +73,8 @@ enum {
     ARGS_DRY_RUN = 1 << 4,    /* --dry-run */
     ARGS_SUGGEST = 1 << 5,    /* --taken --write --from-arm */
     ARGS_WAIT = 1 << 6,       /* --operation-timeout --cluster-timeout */
-    ARGS_FLEET = 1 << 7       /* --parallel */
+    ARGS_FLEET = 1 << 7,      /* --parallel */
+    ARGS_PLANS = 1 << 8       /* --plans, and -f more than once: several plans, a fleet */
 };
 
 /*

@@ -29,15 +29,16 @@ static int cmd_version(const struct cli_args *args, FILE *out, FILE *err)
 }
 
 static const struct command commands[] = {
-    {"validate", ARGS_PLAN, cmd_validate, "check a plan offline against every kubenet rule"},
+    {"validate", ARGS_PLAN | ARGS_PLANS, cmd_validate, "check a plan offline against every kubenet rule"},
     {"capacity", ARGS_CAPACITY, cmd_capacity, "nodes and pods a subnet holds (the seed's arithmetic)"},
     {"suggest", ARGS_PLAN | ARGS_SUGGEST | ARGS_CONNECT, cmd_suggest,
      "choose the subnet, pod and service ranges and DNS address a plan leaves out"},
-    {"plan", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN | ARGS_FLEET, cmd_plan,
+    {"plan", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN | ARGS_PLANS | ARGS_FLEET, cmd_plan,
      "validate, then read ARM: create / update / no-op per resource"},
-    {"provision", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN | ARGS_WAIT | ARGS_FLEET, cmd_provision,
+    {"provision", ARGS_PLAN | ARGS_CONNECT | ARGS_DRY_RUN | ARGS_WAIT | ARGS_PLANS | ARGS_FLEET, cmd_provision,
      "validate, then create in order (--dry-run: against the built-in mock)"},
-    {"destroy", ARGS_PLAN | ARGS_CONNECT | ARGS_YES | ARGS_DRY_RUN | ARGS_WAIT | ARGS_FLEET, cmd_destroy,
+    {"destroy", ARGS_PLAN | ARGS_CONNECT | ARGS_YES | ARGS_DRY_RUN | ARGS_WAIT | ARGS_PLANS | ARGS_FLEET,
+     cmd_destroy,
      "remove what aksnet created, in reverse order"},
     {"whoami", ARGS_CONNECT | ARGS_DRY_RUN, cmd_whoami, "which credential, tenant and client; can a token be had"},
     {"version", 0, cmd_version, "print the version, the commit and the libraries' versions"},
@@ -114,6 +115,10 @@ int main(int argc, char **argv)
     if (args.help) {
         command_usage(c, stdout);
         return EXIT_DONE;
+    }
+    if (args.plan_file_count > 1 && !(c->accept & ARGS_PLANS)) {
+        fprintf(stderr, "aksnet %s: one plan only: -f was given %zu times\n", c->name, args.plan_file_count);
+        return finish(EXIT_USAGE);
     }
     return finish(c->run(&args, stdout, stderr));
 }

@@ -239,6 +239,9 @@ static void test_usage(void **state)
     assert_int_equal(run(&g, dash), 2);
     const char *empty[] = {"plan", "--plans", "/nonexistent-aksnet-dir", NULL};
     assert_int_equal(run(&g, empty), 2);
+    const char *suggest[] = {"suggest", "-f", a, "-f", a, NULL};
+    assert_int_equal(run(&g, suggest), 2);
+    assert_non_null(strstr(g.r.err, "one plan only"));
     write_plan(&g, "east", 9, "10.249.0.0/16", "eastus");
     mt_tmpdir_file(&g.plans, "east.json", other, sizeof(other));
     const char *clouds[] = {"plan", "-f", a, "-f", other, NULL};

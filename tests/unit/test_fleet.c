@@ -264,22 +264,24 @@ static void test_shared_vnet_runs_one_after_another(void **state)
     env_stop(e);
 }
 
-/* Put a VNet straight into the mock, peered with another. */
-static void put_peered_vnet(struct env *e, const char *group, const char *name, const char *prefix,
-                            const char *peer_id)
+/* Put a group and a VNet straight into the mock, peered with another VNet when peer_id is not NULL. */
+static void put_vnet(struct env *e, const char *group, const char *name, const char *prefix, const char *peer_id)
 {
-    char path[512], body[1024];
+    char path[512], body[1024], peering[512] = "";
     snprintf(path, sizeof(path), GROUP("%s") "?api-version=2021-04-01", group);
     struct mt_response r;
     assert_true(mt_request(&e->t, "PUT", path, "{\"location\": \"chinaeast2\"}", NULL, true, NULL, &r));
     assert_true(r.status == 200 || r.status == 201);
     mt_response_free(&r);
     snprintf(path, sizeof(path), GROUP("%s") "/providers/Microsoft.Network/virtualNetworks/%s" API_NET, group, name);
+    if (peer_id)
+        snprintf(peering, sizeof(peering),
+                 ", \"virtualNetworkPeerings\": [{\"name\": \"peer\", \"properties\": {\"remoteVirtualNetwork\":"
+                 " {\"id\": \"%s\"}}}]",
+                 peer_id);
     snprintf(body, sizeof(body),
-             "{\"location\": \"chinaeast2\", \"properties\": {\"addressSpace\": {\"addressPrefixes\": [\"%s\"]},"
-             " \"virtualNetworkPeerings\": [{\"name\": \"peer\", \"properties\": {\"remoteVirtualNetwork\":"
-             " {\"id\": \"%s\"}, \"peeringState\": \"Connected\"}}]}}",
-             prefix, peer_id);
+             "{\"location\": \"chinaeast2\", \"properties\": {\"addressSpace\": {\"addressPrefixes\": [\"%s\"]}%s}}",
+             prefix, peering);
     assert_true(mt_request(&e->t, "PUT", path, body, NULL, true, NULL, &r));
     if (r.status != 200 && r.status != 201)
         fail_msg("PUT %s: %ld %s", path, r.status, r.body ? r.body : "");
@@ -295,8 +297,9 @@ static void test_peered_vnets_with_overlapping_pod_ranges(void **state)
 {
     (void)state;
     struct env *e = env_start(NULL, 0);
-    put_peered_vnet(e, "rg-a", "vnet-a", "10.1.0.0/16",
-                    "/SUBSCRIPTIONS/" MT_SUB "/resourceGroups/RG-B/providers/Microsoft.Network/virtualNetworks/VNET-B");
+    put_vnet(e, "rg-b", "vnet-b", "10.2.0.0/16", NULL);
+    put_vnet(e, "rg-a", "vnet-a", "10.1.0.0/16",
+             "/subscriptions/" MT_SUB "/resourceGroups/rg-b/providers/Microsoft.Network/virtualNetworks/vnet-b");
     add_plan(e, "a", "rg-a", "vnet-a", "10.1.0.0/16", "nodes", "10.1.1.0/24", "10.244.0.0/16");
     add_plan(e, "b", "rg-b", "vnet-b", "10.2.0.0/16", "nodes", "10.2.1.0/24", "10.244.128.0/17");
     add_plan(e, "c", "rg-c", "vnet-c", "10.3.0.0/16", "nodes", "10.3.1.0/24", "10.244.0.0/16");
