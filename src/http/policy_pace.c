@@ -29,8 +29,15 @@
  *     before its Retry-After has passed; requests already waiting look
  *     again when they wake.
  *
+ * Every answer's counts are read, whatever kind of request it answers (ARM
+ * sends the counts of every kind), each less the requests of its own kind
+ * sent since.
+ *
  * The refill rate cannot be read from the headers: the documented ones are
- * assumed; a bucket larger than documented is learnt from the counts.
+ * assumed.  A count above the documented bucket's size means another model
+ * (the older hourly limits count down from 12,000 reads and 1,200 writes
+ * and refill once an hour, the same page): such a bucket is never paced by
+ * its counts, only by 429s.
  */
 #include "http.h"
 
@@ -54,6 +61,7 @@ static const double bucket_rate[KIND_COUNT] = {25, 10, 10};
 
 struct bucket {
     bool known;                  /* ARM has told its count */
+    bool other_model;            /* a count above the documented size: not paced by counts */
     double tokens;               /* the estimate at `at`; below 0: requests queued */
     double at;
     double size, rate;
@@ -174,7 +182,7 @@ static void refill(struct bucket *k, double now)
 struct ticket {
     char subscription[SUBSCRIPTION_MAX];
     int kind;
-    unsigned long long number;
+    unsigned long long number[KIND_COUNT]; /* requests of each kind sent before it (its own kind: with it) */
     double ready;
     bool paced;                  /* a budget was found: the answer is read */
 };
@@ -188,10 +196,11 @@ static void take(struct aksnet__pacer *p, const struct aksnet__http_request *rq,
     struct budget *b = budget_for(p, t->subscription);
     if (!(t->paced = b != NULL))
         return;
-    t->number = ++b->sent[t->kind];
+    ++b->sent[t->kind];
+    memcpy(t->number, b->sent, sizeof(t->number));
     for (int s = 0; s < SCOPE_COUNT; s++) {
         struct bucket *k = &b->b[t->kind][s];
-        if (!k->known)
+        if (!k->known || k->other_model)
             continue;
         refill(k, now);
         k->tokens -= 1;
@@ -253,38 +262,45 @@ static bool count_of(const struct aksnet__http_response *rs, const char *name, d
     return true;
 }
 
-/* Read what ARM says is left, and a 429.  Locked. */
+/* One count ARM gave for kind and scope, as it stands now: less what was sent of that kind since.  Locked. */
+static void count(struct budget *b, const struct ticket *t, int kind, int scope, double left, double now)
+{
+    struct bucket *k = &b->b[kind][scope];
+    double documented = bucket_size[kind] * (scope == SCOPE_GLOBAL ? GLOBAL_FACTOR : 1);
+    if (left + 1 > documented)
+        k->other_model = true;
+    k->known = true;
+    if (left + 1 > k->size)
+        k->size = left + 1;
+    k->tokens = left - (double)(b->sent[kind] - t->number[kind]);
+    k->at = now;
+}
+
+/* Read what ARM says is left, of every kind, and a 429.  Locked. */
 static void observe(struct aksnet__pacer *p, const struct ticket *t, const struct aksnet__http_response *rs,
                     double now)
 {
     struct budget *b = budget_for(p, t->subscription);
     if (!b)
         return;
-    double later = (double)(b->sent[t->kind] - t->number); /* sent or queued after this request */
-    for (int s = 0; s < SCOPE_COUNT; s++) {
-        char name[64];
-        snprintf(name, sizeof(name), "x-ms-ratelimit-remaining-subscription-%s%s", s == SCOPE_GLOBAL ? "global-" : "",
-                 kind_names[t->kind]);
-        double left;
-        bool told = count_of(rs, name, &left);
-        if (rs->status == 429 && s == SCOPE_PRINCIPAL)
-            left = 0, told = true; /* throttled: nothing left, whatever the header says */
-        if (!told)
-            continue;
-        struct bucket *k = &b->b[t->kind][s];
-        k->known = true;
-        if (left + 1 > k->size)
-            k->size = left + 1;
-        k->tokens = left - later;
-        k->at = now;
-    }
-    if (rs->status == 429) {
-        p->stats.throttled++;
-        double delay = aksnet__retry_delay(NULL, 1, rs, now);
-        struct bucket *k = &b->b[t->kind][SCOPE_PRINCIPAL];
-        if (now + delay > k->not_before)
-            k->not_before = now + delay;
-    }
+    for (int kind = 0; kind < KIND_COUNT; kind++)
+        for (int s = 0; s < SCOPE_COUNT; s++) {
+            char name[64];
+            snprintf(name, sizeof(name), "x-ms-ratelimit-remaining-subscription-%s%s",
+                     s == SCOPE_GLOBAL ? "global-" : "", kind_names[kind]);
+            double left;
+            if (count_of(rs, name, &left))
+                count(b, t, kind, s, left, now);
+        }
+    if (rs->status != 429)
+        return;
+    /* throttled: nothing left of the request's kind, whatever the counts say, and nothing goes before Retry-After */
+    p->stats.throttled++;
+    count(b, t, t->kind, SCOPE_PRINCIPAL, 0, now);
+    double delay = aksnet__retry_delay(NULL, 1, rs, now);
+    struct bucket *k = &b->b[t->kind][SCOPE_PRINCIPAL];
+    if (now + delay > k->not_before)
+        k->not_before = now + delay;
 }
 
 aksnet_code aksnet__policy_pace(const struct aksnet__http_policy *self, struct aksnet__http_request *rq,
