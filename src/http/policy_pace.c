@@ -21,17 +21,20 @@
  *     queue); when fewer than `margin` would be left it waits, the time the
  *     refill needs, before sending.  A bucket ARM has said nothing about yet
  *     does not pace.
- *   - Each answer resets the estimate to what ARM says is left, less the
- *     requests of that kind sent (or queued) after this one, which ARM had
- *     not counted yet; so answers that arrive out of order agree, and
- *     another client spending the same budget is seen at the next answer.
+ *   - Each answer resets the estimate to what ARM says is left, less every
+ *     request of that kind ARM may not have counted yet: those taken after
+ *     the answered one, and those taken before it that have no answer yet
+ *     (queued, or on their way).  So answers that arrive out of order agree,
+ *     the estimate is never above ARM's count (but for ARM's refill while an
+ *     answer travels), and another client spending the same budget is seen
+ *     at the next answer.
  *   - A 429 counts as nothing left, and no request of that kind is sent
  *     before its Retry-After has passed; requests already waiting look
  *     again when they wake.
  *
  * Every answer's counts are read, whatever kind of request it answers (ARM
  * sends the counts of every kind), each less the requests of its own kind
- * sent since.
+ * ARM may not have counted, as above.
  *
  * The refill rate cannot be read from the headers: the documented ones are
  * assumed.  A count above the documented bucket's size means another model
@@ -68,10 +71,17 @@ struct bucket {
     double not_before;           /* after a 429: nothing of this kind goes before */
 };
 
+/* The tickets of requests taken and not answered yet. */
+struct pending {
+    unsigned long long *v;
+    size_t n, cap;
+};
+
 struct budget {
     char subscription[SUBSCRIPTION_MAX];   /* lower case; "" for tenant-level requests */
     struct bucket b[KIND_COUNT][SCOPE_COUNT];
     unsigned long long sent[KIND_COUNT];   /* tickets handed out */
+    struct pending pending[KIND_COUNT];
 };
 
 struct aksnet__pacer {
@@ -103,6 +113,9 @@ void aksnet__pacer_free(struct aksnet__pacer *p)
 {
     if (!p)
         return;
+    for (size_t i = 0; i < p->count; i++)
+        for (int k = 0; k < KIND_COUNT; k++)
+            free(p->budgets[i].pending[k].v);
     pthread_mutex_destroy(&p->lock);
     free(p->budgets);
     free(p);
@@ -198,6 +211,17 @@ static void take(struct aksnet__pacer *p, const struct aksnet__http_request *rq,
         return;
     ++b->sent[t->kind];
     memcpy(t->number, b->sent, sizeof(t->number));
+    struct pending *q = &b->pending[t->kind];
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        unsigned long long *v = realloc(q->v, cap * sizeof(*v));
+        if (v) {
+            q->v = v;
+            q->cap = cap;
+        }
+    }
+    if (q->n < q->cap) /* else (no memory) the estimate misses one request: a 429 may tell */
+        q->v[q->n++] = t->number[t->kind];
     for (int s = 0; s < SCOPE_COUNT; s++) {
         struct bucket *k = &b->b[t->kind][s];
         if (!k->known || k->other_model)
@@ -262,7 +286,23 @@ static bool count_of(const struct aksnet__http_response *rs, const char *name, d
     return true;
 }
 
-/* One count ARM gave for kind and scope, as it stands now: less what was sent of that kind since.  Locked. */
+/* The request has its answer (or none will come): no longer pending.  Locked. */
+static void settle(struct aksnet__pacer *p, const struct ticket *t)
+{
+    struct budget *b = budget_for(p, t->subscription);
+    struct pending *q = b ? &b->pending[t->kind] : NULL;
+    for (size_t i = 0; q && i < q->n; i++)
+        if (q->v[i] == t->number[t->kind]) {
+            q->v[i] = q->v[--q->n];
+            return;
+        }
+}
+
+/*
+ * One count ARM gave for kind and scope, as it stands now: less the requests
+ * of that kind taken after the answered one, and those taken before it still
+ * pending.  Locked.
+ */
 static void count(struct budget *b, const struct ticket *t, int kind, int scope, double left, double now)
 {
     struct bucket *k = &b->b[kind][scope];
@@ -272,7 +312,11 @@ static void count(struct budget *b, const struct ticket *t, int kind, int scope,
     k->known = true;
     if (left + 1 > k->size)
         k->size = left + 1;
-    k->tokens = left - (double)(b->sent[kind] - t->number[kind]);
+    double uncounted = (double)(b->sent[kind] - t->number[kind]);
+    const struct pending *q = &b->pending[kind];
+    for (size_t i = 0; i < q->n; i++)
+        uncounted += q->v[i] <= t->number[kind];
+    k->tokens = left - uncounted;
     k->at = now;
 }
 
@@ -316,12 +360,14 @@ aksnet_code aksnet__policy_pace(const struct aksnet__http_policy *self, struct a
     pthread_mutex_unlock(&p->lock);
     wait_turn(p, rq, &t);
     aksnet_code rc = aksnet__http_policy_next(self, rq, rs, err);
+    pthread_mutex_lock(&p->lock);
+    if (t.paced)
+        settle(p, &t);
     if (rc == AKSNET_OK) {
-        pthread_mutex_lock(&p->lock);
         p->stats.requests++;
         if (t.paced)
             observe(p, &t, rs, clock->now(clock->ctx));
-        pthread_mutex_unlock(&p->lock);
     }
+    pthread_mutex_unlock(&p->lock);
     return rc;
 }

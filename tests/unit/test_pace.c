@@ -459,6 +459,51 @@ static void test_late_answer(void **state)
     rig_free(&r);
 }
 
+/*
+ * A request still without its answer counts against the estimate whatever
+ * answer comes first: while a write is on its way, a read's answer saying 5
+ * writes are left means 4, since ARM may not have counted that write yet.
+ */
+struct inner_read {
+    struct rig *r;
+    struct mt_fake_transport reads;   /* the read's answer: 5 writes left */
+};
+
+static aksnet_code write_then_read(void *ctx, const struct aksnet__http_request *rq, struct aksnet__http_response *rs,
+                                   struct aksnet_error *err)
+{
+    (void)rq, (void)err;
+    struct inner_read *n = ctx;
+    const struct aksnet__http_transport *outer = n->r->pace.transport;
+    n->r->pace.transport = &n->reads.transport;
+    send(n->r, "GET", SUB_A);
+    n->r->pace.transport = outer;
+    rs->status = 200; /* the write's own answer carries no count */
+    return AKSNET_OK;
+}
+
+static void test_pending_request_counted(void **state)
+{
+    (void)state;
+    const struct mt_canned five = {.status = 200, .headers = {{"x-ms-ratelimit-remaining-subscription-writes", "5"}}};
+    struct rig r;
+    struct inner_read n = {.r = &r};
+    mt_fake_transport_init(&n.reads, &five, 1, MT_FAKE_OK);
+    const struct aksnet__http_transport w = {write_then_read, &n};
+    rig_init(&r, &w, true);
+    send(&r, "PUT", SUB_A); /* its read: 5 left, less this write = 4 */
+    struct plain none;
+    plain_init(&none, NULL);
+    r.pace.transport = &none.transport;
+    send(&r, "PUT", SUB_A);
+    send(&r, "PUT", SUB_A); /* 4 -> 2: the margin */
+    assert_true(mt_fake_clock_total(&r.clock) == 0);
+    send(&r, "PUT", SUB_A);
+    assert_true(mt_fake_clock_total(&r.clock) > 0.099 && mt_fake_clock_total(&r.clock) < 0.101);
+    mt_fake_transport_free(&n.reads);
+    rig_free(&r);
+}
+
 /* Threads sharing one pacer (what a fleet does): no data race (make tsan), no 429 storm. */
 struct worker {
     struct rig *r;
@@ -508,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_other_model_not_paced),
         cmocka_unit_test(test_counts_of_every_kind),
         cmocka_unit_test(test_late_answer),
+        cmocka_unit_test(test_pending_request_counted),
         cmocka_unit_test(test_threads_share_one_pacer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
