@@ -307,11 +307,11 @@ static void count(struct budget *b, const struct ticket *t, int kind, int scope,
 {
     struct bucket *k = &b->b[kind][scope];
     double documented = bucket_size[kind] * (scope == SCOPE_GLOBAL ? GLOBAL_FACTOR : 1);
-    if (left + 1 > documented)
+    if (left > documented) /* a full bucket says its whole size: that is still the documented model */
         k->other_model = true;
     k->known = true;
-    if (left + 1 > k->size)
-        k->size = left + 1;
+    if (left > k->size)
+        k->size = left;
     double uncounted = (double)(b->sent[kind] - t->number[kind]);
     const struct pending *q = &b->pending[kind];
     for (size_t i = 0; i < q->n; i++)

@@ -395,6 +395,30 @@ static void test_other_model_not_paced(void **state)
     rig_free(&r);
 }
 
+/* A full bucket's count is its whole size (a read's answer before any write: 200 writes left): still paced. */
+static void test_full_bucket_is_the_documented_model(void **state)
+{
+    (void)state;
+    const struct mt_canned replies[] = {
+        {.status = 200, .headers = {{"x-ms-ratelimit-remaining-subscription-writes", "200"}}},
+    };
+    struct rig r;
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, replies, MT_COUNT(replies), MT_FAKE_OK);
+    rig_init(&r, &f.transport, true);
+    send(&r, "GET", SUB_A);
+    struct plain none;
+    plain_init(&none, NULL);
+    r.pace.transport = &none.transport;
+    for (int i = 0; i < 198; i++)
+        send(&r, "PUT", SUB_A);
+    assert_true(mt_fake_clock_total(&r.clock) == 0);
+    send(&r, "PUT", SUB_A);
+    assert_true(mt_fake_clock_total(&r.clock) > 0.099 && mt_fake_clock_total(&r.clock) < 0.101);
+    mt_fake_transport_free(&f);
+    rig_free(&r);
+}
+
 /* An answer gives the counts of every kind: a read's answer saying 3 writes are left paces the next writes. */
 static void test_counts_of_every_kind(void **state)
 {
@@ -551,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_budgets_by_subscription),
         cmocka_unit_test(test_global_bucket),
         cmocka_unit_test(test_other_model_not_paced),
+        cmocka_unit_test(test_full_bucket_is_the_documented_model),
         cmocka_unit_test(test_counts_of_every_kind),
         cmocka_unit_test(test_late_answer),
         cmocka_unit_test(test_pending_request_counted),
