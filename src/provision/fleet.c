@@ -25,6 +25,13 @@
 #include "cidr.h"
 #include "provision_internal.h"
 
+/*
+ * VNets read at once for the peering check, whatever `parallel` says: the
+ * reads are a fraction of ARM's read bucket (250), and no plan starts
+ * before the last one is answered.
+ */
+#define READS_AT_ONCE 32
+
 /* One plan of the fleet, as the fleet sees it. */
 struct member {
     struct fleet *fleet;
@@ -210,6 +217,8 @@ static void work(struct fleet *f, bool checking)
     f->first = 0;
     memset(f->taken, 0, f->o->count * sizeof(*f->taken));
     size_t n = f->o->parallel ? f->o->parallel : AKSNET_FLEET_PARALLEL_DEFAULT;
+    if (checking && n < READS_AT_ONCE)
+        n = READS_AT_ONCE; /* a read is cheap, and every plan waits for all of them */
     if (n > f->o->count)
         n = f->o->count;
     pthread_t threads[AKSNET_FLEET_PARALLEL_MAX];
