@@ -6,10 +6,13 @@
  * pool, and one pacer that keeps the fleet within ARM's throttle
  * (aksnet/client.h).  Up to `parallel` plans run at once, each as
  * aksnet_provision_run runs one plan; a plan that fails does not stop the
- * others, unless its credential failed (AKSNET_EAUTH): the credential is
- * every plan's, so no plan starts after that, and those not started end
- * AKSNET_EAUTH too ("not started").  Plans that share a VNet run one after another: a VNet PUT
- * carries its whole list of subnets, so two at once would race.
+ * others, unless its credential failed (AKSNET_EAUTH: the credential is
+ * every plan's) or the client was cancelled (AKSNET_ECANCELED, Ctrl-C:
+ * aksnet/cancel.h): then no plan starts after it, and those not started
+ * end with the same code ("not started").  A cancelled plan's result says
+ * what may still run on ARM (aksnet_provision_result.in_flight).  Plans
+ * that share a VNet run one after another: a VNet PUT carries its whole
+ * list of subnets, so two at once would race.
  *
  * Before any plan starts, the plans are checked against each other where
  * only ARM knows the answer: pod ranges that overlap between plans whose
@@ -38,8 +41,8 @@ extern "C" {
 
 /** How one plan of a fleet went. */
 struct aksnet_fleet_result {
-    bool started;                        /**< its run began (false: a cross-plan finding or a failed credential
-                                              stopped the fleet first) */
+    bool started;                        /**< its run began (false: a cross-plan finding, a failed credential
+                                              or a cancel stopped the fleet first) */
     bool finished;
     aksnet_code rc;                      /**< as aksnet_provision_run returned it */
     struct aksnet_error error;           /**< when rc is not AKSNET_OK */

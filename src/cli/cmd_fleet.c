@@ -6,7 +6,9 @@
  * client runs them all (aksnet_fleet_run): one credential, one connection
  * pool, one pacer for ARM's throttle.  The flags apply to every plan.  The
  * exit code is the largest of the plans' (README's table), so 0 only when
- * every plan succeeded.
+ * every plan succeeded.  Ctrl-C or SIGTERM stops every plan: what may
+ * still run on ARM is listed per plan, and the exit code is 128 + the
+ * signal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "aksnet/validate.h"
 #include "commands.h"
 #include "fleet_progress.h"
+#include "interrupt.h"
 #include "output.h"
 #include "plan_files.h"
 #include "session.h"
@@ -144,12 +147,18 @@ static double seconds_now(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* The fleet's exit code: the largest of its plans' (0 only when every plan succeeded). */
+/* A plan's exit code: README's table, 128 + the signal for one interrupted. */
+static int plan_exit_code(aksnet_code rc)
+{
+    return rc == AKSNET_ECANCELED ? cli_interrupt_exit_code() : cli_exit_code(rc);
+}
+
+/* The fleet's exit code: the largest of its plans' (0 only when every plan succeeded; 130/143 when interrupted). */
 static int worst(const struct aksnet_fleet_result *results, size_t count)
 {
     int code = EXIT_DONE;
     for (size_t i = 0; i < count; i++) {
-        int c = cli_exit_code(results[i].rc);
+        int c = plan_exit_code(results[i].rc);
         if (c > code)
             code = c;
     }
@@ -172,6 +181,7 @@ static int run_fleet(const struct cli_args *args, const struct fleet_input *in, 
     struct aksnet_client *client = NULL;
     struct aksnet_error e;
     aksnet_error_clear(&e);
+    cli_interrupt_install(); /* Ctrl-C: the client's cancel stops every plan; without one, the default action */
     aksnet_code rc = cli_client_open(args, in->plans[0]->cloud, fleet_progress_retry, &fp, &client, &e);
     int code;
     if (rc != AKSNET_OK) {
@@ -184,6 +194,10 @@ static int run_fleet(const struct cli_args *args, const struct fleet_input *in, 
         o.count = count;
         o.run.mode = mode;
         o.run.client = client;
+        if (args->operation_timeout > 0)
+            o.run.step_deadline = (double)args->operation_timeout;
+        if (args->cluster_timeout > 0)
+            o.run.cluster_deadline = (double)args->cluster_timeout;
         if (args->parallel > 0)
             o.parallel = (size_t)args->parallel;
         o.events = fleet_progress_sink(&fp);
@@ -200,12 +214,18 @@ static int run_fleet(const struct cli_args *args, const struct fleet_input *in, 
         } else {
             struct aksnet_client_stats stats;
             aksnet_client_stats(client, &stats);
-            fleet_progress_summary(&fp, name, results, &stats, seconds_now() - start, cli_exit_code);
+            bool interrupted = false;
+            for (size_t i = 0; i < count; i++)
+                interrupted |= results[i].rc == AKSNET_ECANCELED;
+            if (interrupted)
+                fleet_progress_interrupted(&fp, results, cli_interrupt_name(), name, err);
+            fleet_progress_summary(&fp, name, results, &stats, seconds_now() - start, plan_exit_code);
             code = worst(results, count);
         }
         aksnet_findings_free(&found);
     }
     aksnet_client_free(client);
+    cli_interrupt_remove();
     fleet_progress_free(&fp);
     free(results);
     return code;

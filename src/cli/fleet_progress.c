@@ -171,6 +171,57 @@ void fleet_progress_retry(void *ctx, const char *method, const char *url, double
     pthread_mutex_unlock(&p->lock);
 }
 
+/* ---- an interrupted fleet ---------------------------------------------------------------------------- */
+
+void fleet_progress_interrupted(struct fleet_progress *p, const struct aksnet_fleet_result *results, const char *why,
+                                const char *mode, FILE *err)
+{
+    pthread_mutex_lock(&p->lock);
+    size_t ops = 0;
+    cJSON *o = p->format == OUTPUT_JSON ? cJSON_CreateObject() : NULL, *list = NULL;
+    if (o) {
+        cJSON_AddStringToObject(o, "event", "interrupted");
+        cJSON_AddStringToObject(o, "command", mode);
+        cJSON_AddStringToObject(o, "signal", why);
+        list = cJSON_AddArrayToObject(o, "inFlight");
+    }
+    fprintf(err, "aksnet %s: interrupted by %s\n", mode, why);
+    for (size_t i = 0; i < p->count; i++) {
+        const struct aksnet_provision_result *r = &results[i].run;
+        for (size_t k = 0; k < r->in_flight_count; k++, ops++) {
+            if (ops == 0)
+                fprintf(err, "  may still be running on ARM (aksnet leaves them to finish):\n");
+            fprintf(err, "  %s %-18s %s\n", p->names[i], aksnet_step_name(r->in_flight[k].step),
+                    r->in_flight[k].resource);
+            if (r->in_flight[k].operation[0])
+                fprintf(err, "  %s %-18s operation %s\n", p->names[i], "", r->in_flight[k].operation);
+            cJSON *x = list ? cJSON_CreateObject() : NULL;
+            if (x) {
+                cJSON_AddStringToObject(x, "plan", p->names[i]);
+                cJSON_AddStringToObject(x, "step", aksnet_step_name(r->in_flight[k].step));
+                cJSON_AddStringToObject(x, "resource", r->in_flight[k].resource);
+                cJSON_AddStringToObject(x, "operation", r->in_flight[k].operation);
+                cJSON_AddItemToArray(list, x);
+            }
+        }
+    }
+    if (ops == 0)
+        fprintf(err, "  nothing aksnet sent is still running on ARM\n");
+    fflush(err);
+    if (o) {
+        cJSON_AddStringToObject(o, "resume", "run the same command again to resume: every plan reads what ARM "
+                                             "holds, waits for what is still running and sends nothing twice");
+        char *text = cJSON_PrintUnformatted(o);
+        if (text)
+            fprintf(p->out, "%s\n", text);
+        cJSON_free(text);
+        fflush(p->out);
+    }
+    cJSON_Delete(o);
+    p->lines_drawn = 0;
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* ---- the summary ------------------------------------------------------------------------------------- */
 
 static const char *result_word(const struct aksnet_fleet_result *r)

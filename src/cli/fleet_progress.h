@@ -49,6 +49,15 @@ struct aksnet_fleet_sink fleet_progress_sink(struct fleet_progress *p);
 void fleet_progress_retry(void *ctx, const char *method, const char *url, double seconds, const char *why);
 
 /*
+ * An interrupted fleet (some plan ended AKSNET_ECANCELED), before the
+ * summary: on err, which signal stopped it and, per plan, every operation
+ * that may still be running on ARM; with JSON output also one
+ * {"event":"interrupted", ...} line on p->out with the same facts.
+ */
+void fleet_progress_interrupted(struct fleet_progress *p, const struct aksnet_fleet_result *results, const char *why,
+                                const char *mode, FILE *err);
+
+/*
  * The summary: a line with the counts and the client's requests, then one
  * row per plan (result, exit code, writes, time, the error or the
  * cluster's id); JSON: {"summary": {..., "results": [...]}}.  exit_code

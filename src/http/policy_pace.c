@@ -31,6 +31,9 @@
  *   - A 429 counts as nothing left, and no request of that kind is sent
  *     before its Retry-After has passed; requests already waiting look
  *     again when they wake.
+ *   - A wait cut short (the client's cancel ends every wait of its clock)
+ *     ends the pacing of that request: the cancel policy after this one
+ *     refuses to send it.
  *
  * Every answer's counts are read, whatever kind of request it answers (ARM
  * sends the counts of every kind), each less the requests of its own kind
@@ -266,7 +269,10 @@ static void wait_turn(struct aksnet__pacer *p, const struct aksnet__http_request
             told = true;
         }
         clock->sleep(clock->ctx, delay);
-        waited += delay;
+        double slept = clock->now(clock->ctx) - now;
+        waited += slept > 0 ? slept : 0;
+        if (slept < delay - 0.001)
+            break; /* the wait was cut short (a cancel ends every wait): the policies after this one say why */
     }
     pthread_mutex_lock(&p->lock);
     if (waited > 0) {

@@ -11,8 +11,8 @@
  *          running plan shares waits for it (a VNet PUT carries the whole
  *          list of subnets, so two at once would race: resources.c);
  *          a plan that fails does not stop the others, except when its
- *          credential failed: that fails every plan alike, so none starts
- *          after it
+ *          credential failed (that fails every plan alike) or the client
+ *          was cancelled: then none starts after it
  */
 #include "aksnet/fleet.h"
 
@@ -57,7 +57,9 @@ struct fleet {
     bool *taken;
     size_t *running;            /* the members being worked on (at most `parallel`) */
     size_t nrunning;
-    size_t stopped_by;          /* a plan whose credential failed: no plan starts after it (SIZE_MAX: none) */
+    size_t stopped_by;          /* a plan whose credential failed, or that was cancelled: no plan starts after it
+                                   (SIZE_MAX: none) */
+    aksnet_code stop_rc;        /* AKSNET_EAUTH or AKSNET_ECANCELED */
     struct aksnet_error stop;   /* why (the credential's own words) */
 };
 
@@ -92,6 +94,12 @@ static void tell_plan(struct fleet *f, size_t i)
     pthread_mutex_unlock(&f->sink);
 }
 
+/* A credential that failed fails every plan alike (one serves them all); a cancel stops the client for all. */
+static bool stops_the_fleet(aksnet_code rc)
+{
+    return rc == AKSNET_EAUTH || rc == AKSNET_ECANCELED;
+}
+
 /* ---- the work: read one VNet, or run one plan --------------------------------------------------- */
 
 static void read_vnet(struct fleet *f, struct member *m)
@@ -107,8 +115,9 @@ static void read_vnet(struct fleet *f, struct member *m)
         return;
     m->vnet_body = NULL; /* not checked: the plan's own run meets the same refusal and reports it */
     pthread_mutex_lock(&f->lock);
-    if (rc == AKSNET_EAUTH && f->stopped_by == SIZE_MAX) {
-        f->stopped_by = m->index; /* but a credential that fails would fail every plan alike */
+    if (stops_the_fleet(rc) && f->stopped_by == SIZE_MAX) {
+        f->stopped_by = m->index; /* but a credential that fails would fail every plan alike, and a cancel stop */
+        f->stop_rc = rc;
         f->stop = err;
     }
     pthread_mutex_unlock(&f->lock);
@@ -175,14 +184,12 @@ static size_t take(struct fleet *f)
     }
 }
 
-/*
- * A member is finished.  A credential that failed fails every plan alike
- * (one credential serves them all): then no further plan starts.  Locked.
- */
+/* A member is finished; when its end stops the fleet, no further plan starts.  Locked. */
 static void done(struct fleet *f, size_t i)
 {
-    if (!f->checking && f->results[i].rc == AKSNET_EAUTH && f->stopped_by == SIZE_MAX) {
+    if (!f->checking && stops_the_fleet(f->results[i].rc) && f->stopped_by == SIZE_MAX) {
         f->stopped_by = i;
+        f->stop_rc = f->results[i].rc;
         f->stop = f->results[i].error;
     }
     for (size_t k = 0; k < f->nrunning; k++)
@@ -345,12 +352,16 @@ static void teardown(struct fleet *f)
 /* AKSNET_OK, or the first failed plan's code, with how many failed (plans not started count too). */
 static aksnet_code outcome(const struct fleet *f, struct aksnet_error *err)
 {
-    for (size_t i = 0; f->stopped_by != SIZE_MAX && i < f->o->count; i++)
-        if (!f->results[i].started) {
-            f->results[i].rc = AKSNET_EAUTH;
-            aksnet_error_set(&f->results[i].error, AKSNET_EAUTH, "not started: the credential failed (%s): %s",
+    for (size_t i = 0; f->stopped_by != SIZE_MAX && i < f->o->count; i++) {
+        if (f->results[i].started)
+            continue;
+        f->results[i].rc = f->stop_rc;
+        if (f->stop_rc == AKSNET_ECANCELED)
+            aksnet_error_set(&f->results[i].error, f->stop_rc, "not started: interrupted");
+        else
+            aksnet_error_set(&f->results[i].error, f->stop_rc, "not started: the credential failed (%s): %s",
                              f->o->plans[f->stopped_by]->source, f->stop.message);
-        }
+    }
     size_t failed = 0, first = SIZE_MAX;
     for (size_t i = 0; i < f->o->count; i++)
         if (f->results[i].rc != AKSNET_OK && failed++ == 0)

@@ -5,9 +5,11 @@
  * operations): nothing is sent before every plan is checked alone and
  * against the others; five plans provision through one client; a plan that
  * fails does not stop the others; the exit code is the worst plan's; JSON
- * events carry the plan's file.  What was sent is read from the journal.
+ * events carry the plan's file; Ctrl-C stops every plan and says what may
+ * still run.  What was sent is read from the journal.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -273,6 +275,53 @@ static void test_plan_and_destroy(void **state)
     rig_stop(&g);
 }
 
+/*
+ * Ctrl-C while the first of three plans waits for a 30 s operation: the
+ * fleet stops at once, lists what may still run on ARM with the plan's file,
+ * the plans not started say so, and the exit code is 130.
+ */
+static void test_interrupted_fleet(void **state)
+{
+    (void)state;
+    struct rig g;
+    memset(&g, 0, sizeof(g));
+    struct armmock_options o = {.lro_seconds = 30, .clock = mt_real_clock};
+    assert_true(mt_start(&g.t, &o, false));
+    assert_true(mt_tmpdir_make(&g.plans, "fleet"));
+    mt_env_set(&g.env, "AZURE_TENANT_ID", MT_TENANT);
+    mt_env_set(&g.env, "AZURE_CLIENT_ID", MT_CLIENT);
+    mt_env_set(&g.env, "AZURE_CLIENT_SECRET", MT_SECRET);
+    mt_env_set(&g.env, "PATH", "/usr/bin:/bin");
+    mt_env_set(&g.env, "ASAN_OPTIONS", "detect_leaks=1");
+    g.envp = mt_env_envp(&g.env);
+    write_plan(&g, "aks1", 1, "10.241.0.0/16", "chinaeast2");
+    write_plan(&g, "aks2", 2, "10.242.0.0/16", "chinaeast2");
+    write_plan(&g, "aks3", 3, "10.243.0.0/16", "chinaeast2");
+    const char *args[] = {"provision", "--plans", g.plans.path, "--parallel", "1", "-o", "json", NULL};
+    const char *argv[MT_AKSNET_ARGS];
+    struct mt_proc p;
+    assert_true(mt_proc_start(&p, bin(), mt_aksnet_argv(g.t.url, args, argv), g.envp));
+    char line[8192];
+    bool waiting = false;
+    while (!waiting && mt_proc_line(&p, line, sizeof(line), TIMEOUT_MS))
+        waiting = strstr(line, "\"state\":\"waiting\"") && strstr(line, "aks1.json");
+    assert_true(waiting);
+    assert_int_equal(kill(p.pid, SIGINT), 0);
+    bool ended = mt_proc_wait(&p, 15000);
+    if (!ended || p.status != 130)
+        fprintf(stderr, "status %d\nstdout:\n%s\nstderr:\n%s\n", p.status, p.outbuf, p.errbuf);
+    assert_true(ended);
+    assert_int_equal(p.status, 130);
+    assert_non_null(strstr(p.errbuf, "aksnet provision: interrupted by SIGINT"));
+    assert_non_null(strstr(p.errbuf, "may still be running on ARM"));
+    const char *ev = strstr(p.outbuf, "\"event\":\"interrupted\"");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "aks1.json"));
+    assert_non_null(strstr(p.outbuf, "not started: interrupted"));
+    mt_proc_kill(&p);
+    rig_stop(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -281,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_conflicting_plans_send_nothing),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_plan_and_destroy),
+        cmocka_unit_test(test_interrupted_fleet),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "aksnet/cancel.h"
 #include "aksnet/fleet.h"
 #include "aksnet/validate.h"
 #include "fake_clock.h"
@@ -397,6 +398,60 @@ static void test_failed_credential_stops_the_fleet(void **state)
     env_stop(e);
 }
 
+/* A cancel (Ctrl-C) once the second plan starts: it stops with what it sent in flight, no later plan starts. */
+struct cancel_at_start {
+    struct env *e;
+    struct aksnet_cancel *cancel;
+};
+
+static void cancel_on_second(void *ctx, size_t plan, const struct aksnet_fleet_result *r)
+{
+    struct cancel_at_start *c = ctx;
+    on_plan(c->e, plan, r);
+    if (plan == 1 && !r->finished)
+        aksnet_cancel_request(c->cancel, 2);
+}
+
+static void on_event_of(void *ctx, size_t plan, const struct aksnet_event *event)
+{
+    struct cancel_at_start *c = ctx;
+    on_event(c->e, plan, event);
+}
+
+static void test_cancel_stops_the_fleet(void **state)
+{
+    (void)state;
+    struct env *e = env_start(NULL, 0);
+    add_five(e);
+    aksnet_client_free(e->client);
+    struct cancel_at_start c = {.e = e};
+    assert_int_equal(aksnet_cancel_new(&c.cancel, NULL), AKSNET_OK);
+    struct aksnet_client_options co;
+    aksnet_client_options_init(&co);
+    co.arm_endpoint = e->t.url;
+    co.authority_host = e->t.url;
+    co.cancel = c.cancel;
+    struct aksnet__client_seams seams = {.clock = &e->clock.clock, .get_token = mt_token, .token_ctx = &e->t};
+    assert_int_equal(aksnet__client_new_with(&co, &seams, &e->client, &e->err), AKSNET_OK);
+    e->o.run.client = e->client;
+    e->o.parallel = 1;
+    e->o.events = (struct aksnet_fleet_sink){on_event_of, cancel_on_second, &c};
+    assert_int_equal(run(e), AKSNET_ECANCELED);
+    assert_int_equal(e->results[0].rc, AKSNET_OK);
+    assert_true(e->results[1].started);
+    assert_int_equal(e->results[1].rc, AKSNET_ECANCELED);
+    for (size_t i = 2; i < 5; i++) {
+        assert_false(e->results[i].started);
+        assert_int_equal(e->results[i].rc, AKSNET_ECANCELED);
+        assert_string_equal(e->results[i].error.message, "not started: interrupted");
+    }
+    assert_false(cluster_n_exists(e, 2));
+    aksnet_client_free(e->client);
+    e->client = NULL;
+    aksnet_cancel_free(c.cancel);
+    env_stop(e);
+}
+
 /* Options that cannot run are refused at the door. */
 static void test_bad_options(void **state)
 {
@@ -429,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_peered_vnets_with_overlapping_pod_ranges),
         cmocka_unit_test(test_destroy),
         cmocka_unit_test(test_failed_credential_stops_the_fleet),
+        cmocka_unit_test(test_cancel_stops_the_fleet),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -325,6 +325,42 @@ static void test_429_slows_every_request_of_its_kind(void **state)
     rig_free(&r);
 }
 
+/* A clock whose waits end at once, as a cancelled client's do (its time does not move). */
+static void cut_short(void *ctx, double seconds)
+{
+    ++*(int *)ctx;
+    (void)seconds;
+}
+
+static double frozen_now(void *ctx)
+{
+    (void)ctx;
+    return 5000;
+}
+
+/* A wait cut short (a cancel) ends the pacing: the request goes on to the policies that refuse it, no spin. */
+static void test_cut_short_wait_ends_pacing(void **state)
+{
+    (void)state;
+    const struct mt_canned replies[] = {
+        {.status = 429, .headers = {{"Retry-After", "7"}, {"x-ms-ratelimit-remaining-subscription-writes", "0"}}},
+    };
+    struct mt_fake_transport f;
+    mt_fake_transport_init(&f, replies, MT_COUNT(replies), MT_FAKE_OK);
+    int sleeps = 0;
+    struct aksnet__clock clock = {frozen_now, cut_short, &sleeps};
+    struct aksnet__pacer *pacer = NULL;
+    struct aksnet__pace_options o = {.clock = &clock};
+    assert_int_equal(aksnet__pacer_new(&o, &pacer, NULL), AKSNET_OK);
+    struct rig r = {.pacer = pacer};
+    r.pace = (struct aksnet__http_policy){aksnet__policy_pace, pacer, NULL, &f.transport};
+    assert_int_equal(send(&r, "PUT", SUB_A), 429);
+    assert_int_equal(send(&r, "PUT", SUB_A), 200); /* held for the Retry-After, but the wait ended at once */
+    assert_int_equal(sleeps, 1);
+    aksnet__pacer_free(pacer);
+    mt_fake_transport_free(&f);
+}
+
 /* The subscription is found in any case; a URL without one has a budget of its own. */
 static void test_budgets_by_subscription(void **state)
 {
@@ -572,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_no_header_no_pacing),
         cmocka_unit_test(test_count_from_the_header),
         cmocka_unit_test(test_429_slows_every_request_of_its_kind),
+        cmocka_unit_test(test_cut_short_wait_ends_pacing),
         cmocka_unit_test(test_budgets_by_subscription),
         cmocka_unit_test(test_global_bucket),
         cmocka_unit_test(test_other_model_not_paced),
