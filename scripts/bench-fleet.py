@@ -11,8 +11,9 @@ ARM does (--throttle: per subscription and principal, writes 200 refilled
 the process's resource usage it reports, per fleet size:
 
   writes, reads  ARM requests the mock answered (token requests left out)
-  bound          what ARM's write bucket alone imposes: the writes beyond
-                 the bucket's 200, at 10 a second (0 when they fit in it)
+  bound          what ARM's write bucket alone imposes: the writes it
+                 admitted (not answered 429) beyond the bucket's 200, at 10
+                 a second (0 when they fit in it)
   wall / bound   how close the fleet comes to that floor
   429            answers 429 (and their share of all ARM answers)
   peak RSS       aksnet's maximum resident set (GNU time's %M)
@@ -154,7 +155,8 @@ def measure_one(aksnet, mock_bin, ca, size, parallel, latency, lro_seconds, sepa
     writes = sum(1 for x in lines if x["method"] not in ("GET", "HEAD"))
     reads = len(lines) - writes
     throttled = sum(1 for x in lines if x["status"] == 429)
-    bound = max(0, writes - WRITE_BUCKET) / WRITE_REFILL
+    admitted = sum(1 for x in lines if x["method"] not in ("GET", "HEAD") and x["status"] != 429)
+    bound = max(0, admitted - WRITE_BUCKET) / WRITE_REFILL  # a write answered 429 took no token
     return {"wall": wall, "writes": writes, "reads": reads, "throttled": throttled, "requests": len(lines),
             "bound": bound, "rss": rss, "failed": failed}
 
