@@ -317,15 +317,20 @@ fuzz-replay: $(REPLAY_BINS) $(BUILD)/fuzz/corpus-plan-seed
 # the dry run (build/bench/provision.md), the seed's procedure by the
 # Azure CLI, the JS SDK and aksnet against the same mock binary
 # (build/bench/clients.md), then aksnet against a mock that answers 100 ms
-# late for reads and 300 ms for writes (build/bench/latency.md); the last
-# two make docs/benchmarks.md.  A few minutes.
+# late for reads and 300 ms for writes (build/bench/latency.md), and fleets
+# of 1, 10 and 100 plans against it throttling as ARM does
+# (build/bench/fleet.md); the last three make docs/benchmarks.md.  A few
+# minutes.
 bench: $(BUILD)/aksnet-mock $(BUILD)/aksnet
 	@BENCH_SKIP_BUILD=1 scripts/bench-mock.sh $(BUILD)/aksnet-mock
 	@mkdir -p build/bench && scripts/bench-flood.py --mock $(BUILD)/aksnet-mock | tee build/bench/flood.md
 	@scripts/bench-provision.sh $(BUILD)/aksnet
 	@scripts/bench-clients.sh
 	@scripts/bench-latency.py --aksnet $(BUILD)/aksnet --mock $(BUILD)/aksnet-mock --latency 100,300
-	@{ cat build/bench/clients.md; echo; cat build/bench/latency.md; } >docs/benchmarks.md
+	@scripts/bench-fleet.py --aksnet $(BUILD)/aksnet --mock $(BUILD)/aksnet-mock --sizes 1,10,100 --parallel 20 \
+	    --latency 100,300 --lro-seconds 1
+	@{ cat build/bench/clients.md; echo; cat build/bench/latency.md; echo; cat build/bench/fleet.md; } \
+	    >docs/benchmarks.md
 
 # ---- conformance (real Azure clients against aksnet-mock; after `make test` in CI) ----
 

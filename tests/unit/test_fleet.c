@@ -25,7 +25,7 @@
 #include "mock_support.h"
 #include "plans.h"
 
-#define MAX_PLANS 8
+#define MAX_PLANS 48
 #define GROUP(n) "/subscriptions/" MT_SUB "/resourceGroups/" n
 #define API_NET "?api-version=2024-05-01"
 
@@ -75,7 +75,7 @@ static void on_plan(void *ctx, size_t plan, const struct aksnet_fleet_result *r)
     e->calls++;
 }
 
-static struct env *env_start(const char *const *faults, size_t nfaults)
+static struct env *env_start_with(const char *const *faults, size_t nfaults, bool throttle)
 {
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
@@ -85,6 +85,9 @@ static struct env *env_start(const char *const *faults, size_t nfaults)
     mo.clock_ctx = &e->clock;
     mo.faults = faults;
     mo.fault_count = nfaults;
+    mo.throttle = throttle;
+    /* throttled: no operation to wait for, so that the shared clock moves only when the pacer holds a request */
+    mo.instant_operations = throttle;
     assert_true(mt_start(&e->t, &mo, false));
     struct aksnet_client_options co;
     aksnet_client_options_init(&co);
@@ -98,6 +101,11 @@ static struct env *env_start(const char *const *faults, size_t nfaults)
     e->o.events = (struct aksnet_fleet_sink){on_event, on_plan, e};
     aksnet_findings_init(&e->findings);
     return e;
+}
+
+static struct env *env_start(const char *const *faults, size_t nfaults)
+{
+    return env_start_with(faults, nfaults, false);
 }
 
 static void env_stop(struct env *e)
@@ -204,11 +212,14 @@ static void test_five_plans(void **state)
     }
     assert_int_equal(e->most_running, 2);
     assert_int_equal(e->findings.count, 0);
-    /*
-     * the pod ranges overlap in five VNets: each VNet was read once, for its peerings, before any write (the
-     * plan's own run does not read a VNet whose group it found absent)
-     */
-    assert_int_equal(mt_journal_count(&e->t, "GET", "/virtualNetworks/aks1-vnet", 404), 1);
+    /* the pod ranges overlap in five VNets: each VNet was read, for its peerings, before any write */
+    long first_put = mt_journal_find(&e->t, "PUT", "/subscriptions/");
+    for (int i = 1; i <= 5; i++) {
+        char vnet[64];
+        snprintf(vnet, sizeof(vnet), "/virtualNetworks/aks%d-vnet", i);
+        long read = mt_journal_find(&e->t, "GET", vnet);
+        assert_true(read >= 0 && read < first_put);
+    }
     /* again: every plan is a no-op */
     size_t puts = mt_journal_count(&e->t, "PUT", "/subscriptions/", 0);
     memset(e->results, 0, sizeof(e->results));
@@ -452,6 +463,48 @@ static void test_cancel_stops_the_fleet(void **state)
     env_stop(e);
 }
 
+/*
+ * Against ARM's throttle (the mock's --throttle: writes 200, refilled 10 a
+ * second, on the shared fake clock; operations answered at once), 40 plans
+ * need 280 writes: the pacer holds the fleet to the refill, so the mock
+ * answers fewer than 1% of the requests 429, every plan succeeds, and the
+ * fleet takes at least the 8 s the bucket imposes.
+ */
+static void test_throttled_mock_sees_no_429_storm(void **state)
+{
+    (void)state;
+    struct env *e = env_start_with(NULL, 0, true);
+    for (int i = 0; i < 40; i++) {
+        char name[16], group[16], pod[32];
+        snprintf(name, sizeof(name), "aks%02d", i);
+        snprintf(group, sizeof(group), "rg-%02d", i);
+        snprintf(pod, sizeof(pod), "10.%d.0.0/16", 100 + i);
+        add_plan(e, name, group, "vnet", "10.1.0.0/16", "nodes", "10.1.0.0/24", pod);
+    }
+    e->o.parallel = 10;
+    double start = mt_fake_clock_now(&e->clock);
+    assert_int_equal(run(e), AKSNET_OK);
+    double took = mt_fake_clock_now(&e->clock) - start;
+    const char *methods[] = {"GET", "PUT", "POST", "DELETE"};
+    size_t requests = 0, throttled = 0, writes = 0;
+    for (size_t i = 0; i < 4; i++) {
+        size_t n = mt_journal_count(&e->t, methods[i], "/subscriptions/", 0);
+        requests += n;
+        writes += i ? n : 0;
+        throttled += mt_journal_count(&e->t, methods[i], "/subscriptions/", 429);
+    }
+    print_message("throttled mock: %zu requests, %zu writes, %zu answered 429, %.1f s on the fake clock\n", requests,
+                  writes, throttled, took);
+    assert_int_equal(writes - throttled, 280);
+    assert_true(throttled * 100 < requests);
+    assert_true(took >= (280 - 200) / 10.0);
+    struct aksnet_client_stats stats;
+    aksnet_client_stats(e->client, &stats);
+    assert_true(stats.paced > 0);
+    assert_int_equal(stats.throttled, throttled);
+    env_stop(e);
+}
+
 /* Options that cannot run are refused at the door. */
 static void test_bad_options(void **state)
 {
@@ -485,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_destroy),
         cmocka_unit_test(test_failed_credential_stops_the_fleet),
         cmocka_unit_test(test_cancel_stops_the_fleet),
+        cmocka_unit_test(test_throttled_mock_sees_no_429_storm),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
