@@ -142,6 +142,12 @@ run "version" 0 -- version
 run "whoami --dry-run (aksnet-mock child)" 0 -- whoami --dry-run
 run "provision --dry-run (the seed plan)" 0 -- provision --dry-run -f examples/kubenet.json
 run "plan --dry-run -o json" 0 -- plan --dry-run -f examples/kubenet.json -o json
+# A fleet: two plans checked together, found in conflict, then run through one client.
+run "validate a fleet (a shared route table)" 1 -- validate --plans tests/data/fleets/route-table-shared
+run "validate -f -f -o json" 0 -- validate -f tests/data/fleets/vnet-overlap.adjacent/a.json \
+    -f tests/data/fleets/vnet-overlap.adjacent/b.json -o json
+run "provision --dry-run --plans (a fleet of 2)" 0 -- provision --dry-run --plans tests/data/fleets/pod-overlap.other-vnets \
+    --parallel 2
 
 # The mock program: serve a token, a group and a failed request under valgrind, then SIGTERM.
 mock_case() {
