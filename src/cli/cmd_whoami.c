@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "commands.h"
+#include "output.h"
 #include "progress.h"
 #include "session.h"
 
@@ -36,11 +37,7 @@ int cmd_whoami(const struct cli_args *args, FILE *out, FILE *err)
             cJSON_AddNumberToObject(o, "expiresOn", (double)(long long)id.expires_on);
         else
             cJSON_AddStringToObject(o, "error", e.message);
-        char *text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            fprintf(out, "%s\n", text);
-        cJSON_free(text);
+        output_event_line(o, out);
     } else if (rc == AKSNET_OK) {
         fprintf(out, "credential  %s\ntenant      %s\nclient      %s\ncloud       %s\ntoken       obtained\n", kind,
                 *tenant ? tenant : "(unknown)", *who ? who : "(unknown)", id.cloud);

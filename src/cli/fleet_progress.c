@@ -3,6 +3,7 @@
  * (fleet_progress.h), built on progress.c's lines and JSON events.
  */
 #include "fleet_progress.h"
+#include "output.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,12 +129,7 @@ static void on_plan(void *ctx, size_t plan, const struct aksnet_fleet_result *r)
             if (r->rc != AKSNET_OK)
                 add_error(o, &r->error);
         }
-        char *text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            fprintf(p->out, "%s\n", text);
-        cJSON_free(text);
-        fflush(p->out);
+        output_event_line(o, p->out);
     } else if (p->live) {
         redraw(p);
     } else {
@@ -211,13 +207,8 @@ void fleet_progress_interrupted(struct fleet_progress *p, const struct aksnet_fl
     if (o) {
         cJSON_AddStringToObject(o, "resume", "run the same command again to resume: every plan reads what ARM "
                                              "holds, waits for what is still running and sends nothing twice");
-        char *text = cJSON_PrintUnformatted(o);
-        if (text)
-            fprintf(p->out, "%s\n", text);
-        cJSON_free(text);
-        fflush(p->out);
+        output_event_line(o, p->out);
     }
-    cJSON_Delete(o);
     p->lines_drawn = 0;
     pthread_mutex_unlock(&p->lock);
 }
@@ -262,11 +253,7 @@ static void summary_json(struct fleet_progress *p, const char *mode, const struc
     cJSON_AddNumberToObject(s, "paced", (double)stats->paced);
     cJSON_AddNumberToObject(s, "paced_ms", (double)(long long)(stats->paced_seconds * 1000.0));
     cJSON_AddItemToObject(s, "results", list);
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (text)
-        fprintf(p->out, "%s\n", text);
-    cJSON_free(text);
+    output_event_line(o, p->out);
 }
 
 void fleet_progress_summary(struct fleet_progress *p, const char *mode, const struct aksnet_fleet_result *results,

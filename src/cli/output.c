@@ -36,6 +36,21 @@ bool output_json_line(cJSON *o, bool ok, FILE *out, FILE *err)
     return true;
 }
 
+/*
+ * An event or a report as one line of JSON, flushed at once so that a
+ * script reading the stream sees it when it happens.  Takes o.  Best effort:
+ * an event that cannot be printed (out of memory) is dropped, not fatal.
+ */
+void output_event_line(cJSON *o, FILE *out)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (text)
+        fprintf(out, "%s\n", text);
+    cJSON_free(text);
+    fflush(out);
+}
+
 static int print_text(const struct aksnet_findings *f, const char *source, bool notice, FILE *out, FILE *err)
 {
     for (size_t i = 0; i < f->count; i++) {

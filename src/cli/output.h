@@ -30,6 +30,8 @@ struct cJSON;
  * and returns false.
  */
 bool output_json_line(struct cJSON *o, bool ok, FILE *out, FILE *err);
+/** An event as one flushed line of JSON; takes o; dropped if it cannot be printed. */
+void output_event_line(struct cJSON *o, FILE *out);
 
 /*
  * Print the findings of a plan: text lines and a count line, or one JSON

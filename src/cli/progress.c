@@ -1,6 +1,7 @@
 /*
  * progress.c - events to a terminal, a log or a script.
  */
+#include "output.h"
 #include "progress.h"
 #include "session.h"
 
@@ -93,13 +94,7 @@ void progress_event_json(FILE *out, const char *plan, const struct aksnet_event 
         cJSON_AddStringToObject(err, "message", e->error->arm_message[0] ? e->error->arm_message : e->error->message);
         cJSON_AddNumberToObject(err, "httpStatus", e->error->http_status);
     }
-    char *text = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (text) {
-        fprintf(out, "%s\n", text);
-        fflush(out);
-        cJSON_free(text);
-    }
+    output_event_line(o, out);
 }
 
 void progress_retry(void *ctx, const char *method, const char *url, double seconds, const char *why)
@@ -118,11 +113,7 @@ void progress_retry(void *ctx, const char *method, const char *url, double secon
         cJSON_AddStringToObject(o, "path", path ? path : url);
         cJSON_AddNumberToObject(o, "seconds", seconds);
         cJSON_AddStringToObject(o, "why", why ? why : "");
-        char *text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            fprintf(p->out, "%s\n", text);
-        cJSON_free(text);
+        output_event_line(o, p->out);
     } else {
         char ts[32];
         timestamp(wall_clock(), ts);
@@ -184,12 +175,7 @@ void progress_interrupted(struct progress *p, const struct aksnet_provision_resu
                 cJSON_AddItemToArray(ops, op);
             }
         cJSON_AddStringToObject(o, "resume", RESUME_ADVICE);
-        char *text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            fprintf(p->out, "%s\n", text);
-        cJSON_free(text);
-        fflush(p->out);
+        output_event_line(o, p->out);
     }
     p->lines_drawn = 0;
     fprintf(err, "aksnet %s: interrupted by %s\n", mode, why);
@@ -246,11 +232,7 @@ void progress_summary(struct progress *p, const struct aksnet_provision_result *
             if (next) /* the same words as the "next:" line that ends the run on stderr (main.c) */
                 cJSON_AddStringToObject(e, "next", next);
         }
-        char *text = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        if (text)
-            fprintf(p->out, "%s\n", text);
-        cJSON_free(text);
+        output_event_line(o, p->out);
         return;
     }
     fprintf(p->out, "%s: %s (%zu write%s)\n", mode, rc == AKSNET_OK ? "done" : aksnet_strerror(rc), r->writes,
