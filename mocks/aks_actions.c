@@ -44,7 +44,7 @@ void aks_patch_tags(struct armmock *m, const struct mock_request *rq, const stru
     mock_json_set_str(mock_json_obj(r->body, "properties"), "provisioningState", "Updating");
     rs->changed = true;
     if (mock_op_start(m, rq, r->id, MOCK_OP_PUT, AKS_PROVIDER, mock_json_str(r->body, "location"), 200, rs))
-        mock_reply(rs, 200, mock_present(m, r));
+        mock_reply(rs, 200, mock_present(m, r, mock_arg(rq, "api-version")));
 }
 
 /* A kubeconfig for the cluster's FQDN, base64 as listCluster*Credential returns it. */

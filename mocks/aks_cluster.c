@@ -175,10 +175,44 @@ bool aks_read_rbac(struct aks_ctx *c)
  * (MicrosoftDocs/azure-docs#107451, Azure/azure-rest-api-specs#23777).  The
  * spec's name enum is extensible (modelAsString), so the spec alone does
  * not settle it; its examples still send "Basic" (#27263 reports them).
+ *
+ * "Paid" at 2023-02-01 and later gets the same code and "Paid managed
+ * cluster SKU tier is invalid. 'Paid' has been replaced by 'Standard'
+ * since v2023-02-01. " (kubernetes-sigs/cluster-api-provider-azure#4045);
+ * "Standard" before it is refused the same way, by symmetry: a guess.
+ *
+ * The names are those of the request's api-version, not of the cluster:
+ * one cluster reads "Basic" at an old version and "Base" at a new one,
+ * which is why Pulumi had to treat the pairs as equal when its default
+ * version moved (pulumi/pulumi-azure-native#2669, fixed by #2688).  So a
+ * cluster made at 2022-11-01 with the default "Basic" reads back "Base" at
+ * 2024-09-01, and a PUT of that body is accepted.  The mock stores the new
+ * names and aks_sku_present() renames them for an older version (found by
+ * the Azure CLI's conformance run: the CLI creates at 2022-11-01, aksnet
+ * then updates at 2024-09-01).
  */
 static bool sku_renamed(const char *api_version)
 {
     return api_version && strncmp(api_version, "2023-02-01", 10) >= 0;
+}
+
+/* The sku's stored name for one of either version's names: the new one. */
+static const char *sku_stored(const char *name, const char *old_name, const char *new_name)
+{
+    return strcasecmp(name, old_name) == 0 ? new_name : name;
+}
+
+/* The stored sku in the names of api_version (the old ones before 2023-02-01). */
+void aks_sku_present(cJSON *body, const char *api_version)
+{
+    cJSON *sku = cJSON_GetObjectItemCaseSensitive(body, "sku");
+    if (sku_renamed(api_version) || !cJSON_IsObject(sku))
+        return;
+    const char *name = mock_json_str(sku, "name"), *tier = mock_json_str(sku, "tier");
+    if (name && strcmp(name, "Base") == 0)
+        mock_json_set_str(sku, "name", "Basic");
+    if (tier && strcmp(tier, "Standard") == 0)
+        mock_json_set_str(sku, "tier", "Paid");
 }
 
 /* sku: given (checked against the api-version's names), kept, or the default Base/Free (Basic/Free before). */
@@ -201,14 +235,18 @@ bool aks_read_sku(struct aks_ctx *c)
         return aks_refuse(c->rs, "SkuNotAvailable", "sku",
                           "%s managed cluster SKU name is invalid. 'Basic' has been replaced by 'Base' since "
                           "v2023-02-01. ", name);
+    if (!kept && strcasecmp(tier, renamed ? "Paid" : "Standard") == 0)
+        return aks_refuse(c->rs, "SkuNotAvailable", "sku",
+                          "%s managed cluster SKU tier is invalid. 'Paid' has been replaced by 'Standard' since "
+                          "v2023-02-01. ", tier);
     if (!kept && ((strcasecmp(name, base) != 0 && strcasecmp(name, "Automatic") != 0) ||
                   (strcasecmp(tier, "Free") != 0 && strcasecmp(tier, standard) != 0 &&
                    (!renamed || strcasecmp(tier, "Premium") != 0))))
         return aks_refuse(c->rs, "InvalidParameter", "sku", "The value of parameter sku is invalid: name %s, tier %s.",
                           name, tier);
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "name", name);
-    cJSON_AddStringToObject(out, "tier", tier);
+    cJSON_AddStringToObject(out, "name", sku_stored(name, "Basic", "Base"));
+    cJSON_AddStringToObject(out, "tier", sku_stored(tier, "Paid", "Standard"));
     mock_json_set(c->body, "sku", out);
     return true;
 }

@@ -144,11 +144,12 @@ void aks_on_delete_done(struct armmock *m, struct mock_resource *r)
     mock_store_delete_tree(&m->store, L.group_id);
 }
 
-/* GET's view: the pools follow the cluster's provisioningState. */
-cJSON *aks_present(struct armmock *m, const struct mock_resource *r)
+/* GET's view: the pools follow the cluster's provisioningState; the sku has the version's names. */
+cJSON *aks_present(struct armmock *m, const struct mock_resource *r, const char *api_version)
 {
     (void)m;
     cJSON *b = cJSON_Duplicate(r->body, 1);
+    aks_sku_present(b, api_version);
     cJSON *p = aks_props_of(b);
     const char *state = mock_json_str(p, "provisioningState");
     if (state && strcmp(state, "Succeeded") != 0)

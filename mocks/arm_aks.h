@@ -162,6 +162,8 @@ bool aks_check_permissions(struct aks_ctx *c);
 bool aks_check_other_clusters(struct aks_ctx *c);
 bool aks_check_cluster_name(struct aks_ctx *c);             /* aks_cluster.c */
 bool aks_read_sku(struct aks_ctx *c);
+/* Rename the stored sku (new names) to those of api_version, in a body about to be answered. */
+void aks_sku_present(cJSON *body, const char *api_version);
 bool aks_read_identity(struct aks_ctx *c);
 bool aks_read_version(struct aks_ctx *c);
 bool aks_read_rbac(struct aks_ctx *c);
@@ -180,7 +182,7 @@ void aks_drop_routes_everywhere(struct armmock *m, const char *hash);
 void aks_dissociate_group_tables(struct armmock *m, const char *group_id);
 void aks_on_put_done(struct armmock *m, struct mock_resource *r, struct mock_op *op);
 void aks_on_delete_done(struct armmock *m, struct mock_resource *r);
-cJSON *aks_present(struct armmock *m, const struct mock_resource *r);
+cJSON *aks_present(struct armmock *m, const struct mock_resource *r, const char *api_version);
 
 /* ---- aks_actions.c: what is not a PUT, GET or DELETE of the cluster ------------------------- */
 

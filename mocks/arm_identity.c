@@ -40,9 +40,10 @@ static bool prepare(struct armmock *m, const struct mock_request *rq, const stru
  * ARM's identity has no properties.provisioningState (it is created
  * synchronously); tracked.c stores one for every type, so answers drop it.
  */
-static cJSON *present(struct armmock *m, const struct mock_resource *r)
+static cJSON *present(struct armmock *m, const struct mock_resource *r, const char *api_version)
 {
     (void)m;
+    (void)api_version;
     cJSON *body = cJSON_Duplicate(r->body, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(body, "properties"), "provisioningState");
     return body;

@@ -1183,8 +1183,9 @@ static cJSON *associated_subnets(struct armmock *m, const char *table_id)
 }
 
 /* GET adds the computed `subnets` (present only when some subnet uses the table, as ARM shows it). */
-static cJSON *rt_present(struct armmock *m, const struct mock_resource *r)
+static cJSON *rt_present(struct armmock *m, const struct mock_resource *r, const char *api_version)
 {
+    (void)api_version;
     cJSON *body = cJSON_Duplicate(r->body, 1);
     cJSON *subnets = associated_subnets(m, r->id);
     if (cJSON_GetArraySize(subnets) > 0)

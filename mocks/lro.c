@@ -477,7 +477,7 @@ void mock_op_status(struct armmock *m, const struct mock_request *rq, const char
         }
         struct mock_resource *r = op->kind == MOCK_OP_PUT ? mock_store_get(&m->store, op->resource_id) : NULL;
         if (r)
-            mock_reply(rs, 200, mock_present(m, r));
+            mock_reply(rs, 200, mock_present(m, r, mock_arg(rq, "api-version")));
         else
             rs->status = 204;
         return;

@@ -112,8 +112,8 @@ void mock_store_delete(struct mock_store *st, const char *id);
 /* Delete id and everything whose id starts with id + "/". */
 void mock_store_delete_tree(struct mock_store *st, const char *id);
 void mock_store_free(struct mock_store *st);
-/* The resource's body as GET would return it (store.c; the type's present hook, or a copy). */
-cJSON *mock_present(struct armmock *m, const struct mock_resource *r);
+/* The resource's body as GET at api_version would return it (store.c; the type's present hook, or a copy). */
+cJSON *mock_present(struct armmock *m, const struct mock_resource *r, const char *api_version);
 
 /* ---- resource types -------------------------------------------------------- */
 
@@ -146,8 +146,11 @@ struct mock_type {
     void (*on_put_done)(struct armmock *m, struct mock_resource *r, struct mock_op *op);
     /* When a DELETE's operation completes, before the resource is removed. */
     void (*on_delete_done)(struct armmock *m, struct mock_resource *r);
-    /* A copy of the stored body as GET returns it (computed members added); NULL = plain copy. */
-    cJSON *(*present)(struct armmock *m, const struct mock_resource *r);
+    /*
+     * A copy of the stored body as GET returns it at api_version (computed
+     * members added, names of that version); NULL = plain copy.
+     */
+    cJSON *(*present)(struct armmock *m, const struct mock_resource *r, const char *api_version);
 };
 
 /*

@@ -141,9 +141,9 @@ void mock_store_free(struct mock_store *st)
  * that neither has to call the other for it: a type may add computed
  * members (a route table's subnets) that are not stored.
  */
-cJSON *mock_present(struct armmock *m, const struct mock_resource *r)
+cJSON *mock_present(struct armmock *m, const struct mock_resource *r, const char *api_version)
 {
     if (r->type && r->type->present)
-        return r->type->present(m, r);
+        return r->type->present(m, r, api_version);
     return cJSON_Duplicate(r->body, 1);
 }

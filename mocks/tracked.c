@@ -32,8 +32,8 @@ void mock_reply_not_found(struct mock_response *rs, const struct mock_target *t)
  * GET on a collection: the type's resources in t's group, or in the whole
  * subscription when t has no group (GET /subscriptions/{s}/providers/{ns}/{type}).
  */
-static void list(struct armmock *m, const struct mock_target *t, const struct mock_type *type,
-                 struct mock_response *rs)
+static void list(struct armmock *m, const struct mock_request *rq, const struct mock_target *t,
+                 const struct mock_type *type, struct mock_response *rs)
 {
     char prefix[1024];
     if (t->resource_group)
@@ -47,7 +47,7 @@ static void list(struct armmock *m, const struct mock_target *t, const struct mo
     for (size_t i = 0; i < m->store.count; i++) {
         const struct mock_resource *r = m->store.items[i];
         if (r->type == type && strncasecmp(r->id, prefix, n) == 0)
-            cJSON_AddItemToArray(value, mock_present(m, r));
+            cJSON_AddItemToArray(value, mock_present(m, r, mock_arg(rq, "api-version")));
     }
     mock_reply(rs, 200, body);
 }
@@ -152,7 +152,7 @@ static void put(struct armmock *m, const struct mock_request *rq, const struct m
     rs->changed = true;
     if (ops->lro && !mock_op_start(m, rq, r->id, MOCK_OP_PUT, type->provider, location, status, rs))
         return;
-    mock_reply(rs, status, mock_present(m, r));
+    mock_reply(rs, status, mock_present(m, r, mock_arg(rq, "api-version")));
 }
 
 /* A missing resource deletes fine (204), a busy one does not; the type may refuse. */
@@ -189,7 +189,7 @@ void mock_tracked_handle(struct armmock *m, const struct mock_request *rq, const
     const struct mock_type *type = mock_find_type(t->provider, t->type, NULL);
     if (!t->name) {
         if (strcmp(rq->method, "GET") == 0)
-            list(m, t, type, rs);
+            list(m, rq, t, type, rs);
         else
             mock_reply_error(rs, 405, "MethodNotAllowed", "Use GET on a collection.");
         return;
@@ -208,5 +208,5 @@ void mock_tracked_handle(struct armmock *m, const struct mock_request *rq, const
     else if (!r)
         mock_reply_not_found(rs, t);
     else
-        mock_reply(rs, 200, mock_present(m, r));
+        mock_reply(rs, 200, mock_present(m, r, mock_arg(rq, "api-version")));
 }

@@ -969,7 +969,8 @@ static long put_sku(struct fixture *f, const char *api, const char *name, const 
 /*
  * The sku's names by api-version: "Basic" became "Base" (and "Paid"
  * "Standard") at 2023-02-01; the other version's name gets 400
- * SkuNotAvailable (Azure/azure-rest-api-specs#27263, #23777).
+ * SkuNotAvailable (Azure/azure-rest-api-specs#27263, #23777,
+ * kubernetes-sigs/cluster-api-provider-azure#4045).
  */
 static void test_sku_names(void **state)
 {
@@ -979,12 +980,59 @@ static void test_sku_names(void **state)
     assert_int_equal(put_sku(&f, "2024-09-01", "Basic", "Free", code, sizeof(code)), 400);
     assert_string_equal(code, "SkuNotAvailable");
     assert_int_equal(put_sku(&f, "2024-09-01", "Base", "Paid", code, sizeof(code)), 400);
+    assert_string_equal(code, "SkuNotAvailable");
+    assert_int_equal(put_sku(&f, "2024-09-01", "Base", "Gold", code, sizeof(code)), 400);
     assert_string_equal(code, "InvalidParameter");
     assert_int_equal(put_sku(&f, "2023-01-01", "Base", "Free", code, sizeof(code)), 400);
     assert_string_equal(code, "SkuNotAvailable");
     assert_int_equal(put_sku(&f, "2023-01-01", "Basic", "Paid", code, sizeof(code)), 201);
     mt_advance(&f.t, 60);
     assert_int_equal(put_sku(&f, "2024-09-01", "Base", "Standard", code, sizeof(code)), 200); /* an update */
+    stop(&f);
+}
+
+/* The sku of `path`'s GET answer, as "name/tier". */
+static void get_sku(struct fixture *f, const char *path, char *out, size_t len)
+{
+    struct mt_response r;
+    get(f, path, &r);
+    const cJSON *sku = cJSON_GetObjectItem(r.json, "sku");
+    snprintf(out, len, "%s/%s", cJSON_GetStringValue(cJSON_GetObjectItem(sku, "name")),
+             cJSON_GetStringValue(cJSON_GetObjectItem(sku, "tier")));
+    mt_response_free(&r);
+}
+
+/*
+ * One cluster, each version's names: made at 2022-11-01 with no sku (the
+ * Azure CLI of Debian 12 does so), it reads Basic/Free there and Base/Free
+ * at 2024-09-01, and that body PUT back at 2024-09-01 is an update, not a
+ * SkuNotAvailable (pulumi/pulumi-azure-native#2669).
+ */
+static void test_sku_read_at_each_version(void **state)
+{
+    struct fixture f;
+    struct mt_response r;
+    char sku[64];
+    start(&f, &seed_scene, *state);
+    cJSON *body = seed_cluster();
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    assert_true(mt_request(&f.t, "PUT", CLUSTER_ID "?api-version=2022-11-01", text, NULL, true, NULL, &r));
+    assert_int_equal(r.status, 201);
+    mt_response_free(&r);
+    free(text);
+    mt_advance(&f.t, 60);
+    get_sku(&f, CLUSTER_ID "?api-version=2022-11-01", sku, sizeof(sku));
+    assert_string_equal(sku, "Basic/Free");
+    get_sku(&f, CLUSTER_ID API, sku, sizeof(sku));
+    assert_string_equal(sku, "Base/Free");
+    get(&f, CLUSTER_ID API, &r);
+    text = cJSON_PrintUnformatted(r.json);
+    mt_response_free(&r);
+    assert_true(mt_request(&f.t, "PUT", CLUSTER_ID API, text, NULL, true, NULL, &r));
+    assert_int_equal(r.status, 200);
+    mt_response_free(&r);
+    free(text);
     stop(&f);
 }
 
@@ -1177,6 +1225,7 @@ int main(void)
         cmocka_unit_test(test_lb_profile),
         cmocka_unit_test(test_cluster_etag),
         cmocka_unit_test(test_sku_names),
+        cmocka_unit_test(test_sku_read_at_each_version),
         cmocka_unit_test(test_subnet_of_another_cluster),
         cmocka_unit_test(test_route_table_of_another_cluster),
         cmocka_unit_test(test_busy_cluster),
